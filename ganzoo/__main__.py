@@ -1,0 +1,5 @@
+"""``python -m ganzoo``."""
+
+from ganzoo.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Built-in components: DCGAN, U-Net, PatchGAN, adversarial/GP/R1/L1 losses, image datasets."""

@@ -1,0 +1,50 @@
+"""ganzoo's own plugin: registers the built-in components through the public hooks.
+
+It is loaded from ganzoo's entry point like any third-party plugin. Targets are given as
+``"module:Class"`` strings so that listing components does not import torch.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from ganzoo.components import configs as c
+from ganzoo.plugins.hookspecs import hookimpl
+from ganzoo.plugins.manager import PresetRegister, Register
+
+
+@hookimpl
+def ganzoo_register_generators(register: Register) -> None:
+    register("dcgan", "ganzoo.components.dcgan:DCGANGenerator", config=c.DCGANGeneratorConfig)
+    register("unet", "ganzoo.components.unet:UNetGenerator", config=c.UNetGeneratorConfig)
+
+
+@hookimpl
+def ganzoo_register_discriminators(register: Register) -> None:
+    register("dcgan", "ganzoo.components.dcgan:DCGANDiscriminator", config=c.DCGANDiscriminatorConfig)
+    register("patchgan", "ganzoo.components.patchgan:PatchGANDiscriminator", config=c.PatchGANDiscriminatorConfig)
+
+
+@hookimpl
+def ganzoo_register_losses(register: Register) -> None:
+    register("adversarial", "ganzoo.components.losses:AdversarialLoss", config=c.AdversarialLossConfig,
+             summary="Adversarial loss: vanilla, nonsaturating, lsgan, hinge or wasserstein.")
+    register("gradient-penalty", "ganzoo.components.losses:GradientPenalty", config=c.GradientPenaltyConfig)
+    register("r1", "ganzoo.components.losses:R1Penalty", config=c.R1Config)
+    register("l1", "ganzoo.components.losses:L1Loss", config=c.L1Config)
+
+
+@hookimpl
+def ganzoo_register_datasets(register: Register) -> None:
+    register("image-folder", "ganzoo.components.datasets:ImageFolder", config=c.ImageFolderConfig)
+    register("aligned-pairs", "ganzoo.components.datasets:AlignedPairs", config=c.AlignedPairsConfig)
+    register("paired-folders", "ganzoo.components.datasets:PairedFolders", config=c.PairedFoldersConfig)
+
+
+@hookimpl
+def ganzoo_register_presets(register: PresetRegister) -> None:
+    presets = resources.files("ganzoo") / "presets"
+    register("pix2pix", str(presets / "pix2pix.toml"),
+             summary="pix2pix reference: unet + patchgan + nonsaturating GAN + 100 x L1, batch 1.")
+    register("dcgan", str(presets / "dcgan.toml"),
+             summary="DCGAN reference: latent 100, Adam 2e-4 (0.5, 0.999), batch 64.")

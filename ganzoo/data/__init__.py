@@ -1,0 +1,1 @@
+"""Data descriptions, image I/O, augmentation and export."""

@@ -1,0 +1,1 @@
+"""The generic adversarial engine: training loop, checkpoints, runs and sampling."""

@@ -1,0 +1,106 @@
+"""The hooks a ganzoo plugin can implement.
+
+Each hook receives a ``register`` callback; a plugin calls it once per component it provides.
+Registration should be cheap: pass the target as ``"module:Class"`` so torch model code is
+imported only when the component is used.
+
+Example plugin module (``[project.entry-points.ganzoo] myplugin = "myplugin.plugin"``)::
+
+    import ganzoo
+    from myplugin.configs import TinyGeneratorConfig
+
+    @ganzoo.hookimpl
+    def ganzoo_register_generators(register):
+        register("tiny", "myplugin.models:TinyGenerator", config=TinyGeneratorConfig)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from ganzoo.plugins.manager import PresetRegister, Register
+
+PROJECT = "ganzoo"
+hookspec = pluggy.HookspecMarker(PROJECT)
+#: Decorator that marks a function as an implementation of a ganzoo hook.
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def ganzoo_register_generators(register: Register) -> None:
+    """Register generators: ``register(name, target, *, config, summary=None)``.
+
+    ``target`` is a class or factory (or ``"module:attr"``) called with the validated config's
+    fields as keyword arguments; the result must satisfy :class:`ganzoo.registry.protocols.Generator`.
+
+    Example::
+
+        @ganzoo.hookimpl
+        def ganzoo_register_generators(register):
+            register("tiny", "myplugin.models:TinyGenerator", config=TinyGeneratorConfig)
+    """
+
+
+@hookspec
+def ganzoo_register_discriminators(register: Register) -> None:
+    """Register discriminators: ``register(name, target, *, config, summary=None)``.
+
+    Example::
+
+        @ganzoo.hookimpl
+        def ganzoo_register_discriminators(register):
+            register("tiny", "myplugin.models:TinyDiscriminator", config=TinyDiscriminatorConfig)
+    """
+
+
+@hookspec
+def ganzoo_register_losses(register: Register) -> None:
+    """Register loss terms: ``register(name, target, *, config, summary=None)``.
+
+    Example::
+
+        @ganzoo.hookimpl
+        def ganzoo_register_losses(register):
+            register("feature-matching", "myplugin.losses:FeatureMatching", config=FMConfig)
+    """
+
+
+@hookspec
+def ganzoo_register_datasets(register: Register) -> None:
+    """Register datasets: ``register(name, target, *, config, summary=None)``.
+
+    Example::
+
+        @ganzoo.hookimpl
+        def ganzoo_register_datasets(register):
+            register("rings", "myplugin.data:Rings", config=RingsConfig)
+    """
+
+
+@hookspec
+def ganzoo_register_metrics(register: Register) -> None:
+    """Register evaluation metrics: ``register(name, target, *, config, summary=None)``.
+
+    Example::
+
+        @ganzoo.hookimpl
+        def ganzoo_register_metrics(register):
+            register("coverage", "myplugin.metrics:Coverage", config=CoverageConfig)
+    """
+
+
+@hookspec
+def ganzoo_register_presets(register: PresetRegister) -> None:
+    """Register presets: ``register(name, experiment, *, summary=None)``.
+
+    ``experiment`` is a mapping shaped like an experiment file, or the path of a TOML file.
+
+    Example::
+
+        @ganzoo.hookimpl
+        def ganzoo_register_presets(register):
+            register("tiny-rings", {"generator": {"name": "tiny"}, ...}, summary="Rings demo")
+    """

@@ -1,0 +1,1 @@
+"""Registry of components, their protocols, configs and errors."""

@@ -1,0 +1,149 @@
+"""Pydantic models for component parameters and experiment files.
+
+An experiment file is validated in two phases. Phase one checks the file's own structure
+(:class:`ExperimentConfig`: which tables exist, the ``[train]`` options). Phase two looks up each
+``{name, params}`` spec in the live registry and validates ``params`` against that component's
+own config model. Errors from both phases carry the dotted path of the offending key
+(``generator.params.latent_dim``), so a typo is reported where it was made.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, model_validator
+
+from ganzoo.registry.errors import ConfigError
+
+
+class ComponentConfig(BaseModel):
+    """Base class of every component's parameters: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ComponentSpec(BaseModel):
+    """``{name, params}`` as written in an experiment file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(description="Registered component name, or provider:name.")
+    params: dict[str, Any] = Field(default_factory=dict, description="Component parameters.")
+
+
+class LossSpec(ComponentSpec):
+    """One ``[[losses]]`` entry: a loss component and its weight in the objectives."""
+
+    weight: float = Field(1.0, description="Multiplier applied to the term in D and G objectives.")
+
+
+class OptimizerConfig(BaseModel):
+    """Optimiser settings for one network; unset fields fall back to ``[train]``'s."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Literal["adam", "adamw", "rmsprop", "sgd"] | None = None
+    lr: float | None = Field(None, gt=0)
+    betas: tuple[float, float] | None = None
+    weight_decay: float | None = Field(None, ge=0)
+
+
+class ScheduleConfig(BaseModel):
+    """Learning-rate schedule shared by both optimisers.
+
+    ``linear-decay`` is pix2pix's policy: constant for ``constant`` units, then linear decay
+    to zero over ``decay`` units, where a unit is an epoch when ``unit = "epoch"``.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["constant", "linear-decay"] = "constant"
+    unit: Literal["step", "epoch"] = "epoch"
+    constant: int = Field(0, ge=0)
+    decay: int = Field(0, ge=0)
+
+
+class EMAConfig(BaseModel):
+    """Exponential moving average of the generator weights (used for sampling)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decay: float = Field(0.999, gt=0, lt=1)
+    start_step: int = Field(0, ge=0)
+
+
+class TrainConfig(BaseModel):
+    """The ``[train]`` table: how the engine trains the chosen components."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    steps: PositiveInt | None = Field(None, description="Number of training steps (G updates).")
+    epochs: PositiveInt | None = Field(None, description="Alternative to steps: passes over the data.")
+    batch_size: PositiveInt = 64
+    optimizer: Literal["adam", "adamw", "rmsprop", "sgd"] = "adam"
+    lr: float = Field(2e-4, gt=0)
+    betas: tuple[float, float] = (0.5, 0.999)
+    weight_decay: float = Field(0.0, ge=0)
+    generator_optimizer: OptimizerConfig = Field(default_factory=OptimizerConfig)
+    discriminator_optimizer: OptimizerConfig = Field(default_factory=OptimizerConfig)
+    n_critic: PositiveInt = Field(1, description="Discriminator updates per generator update.")
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    ema: EMAConfig | None = None
+    precision: Literal["fp32", "bf16", "fp16"] = "fp32"
+    channels_last: bool = False
+    compile: bool = False
+    fused_optimizer: bool = False
+    grad_clip: float | None = Field(None, gt=0, description="Clip gradient norm of each network.")
+    seed: int = 0
+    deterministic: bool = False
+    device: str = Field("auto", description="auto, cpu, cuda, cuda:N, mps.")
+    num_workers: int = Field(0, ge=0)
+    log_every: PositiveInt = 50
+    sample_every: int = Field(0, ge=0, description="Steps between sample grids; 0 = each epoch.")
+    checkpoint_every: int = Field(0, ge=0, description="Steps between checkpoints; 0 = end only.")
+    keep_checkpoints: PositiveInt = Field(3, description="Keep the last k checkpoints.")
+    eval_every: int = Field(0, ge=0, description="Steps between validation; 0 = never.")
+    progress: bool = True
+
+    @model_validator(mode="after")
+    def _steps_or_epochs(self) -> TrainConfig:
+        if self.steps is not None and self.epochs is not None:
+            raise ValueError("give either steps or epochs, not both")
+        if self.steps is None and self.epochs is None:
+            self.steps = 1000
+        return self
+
+
+class ExperimentConfig(BaseModel):
+    """A whole experiment file (phase-one validation; params are checked in phase two)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, description="Run name; defaults to the file name.")
+    generator: ComponentSpec
+    discriminator: ComponentSpec
+    dataset: ComponentSpec
+    losses: list[LossSpec] = Field(min_length=1)
+    train: TrainConfig = Field(default_factory=TrainConfig)
+    eval: dict[str, Any] = Field(default_factory=dict, description="Options for ganzoo evaluate.")
+
+
+def format_validation_error(err: ValidationError, prefix: str = "", source: str = "") -> str:
+    """One line naming the dotted path of the first error (and how many others there are)."""
+    first = err.errors()[0]
+    loc = ".".join(str(p) for p in (prefix.split(".") if prefix else []) + list(first["loc"]))
+    where = f"{source}: " if source else ""
+    message = first["msg"]
+    if first["type"] == "extra_forbidden":
+        message = "unknown key"
+    more = len(err.errors()) - 1
+    tail = f" (and {more} more error{'s' if more > 1 else ''})" if more else ""
+    return f"{where}{loc or '<root>'}: {message}{tail}"
+
+
+def validate_model(model: type[BaseModel], data: Any, prefix: str = "", source: str = "") -> Any:
+    """``model.model_validate(data)`` with errors turned into a one-line :class:`ConfigError`."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(format_validation_error(err, prefix, source)) from None

@@ -1,0 +1,124 @@
+"""Structural types every component satisfies.
+
+The protocols list only methods, so ``isinstance`` checks work on ``nn.Module`` subclasses
+(whose parameters and submodules are invisible to :func:`inspect.getattr_static`). They are
+checked once, when a component is created through the registry; behaviour (shapes, gradient
+flow, determinism) is checked by :mod:`ganzoo.testing`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    import torch
+
+    from ganzoo.data.spec import DataSpec
+    from ganzoo.engine.context import LossContext
+
+
+@runtime_checkable
+class Generator(Protocol):
+    """Maps noise and/or a condition to a batch of samples.
+
+    ``sample_latent`` returns the noise for ``n`` samples (``None`` for generators that take
+    no noise, such as pix2pix's U-Net whose randomness is dropout). ``forward`` receives that
+    noise and the batch condition (``None`` when unconditional).
+    """
+
+    def sample_latent(
+        self, n: int, *, device: torch.device | str = "cpu", generator: torch.Generator | None = None
+    ) -> torch.Tensor | None: ...
+
+    def forward(self, z: torch.Tensor | None, cond: torch.Tensor | None = None) -> torch.Tensor: ...
+
+
+@runtime_checkable
+class Discriminator(Protocol):
+    """Scores samples (with their condition); returns raw logits of any shape per sample.
+
+    A PatchGAN returns an ``N x 1 x H x W`` map, a DCGAN discriminator ``N``. Losses reduce
+    over all non-batch dimensions, so both work with every adversarial loss.
+    """
+
+    def forward(self, x: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor: ...
+
+
+@runtime_checkable
+class Loss(Protocol):
+    """A weighted term of the discriminator and/or generator objective.
+
+    Each method returns a scalar tensor, or ``None`` when the loss does not contribute to that
+    network's objective (L1 only shapes the generator; a gradient penalty only the
+    discriminator). The engine multiplies by the experiment's ``weight`` and sums the terms.
+    """
+
+    def discriminator_loss(self, ctx: LossContext) -> torch.Tensor | None: ...
+
+    def generator_loss(self, ctx: LossContext) -> torch.Tensor | None: ...
+
+
+@runtime_checkable
+class Dataset(Protocol):
+    """A map-style dataset of training samples plus the description of one sample.
+
+    ``__getitem__`` returns a dict with at least ``"x"`` (and ``"cond"`` for conditional data);
+    each value is a tensor in the ranges :meth:`describe` promises.
+    """
+
+    def describe(self) -> DataSpec: ...
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]: ...
+
+
+@runtime_checkable
+class Augmenting(Protocol):
+    """Optional: a dataset that also augments whole training batches on the device.
+
+    The engine calls ``augment`` on every training batch, under the step's seeded RNG, so a
+    resumed run sees the same augmentations. Paired datasets apply identical geometric
+    parameters to ``x`` and ``cond``.
+    """
+
+    def augment(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]: ...
+
+
+@runtime_checkable
+class Exporting(Protocol):
+    """Optional: a dataset class that writes generated samples in their native format.
+
+    Called on the *class* (``export`` is a classmethod or staticmethod) with the DataSpec saved
+    in the checkpoint, so generation needs neither the training data nor the dataset's
+    arguments. Without it, images are written as PNG and other modalities as CSV.
+    """
+
+    def export(
+        self,
+        samples: torch.Tensor,
+        out_dir: Path,
+        spec: DataSpec,
+        conditions: torch.Tensor | None = None,
+    ) -> list[Path]: ...
+
+
+@runtime_checkable
+class Metric(Protocol):
+    """Scores a trained run; returns named values, each with its protocol.
+
+    ``compute`` receives an :class:`ganzoo.metrics.EvalContext` (real held-out data, a sampler
+    for generated data, the DataSpec) and returns ``{name: {"value": float, ...protocol}}``.
+    """
+
+    def compute(self, ctx: Any) -> dict[str, dict[str, Any]]: ...
+
+
+PROTOCOLS: dict[str, type] = {
+    "generator": Generator,
+    "discriminator": Discriminator,
+    "loss": Loss,
+    "dataset": Dataset,
+    "metric": Metric,
+}

@@ -1,0 +1,208 @@
+"""The component registry: names -> (provider, config model, target).
+
+Plugins fill it through the ``register`` callbacks of the ``ganzoo_register_*`` hooks. An entry
+may point at its target lazily (``"package.module:Class"``) so that listing components, printing
+schemas and validating configs never import torch model code; the target is imported the first
+time the component is created.
+
+Rules (torchvision refuses duplicates, conda names every provider):
+
+* the same name registered by two providers is refused for both, naming both providers;
+  ``provider:name`` always reaches one of them;
+* an unknown name gets a did-you-mean;
+* names are lower case letters, digits, ``-`` and ``_``.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import importlib
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_args
+
+from ganzoo.registry.config import ComponentConfig, validate_model
+from ganzoo.registry.errors import (
+    GanzooError,
+    RegistrationError,
+    RegistryConflictError,
+    UnknownComponentError,
+)
+
+Kind = Literal["generator", "discriminator", "loss", "dataset", "metric", "preset"]
+KINDS: tuple[str, ...] = get_args(Kind)
+#: Kinds whose entries are built by ``create`` (presets are experiment files, not objects).
+BUILDABLE_KINDS: tuple[str, ...] = ("generator", "discriminator", "loss", "dataset", "metric")
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One registered component.
+
+    Attributes:
+        kind: generator, discriminator, loss, dataset, metric or preset.
+        name: the short name users write.
+        provider: the distribution that registered it (``ganzoo``, ``ganzoo-medical``, ...).
+        target: the class or factory (or ``"module:attr"`` to import lazily); for presets, the
+            experiment as a mapping.
+        config: pydantic model of the parameters (``None`` for presets).
+        summary: one line for listings.
+    """
+
+    kind: str
+    name: str
+    provider: str
+    target: Any
+    config: type[ComponentConfig] | None
+    summary: str = ""
+    version: str = ""
+
+    @property
+    def qualified_name(self) -> str:
+        """``provider:name``, unique across providers."""
+        return f"{self.provider}:{self.name}"
+
+    def load(self) -> Callable[..., Any]:
+        """Return the target, importing it first if it was registered lazily."""
+        if not isinstance(self.target, str):
+            return self.target
+        module_name, _, attr = self.target.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+            return getattr(module, attr)
+        except Exception as err:  # a broken plugin module must be reported, not crash listings
+            raise GanzooError(
+                f"{self.kind} {self.qualified_name}: cannot import {self.target!r} ({err})"
+            ) from err
+
+
+@dataclass
+class Registry:
+    """All components of all kinds, with conflict detection and lookup."""
+
+    _entries: dict[str, dict[str, list[Entry]]] = field(
+        default_factory=lambda: {kind: {} for kind in KINDS}
+    )
+
+    def add(self, entry: Entry) -> None:
+        """Record ``entry``; duplicates of (kind, name) are kept and refused on lookup."""
+        if entry.kind not in KINDS:
+            raise RegistrationError(f"unknown kind {entry.kind!r}; expected one of {KINDS}")
+        if not _NAME.match(entry.name):
+            raise RegistrationError(
+                f"invalid {entry.kind} name {entry.name!r}: use lower-case letters, digits, - and _"
+            )
+        if entry.kind in BUILDABLE_KINDS:
+            if not (isinstance(entry.config, type) and issubclass(entry.config, ComponentConfig)):
+                raise RegistrationError(
+                    f"{entry.kind} {entry.name!r}: config must be a ganzoo ComponentConfig subclass"
+                )
+            if not (isinstance(entry.target, str) or callable(entry.target)):
+                raise RegistrationError(
+                    f"{entry.kind} {entry.name!r}: target must be callable or 'module:attr'"
+                )
+            if isinstance(entry.target, str) and ":" not in entry.target:
+                raise RegistrationError(
+                    f"{entry.kind} {entry.name!r}: lazy target {entry.target!r} must be 'module:attr'"
+                )
+        same = self._entries[entry.kind].setdefault(entry.name, [])
+        if any(e.provider == entry.provider for e in same):
+            raise RegistrationError(
+                f"{entry.provider} registered {entry.kind} {entry.name!r} twice"
+            )
+        same.append(entry)
+
+    def remove_provider(self, provider: str) -> None:
+        """Forget everything ``provider`` registered (used when its plugin fails midway)."""
+        for by_name in self._entries.values():
+            for name in list(by_name):
+                by_name[name] = [e for e in by_name[name] if e.provider != provider]
+                if not by_name[name]:
+                    del by_name[name]
+
+    def entries(self, kind: str | None = None) -> Iterator[Entry]:
+        """Every entry (conflicting ones included), sorted by kind then name."""
+        kinds = KINDS if kind is None else (self._check_kind(kind),)
+        for k in kinds:
+            for name in sorted(self._entries[k]):
+                yield from self._entries[k][name]
+
+    def conflicts(self) -> list[tuple[str, str, list[str]]]:
+        """``(kind, name, providers)`` for every name registered by more than one provider."""
+        return [
+            (kind, name, sorted(e.provider for e in same))
+            for kind in KINDS
+            for name, same in sorted(self._entries[kind].items())
+            if len(same) > 1
+        ]
+
+    def names(self, kind: str, pattern: str | list[str] = "*", exclude: str | list[str] = ()) -> list[str]:
+        """Names of ``kind`` matching fnmatch ``pattern`` (and not ``exclude``), sorted."""
+        includes = [pattern] if isinstance(pattern, str) else list(pattern)
+        excludes = [exclude] if isinstance(exclude, str) else list(exclude)
+        names = sorted(self._entries[self._check_kind(kind)])
+        chosen = [n for n in names if any(fnmatch.fnmatchcase(n, p) for p in includes)]
+        return [n for n in chosen if not any(fnmatch.fnmatchcase(n, p) for p in excludes)]
+
+    def get(self, kind: str, name: str) -> Entry:
+        """Look up ``name`` or ``provider:name``; conflicts and unknown names are errors."""
+        by_name = self._entries[self._check_kind(kind)]
+        provider, _, short = name.rpartition(":")
+        candidates = by_name.get(short, [])
+        if provider:
+            for entry in candidates:
+                if entry.provider == provider:
+                    return entry
+            known = [e.qualified_name for same in by_name.values() for e in same]
+            raise UnknownComponentError(kind, name, known)
+        if not candidates:
+            raise UnknownComponentError(kind, name, by_name)
+        if len(candidates) > 1:
+            providers = " and ".join(sorted(e.provider for e in candidates))
+            options = ", ".join(sorted(e.qualified_name for e in candidates))
+            raise RegistryConflictError(
+                f"{kind} {short!r} is registered by both {providers}; write one of {options}"
+            )
+        return candidates[0]
+
+    def validate_params(self, kind: str, name: str, params: Mapping[str, Any], prefix: str = "") -> ComponentConfig:
+        """Validate ``params`` against the component's config (errors carry ``prefix``)."""
+        entry = self.get(kind, name)
+        assert entry.config is not None
+        return validate_model(entry.config, dict(params), prefix=prefix)
+
+    def create(self, kind: str, name: str, /, **params: Any) -> Any:
+        """Validate ``params`` and build the component; checks its protocol once."""
+        from ganzoo.registry.protocols import PROTOCOLS
+
+        if kind not in BUILDABLE_KINDS:
+            raise GanzooError(f"cannot create a {kind}; kinds: {', '.join(BUILDABLE_KINDS)}")
+        entry = self.get(kind, name)
+        config = self.validate_params(kind, name, params, prefix=f"{kind}.params")
+        obj = entry.load()(**config.model_dump())
+        protocol = PROTOCOLS[kind]
+        if not isinstance(obj, protocol):
+            missing = [m for m in _protocol_methods(protocol) if not hasattr(obj, m)]
+            raise GanzooError(
+                f"{kind} {entry.qualified_name} does not implement the {protocol.__name__} "
+                f"protocol (missing: {', '.join(missing)})"
+            )
+        return obj
+
+    @staticmethod
+    def _check_kind(kind: str) -> str:
+        if kind not in KINDS:
+            raise GanzooError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+        return kind
+
+
+def _protocol_methods(protocol: type) -> list[str]:
+    return sorted(
+        name
+        for name in vars(protocol)
+        if not name.startswith("_") or name in ("__len__", "__getitem__")
+        if callable(getattr(protocol, name, None))
+    )
