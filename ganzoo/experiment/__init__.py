@@ -1,0 +1,1 @@
+"""Experiment files: reading (TOML, presets, ``--set`` overrides), validation and assembly."""

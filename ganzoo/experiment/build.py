@@ -1,0 +1,198 @@
+"""Turn a raw experiment mapping into built components, checking everything before step one.
+
+Phase one validates the file's structure, phase two each component's parameters against its own
+config model; both report the dotted path of the culprit. Then the dataset is built, its
+:class:`~ganzoo.data.spec.DataSpec` fills the parameters the user left unset, and a dry-run batch
+checks that generator, discriminator and data fit together — an incompatibility is reported with
+both sides named, before any training starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from ganzoo.data.spec import CONDITION_KEY, SAMPLE_KEY, DataSpec
+from ganzoo.registry.config import ComponentSpec, ExperimentConfig, validate_model
+from ganzoo.registry.errors import (
+    ConfigError,
+    DataError,
+    IncompatibleComponentsError,
+    RegistryConflictError,
+    UnknownComponentError,
+)
+from ganzoo.registry.registry import Entry, Registry
+
+ROLES = ("generator", "discriminator", "dataset")
+
+
+@dataclass(frozen=True)
+class WeightedLoss:
+    """A loss term of the experiment with its weight."""
+
+    name: str
+    weight: float
+    module: Any
+
+
+@dataclass
+class Built:
+    """Everything the engine needs, built and checked."""
+
+    config: ExperimentConfig
+    dataset: Any
+    spec: DataSpec
+    generator: nn.Module
+    discriminator: nn.Module
+    losses: list[WeightedLoss]
+    providers: dict[str, tuple[str, str]]
+
+
+def validate_experiment(raw: Mapping[str, Any], registry: Registry, *, source: str = "") -> ExperimentConfig:
+    """Both validation phases (without the DataSpec fill); returns the phase-one model."""
+    config: ExperimentConfig = validate_model(ExperimentConfig, dict(raw), source=source)
+    for role in ROLES:
+        spec: ComponentSpec = getattr(config, role)
+        entry = _entry(registry, role, spec.name, f"{role}.name", source)
+        validate_model(entry.config, spec.params, prefix=f"{role}.params", source=source)
+    for i, loss in enumerate(config.losses):
+        entry = _entry(registry, "loss", loss.name, f"losses.{i}.name", source)
+        validate_model(entry.config, loss.params, prefix=f"losses.{i}.params", source=source)
+    return config
+
+
+def build_experiment(raw: Mapping[str, Any], registry: Registry, *, source: str = "") -> Built:
+    """Validate, build the dataset, fill parameters from its DataSpec, build and check the rest."""
+    config = validate_experiment(raw, registry, source=source)
+    dataset = build_component(registry, "dataset", config.dataset.name, config.dataset.params)
+    spec = dataset.describe()
+    if len(dataset) == 0:
+        raise DataError(f"dataset {config.dataset.name!r} is empty")
+
+    resolved: dict[str, dict[str, Any]] = {}
+    providers: dict[str, tuple[str, str]] = {}
+    for role in ROLES:
+        component: ComponentSpec = getattr(config, role)
+        entry = registry.get(role, component.name)
+        params = component.params if role == "dataset" else fill_params(entry, component.params, spec)
+        model = validate_model(entry.config, params, prefix=f"{role}.params", source=source)
+        resolved[role] = {"name": component.name, "params": model.model_dump(mode="json")}
+        providers[role] = (entry.provider, entry.version)
+
+    generator = build_component(registry, "generator", config.generator.name, resolved["generator"]["params"])
+    discriminator = build_component(
+        registry, "discriminator", config.discriminator.name, resolved["discriminator"]["params"]
+    )
+    losses = []
+    resolved_losses = []
+    for loss in config.losses:
+        entry = registry.get("loss", loss.name)
+        module = build_component(registry, "loss", loss.name, loss.params)
+        losses.append(WeightedLoss(loss.name, loss.weight, module))
+        params = validate_model(entry.config, loss.params).model_dump(mode="json")
+        resolved_losses.append({"name": loss.name, "weight": loss.weight, "params": params})
+        providers.setdefault(f"loss:{loss.name}", (entry.provider, entry.version))
+
+    full = config.model_dump(mode="json")
+    full.update(resolved)
+    full["losses"] = resolved_losses
+    config = ExperimentConfig.model_validate(full)
+    check_combination(config, dataset, spec, generator, discriminator)
+    return Built(config, dataset, spec, generator, discriminator, losses, providers)
+
+
+def fill_params(entry: Entry, params: Mapping[str, Any], spec: DataSpec) -> dict[str, Any]:
+    """``params`` plus the DataSpec-derived values of fields the user left unset."""
+    assert entry.config is not None
+    fields = entry.config.model_fields
+    filled = dict(params)
+    for key, value in spec.component_defaults(entry.kind).items():
+        if key in fields and key not in params:
+            filled[key] = value
+    return filled
+
+
+def build_component(registry: Registry, kind: str, name: str, params: Mapping[str, Any]) -> Any:
+    """Create one component from a (resolved) spec."""
+    return registry.create(kind, name, **dict(params))
+
+
+def resolved_dict(config: ExperimentConfig) -> dict[str, Any]:
+    """The experiment as plain JSON/TOML data (``None`` values dropped: TOML has no null)."""
+    return config.model_dump(mode="json", exclude_none=True)
+
+
+def check_combination(
+    config: ExperimentConfig, dataset: Any, spec: DataSpec, generator: nn.Module, discriminator: nn.Module
+) -> None:
+    """Dry-run two samples through G and D (eval mode, no grad, state untouched)."""
+    g_name = f"generator {config.generator.name!r}"
+    d_name = f"discriminator {config.discriminator.name!r}"
+    data_name = f"dataset {config.dataset.name!r}"
+    g_params, d_params = config.generator.params, config.discriminator.params
+    if spec.condition == "label":
+        for who, params in ((g_name, g_params), (d_name, d_params)):
+            if params.get("condition_dim", None) == 0 or "condition_dim" not in params:
+                raise IncompatibleComponentsError(
+                    f"{data_name} is label-conditional ({spec.condition_dim} labels) but {who} "
+                    "takes no labels (no condition_dim)"
+                )
+    if spec.condition == "paired" and "in_channels" not in g_params:
+        raise IncompatibleComponentsError(
+            f"{data_name} gives paired source images but {g_name} does not translate a source "
+            "(it has no in_channels); use an image-to-image generator such as 'unet'"
+        )
+    samples = [dataset[i] for i in range(min(2, len(dataset)))]
+    batch = {key: torch.stack([s[key] for s in samples]) for key in samples[0]}
+    x, cond = batch[SAMPLE_KEY], batch.get(CONDITION_KEY)
+    if tuple(x.shape[1:]) != spec.shape:
+        raise DataError(f"{data_name} yields samples of shape {tuple(x.shape[1:])} but describes {spec.shape}")
+    modes = (generator.training, discriminator.training)
+    generator.eval()
+    discriminator.eval()
+    try:
+        with torch.no_grad():
+            try:
+                fake = generator(generator.sample_latent(len(x)), cond)
+            except Exception as err:
+                raise IncompatibleComponentsError(
+                    f"{g_name} cannot generate for {data_name} (condition {spec.condition!r}, "
+                    f"condition shape {spec.condition_shape}): {_one_line(err)}"
+                ) from None
+            if tuple(fake.shape[1:]) != spec.shape:
+                raise IncompatibleComponentsError(
+                    f"{g_name} produces samples of shape {tuple(fake.shape[1:])} but {data_name} "
+                    f"has samples of shape {spec.shape}"
+                )
+            for what, tensor in (("real", x), ("generated", fake)):
+                try:
+                    logits = discriminator(tensor, cond)
+                except Exception as err:
+                    raise IncompatibleComponentsError(
+                        f"{d_name} cannot score {what} samples of {data_name} (shape {spec.shape}, "
+                        f"condition {spec.condition!r}): {_one_line(err)}"
+                    ) from None
+                if logits.shape[0] != len(x):
+                    raise IncompatibleComponentsError(
+                        f"{d_name} returned {logits.shape[0]} scores for a batch of {len(x)}"
+                    )
+    finally:
+        generator.train(modes[0])
+        discriminator.train(modes[1])
+
+
+def _entry(registry: Registry, kind: str, name: str, path: str, source: str) -> Entry:
+    try:
+        return registry.get(kind, name)
+    except (UnknownComponentError, RegistryConflictError) as err:
+        where = f"{source}: " if source else ""
+        raise ConfigError(f"{where}{path}: {err}") from None
+
+
+def _one_line(err: BaseException) -> str:
+    lines = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {lines[0]}" if lines else type(err).__name__
