@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 from collections.abc import Sequence
 
@@ -62,9 +61,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
-    if args.no_plugins:
-        os.environ["GANZOO_DISABLE_PLUGINS"] = "1"
     try:
+        if args.no_plugins:
+            from ganzoo.plugins.manager import get_manager
+
+            get_manager(discover=False)  # the process-wide manager, loaded without discovery
         return int(args.func(args) or 0)
     except GanzooError as err:
         print(f"ganzoo: error: {err}", file=sys.stderr)
