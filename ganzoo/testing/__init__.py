@@ -1,1 +1,25 @@
-"""testing."""
+"""Conformance kit for component authors.
+
+Run the checks from your plugin's tests::
+
+    from ganzoo.data.spec import DataSpec
+    from ganzoo.testing import check_generator
+
+    def test_my_generator_conforms():
+        check_generator("my-generator", DataSpec("table", (2,)), hidden=16)
+
+Each check builds the component through the registry (so your entry point and config are
+exercised too) and raises :class:`ConformanceError` with a message that says what to fix.
+Fixtures for pytest live in :mod:`ganzoo.testing.pytest_plugin` (opt in with
+``pytest_plugins = ["ganzoo.testing.pytest_plugin"]``).
+"""
+
+from ganzoo.testing.conformance import (
+    ConformanceError,
+    check_dataset,
+    check_discriminator,
+    check_generator,
+    check_loss,
+)
+
+__all__ = ["ConformanceError", "check_dataset", "check_discriminator", "check_generator", "check_loss"]

@@ -1,0 +1,261 @@
+"""Behavioural checks that a component does what the engine relies on.
+
+The registry already checks that a component *has* the protocol's methods; these checks make
+sure it *behaves*: right shapes and dtypes, determinism under a seed, gradients that reach every
+parameter, a state dict that survives safetensors, config validation that rejects typos, and a
+few real training steps against generic partner networks.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from ganzoo.data.spec import CONDITION_KEY, SAMPLE_KEY, DataSpec
+from ganzoo.engine.context import LossContext
+from ganzoo.experiment.build import fill_params
+from ganzoo.plugins.manager import get_registry
+from ganzoo.registry.errors import ConfigError
+from ganzoo.registry.protocols import Augmenting, Exporting
+from ganzoo.registry.registry import Registry
+from ganzoo.testing.partners import FlatCritic, FlatGenerator
+
+BATCH = 4
+
+
+class ConformanceError(AssertionError):
+    """A component does not behave as ganzoo needs; the message says what to fix."""
+
+
+def _fail(who: str, problem: str, fix: str) -> None:
+    raise ConformanceError(f"{who}: {problem}. Fix: {fix}")
+
+
+def check_generator(name: str, spec: DataSpec, registry: Registry | None = None, **params: Any) -> nn.Module:
+    """Check generator ``name`` (built with ``params`` + values from ``spec``); returns it."""
+    registry = registry or get_registry()
+    who = f"generator {name!r}"
+    build = _builder(registry, "generator", name, spec, params, who)
+    generator = build()
+    torch.manual_seed(0)
+    cond = make_condition(spec, BATCH)
+    z = _latent(generator, who)
+    out = generator(z, cond)
+    _check_tensor(out, (BATCH, *spec.shape), who, "forward(z, cond) output")
+    generator.eval()
+    first = generator(z, cond)
+    again = generator(z, cond)
+    if not torch.equal(first, again):
+        _fail(who, "two forward passes in eval mode on the same inputs differ", "keep randomness in sample_latent or in train-mode layers")
+    _check_round_trip(generator, build, lambda m: m(z, cond), who)
+    generator.train()
+    _check_gradients(generator, lambda: generator(z, cond).float().pow(2).mean(), who)
+    _train_steps(generator, FlatCritic(spec), spec, who, moved="generator")
+    return generator
+
+
+def check_discriminator(name: str, spec: DataSpec, registry: Registry | None = None, **params: Any) -> nn.Module:
+    """Check discriminator ``name`` (built with ``params`` + values from ``spec``); returns it."""
+    registry = registry or get_registry()
+    who = f"discriminator {name!r}"
+    build = _builder(registry, "discriminator", name, spec, params, who)
+    discriminator = build()
+    torch.manual_seed(0)
+    x, cond = make_sample(spec, BATCH), make_condition(spec, BATCH)
+    logits = discriminator(x, cond)
+    if logits.shape[0] != BATCH or not torch.is_floating_point(logits):
+        _fail(who, f"returned {tuple(logits.shape)} {logits.dtype} for a batch of {BATCH}", "return float logits with the batch as first dimension")
+    if not torch.isfinite(logits).all():
+        _fail(who, "returned non-finite logits", "check the forward pass for divisions or logs")
+    discriminator.eval()
+    _check_round_trip(discriminator, build, lambda m: m(x, cond), who)
+    discriminator.train()
+    _check_gradients(discriminator, lambda: discriminator(x, cond).float().mean(), who)
+    x_grad = x.clone().requires_grad_(True)
+    (grad,) = torch.autograd.grad(discriminator(x_grad, cond).float().sum(), x_grad, create_graph=True)
+    if grad is None or not torch.isfinite(grad).all():
+        _fail(who, "no finite gradient with respect to its input", "gradient penalties and R1 need D to be differentiable in x")
+    _train_steps(FlatGenerator(spec), discriminator, spec, who, moved="discriminator")
+    return discriminator
+
+
+def check_loss(name: str, spec: DataSpec, registry: Registry | None = None, **params: Any) -> Any:
+    """Check loss ``name``: scalar finite terms whose gradients reach the right network."""
+    registry = registry or get_registry()
+    who = f"loss {name!r}"
+    _check_rejects_unknown_params(registry, "loss", name, params, who)
+    loss = registry.create("loss", name, **params)
+    torch.manual_seed(0)
+    generator, critic = FlatGenerator(spec), FlatCritic(spec)
+    real, cond = make_sample(spec, BATCH), make_condition(spec, BATCH)
+    batch = {SAMPLE_KEY: real} | ({CONDITION_KEY: cond} if cond is not None else {})
+    contributed = False
+    for phase, network in (("discriminator", critic), ("generator", generator)):
+        fake = generator(generator.sample_latent(BATCH), cond)
+        ctx = LossContext(phase, real, fake.detach() if phase == "discriminator" else fake, cond, batch, critic)
+        value = getattr(loss, f"{phase}_loss")(ctx)
+        if value is None:
+            continue
+        contributed = True
+        if not isinstance(value, torch.Tensor) or value.dim() != 0 or not torch.isfinite(value):
+            _fail(who, f"{phase}_loss returned {value!r}", "return a finite scalar tensor or None")
+        network.zero_grad()
+        value.backward()
+        if not any(p.grad is not None and p.grad.abs().sum() > 0 for p in network.parameters()):
+            _fail(who, f"{phase}_loss does not reach the {phase}'s parameters", "compute it from ctx tensors without detaching them")
+    if not contributed:
+        _fail(who, "returned None in both phases", "return a tensor from discriminator_loss and/or generator_loss")
+    return loss
+
+
+def check_dataset(name: str, registry: Registry | None = None, **params: Any) -> Any:
+    """Check dataset ``name``: description, samples, determinism, augmentation and export."""
+    registry = registry or get_registry()
+    who = f"dataset {name!r}"
+    _check_rejects_unknown_params(registry, "dataset", name, params, who)
+    dataset = registry.create("dataset", name, **params)
+    spec = dataset.describe()
+    if not isinstance(spec, DataSpec):
+        _fail(who, f"describe() returned {type(spec).__name__}", "return a ganzoo.data.spec.DataSpec")
+    if len(dataset) <= 0:
+        _fail(who, "has no samples", "make __len__ positive for valid parameters")
+    sample = dataset[0]
+    if SAMPLE_KEY not in sample:
+        _fail(who, f"sample keys are {sorted(sample)}", f"return a dict with {SAMPLE_KEY!r}")
+    low, high = spec.value_range
+    x = sample[SAMPLE_KEY]
+    _check_tensor(x.unsqueeze(0), (1, *spec.shape), who, "sample 'x'")
+    observed = x if "mask" not in sample else x[sample["mask"].bool()]
+    if observed.numel() and (observed.min() < low - 1e-4 or observed.max() > high + 1e-4):
+        _fail(who, f"'x' spans [{observed.min():.3f}, {observed.max():.3f}] outside value_range {spec.value_range}", "normalise samples or fix describe()")
+    if spec.condition != "none":
+        if CONDITION_KEY not in sample:
+            _fail(who, f"describes condition {spec.condition!r} but samples have no 'cond'", "return the condition under 'cond'")
+        _check_tensor(sample[CONDITION_KEY].unsqueeze(0), (1, *spec.condition_shape), who, "sample 'cond'")
+    again = dataset[0]
+    if any(not torch.equal(sample[k], again[k]) for k in sample):
+        _fail(who, "dataset[0] differs between two reads", "keep __getitem__ deterministic; put randomness in augment(batch)")
+    batch = {k: torch.stack([dataset[i % len(dataset)][k] for i in range(2)]) for k in sample}
+    if isinstance(dataset, Augmenting):
+        augmented = dataset.augment({k: v.clone() for k, v in batch.items()})
+        for key, value in batch.items():
+            if key in augmented and augmented[key].shape != value.shape:
+                _fail(who, f"augment changed the shape of {key!r}", "augment must keep batch shapes")
+    if isinstance(type(dataset), Exporting) or hasattr(type(dataset), "export"):
+        with tempfile.TemporaryDirectory() as tmp:
+            files = type(dataset).export(batch[SAMPLE_KEY], Path(tmp), spec, batch.get(CONDITION_KEY))
+            if not files or not all(Path(f).exists() for f in files):
+                _fail(who, "export wrote no files", "return the paths export() wrote")
+    return dataset
+
+
+# -- helpers -----------------------------------------------------------------------------------
+def make_sample(spec: DataSpec, n: int) -> torch.Tensor:
+    """Random samples inside the spec's value range."""
+    low, high = spec.value_range
+    return torch.rand(n, *spec.shape) * (high - low) + low
+
+
+def make_condition(spec: DataSpec, n: int) -> torch.Tensor | None:
+    """Random conditions of the spec's kind (one-hot labels, or source samples)."""
+    if spec.condition == "none":
+        return None
+    if spec.condition == "label":
+        return torch.eye(spec.condition_dim)[torch.randint(spec.condition_dim, (n,))]
+    low, high = spec.value_range
+    return torch.rand(n, *spec.condition_shape) * (high - low) + low
+
+
+def _builder(registry: Registry, kind: str, name: str, spec: DataSpec, params: dict[str, Any], who: str) -> Callable[[], nn.Module]:
+    entry = registry.get(kind, name)
+    filled = fill_params(entry, params, spec)
+    _check_rejects_unknown_params(registry, kind, name, filled, who)
+
+    def build() -> nn.Module:
+        torch.manual_seed(0)
+        return registry.create(kind, name, **filled)
+
+    return build
+
+
+def _check_rejects_unknown_params(registry: Registry, kind: str, name: str, params: dict[str, Any], who: str) -> None:
+    try:
+        registry.validate_params(kind, name, {**params, "surely_not_a_parameter": 1})
+    except ConfigError:
+        return
+    _fail(who, "its config accepts unknown keys", "derive the config from ganzoo.ComponentConfig (extra='forbid')")
+
+
+def _latent(generator: nn.Module, who: str) -> torch.Tensor | None:
+    a = generator.sample_latent(BATCH, generator=torch.Generator().manual_seed(1))
+    b = generator.sample_latent(BATCH, generator=torch.Generator().manual_seed(1))
+    if a is not None and (a.shape[0] != BATCH or not torch.equal(a, b)):
+        _fail(who, "sample_latent is not reproducible with a seeded torch.Generator or has the wrong batch size", "draw noise with the generator= argument")
+    return a
+
+
+def _check_tensor(t: torch.Tensor, shape: tuple[int, ...], who: str, what: str) -> None:
+    if tuple(t.shape) != shape:
+        _fail(who, f"{what} has shape {tuple(t.shape)}, expected {shape}", "match the DataSpec shape (channels first, batch first)")
+    if t.dtype != torch.float32:
+        _fail(who, f"{what} has dtype {t.dtype}", "return float32 tensors")
+    if not torch.isfinite(t).all():
+        _fail(who, f"{what} contains NaN or inf", "check the forward pass")
+
+
+def _check_round_trip(module: nn.Module, build: Callable[[], nn.Module], run: Callable[[nn.Module], torch.Tensor], who: str) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "weights.safetensors"
+        state = {k: v.detach().contiguous() for k, v in module.state_dict().items()}
+        save_file(state, str(path))
+        clone = build()
+        with torch.no_grad():
+            for p in clone.parameters():
+                p.add_(1.0)  # make sure loading really overwrites
+        missing = clone.load_state_dict(load_file(str(path)), strict=False)
+        if missing.missing_keys or missing.unexpected_keys:
+            _fail(who, f"state dict does not round-trip (missing {missing.missing_keys}, unexpected {missing.unexpected_keys})", "keep module structure independent of runtime state")
+        clone.eval()
+        with torch.no_grad():
+            if not torch.allclose(run(module), run(clone)):
+                _fail(who, "outputs differ after a safetensors round trip of the state dict", "register all state as parameters or buffers")
+
+
+def _check_gradients(module: nn.Module, objective: Callable[[], torch.Tensor], who: str) -> None:
+    module.zero_grad()
+    objective().backward()
+    dead = [n for n, p in module.named_parameters() if p.requires_grad and p.grad is None]
+    if dead:
+        _fail(who, f"parameters get no gradient: {', '.join(dead[:5])}", "remove unused parameters or use them in forward")
+
+
+def _train_steps(generator: nn.Module, critic: nn.Module, spec: DataSpec, who: str, moved: str) -> None:
+    from ganzoo.components.losses import AdversarialLoss
+
+    loss = AdversarialLoss(mode="nonsaturating", d_reduction="sum")
+    opt_g = torch.optim.Adam(generator.parameters(), lr=1e-3)
+    opt_d = torch.optim.Adam(critic.parameters(), lr=1e-3)
+    watched = generator if moved == "generator" else critic
+    before = [p.detach().clone() for p in watched.parameters()]
+    for _ in range(3):
+        real, cond = make_sample(spec, BATCH), make_condition(spec, BATCH)
+        batch = {SAMPLE_KEY: real}
+        fake = generator(generator.sample_latent(BATCH), cond)
+        d_loss = loss.discriminator_loss(LossContext("discriminator", real, fake.detach(), cond, batch, critic))
+        opt_d.zero_grad()
+        d_loss.backward()
+        opt_d.step()
+        g_loss = loss.generator_loss(LossContext("generator", real, fake, cond, batch, critic))
+        opt_g.zero_grad()
+        g_loss.backward()
+        opt_g.step()
+        if not (torch.isfinite(d_loss) and torch.isfinite(g_loss)):
+            _fail(who, "losses became non-finite within 3 training steps", "check initialisation and output activations")
+    if all(torch.equal(a, b) for a, b in zip(before, watched.parameters(), strict=True)):
+        _fail(who, "parameters did not change in 3 training steps", "make sure forward uses the parameters")

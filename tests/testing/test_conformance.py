@@ -1,0 +1,106 @@
+"""The conformance kit accepts every built-in and rejects broken components with a useful message."""
+
+from __future__ import annotations
+
+import types
+
+import pytest
+import torch
+from torch import nn
+
+import ganzoo
+from ganzoo.data.spec import DataSpec
+from ganzoo.plugins.manager import reset_manager
+from ganzoo.registry.config import ComponentConfig
+from ganzoo.testing import (
+    ConformanceError,
+    check_dataset,
+    check_discriminator,
+    check_generator,
+    check_loss,
+)
+
+IMAGE = DataSpec("image", (3, 32, 32))
+PAIRED = DataSpec("image", (3, 32, 32), condition="paired", condition_shape=(1, 32, 32))
+LABELLED = DataSpec("image", (1, 32, 32), condition="label", condition_shape=(4,))
+TABLE = DataSpec("table", (5,))
+SERIES = DataSpec("series", (2, 16))
+
+
+@pytest.mark.parametrize("spec", [IMAGE, LABELLED], ids=["unconditional", "label"])
+def test_dcgan_pair_conforms(spec: DataSpec) -> None:
+    check_generator("dcgan", spec, base_channels=8)
+    check_discriminator("dcgan", spec, base_channels=8)
+
+
+def test_pix2pix_pair_conforms() -> None:
+    check_generator("unet", PAIRED, base_channels=8)
+    check_discriminator("patchgan", PAIRED, base_channels=8)
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [("adversarial", {"mode": m}) for m in ("vanilla", "nonsaturating", "lsgan", "hinge", "wasserstein")]
+    + [("gradient-penalty", {}), ("r1", {}), ("l1", {})],
+)
+@pytest.mark.parametrize("spec", [TABLE, SERIES, PAIRED], ids=["table", "series", "paired"])
+def test_builtin_losses_conform(name: str, params: dict, spec: DataSpec) -> None:
+    check_loss(name, spec, **params)
+
+
+def test_image_folder_conforms(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from PIL import Image
+
+    for i in range(3):
+        Image.new("RGB", (40, 36), (i * 60, 100, 200)).save(tmp_path / f"{i}.png")
+    check_dataset("image-folder", root=str(tmp_path), image_size=32)
+
+
+# -- broken components ----------------------------------------------------------------------
+class _Config(ComponentConfig):
+    """Deliberately broken generator."""
+
+    out_features: int = 5
+
+
+class WrongShapeGenerator(nn.Module):
+    def __init__(self, out_features: int) -> None:
+        super().__init__()
+        self.net = nn.Linear(3, out_features + 1)  # one feature too many
+
+    def sample_latent(self, n, *, device="cpu", generator=None):  # type: ignore[no-untyped-def]
+        return torch.randn(n, 3, device=device, generator=generator)
+
+    def forward(self, z, cond=None):  # type: ignore[no-untyped-def]
+        return self.net(z)
+
+
+class UnseededGenerator(WrongShapeGenerator):
+    def __init__(self, out_features: int) -> None:
+        super().__init__(out_features - 1)
+
+    def sample_latent(self, n, *, device="cpu", generator=None):  # type: ignore[no-untyped-def]
+        return torch.randn(n, 3)  # ignores the seeded generator
+
+
+def _register(**targets: type) -> None:
+    module = types.ModuleType("broken")
+
+    def ganzoo_register_generators(register):  # type: ignore[no-untyped-def]
+        for name, target in targets.items():
+            register(name, target, config=_Config)
+
+    module.ganzoo_register_generators = ganzoo.hookimpl(ganzoo_register_generators)  # type: ignore[attr-defined]
+    reset_manager([("broken", module)], discover=False)
+
+
+def test_wrong_output_shape_is_named() -> None:
+    _register(wrong=WrongShapeGenerator)
+    with pytest.raises(ConformanceError, match=r"generator 'wrong': forward\(z, cond\) output has shape \(4, 6\), expected \(4, 5\)"):
+        check_generator("wrong", TABLE)
+
+
+def test_unseeded_noise_is_named() -> None:
+    _register(unseeded=UnseededGenerator)
+    with pytest.raises(ConformanceError, match="sample_latent is not reproducible"):
+        check_generator("unseeded", TABLE)
