@@ -41,9 +41,13 @@ def _check_labels(cond: torch.Tensor | None, n: int, condition_dim: int, who: st
             raise ValueError(f"{who} is unconditional (condition_dim=0) but got a condition")
         return
     if cond is None:
-        raise ValueError(f"{who} has condition_dim={condition_dim} and needs cond, an (N, {condition_dim}) label vector")
+        raise ValueError(
+            f"{who} has condition_dim={condition_dim} and needs cond, an (N, {condition_dim}) label vector"
+        )
     if tuple(cond.shape) != (n, condition_dim):
-        raise ValueError(f"{who} expects cond shaped ({n}, {condition_dim}), got {tuple(cond.shape)}")
+        raise ValueError(
+            f"{who} expects cond shaped ({n}, {condition_dim}), got {tuple(cond.shape)}"
+        )
 
 
 class DCGANGenerator(nn.Module):
@@ -85,7 +89,11 @@ class DCGANGenerator(nn.Module):
         init_gan_weights(self)
 
     def sample_latent(
-        self, n: int, *, device: torch.device | str = "cpu", generator: torch.Generator | None = None
+        self,
+        n: int,
+        *,
+        device: torch.device | str = "cpu",
+        generator: torch.Generator | None = None,
     ) -> torch.Tensor:
         """Standard normal noise shaped ``(n, latent_dim, 1, 1)``, as the reference draws it."""
         return torch.randn(n, self.latent_dim, 1, 1, device=device, generator=generator)
@@ -146,9 +154,15 @@ class DCGANDiscriminator(nn.Module):
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
         """Raw logits shaped ``(N,)`` for images ``(N, in_channels, image_size, image_size)``."""
-        if x.dim() != 4 or tuple(x.shape[1:]) != (self.in_channels, self.image_size, self.image_size):
+        if x.dim() != 4 or tuple(x.shape[1:]) != (
+            self.in_channels,
+            self.image_size,
+            self.image_size,
+        ):
             expected = (self.in_channels, self.image_size, self.image_size)
-            raise ValueError(f"DCGANDiscriminator expects images shaped (N, {', '.join(map(str, expected))}), got {tuple(x.shape)}")
+            raise ValueError(
+                f"DCGANDiscriminator expects images shaped (N, {', '.join(map(str, expected))}), got {tuple(x.shape)}"
+            )
         _check_labels(cond, x.shape[0], self.condition_dim, "DCGANDiscriminator")
         if cond is not None:
             maps = cond.to(x.dtype)[:, :, None, None].expand(-1, -1, *x.shape[2:])

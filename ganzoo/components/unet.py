@@ -65,7 +65,9 @@ class UNetGenerator(nn.Module):
         bias = norm == "instance"
 
         def make_norm(channels: int) -> nn.Module:
-            return cast(nn.Module, norm_layer(norm, channels))  # never None: 'none' is refused above
+            return cast(
+                nn.Module, norm_layer(norm, channels)
+            )  # never None: 'none' is refused above
 
         encoder: list[nn.Module] = [nn.Conv2d(in_channels, widths[0], 4, 2, 1, bias=bias)]
         for i in range(1, depth):
@@ -73,7 +75,9 @@ class UNetGenerator(nn.Module):
             encoder.append(conv if i == depth - 1 else nn.Sequential(conv, make_norm(widths[i])))
         self.enc = nn.ModuleList(encoder)
 
-        decoder: list[nn.Module] = []  # decoder[i - 1] is stage i, mapping widths[i] back to widths[i - 1]
+        decoder: list[
+            nn.Module
+        ] = []  # decoder[i - 1] is stage i, mapping widths[i] back to widths[i - 1]
         for i in range(1, depth):
             cin = widths[i] if i == depth - 1 else 2 * widths[i]
             layers: list[nn.Module] = [
@@ -88,7 +92,11 @@ class UNetGenerator(nn.Module):
         init_gan_weights(self)
 
     def sample_latent(
-        self, n: int, *, device: torch.device | str = "cpu", generator: torch.Generator | None = None
+        self,
+        n: int,
+        *,
+        device: torch.device | str = "cpu",
+        generator: torch.Generator | None = None,
     ) -> None:
         """``None``: the U-Net takes no noise (its randomness is dropout)."""
         return None
@@ -99,9 +107,16 @@ class UNetGenerator(nn.Module):
         ``z`` is ignored (pass ``None``).
         """
         if cond is None:
-            raise ValueError("UNetGenerator translates a source image: pass it as cond (N, C, H, W); z is ignored")
+            raise ValueError(
+                "UNetGenerator translates a source image: pass it as cond (N, C, H, W); z is ignored"
+            )
         multiple = 2**self.depth
-        if cond.dim() != 4 or cond.shape[1] != self.in_channels or cond.shape[2] % multiple or cond.shape[3] % multiple:
+        if (
+            cond.dim() != 4
+            or cond.shape[1] != self.in_channels
+            or cond.shape[2] % multiple
+            or cond.shape[3] % multiple
+        ):
             raise ValueError(
                 f"UNetGenerator expects cond shaped (N, {self.in_channels}, H, W) with H and W multiples "
                 f"of {multiple} (image_size={self.image_size}), got {tuple(cond.shape)}"

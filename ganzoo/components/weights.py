@@ -95,5 +95,7 @@ def image_size_log2(image_size: int, low: int, high: int) -> int:
     The configs validate the same rule; this repeats it for networks built without them.
     """
     if image_size < low or image_size > high or image_size & (image_size - 1):
-        raise ValueError(f"image_size must be a power of two between {low} and {high}, got {image_size}")
+        raise ValueError(
+            f"image_size must be a power of two between {low} and {high}, got {image_size}"
+        )
     return image_size.bit_length() - 1
