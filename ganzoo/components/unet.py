@@ -65,9 +65,8 @@ class UNetGenerator(nn.Module):
         bias = norm == "instance"
 
         def make_norm(channels: int) -> nn.Module:
-            return cast(
-                nn.Module, norm_layer(norm, channels)
-            )  # never None: 'none' is refused above
+            # never None: 'none' is refused above
+            return cast(nn.Module, norm_layer(norm, channels))
 
         encoder: list[nn.Module] = [nn.Conv2d(in_channels, widths[0], 4, 2, 1, bias=bias)]
         for i in range(1, depth):
@@ -75,9 +74,8 @@ class UNetGenerator(nn.Module):
             encoder.append(conv if i == depth - 1 else nn.Sequential(conv, make_norm(widths[i])))
         self.enc = nn.ModuleList(encoder)
 
-        decoder: list[
-            nn.Module
-        ] = []  # decoder[i - 1] is stage i, mapping widths[i] back to widths[i - 1]
+        # decoder[i - 1] is stage i, mapping widths[i] back to widths[i - 1]
+        decoder: list[nn.Module] = []
         for i in range(1, depth):
             cin = widths[i] if i == depth - 1 else 2 * widths[i]
             layers: list[nn.Module] = [
