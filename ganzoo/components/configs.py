@@ -62,7 +62,11 @@ class UNetGeneratorConfig(ComponentConfig):
     image_size: int = Field(256, description="Image size, a power of two in 32..1024 (8 downsamplings at 256).")
     base_channels: PositiveInt = Field(64, description="Width of the first layer (ngf).")
     norm: Literal["batch", "instance"] = Field("batch", description="pix2pix uses batch norm.")
-    dropout: bool = Field(True, description="Dropout(0.5) in the three innermost 512-channel decoder stages.")
+    dropout: bool = Field(
+        True,
+        description="Dropout(0.5) in the widest decoder stages below the bottleneck "
+        "(pix2pix: num_downs - 5 of them, i.e. three at 256 px).",
+    )
 
     @field_validator("image_size")
     @classmethod
