@@ -1,0 +1,89 @@
+"""Deterministic, resumable batch order.
+
+Batch ``b`` (counted from the start of training) belongs to epoch ``b // batches_per_epoch``
+and sits at position ``b % batches_per_epoch`` of that epoch's permutation, which is drawn from
+a ``torch.Generator`` seeded with ``(seed, epoch)``. The order is therefore a pure function of
+the seed and the batch index: a run resumed at step ``k`` starts at exactly the batch the
+uninterrupted run would have used, without storing or replaying any sampler state. Incomplete
+last batches are dropped so every step sees ``batch_size`` samples (BatchNorm and the
+throughput numbers both assume it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import torch
+from torch.utils.data import DataLoader, Sampler
+
+from ganzoo.engine.seed import STREAM_EPOCH, STREAM_LOADER, derive_seed
+from ganzoo.registry.errors import ConfigError
+
+
+class ResumableBatchSampler(Sampler[list[int]]):
+    """Endless stream of index batches, epoch after epoch, starting at ``start_batch``."""
+
+    def __init__(self, size: int, batch_size: int, seed: int, *, start_batch: int = 0) -> None:
+        if batch_size > size:
+            raise ConfigError(
+                f"train.batch_size: {batch_size} is larger than the dataset ({size} samples)"
+            )
+        self.size = size
+        self.batch_size = batch_size
+        self.seed = seed
+        self.start_batch = start_batch
+        self.batches_per_epoch = size // batch_size
+
+    def permutation(self, epoch: int) -> torch.Tensor:
+        """Sample order of 0-based ``epoch``."""
+        generator = torch.Generator().manual_seed(derive_seed(self.seed, STREAM_EPOCH, epoch))
+        return torch.randperm(self.size, generator=generator)
+
+    def __iter__(self) -> Iterator[list[int]]:
+        epoch, position = divmod(self.start_batch, self.batches_per_epoch)
+        while True:
+            order = self.permutation(epoch).tolist()
+            for index in range(position, self.batches_per_epoch):
+                yield order[index * self.batch_size : (index + 1) * self.batch_size]
+            epoch, position = epoch + 1, 0
+
+
+def make_loader(
+    dataset: Any,
+    batch_size: int,
+    seed: int,
+    *,
+    start_batch: int = 0,
+    num_workers: int = 0,
+    pin_memory: bool = False,
+) -> DataLoader:
+    """A DataLoader yielding collated batches from ``start_batch`` on (never exhausted).
+
+    Worker processes get seeds derived from ``(seed, start_batch)`` through the loader's own
+    generator, so creating the loader never consumes the global RNG.
+    """
+    sampler = ResumableBatchSampler(len(dataset), batch_size, seed, start_batch=start_batch)
+    generator = torch.Generator().manual_seed(derive_seed(seed, STREAM_LOADER, start_batch))
+    return DataLoader(
+        dataset,
+        batch_sampler=sampler,
+        num_workers=num_workers,
+        pin_memory=pin_memory,
+        generator=generator,
+    )
+
+
+def to_device(
+    batch: Mapping[str, Any], device: torch.device, *, channels_last: bool = False
+) -> dict[str, Any]:
+    """Move every tensor of ``batch`` to ``device`` (4-D float tensors to channels_last if asked)."""
+    moved: dict[str, Any] = {}
+    non_blocking = device.type == "cuda"
+    for key, value in batch.items():
+        if isinstance(value, torch.Tensor):
+            value = value.to(device, non_blocking=non_blocking)
+            if channels_last and value.dim() == 4 and value.is_floating_point():
+                value = value.contiguous(memory_format=torch.channels_last)
+        moved[key] = value
+    return moved
