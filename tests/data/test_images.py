@@ -78,7 +78,7 @@ def test_jpeg_reads_as_rgb_in_unit_range(tmp_path: Path) -> None:
     Image.fromarray(RNG.integers(0, 256, size=(16, 20, 3), dtype=np.uint8)).save(tmp_path / "a.jpg")
     image = read_image(tmp_path / "a.jpg")
     assert image.shape == (3, 16, 20)
-    assert 0.0 <= image.min() and image.max() <= 1.0
+    assert image.min() >= 0.0 and image.max() <= 1.0
 
 
 def test_grey_stays_one_channel_unless_three_are_asked(tmp_path: Path) -> None:

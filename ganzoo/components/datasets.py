@@ -1,0 +1,323 @@
+"""The built-in image datasets: an image folder, pix2pix aligned A|B files, and A/ B/ folders.
+
+They read through :mod:`ganzoo.data.images`, so 1-channel and 16-bit images reach the model at
+full precision (and come back out at the same bit depth through ``export``). Decoding and resizing
+is deterministic and happens once per file: small datasets (up to :data:`CACHE_LIMIT_BYTES` of
+float tensors) are kept in memory, because pix2pix trains at batch size 1 and would otherwise spend
+its epochs decoding JPEGs. Random training jitter (crop, flip) is not done per item but in
+:meth:`augment` on whole batches, under the engine's seeded RNG, with identical parameters for the
+source and the target of a pair.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch.utils.data import Dataset as TorchDataset
+
+from ganzoo.data.augment import PairedCropFlip
+from ganzoo.data.export import export_images
+from ganzoo.data.images import IMAGE_SUFFIXES, read_image_with_depth, resize, resize_center_crop
+from ganzoo.data.spec import CONDITION_KEY, SAMPLE_KEY, DataSpec
+from ganzoo.registry.errors import ConfigError, DataError
+
+#: Decoded samples are cached in memory until they take this many bytes (per process).
+CACHE_LIMIT_BYTES = 2 * 1024**3
+
+
+def find_images(folder: Path) -> list[Path]:
+    """Image files below ``folder`` (recursively), sorted by relative path; hidden files skipped."""
+    found = (
+        path
+        for path in folder.rglob("*")
+        if path.suffix.lower() in IMAGE_SUFFIXES
+        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+        and path.is_file()
+    )
+    return sorted(found, key=lambda path: path.relative_to(folder).as_posix())
+
+
+def _existing_folder(root: Path, split: str | None = None) -> Path:
+    """``root/<split>`` when it exists (pix2pix layout ``facades/train``), else ``root``."""
+    root = Path(root)
+    if not root.is_dir():
+        raise DataError(f"dataset folder {root} does not exist or is not a folder")
+    if split and (root / split).is_dir():
+        return root / split
+    return root
+
+
+def _images_in(folder: Path) -> list[Path]:
+    files = find_images(folder)
+    if not files:
+        suffixes = ", ".join(sorted(IMAGE_SUFFIXES))
+        raise DataError(f"no image files ({suffixes}) found in {folder}")
+    return files
+
+
+def _to_model_range(image: torch.Tensor) -> torch.Tensor:
+    return image * 2.0 - 1.0
+
+
+class _CachedImageDataset(TorchDataset):
+    """Shared machinery: bounded in-memory cache of decoded samples, PNG export."""
+
+    def __init__(self, count: int, bytes_per_item: int) -> None:
+        self._count = count
+        self._cache: dict[int, dict[str, torch.Tensor]] = {}
+        self._cache_slots = min(count, CACHE_LIMIT_BYTES // max(1, bytes_per_item))
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        if not -self._count <= index < self._count:
+            raise IndexError(f"index {index} out of range for {self._count} samples")
+        index %= self._count
+        sample = self._cache.get(index)
+        if sample is None:
+            sample = self._load(index)
+            if len(self._cache) < self._cache_slots:
+                self._cache[index] = sample
+        # Clones keep the cache intact if a consumer modifies a sample in place.
+        return {key: value.clone() for key, value in sample.items()}
+
+    def _load(self, index: int) -> dict[str, torch.Tensor]:
+        raise NotImplementedError
+
+    @classmethod
+    def export(
+        cls,
+        samples: torch.Tensor,
+        out_dir: Path,
+        spec: DataSpec,
+        conditions: torch.Tensor | None = None,
+    ) -> list[Path]:
+        """Numbered PNG files at the training data's bit depth (conditions are not written)."""
+        return export_images(samples, out_dir, spec)
+
+
+class ImageFolder(_CachedImageDataset):
+    """Unpaired images from a folder tree, for noise -> image GANs such as DCGAN.
+
+    Each image is resized (shorter side, antialiased) to ``image_size`` and centre-cropped, then
+    scaled to ``[-1, 1]``. ``channels`` defaults to the first image's (1 for grey, 3 for colour);
+    other images are converted to it.
+    """
+
+    def __init__(
+        self, root: Path, image_size: int = 64, channels: int | None = None, flip: bool = False
+    ) -> None:
+        self.root = Path(root)
+        self.image_size = image_size
+        self.files = _images_in(_existing_folder(self.root))
+        first, self.bit_depth = read_image_with_depth(self.files[0], channels)
+        self.channels = int(first.shape[0])
+        self._augmenter = PairedCropFlip(size=None, flip=flip)
+        super().__init__(len(self.files), self.channels * image_size**2 * 4)
+
+    def describe(self) -> DataSpec:
+        size = self.image_size
+        return DataSpec(
+            modality="image",
+            shape=(self.channels, size, size),
+            value_range=(-1.0, 1.0),
+            meta={"bit_depth": self.bit_depth, "channels": self.channels},
+        )
+
+    def _load(self, index: int) -> dict[str, torch.Tensor]:
+        image = read_image_with_depth(self.files[index], self.channels)[0]
+        return {SAMPLE_KEY: _to_model_range(resize_center_crop(image, self.image_size))}
+
+    def augment(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Random horizontal flip per sample when ``flip`` is on."""
+        return self._augmenter(batch)
+
+
+class _PairedImages(_CachedImageDataset):
+    """Source -> target pairs: deterministic resize per item, random crop + flip per batch.
+
+    Both images of a pair are resized to ``load_size x load_size`` (as pix2pix does, ignoring the
+    aspect ratio); :meth:`augment` crops the batch to ``image_size`` and flips it, with identical
+    parameters for ``cond`` and ``x``. Jitter is for training: for any split other than
+    ``"train"`` items are resized straight to ``image_size`` (pix2pix's test setting).
+    ``direction="AtoB"`` makes A the source (``cond``) and B the target (``x``).
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        image_size: int,
+        load_size: int | None,
+        flip: bool,
+        direction: str,
+        split: str,
+        source_channels: int,
+        target_channels: int,
+        bit_depth: int,
+        count: int,
+    ) -> None:
+        if load_size is not None and load_size < image_size:
+            raise ConfigError(f"dataset.params.load_size ({load_size}) must be >= image_size ({image_size})")
+        self.root = Path(root)
+        self.image_size = image_size
+        self.direction = direction
+        self.split = split
+        self.load_size = load_size if load_size is not None and split == "train" else image_size
+        self.source_channels = source_channels
+        self.target_channels = target_channels
+        self.bit_depth = bit_depth
+        self._augmenter = PairedCropFlip(size=image_size, flip=flip)
+        channels = source_channels + target_channels
+        super().__init__(count, channels * self.load_size**2 * 4)
+
+    def describe(self) -> DataSpec:
+        size = self.image_size
+        return DataSpec(
+            modality="image",
+            shape=(self.target_channels, size, size),
+            value_range=(-1.0, 1.0),
+            condition="paired",
+            condition_shape=(self.source_channels, size, size),
+            meta={
+                "bit_depth": self.bit_depth,
+                "channels": self.target_channels,
+                "condition_channels": self.source_channels,
+            },
+        )
+
+    def augment(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Random ``image_size`` crop and horizontal flip, the same for source and target."""
+        return self._augmenter(batch)
+
+    def _load(self, index: int) -> dict[str, torch.Tensor]:
+        a, b = self._read_pair(index)
+        size = (self.load_size, self.load_size)
+        a, b = _to_model_range(resize(a, size)), _to_model_range(resize(b, size))
+        source, target = (a, b) if self.direction == "AtoB" else (b, a)
+        return {CONDITION_KEY: source, SAMPLE_KEY: target}
+
+    def _read_pair(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        raise NotImplementedError
+
+
+def _split_halves(image: torch.Tensor, path: Path) -> tuple[torch.Tensor, torch.Tensor]:
+    width = image.shape[-1]
+    if width < 2:
+        raise DataError(f"aligned pair {path} is {width} pixel wide; expected A and B side by side")
+    half = width // 2
+    return image[..., :half], image[..., half:]
+
+
+class AlignedPairs(_PairedImages):
+    """pix2pix aligned pairs: each file holds A (left half) and B (right half) side by side.
+
+    Files come from ``root/<split>`` when it exists (``facades/train/*.jpg``), else from ``root``.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        image_size: int = 256,
+        load_size: int | None = None,
+        flip: bool = True,
+        direction: str = "AtoB",
+        split: str = "train",
+    ) -> None:
+        self.files = _images_in(_existing_folder(Path(root), split))
+        first, depth = read_image_with_depth(self.files[0])
+        self.channels = int(first.shape[0])
+        super().__init__(
+            root, image_size, load_size, flip, direction, split,
+            source_channels=self.channels, target_channels=self.channels,
+            bit_depth=depth, count=len(self.files),
+        )
+
+    def _read_pair(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        path = self.files[index]
+        return _split_halves(read_image_with_depth(path, self.channels)[0], path)
+
+
+class PairedFolders(_PairedImages):
+    """Pairs from ``A/`` and ``B/`` folders whose files share names (extensions may differ).
+
+    Looks for ``root/<split>/{A,B}``, then ``root/{A,B}/<split>`` (the input layout of pix2pix's
+    ``combine_A_and_B.py``), then ``root/{A,B}``. Files are matched by their path relative to
+    ``A/`` or ``B/`` without the extension, so ``A/01.gif`` pairs with ``B/01.tif``.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        image_size: int = 256,
+        load_size: int | None = None,
+        flip: bool = True,
+        direction: str = "AtoB",
+        split: str = "train",
+    ) -> None:
+        folder_a, folder_b = _paired_folders(Path(root), split)
+        self.pairs = _match_pairs(folder_a, folder_b)
+        first_a, depth_a = read_image_with_depth(self.pairs[0][0])
+        first_b, depth_b = read_image_with_depth(self.pairs[0][1])
+        self.channels_a, self.channels_b = int(first_a.shape[0]), int(first_b.shape[0])
+        source, target = (self.channels_a, self.channels_b)
+        if direction == "BtoA":
+            source, target = target, source
+        super().__init__(
+            root, image_size, load_size, flip, direction, split,
+            source_channels=source, target_channels=target,
+            bit_depth=depth_b if direction == "AtoB" else depth_a, count=len(self.pairs),
+        )
+
+    def _read_pair(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        path_a, path_b = self.pairs[index]
+        return (
+            read_image_with_depth(path_a, self.channels_a)[0],
+            read_image_with_depth(path_b, self.channels_b)[0],
+        )
+
+
+def _paired_folders(root: Path, split: str) -> tuple[Path, Path]:
+    if not root.is_dir():
+        raise DataError(f"dataset folder {root} does not exist or is not a folder")
+    for a, b in (
+        (root / split / "A", root / split / "B"),
+        (root / "A" / split, root / "B" / split),
+        (root / "A", root / "B"),
+    ):
+        if a.is_dir() and b.is_dir():
+            return a, b
+    raise DataError(f"paired-folders needs folders A/ and B/ in {root} (or in {root / split})")
+
+
+def _keyed(folder: Path) -> dict[str, Path]:
+    keyed: dict[str, Path] = {}
+    for path in _images_in(folder):
+        key = path.relative_to(folder).with_suffix("").as_posix()
+        if key in keyed:
+            raise DataError(f"two files named {key!r} in {folder}: {keyed[key].name}, {path.name}")
+        keyed[key] = path
+    return keyed
+
+
+def _match_pairs(folder_a: Path, folder_b: Path) -> list[tuple[Path, Path]]:
+    files_a, files_b = _keyed(folder_a), _keyed(folder_b)
+    only_a = sorted(files_a.keys() - files_b.keys())
+    only_b = sorted(files_b.keys() - files_a.keys())
+    if only_a or only_b:
+        problems = []
+        if only_a:
+            problems.append(f"no B file for {_few(only_a)}")
+        if only_b:
+            problems.append(f"no A file for {_few(only_b)}")
+        raise DataError(
+            f"{folder_a} and {folder_b} do not match: {'; '.join(problems)} "
+            f"({len(only_a) + len(only_b)} unmatched)"
+        )
+    return [(files_a[key], files_b[key]) for key in sorted(files_a)]
+
+
+def _few(names: list[str], shown: int = 5) -> str:
+    listed = ", ".join(repr(name) for name in names[:shown])
+    return listed + (f" and {len(names) - shown} more" if len(names) > shown else "")
