@@ -1,0 +1,60 @@
+"""The rings dataset: a table whose true distribution is known, so mode collapse is visible.
+
+Rows are drawn once, in ``__init__``, from a seeded generator (one stream per split), which
+keeps ``__getitem__`` deterministic as ganzoo requires. The ring's geometry goes into
+``DataSpec.meta``; that is all :meth:`Rings.export` and the ``ring-coverage`` metric need later,
+in a fresh process, without the dataset.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import torch
+from ganzoo import DataSpec
+
+COLUMNS = ("x", "y")
+_SPLIT_OFFSET = {"train": 0, "val": 1, "test": 2}
+
+
+def ring_centres(modes: int, radius: float) -> torch.Tensor:
+    """``(modes, 2)`` centres evenly spaced on a circle."""
+    angles = torch.arange(modes, dtype=torch.float64) * (2 * math.pi / modes)
+    return (torch.stack([angles.cos(), angles.sin()], dim=1) * radius).float()
+
+
+class Rings:
+    """Rows ``(x, y)`` from ``modes`` Gaussians of width ``std`` on a ring of ``radius``."""
+
+    def __init__(self, n_samples: int, modes: int, radius: float, std: float, seed: int, split: str) -> None:
+        self.modes, self.radius, self.std = modes, radius, std
+        gen = torch.Generator().manual_seed(seed * 3 + _SPLIT_OFFSET[split])
+        which = torch.randint(modes, (n_samples,), generator=gen)
+        noise = torch.randn(n_samples, 2, generator=gen) * std
+        self.rows = (ring_centres(modes, radius)[which] + noise).clamp(-1.0, 1.0)
+
+    def describe(self) -> DataSpec:
+        meta = {"columns": list(COLUMNS), "modes": self.modes, "radius": self.radius, "std": self.std}
+        return DataSpec("table", (2,), value_range=(-1.0, 1.0), meta=meta)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        return {"x": self.rows[index]}
+
+    @classmethod
+    def export(
+        cls, samples: torch.Tensor, out_dir: Path, spec: DataSpec, conditions: torch.Tensor | None = None
+    ) -> list[Path]:
+        """Write generated rows as ``samples.csv`` with the column names saved in ``spec``."""
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path = out_dir / "samples.csv"
+        with path.open("w", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(spec.meta.get("columns", COLUMNS))
+            writer.writerows(samples.detach().cpu().tolist())
+        return [path]
