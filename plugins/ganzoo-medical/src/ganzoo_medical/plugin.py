@@ -1,0 +1,42 @@
+"""ganzoo-medical's plugin module: registers the retina datasets, metric and presets.
+
+Loaded through the ``[project.entry-points.ganzoo] medical`` entry point. It imports only the
+pydantic configs; targets are ``"module:Class"`` strings, so ``ganzoo list`` stays free of torch,
+scikit-image and scipy until a component is actually built.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from ganzoo.plugins.hookspecs import hookimpl
+from ganzoo.plugins.manager import PresetRegister, Register
+from ganzoo_medical import configs as c
+
+
+@hookimpl
+def ganzoo_register_datasets(register: Register) -> None:
+    register("retina-procedural", "ganzoo_medical.procedural:RetinaProcedural", config=c.RetinaProceduralConfig)
+    register("retina-skimage", "ganzoo_medical.skimage_retina:RetinaSkimage", config=c.RetinaSkimageConfig)
+    register("fundus", "ganzoo_medical.fundus:Fundus", config=c.FundusConfig)
+
+
+@hookimpl
+def ganzoo_register_metrics(register: Register) -> None:
+    register("vessel-agreement", "ganzoo_medical.metrics:VesselAgreement", config=c.VesselAgreementConfig)
+
+
+#: Preset name -> one-line summary; each has ``presets/<name>.toml``.
+PRESETS = {
+    "retina-pix2pix": "Vessel mask -> fundus pix2pix on procedural retinas, 64 px, CPU-sized.",
+    "retina-dcgan": "DCGAN on unpaired procedural fundus images, 64 px, CPU-sized.",
+    "retina-pix2pix-512": "Vessel mask -> fundus pix2pix at paper scale (Costa et al.: 512 px, batch 1).",
+    "retina-dcgan-256": "DCGAN on unpaired procedural fundus images at 256 px.",
+}
+
+
+@hookimpl
+def ganzoo_register_presets(register: PresetRegister) -> None:
+    folder = resources.files("ganzoo_medical") / "presets"
+    for name, summary in PRESETS.items():
+        register(name, str(folder / f"{name}.toml"), summary=summary)
