@@ -25,6 +25,7 @@ from ganzoo.registry.errors import (
     RegistryConflictError,
     UnknownComponentError,
 )
+from ganzoo.registry.protocols import Augmenting
 from ganzoo.registry.registry import Entry, Registry
 
 ROLES = ("generator", "discriminator", "dataset")
@@ -148,6 +149,10 @@ def check_combination(
         )
     samples = [dataset[i] for i in range(min(2, len(dataset)))]
     batch = {key: torch.stack([s[key] for s in samples]) for key in samples[0]}
+    if isinstance(dataset, Augmenting):  # e.g. pix2pix jitter: load 286, crop to 256
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            batch = dataset.augment(batch)
     x, cond = batch[SAMPLE_KEY], batch.get(CONDITION_KEY)
     if tuple(x.shape[1:]) != spec.shape:
         raise DataError(f"{data_name} yields samples of shape {tuple(x.shape[1:])} but describes {spec.shape}")

@@ -128,9 +128,13 @@ def check_dataset(name: str, registry: Registry | None = None, **params: Any) ->
     sample = dataset[0]
     if SAMPLE_KEY not in sample:
         _fail(who, f"sample keys are {sorted(sample)}", f"return a dict with {SAMPLE_KEY!r}")
+    if isinstance(dataset, Augmenting):  # samples may be larger until augment crops them
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            sample = {k: v[0] for k, v in dataset.augment({k: v.unsqueeze(0) for k, v in sample.items()}).items()}
     low, high = spec.value_range
     x = sample[SAMPLE_KEY]
-    _check_tensor(x.unsqueeze(0), (1, *spec.shape), who, "sample 'x'")
+    _check_tensor(x.unsqueeze(0), (1, *spec.shape), who, "sample 'x' (after augment)")
     observed = x if "mask" not in sample else x[sample["mask"].bool()]
     if observed.numel() and (observed.min() < low - 1e-4 or observed.max() > high + 1e-4):
         _fail(who, f"'x' spans [{observed.min():.3f}, {observed.max():.3f}] outside value_range {spec.value_range}", "normalise samples or fix describe()")
@@ -138,15 +142,14 @@ def check_dataset(name: str, registry: Registry | None = None, **params: Any) ->
         if CONDITION_KEY not in sample:
             _fail(who, f"describes condition {spec.condition!r} but samples have no 'cond'", "return the condition under 'cond'")
         _check_tensor(sample[CONDITION_KEY].unsqueeze(0), (1, *spec.condition_shape), who, "sample 'cond'")
-    again = dataset[0]
-    if any(not torch.equal(sample[k], again[k]) for k in sample):
+    first, again = dataset[0], dataset[0]
+    if any(not torch.equal(first[k], again[k]) for k in first):
         _fail(who, "dataset[0] differs between two reads", "keep __getitem__ deterministic; put randomness in augment(batch)")
-    batch = {k: torch.stack([dataset[i % len(dataset)][k] for i in range(2)]) for k in sample}
+    batch = {k: torch.stack([dataset[i % len(dataset)][k] for i in range(2)]) for k in first}
     if isinstance(dataset, Augmenting):
-        augmented = dataset.augment({k: v.clone() for k, v in batch.items()})
-        for key, value in batch.items():
-            if key in augmented and augmented[key].shape != value.shape:
-                _fail(who, f"augment changed the shape of {key!r}", "augment must keep batch shapes")
+        batch = dataset.augment(batch)
+        if tuple(batch[SAMPLE_KEY].shape[1:]) != spec.shape:
+            _fail(who, f"augment returns 'x' of shape {tuple(batch[SAMPLE_KEY].shape[1:])}, not {spec.shape}", "crop or resize training batches to the described shape")
     if isinstance(type(dataset), Exporting) or hasattr(type(dataset), "export"):
         with tempfile.TemporaryDirectory() as tmp:
             files = type(dataset).export(batch[SAMPLE_KEY], Path(tmp), spec, batch.get(CONDITION_KEY))

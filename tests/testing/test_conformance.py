@@ -104,3 +104,12 @@ def test_unseeded_noise_is_named() -> None:
     _register(unseeded=UnseededGenerator)
     with pytest.raises(ConformanceError, match="sample_latent is not reproducible"):
         check_generator("unseeded", TABLE)
+
+
+def test_jittered_pairs_conform_after_augment(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from PIL import Image
+
+    for i in range(2):
+        Image.new("RGB", (80, 40), (i * 90, 40, 200)).save(tmp_path / f"{i}.png")
+    dataset = check_dataset("aligned-pairs", root=str(tmp_path), image_size=32, load_size=36)
+    assert dataset[0]["x"].shape == (3, 36, 36)  # larger until augment crops it
