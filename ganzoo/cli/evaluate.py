@@ -1,0 +1,65 @@
+"""``ganzoo evaluate RUN``: compute the run's metrics on held-out data, write ``RUN/eval.json``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ganzoo.cli.output import print_json, print_table
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("evaluate", help="compute metrics of a run and write RUN/eval.json")
+    p.add_argument("run", help="run directory")
+    p.add_argument("--json", action="store_true", help="print eval.json instead of a table")
+    p.add_argument("--metrics", help="comma-separated metric names (default: [eval] metrics or per data kind)")
+    p.add_argument("--n-samples", type=int, metavar="N", help="real/generated samples (default: [eval] n_samples)")
+    p.add_argument("--inception-weights", metavar="PATH",
+                   help="safetensors file of torch-fidelity's Inception weights (FID/KID/IS/PR)")
+    p.add_argument("--feature-extractor", metavar="NAME",
+                   help="feature extractor of the fidelity metrics (e.g. ganzoo-test-random-conv)")
+    p.add_argument("--split", help="held-out split to use (default: val, then test)")
+    p.add_argument("--device", help="device (default: the run's train.device)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ganzoo.metrics.evaluate import evaluate_run
+    from ganzoo.registry.errors import ConfigError
+
+    if args.n_samples is not None and args.n_samples < 1:
+        raise ConfigError("--n-samples must be a positive integer")
+    metrics = [m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None
+    report = evaluate_run(
+        args.run,
+        metrics=metrics,
+        n_samples=args.n_samples,
+        inception_weights=args.inception_weights,
+        feature_extractor=args.feature_extractor,
+        split=args.split,
+        device=args.device,
+    )
+    if args.json:
+        print_json(report)
+        return 0
+    print_table(
+        ("metric", "value", "sd", "better", "n_real", "n_fake", "split", "feature extractor"),
+        [_row(name, entry) for name, entry in report["metrics"].items()],
+    )
+    for skipped in report["skipped"]:
+        print(f"skipped {skipped['metric']}: {skipped['reason']}")
+    notes = {entry["note"] for entry in report["metrics"].values() if entry.get("note")}
+    for note in sorted(notes):
+        print(f"note: {note}")
+    print(f"wrote {args.run.rstrip('/')}/eval.json")
+    return 0
+
+
+def _row(name: str, entry: dict[str, Any]) -> tuple[str, ...]:
+    from ganzoo.report.format import fmt
+
+    return (
+        name, fmt(entry.get("value")), fmt(entry.get("sd")), str(entry.get("better", "")),
+        str(entry.get("n_real", "")), str(entry.get("n_fake", "")), str(entry.get("split", "")),
+        str(entry.get("feature_extractor", "")),
+    )

@@ -1,0 +1,79 @@
+"""Parameters of the built-in metrics and of the ``[eval]`` table (pydantic only, no torch).
+
+Kept import-cheap because :mod:`ganzoo.components.builtin` registers the metrics with these
+models, and ``ganzoo list`` must not import torch.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
+
+from ganzoo.registry.config import ComponentConfig, ComponentSpec
+
+
+class PairedImageConfig(ComponentConfig):
+    """Paired L1, PSNR and SSIM of generated vs. true target images (per pair, then mean and sd)."""
+
+    window_size: int = Field(11, description="SSIM Gaussian window size (odd; shrunk for tiny images).")
+
+    @field_validator("window_size")
+    @classmethod
+    def _odd(cls, value: int) -> int:
+        if value < 3 or value % 2 == 0:
+            raise ValueError(f"must be an odd number >= 3, got {value}")
+        return value
+
+
+class FidelityConfig(ComponentConfig):
+    """Shared options of the torch-fidelity metrics."""
+
+    feature_extractor: str | None = Field(
+        None,
+        description="inception-v3-compat (needs Inception weights) or a ganzoo extractor such as "
+        "ganzoo-test-random-conv; default: [eval] feature_extractor, else inception-v3-compat.",
+    )
+
+
+class FIDConfig(FidelityConfig):
+    """Frechet Inception Distance between held-out real and generated images (torch-fidelity)."""
+
+
+class KIDConfig(FidelityConfig):
+    """Kernel Inception Distance between held-out real and generated images (torch-fidelity)."""
+
+
+class InceptionScoreConfig(FidelityConfig):
+    """Inception Score of the generated images (torch-fidelity)."""
+
+
+class PrecisionRecallConfig(FidelityConfig):
+    """Improved precision and recall of generated vs. real images (torch-fidelity)."""
+
+
+class EvalConfig(BaseModel):
+    """The experiment's ``[eval]`` table: what ``ganzoo evaluate`` and in-training validation run.
+
+    ``metrics`` entries are metric names or ``{name, params}`` tables; when unset, a default per
+    modality and condition is used (paired images: paired L1/PSNR/SSIM; images: FID and KID
+    when Inception weights are given) plus plugin metrics that declare they apply.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    metrics: list[str | ComponentSpec] | None = Field(None, description="Metrics to compute.")
+    n_samples: PositiveInt = Field(1000, description="Real and generated samples for `ganzoo evaluate`.")
+    n_samples_during_training: PositiveInt = Field(
+        64, description="Samples per validation during training (train.eval_every)."
+    )
+    batch_size: PositiveInt = Field(32, description="Generation and feature-extraction batch size.")
+    seed: int = Field(0, description="Seed of the real-subset choice and of generation.")
+    split: str | None = Field(
+        None, description="Held-out split of the dataset; default: val, then test, else the training data."
+    )
+    inception_weights: Path | None = Field(
+        None, description="Safetensors file of torch-fidelity's Inception weights (FID/KID/IS/PR)."
+    )
+    feature_extractor: str | None = Field(None, description="Feature extractor of the fidelity metrics.")
+    device: str | None = Field(None, description="Evaluation device; default: the run's train.device.")

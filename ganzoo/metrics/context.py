@@ -1,0 +1,188 @@
+"""EvalContext: everything a metric needs, and nothing it has to rebuild itself.
+
+A metric gets real held-out data, generated data that matches it, and the options of the
+evaluation (sample counts, device, seed, feature extractor, Inception weights). Real and
+generated samples are drawn once and cached, so several metrics of one evaluation see the very
+same samples and the protocol they report is the same one.
+
+Generated data follows the real data's conditions: for paired data the held-out sources are
+translated (and compared with their true targets), for label-conditional data the held-out labels
+are used (so class frequencies match), otherwise ``n_samples`` unconditional samples are drawn.
+Everything is seeded, and the global RNG states (torch, numpy, random) are restored afterwards,
+so validation during training does not change the training run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+
+from ganzoo.data.spec import CONDITION_KEY, SAMPLE_KEY, DataSpec
+from ganzoo.registry.errors import DataError
+
+
+class SamplerLike(Protocol):
+    """What evaluation needs from ``ganzoo.load(run)``'s Sampler."""
+
+    spec: DataSpec
+
+    def sample(self, n: int, condition: torch.Tensor | None = None, seed: int | None = None) -> torch.Tensor: ...
+
+
+@dataclass(frozen=True)
+class RealSet:
+    """Held-out samples (and their conditions) chosen for one evaluation."""
+
+    x: torch.Tensor
+    cond: torch.Tensor | None
+    split: str
+
+
+class EvalContext:
+    """Sampler, held-out data and options of one evaluation.
+
+    Args:
+        sampler: generates samples (``sample(n, condition=None, seed=None)``, ``spec``).
+        data: a map-style dataset of held-out samples (``{"x", "cond"?}`` items), or a callable
+            returning one (built on first use).
+        split: name of the split ``data`` comes from (``val``, ``test``, ``train``); reported.
+        n_samples: maximum number of real samples (and number of unconditional generated ones).
+        batch_size: generation batch size.
+        device: where metrics run their networks.
+        seed: seeds the real-subset choice and the generation.
+        inception_weights: safetensors file of the Inception weights (FID/KID/IS/PR).
+        feature_extractor: default feature extractor of the fidelity metrics.
+        note: a remark about the data that every result carries (e.g. "no held-out split").
+    """
+
+    def __init__(
+        self,
+        sampler: SamplerLike,
+        data: Any,
+        *,
+        split: str = "val",
+        n_samples: int = 1000,
+        batch_size: int = 32,
+        device: str = "cpu",
+        seed: int = 0,
+        inception_weights: str | Path | None = None,
+        feature_extractor: str | None = None,
+        note: str | None = None,
+    ) -> None:
+        self.sampler = sampler
+        self._data = data
+        self.split = split
+        self.n_samples = int(n_samples)
+        self.batch_size = int(batch_size)
+        self.device = device
+        self.seed = int(seed)
+        self.inception_weights = Path(inception_weights) if inception_weights else None
+        self.feature_extractor = feature_extractor
+        self.note = note
+        self._cache: dict[Any, Any] = {}
+
+    @property
+    def spec(self) -> DataSpec:
+        """The DataSpec of the generated samples (saved in the checkpoint)."""
+        return self.sampler.spec
+
+    @property
+    def data(self) -> Any:
+        """The held-out dataset (built on first access when given as a callable)."""
+        if callable(self._data) and not hasattr(self._data, "__getitem__"):
+            self._data = self._data()
+        return self._data
+
+    def cached(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per evaluation (metrics share feature passes through this)."""
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+    # -- data -----------------------------------------------------------------------------------
+    def real(self) -> RealSet:
+        """Up to ``n_samples`` held-out samples, a seeded random subset when there are more."""
+        return self.cached("real", self._load_real)
+
+    def generated(self) -> torch.Tensor:
+        """Generated samples matching :meth:`real` (same conditions, same count when conditional)."""
+        return self.cached("generated", self._generate)
+
+    def protocol(self, **extra: Any) -> dict[str, Any]:
+        """The facts every result reports: sample counts, split, seed (plus ``extra``)."""
+        out: dict[str, Any] = {
+            "n_real": len(self.real().x),
+            "n_fake": len(self.generated()),
+            "split": self.split,
+            "seed": self.seed,
+        }
+        if self.note:
+            out["note"] = self.note
+        out.update(extra)
+        return out
+
+    def to_unit(self, x: torch.Tensor) -> torch.Tensor:
+        """Samples rescaled from the DataSpec's value range to [0, 1] (float32, CPU)."""
+        low, high = self.spec.value_range
+        return ((x.detach().float().cpu() - low) / (high - low)).clamp(0, 1)
+
+    def _load_real(self) -> RealSet:
+        data = self.data
+        total = len(data)
+        if total == 0:
+            raise DataError(f"the {self.split} split of the dataset is empty")
+        gen = torch.Generator().manual_seed(self.seed)
+        if total > self.n_samples:
+            indices = sorted(torch.randperm(total, generator=gen)[: self.n_samples].tolist())
+        else:
+            indices = list(range(total))
+        with preserved_rng(self.seed):
+            items = [data[i] for i in indices]
+        x = torch.stack([torch.as_tensor(item[SAMPLE_KEY]) for item in items]).float()
+        if tuple(x.shape[1:]) != self.spec.shape:
+            raise DataError(
+                f"the {self.split} data has samples of shape {tuple(x.shape[1:])} but the model makes {self.spec.shape}"
+            )
+        cond = None
+        if self.spec.condition != "none":
+            if CONDITION_KEY not in items[0]:
+                raise DataError(f"the {self.split} data has no {CONDITION_KEY!r} for a conditional model")
+            cond = torch.stack([torch.as_tensor(item[CONDITION_KEY]) for item in items]).float()
+        return RealSet(x, cond, self.split)
+
+    def _generate(self) -> torch.Tensor:
+        cond = self.real().cond
+        total = len(cond) if cond is not None else self.n_samples
+        batches = []
+        with preserved_rng(self.seed), torch.no_grad():
+            for i, start in enumerate(range(0, total, self.batch_size)):
+                n = min(self.batch_size, total - start)
+                batch_cond = cond[start : start + n] if cond is not None else None
+                out = self.sampler.sample(n, condition=batch_cond, seed=self.seed + i)
+                batches.append(out.detach().float().cpu())
+        fake = torch.cat(batches)
+        if tuple(fake.shape[1:]) != self.spec.shape:
+            raise DataError(f"the sampler returned samples of shape {tuple(fake.shape[1:])}, expected {self.spec.shape}")
+        return fake
+
+
+@contextlib.contextmanager
+def preserved_rng(seed: int) -> Iterator[None]:
+    """Seed torch, numpy and random inside the block; restore their global states after it."""
+    py_state, np_state = random.getstate(), np.random.get_state()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        random.seed(seed)
+        np.random.seed(seed % 2**32)
+        try:
+            yield
+        finally:
+            random.setstate(py_state)
+            np.random.set_state(np_state)

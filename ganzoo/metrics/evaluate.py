@@ -1,0 +1,268 @@
+"""Evaluate a run: pick the metrics, build the held-out data, compute, write ``RUN/eval.json``.
+
+Which metrics run: the experiment's ``[eval] metrics`` (or ``--metrics``), else a default per
+modality and condition: paired images get paired L1/PSNR/SSIM; image runs get FID and KID when
+Inception weights (or an explicit offline feature extractor) are given and are otherwise
+*skipped with a note* rather than silently dropped; plugin metrics join when their class has an
+``applies_to(spec) -> bool`` that returns true.
+
+Held-out data: the run's dataset rebuilt with ``split="val"`` (then ``"test"``) when its config
+has a ``split`` field, random flips switched off; a run without held-out data is evaluated on its
+training data and every result says so (``split: "train"`` and a ``note``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ganzoo.metrics.configs import EvalConfig
+from ganzoo.metrics.context import EvalContext, SamplerLike
+from ganzoo.registry.config import ComponentSpec, ExperimentConfig, validate_model
+from ganzoo.registry.errors import CheckpointError, ConfigError, DataError, GanzooError
+from ganzoo.registry.registry import Registry
+
+CORE_PROVIDER = "ganzoo"
+FIDELITY_DEFAULTS = ("fid", "kid")
+HELD_OUT_SPLITS = ("val", "test")
+
+#: One planned metric: (registered name, params, explicitly requested by the user).
+Planned = tuple[str, dict[str, Any], bool]
+
+
+# -- reading a run ---------------------------------------------------------------------------------
+def run_config(run_dir: str | Path) -> ExperimentConfig:
+    """The resolved experiment of a run directory (errors name the directory or file)."""
+    from ganzoo.experiment.load import read_toml
+
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise CheckpointError(f"{run_dir}: run directory not found")
+    path = run_dir / "config.toml"
+    if not path.is_file():
+        raise CheckpointError(f"{run_dir}: not a run directory (no config.toml)")
+    return validate_model(ExperimentConfig, read_toml(path), source=str(path))
+
+
+def eval_config(config: ExperimentConfig, **overrides: Any) -> EvalConfig:
+    """The ``[eval]`` table validated (errors name ``eval.<key>``), with non-None overrides."""
+    data = dict(config.eval)
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    return validate_model(EvalConfig, data, prefix="eval")
+
+
+def held_out_dataset(
+    config: ExperimentConfig, registry: Registry, split: str | None = None
+) -> tuple[Any, str, str | None]:
+    """Build ``(dataset, split name, note)`` of the run's held-out data (see module docstring)."""
+    name = config.dataset.name
+    entry = registry.get("dataset", name)
+    assert entry.config is not None
+    fields = entry.config.model_fields
+    params = dict(config.dataset.params)
+    if "flip" in fields:
+        params["flip"] = False  # evaluation data without random augmentation
+    if "split" not in fields:
+        if split not in (None, "train"):
+            raise ConfigError(f"eval.split: dataset {name!r} has no splits (no 'split' parameter)")
+        note = None if split == "train" else f"dataset {name!r} has no held-out split; evaluated on training data"
+        return registry.create("dataset", name, **params), "train", note
+    candidates = [split] if split else list(HELD_OUT_SPLITS)
+    errors = []
+    for candidate in candidates:
+        try:
+            return registry.create("dataset", name, **{**params, "split": candidate}), candidate, None
+        except GanzooError as err:
+            errors.append(f"{candidate}: {err}")
+    if split:
+        raise DataError(f"eval.split: cannot build split {split!r} of dataset {name!r} ({errors[0]})")
+    train_split = str(params.get("split", "train"))
+    note = f"dataset {name!r} has no 'val' or 'test' split; evaluated on the {train_split!r} split"
+    return registry.create("dataset", name, **params), train_split, note
+
+
+def resolve_device(device: str | None, config: ExperimentConfig) -> str:
+    """``[eval] device`` or the run's ``train.device``; ``auto`` becomes cuda when available."""
+    import torch
+
+    chosen = device or config.train.device
+    if chosen == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return chosen
+
+
+# -- choosing metrics --------------------------------------------------------------------------------
+def plan_metrics(
+    spec: Any, cfg: EvalConfig, registry: Registry, requested: Sequence[str] | None = None
+) -> tuple[list[Planned], list[dict[str, str]]]:
+    """Metrics to compute and metrics skipped (each ``{"metric", "reason"}``)."""
+    if requested is not None:
+        return [(name, {}, True) for name in requested], []
+    if cfg.metrics is not None:
+        planned = []
+        for item in cfg.metrics:
+            spec_item = item if isinstance(item, ComponentSpec) else ComponentSpec(name=item)
+            planned.append((spec_item.name, dict(spec_item.params), True))
+        return planned, []
+    planned, skipped = [], []
+    if spec.modality == "image":
+        if spec.condition == "paired":
+            planned.append(("paired-image", {}, False))
+        if cfg.inception_weights or cfg.feature_extractor:
+            planned += [(name, {}, False) for name in FIDELITY_DEFAULTS]
+        else:
+            skipped.append({
+                "metric": ", ".join(FIDELITY_DEFAULTS),
+                "reason": "no Inception weights: pass --inception-weights PATH (or --feature-extractor "
+                "ganzoo-test-random-conv for non-standard numbers)",
+            })
+    for entry in registry.entries("metric"):
+        if entry.provider == CORE_PROVIDER or any(p[0] == entry.name for p in planned):
+            continue
+        try:
+            applies = getattr(entry.load(), "applies_to", None)
+            if applies is not None and applies(spec):
+                planned.append((entry.qualified_name, {}, False))
+        except Exception as err:  # a broken plugin metric must not stop the others
+            skipped.append({"metric": entry.qualified_name, "reason": f"cannot check it: {err}"})
+    return planned, skipped
+
+
+def compute_metrics(
+    ctx: EvalContext, planned: Sequence[Planned], registry: Registry
+) -> tuple[dict[str, dict[str, Any]], list[dict[str, str]]]:
+    """Run ``planned`` metrics. Errors of explicitly requested metrics propagate; failures of
+    default plugin metrics are recorded as skipped so one broken plugin spoils nothing else."""
+    results: dict[str, dict[str, Any]] = {}
+    skipped: list[dict[str, str]] = []
+    for name, params, explicit in planned:
+        try:
+            metric = registry.create("metric", name, **params)
+            values = metric.compute(ctx)
+        except Exception as err:
+            if explicit or registry.get("metric", name).provider == CORE_PROVIDER:
+                raise
+            skipped.append({"metric": name, "reason": f"failed: {type(err).__name__}: {err}"})
+            continue
+        for key, entry in values.items():
+            if not isinstance(entry, Mapping) or "value" not in entry:
+                raise GanzooError(f"metric {name!r} returned {key!r} without a 'value'")
+            result_key = key if key not in results else f"{name}/{key}"
+            results[result_key] = {"metric": name, **_json_safe(dict(entry))}
+    return results, skipped
+
+
+def _json_safe(entry: dict[str, Any]) -> dict[str, Any]:
+    """Floats as JSON numbers; a NaN or infinite value becomes ``None`` with a note."""
+    out = {}
+    for key, value in entry.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            out[key] = None
+            out.setdefault("note", f"{key} was {value}")
+        else:
+            out[key] = value
+    return out
+
+
+# -- entry points ------------------------------------------------------------------------------------
+def evaluate_run(
+    run_dir: str | Path,
+    *,
+    metrics: Sequence[str] | None = None,
+    n_samples: int | None = None,
+    inception_weights: str | Path | None = None,
+    feature_extractor: str | None = None,
+    device: str | None = None,
+    split: str | None = None,
+    sampler: SamplerLike | None = None,
+    write: bool = True,
+) -> dict[str, Any]:
+    """Evaluate a finished run; returns (and by default writes) the content of ``RUN/eval.json``."""
+    import ganzoo
+    from ganzoo.plugins.manager import get_registry
+
+    run_dir = Path(run_dir)
+    config = run_config(run_dir)
+    cfg = eval_config(
+        config, n_samples=n_samples, inception_weights=inception_weights,
+        feature_extractor=feature_extractor, device=device, split=split,
+    )
+    registry = get_registry()
+    if sampler is None:
+        sampler = ganzoo.load(run_dir)
+    planned, skipped = plan_metrics(sampler.spec, cfg, registry, metrics)
+    dataset, split_name, note = held_out_dataset(config, registry, cfg.split)
+    ctx = EvalContext(
+        sampler, dataset, split=split_name, n_samples=cfg.n_samples, batch_size=cfg.batch_size,
+        device=resolve_device(cfg.device, config), seed=cfg.seed,
+        inception_weights=cfg.inception_weights, feature_extractor=cfg.feature_extractor, note=note,
+    )
+    results, failed = compute_metrics(ctx, planned, registry)
+    report = {
+        "run": config.name or run_dir.name,
+        "evaluated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "ganzoo_version": ganzoo.__version__,
+        "split": split_name,
+        "n_samples": cfg.n_samples,
+        "seed": cfg.seed,
+        "metrics": results,
+        "skipped": skipped + failed,
+    }
+    if getattr(sampler, "step", None) is not None:
+        report["step"] = sampler.step
+    if write:
+        write_json(run_dir / "eval.json", report)
+    return report
+
+
+_training_data: dict[tuple[str, str, str | None], tuple[Any, str, str | None]] = {}
+
+
+def evaluate_during_training(
+    run_dir: str | Path, sampler: SamplerLike, config: ExperimentConfig | Mapping[str, Any]
+) -> dict[str, float]:
+    """Validation for the engine (every ``train.eval_every`` steps): ``{result name: value}``.
+
+    Uses ``[eval] n_samples_during_training`` samples; default fidelity metrics without weights
+    are left out silently (the final ``ganzoo evaluate`` reports why). The held-out dataset is
+    built once per run and reused; global RNG states are left as they were.
+    """
+    from ganzoo.plugins.manager import get_registry
+
+    if not isinstance(config, ExperimentConfig):
+        config = validate_model(ExperimentConfig, dict(config))
+    cfg = eval_config(config)
+    registry = get_registry()
+    planned, _ = plan_metrics(sampler.spec, cfg, registry)
+    key = (str(Path(run_dir).resolve()), json.dumps(config.dataset.model_dump(mode="json"), sort_keys=True), cfg.split)
+    if key not in _training_data:
+        _training_data.clear()
+        _training_data[key] = held_out_dataset(config, registry, cfg.split)
+    dataset, split_name, note = _training_data[key]
+    ctx = EvalContext(
+        sampler, dataset, split=split_name, n_samples=cfg.n_samples_during_training,
+        batch_size=cfg.batch_size, device=resolve_device(cfg.device, config), seed=cfg.seed,
+        inception_weights=cfg.inception_weights, feature_extractor=cfg.feature_extractor, note=note,
+    )
+    results, _ = compute_metrics(ctx, planned, registry)
+    return {name: entry["value"] for name, entry in results.items() if entry["value"] is not None}
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write JSON atomically (temp file + rename), so readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2, default=str)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
