@@ -48,3 +48,14 @@ def ganzoo_register_presets(register: PresetRegister) -> None:
              summary="pix2pix reference: unet + patchgan + nonsaturating GAN + 100 x L1, batch 1.")
     register("dcgan", str(presets / "dcgan.toml"),
              summary="DCGAN reference: latent 100, Adam 2e-4 (0.5, 0.999), batch 64.")
+
+
+@hookimpl
+def ganzoo_register_metrics(register: Register) -> None:
+    from ganzoo.metrics import configs as m
+
+    register("paired-image", "ganzoo.metrics.image:PairedImageMetric", config=m.PairedImageConfig)
+    register("fid", "ganzoo.metrics.fidelity:FID", config=m.FIDConfig)
+    register("kid", "ganzoo.metrics.fidelity:KID", config=m.KIDConfig)
+    register("inception-score", "ganzoo.metrics.fidelity:InceptionScore", config=m.InceptionScoreConfig)
+    register("precision-recall", "ganzoo.metrics.fidelity:PrecisionRecall", config=m.PrecisionRecallConfig)
