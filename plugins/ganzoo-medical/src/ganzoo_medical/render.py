@@ -144,7 +144,7 @@ def render_fundus(
     sigma = 0.35 + size / 1024.0
     image = ndimage.gaussian_filter(image, sigma=(sigma, sigma, 0))
     image += rng.normal(0.0, 0.012, size=image.shape).astype(np.float32)
-    image = np.clip(image * fov_soft[..., None], 0.0, 1.0).astype(np.float32)
+    image = np.clip(image * np.where(fov, fov_soft, 0.0)[..., None], 0.0, 1.0).astype(np.float32)
 
     mask = ((coverage.max(axis=0) >= 0.5) | centre_line) & fov
     return mask, image, fov

@@ -92,10 +92,11 @@ def fov_from_image(image: np.ndarray) -> np.ndarray:
     """Field of view of a fundus photograph without a mask file (STARE, CHASE_DB1, vess2ret).
 
     The background outside the fundus is close to black: threshold the red channel (the
-    brightest) at 15 % of its 99th percentile, fill holes and keep the largest component.
+    brightest, median-filtered against specks) at 15 % of its 99th percentile, fill holes and keep
+    the largest component.
     """
     red = image[..., 0] if image.ndim == 3 else image
-    smooth = ndimage.uniform_filter(red.astype(np.float64), size=3)
+    smooth = ndimage.median_filter(red.astype(np.float64), size=3)
     fov = smooth > 0.15 * np.percentile(smooth, 99)
     fov = ndimage.binary_fill_holes(fov)
     labels, count = ndimage.label(fov)
