@@ -1,0 +1,496 @@
+"""The adversarial training loop: discriminator update(s), then a generator update.
+
+One step (``engine.step`` counts finished steps, i.e. generator updates):
+
+1. re-seed the global RNGs from ``(seed, step)`` so noise, dropout and augmentation of a step
+   do not depend on what ran before it (exact resume);
+2. ``n_critic`` times: take the next batch (its position in the data is a function of the step,
+   see :mod:`ganzoo.engine.loader`), let the dataset ``augment`` it, generate ``G(z, cond)`` with
+   fresh noise, and update D on the weighted sum of every loss's ``discriminator_loss`` with one
+   backward. Each critic update draws its own real batch, as WGAN-GP and CTGAN do;
+3. update G on the weighted sum of every ``generator_loss``, reusing the last fake with its
+   graph (as the DCGAN and pix2pix references do) and with D's parameters frozen;
+4. update the EMA generator.
+
+The condition kinds need no special cases: ``G(G.sample_latent(n), cond)`` covers noise only
+(``cond`` is ``None``), paired translation (no noise, ``cond`` is the source) and labels (both),
+and ``D(x, cond)`` sees the condition the same way.
+
+Losses are logged as detached device tensors summed per interval and per epoch; the host reads
+them only at log steps, so the loop issues no synchronisation between logs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import math
+import time
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from ganzoo.data.spec import CONDITION_KEY, SAMPLE_KEY
+from ganzoo.engine.callbacks import Callback
+from ganzoo.engine.checkpoint import (
+    CHECKPOINTS_DIR,
+    Checkpoint,
+    load_optimizer,
+    module_tensors,
+    optimizer_tensors,
+    prune_checkpoints,
+    write_checkpoint,
+)
+from ganzoo.engine.context import LossContext
+from ganzoo.engine.loader import make_loader, to_device
+from ganzoo.engine.optim import build_optimizer, lr_factor, optimizer_settings, set_lr
+from ganzoo.engine.sampler import Sampler
+from ganzoo.engine.seed import capture_rng, restore_rng, seed_step
+from ganzoo.experiment.build import Built, resolved_dict
+from ganzoo.registry.errors import CheckpointError, ConfigError
+
+ROLES = ("generator", "discriminator")
+
+
+def resolve_device(name: str) -> torch.device:
+    """``auto`` picks CUDA, then MPS, then CPU; an unavailable explicit device is an error."""
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise ConfigError(f"train.device: unknown device {name!r} (auto, cpu, cuda, cuda:N, mps)") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"train.device: {name!r} requested but CUDA is not available")
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise ConfigError(f"train.device: {name!r} requested but MPS is not available")
+    return device
+
+
+class CompiledForward:
+    """Calls ``torch.compile(module)``, falling back to eager mode (one warning) if it fails.
+
+    Compilation happens lazily at the first call, so failures (no C++ compiler, unsupported
+    operator) surface there; the eager module then serves every later call.
+    """
+
+    def __init__(self, module: nn.Module, name: str) -> None:
+        self.module = module
+        self.name = name
+        self.compiled: Callable[..., Any] | None
+        try:
+            self.compiled = torch.compile(module)
+        except Exception as err:  # torch.compile itself may be unsupported on this platform
+            self._fail(err)
+
+    def _fail(self, err: BaseException) -> None:
+        message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        warnings.warn(f"train.compile: compiling the {self.name} failed ({message}); using eager mode",
+                      RuntimeWarning, stacklevel=3)
+        self.compiled = None
+
+    def __call__(self, *args: Any) -> Any:
+        if self.compiled is not None:
+            try:
+                return self.compiled(*args)
+            except Exception as err:
+                self._fail(err)
+        return self.module(*args)
+
+
+class _Sums:
+    """Running sums of detached scalars on the device, read back with one sync."""
+
+    def __init__(self) -> None:
+        self.sums: dict[str, torch.Tensor] = {}
+        self.counts: dict[str, int] = {}
+
+    def add(self, key: str, value: torch.Tensor) -> None:
+        if key in self.sums:
+            self.sums[key] += value
+            self.counts[key] += 1
+        else:
+            self.sums[key] = value.clone()
+            self.counts[key] = 1
+
+    def means(self) -> dict[str, float]:
+        if not self.sums:
+            return {}
+        totals = torch.stack(list(self.sums.values())).tolist()
+        return {key: total / self.counts[key] for key, total in zip(self.sums, totals, strict=True)}
+
+    def clear(self) -> None:
+        self.sums.clear()
+        self.counts.clear()
+
+    def state(self) -> dict[str, Any]:
+        totals = torch.stack(list(self.sums.values())).tolist() if self.sums else []
+        return {"sums": dict(zip(self.sums, totals, strict=True)), "counts": dict(self.counts)}
+
+    def load(self, state: Mapping[str, Any], device: torch.device) -> None:
+        self.sums = {k: torch.tensor(v, dtype=torch.float32, device=device) for k, v in state["sums"].items()}
+        self.counts = {k: int(v) for k, v in state["counts"].items()}
+
+
+def _term_keys(names: Sequence[str]) -> list[str]:
+    """Log keys of the loss terms: the loss name, numbered when a name repeats."""
+    keys, seen = [], {}
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        keys.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
+    return keys
+
+
+class Engine:
+    """Trains the components of a :class:`~ganzoo.experiment.build.Built` experiment.
+
+    Args:
+        built: the checked experiment (components, dataset, spec, resolved config).
+        run_dir: where checkpoints go (``run_dir/checkpoints``); ``None`` disables them.
+        callbacks: see :mod:`ganzoo.engine.callbacks`.
+        manifest: extra JSON for every checkpoint manifest (versions, plugins).
+    """
+
+    def __init__(
+        self,
+        built: Built,
+        *,
+        run_dir: Path | None = None,
+        callbacks: Sequence[Callback] = (),
+        manifest: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.built = built
+        self.config = built.config
+        self.train_config = train = built.config.train
+        self.spec = built.spec
+        self.dataset = built.dataset
+        self.losses = list(built.losses)
+        self.run_dir = run_dir
+        self.callbacks = list(callbacks)
+        self.manifest_extra = dict(manifest or {})
+        self.seed = train.seed
+        self.device = resolve_device(train.device)
+
+        self.generator = built.generator.to(self.device).train()
+        self.discriminator = built.discriminator.to(self.device).train()
+        if train.channels_last:
+            self.generator.to(memory_format=torch.channels_last)
+            self.discriminator.to(memory_format=torch.channels_last)
+        for term in self.losses:
+            if isinstance(term.module, nn.Module):
+                term.module.to(self.device)
+        self.ema: nn.Module | None = None
+        if train.ema is not None:
+            self.ema = copy.deepcopy(self.generator).requires_grad_(False).eval()
+
+        self.optimizers: dict[str, torch.optim.Optimizer] = {}
+        self.base_lr: dict[str, float] = {}
+        for role, module in zip(ROLES, (self.generator, self.discriminator), strict=True):
+            settings = optimizer_settings(train, role)
+            self.optimizers[role] = build_optimizer(module.parameters(), settings, fused=train.fused_optimizer)
+            self.base_lr[role] = settings.lr
+        self.scalers: dict[str, torch.amp.GradScaler] = {}
+        if train.precision == "fp16":
+            self.scalers = {role: torch.amp.GradScaler(self.device.type) for role in ROLES}
+        self._autocast: Callable[[], contextlib.AbstractContextManager[Any]] = contextlib.nullcontext
+        if train.precision != "fp32":
+            dtype = torch.bfloat16 if train.precision == "bf16" else torch.float16
+            self._autocast = partial(torch.autocast, device_type=self.device.type, dtype=dtype)
+        if train.compile:
+            self._g: Callable[..., torch.Tensor] = CompiledForward(self.generator, "generator")
+            self._d: Callable[..., torch.Tensor] = CompiledForward(self.discriminator, "discriminator")
+        else:
+            self._g, self._d = self.generator, self.discriminator
+
+        augment = getattr(self.dataset, "augment", None)
+        self._augment = augment if callable(augment) else None
+        self._d_params = list(self.discriminator.parameters())
+        self._params = {"generator": list(self.generator.parameters()), "discriminator": self._d_params}
+        names = [term.name for term in self.losses]
+        keys = _term_keys(names)
+        self._d_keys = [f"loss/d/{key}" for key in keys]
+        self._g_keys = [f"loss/g/{key}" for key in keys]
+
+        self.batches_per_epoch = len(self.dataset) // train.batch_size
+        if self.batches_per_epoch == 0:
+            raise ConfigError(
+                f"train.batch_size: {train.batch_size} is larger than the dataset ({len(self.dataset)} samples)"
+            )
+        self.total_steps = train.steps or max(1, train.epochs * self.batches_per_epoch // train.n_critic)
+        self.step = 0
+        self.checkpoint_step: int | None = None
+        self.last_checkpoint: Path | None = None
+        self.elapsed = 0.0
+        self._interval, self._epoch_sums = _Sums(), _Sums()
+        self._lr_factor: float | None = None
+        self._clock = time.perf_counter()
+
+    # -- progress bookkeeping --------------------------------------------------------------
+    def epoch_index(self, step: int) -> int:
+        """0-based epoch of the first batch of 0-based ``step``."""
+        return step * self.train_config.n_critic // self.batches_per_epoch
+
+    @property
+    def epoch(self) -> int:
+        """1-based epoch of the last finished step (1 before the first step)."""
+        return self.epoch_index(max(self.step - 1, 0)) + 1
+
+    @property
+    def total_epochs(self) -> int:
+        return math.ceil(self.total_steps * self.train_config.n_critic / self.batches_per_epoch)
+
+    def _time(self) -> float:
+        return self.elapsed + time.perf_counter() - self._clock
+
+    def emit(self, record: dict[str, Any]) -> None:
+        """Send a metrics record to every callback."""
+        for callback in self.callbacks:
+            callback.on_log(self, record)
+
+    def sampler(self) -> Sampler:
+        """A sampler over the current (EMA if trained) generator."""
+        generator = self.ema if self.ema is not None else self.generator
+        return Sampler(generator, self.spec, dataset_cls=type(self.dataset), device=self.device,
+                       batch_size=self.train_config.batch_size)
+
+    # -- the loop --------------------------------------------------------------------------
+    def fit(self, until: int | None = None) -> None:
+        """Train up to ``until`` steps (default: the configured total), then stop."""
+        train = self.train_config
+        stop = self.total_steps if until is None else min(until, self.total_steps)
+        loader = make_loader(
+            self.dataset,
+            train.batch_size,
+            self.seed,
+            start_batch=self.step * train.n_critic,
+            num_workers=train.num_workers,
+            pin_memory=self.device.type == "cuda",
+        )
+        batches = iter(loader)
+        self._clock = time.perf_counter()
+        last_log = (self.step, self._clock)
+        for callback in self.callbacks:
+            callback.on_train_start(self)
+        try:
+            while self.step < stop:
+                epoch_before = self.epoch_index(self.step)
+                self._train_step(batches)
+                if self.step % train.log_every == 0 or self.step == stop:
+                    now = time.perf_counter()
+                    rate = (self.step - last_log[0]) / max(now - last_log[1], 1e-9)
+                    last_log = (self.step, now)
+                    self.emit(self._train_record(rate))
+                if self.step == self.total_steps or self.epoch_index(self.step) != epoch_before:
+                    self._end_epoch(epoch_before + 1)
+                for callback in self.callbacks:
+                    callback.on_step_end(self)
+        finally:
+            del batches  # shuts down loader workers
+            self.elapsed = self._time()
+            self._clock = time.perf_counter()
+        for callback in self.callbacks:
+            callback.on_train_end(self)
+
+    def _train_record(self, rate: float) -> dict[str, Any]:
+        record: dict[str, Any] = {"kind": "train", "step": self.step, "epoch": self.epoch,
+                                  "time": round(self._time(), 3)}
+        record.update(self._interval.means())
+        self._interval.clear()
+        record["lr/g"] = self.optimizers["generator"].param_groups[0]["lr"]
+        record["lr/d"] = self.optimizers["discriminator"].param_groups[0]["lr"]
+        record["it_s"] = rate
+        record["samples_s"] = rate * self.train_config.batch_size
+        return record
+
+    def _end_epoch(self, epoch: int) -> None:
+        record: dict[str, Any] = {"kind": "epoch", "epoch": epoch, "step": self.step,
+                                  "time": round(self._time(), 3)}
+        record.update(self._epoch_sums.means())
+        self._epoch_sums.clear()
+        self.emit(record)
+        for callback in self.callbacks:
+            callback.on_epoch_end(self, epoch)
+
+    def _apply_lr(self, step: int) -> None:
+        schedule = self.train_config.schedule
+        if schedule.unit == "epoch":
+            factor = lr_factor(schedule, self.epoch_index(step), self.total_epochs)
+        else:
+            factor = lr_factor(schedule, step, self.total_steps)
+        if factor != self._lr_factor:
+            for role, optimizer in self.optimizers.items():
+                set_lr(optimizer, self.base_lr[role] * factor)
+            self._lr_factor = factor
+
+    def _next_batch(self, batches: Iterator[dict[str, Any]]) -> dict[str, Any]:
+        batch = to_device(next(batches), self.device, channels_last=self.train_config.channels_last)
+        return self._augment(batch) if self._augment is not None else batch
+
+    def _train_step(self, batches: Iterator[dict[str, Any]]) -> None:
+        step = self.step
+        n_critic = self.train_config.n_critic
+        seed_step(self.seed, step)
+        self._apply_lr(step)
+        for k in range(n_critic):
+            batch = self._next_batch(batches)
+            real, cond = batch[SAMPLE_KEY], batch.get(CONDITION_KEY)
+            keep_graph = k == n_critic - 1  # only the last fake feeds the generator update
+            with self._autocast(), torch.set_grad_enabled(keep_graph):
+                fake = self._g(self.generator.sample_latent(real.shape[0], device=self.device), cond)
+            ctx = LossContext("discriminator", real, fake.detach(), cond, batch, self._d,
+                              step=step, d_step=step * n_critic + k)
+            with self._autocast():
+                total = self._objective(ctx, "discriminator_loss", self._d_keys, "loss/d")
+            if total is not None:
+                self._update("discriminator", total)
+        for p in self._d_params:
+            p.requires_grad_(False)
+        try:
+            ctx = LossContext("generator", real, fake, cond, batch, self._d,
+                              step=step, d_step=step * n_critic + n_critic - 1)
+            with self._autocast():
+                total = self._objective(ctx, "generator_loss", self._g_keys, "loss/g")
+            if total is None:
+                raise ConfigError("losses: no loss term contributes to the generator objective")
+            self._update("generator", total)
+        finally:
+            for p in self._d_params:
+                p.requires_grad_(True)
+        self.step = step + 1
+        if self.ema is not None:
+            self._update_ema()
+
+    def _objective(self, ctx: LossContext, method: str, keys: list[str], total_key: str) -> torch.Tensor | None:
+        total: torch.Tensor | None = None
+        for term, key in zip(self.losses, keys, strict=True):
+            if term.weight == 0:
+                continue
+            value = getattr(term.module, method)(ctx)
+            if value is None:
+                continue
+            if term.weight != 1.0:
+                value = value * term.weight
+            self._record(key, value)
+            total = value if total is None else total + value
+        if total is not None:
+            self._record(total_key, total)
+        return total
+
+    def _record(self, key: str, value: torch.Tensor) -> None:
+        detached = value.detach().float()
+        self._interval.add(key, detached)
+        self._epoch_sums.add(key, detached)
+
+    def _update(self, role: str, loss: torch.Tensor) -> None:
+        optimizer = self.optimizers[role]
+        scaler = self.scalers.get(role)
+        clip = self.train_config.grad_clip
+        optimizer.zero_grad(set_to_none=True)
+        if scaler is None:
+            loss.backward()
+            if clip is not None:
+                nn.utils.clip_grad_norm_(self._params[role], clip)
+            optimizer.step()
+            return
+        scaler.scale(loss).backward()
+        if clip is not None:
+            scaler.unscale_(optimizer)
+            nn.utils.clip_grad_norm_(self._params[role], clip)
+        scaler.step(optimizer)
+        scaler.update()
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        assert self.ema is not None and self.train_config.ema is not None
+        ema_params = list(self.ema.parameters())
+        if self.step <= self.train_config.ema.start_step:
+            torch._foreach_copy_(ema_params, self._params["generator"])
+        else:
+            torch._foreach_lerp_(ema_params, self._params["generator"], 1.0 - self.train_config.ema.decay)
+        for ema_buffer, buffer in zip(self.ema.buffers(), self.generator.buffers(), strict=True):
+            ema_buffer.copy_(buffer)
+
+    # -- checkpoints -------------------------------------------------------------------------
+    def components_manifest(self) -> dict[str, Any]:
+        """``{role: {name, provider, version, params}}`` and the loss list, for manifests."""
+        resolved = resolved_dict(self.config)
+        providers = self.built.providers
+        components: dict[str, Any] = {}
+        for role in ("generator", "discriminator", "dataset"):
+            provider, version = providers.get(role, ("", ""))
+            components[role] = {"name": resolved[role]["name"], "provider": provider, "version": version,
+                                "params": resolved[role].get("params", {})}
+        components["losses"] = []
+        for loss in resolved["losses"]:
+            provider, version = providers.get(f"loss:{loss['name']}", ("", ""))
+            components["losses"].append({**loss, "provider": provider, "version": version})
+        return components
+
+    def save_checkpoint(self) -> Path:
+        """Write ``run_dir/checkpoints/step_XXXXXX`` and prune old ones (keep-last-k)."""
+        if self.run_dir is None:
+            raise CheckpointError("this engine has no run directory to write checkpoints to")
+        tensors: dict[str, dict[str, torch.Tensor]] = {}
+        aliases: dict[str, dict[str, str]] = {}
+        jsons: dict[str, Any] = {}
+        modules = {"generator": self.generator, "discriminator": self.discriminator}
+        if self.ema is not None:
+            modules["generator_ema"] = self.ema
+        for stem, module in modules.items():
+            tensors[stem], aliases[stem] = module_tensors(module)
+        for role, module in zip(ROLES, (self.generator, self.discriminator), strict=True):
+            tensors[f"optim_{role}"], jsons[f"optim_{role}"] = optimizer_tensors(self.optimizers[role], module)
+        if self.scalers:
+            jsons["scaler"] = {role: scaler.state_dict() for role, scaler in self.scalers.items()}
+        tensors["rng"], jsons["rng"] = capture_rng()
+        manifest = {
+            "step": self.step,
+            "epoch": self.epoch,
+            "seed": self.seed,
+            "total_steps": self.total_steps,
+            "experiment": resolved_dict(self.config),
+            "data_spec": self.spec.to_dict(),
+            "components": self.components_manifest(),
+            **self.manifest_extra,
+            "loop": {"elapsed": self._time(), "epoch_sums": self._epoch_sums.state()},
+        }
+        root = self.run_dir / CHECKPOINTS_DIR
+        path = write_checkpoint(root, self.step, tensors=tensors, jsons=jsons, manifest=manifest, aliases=aliases)
+        prune_checkpoints(root, self.train_config.keep_checkpoints)
+        self.checkpoint_step, self.last_checkpoint = self.step, path
+        return path
+
+    def restore(self, checkpoint: Checkpoint) -> None:
+        """Load every state a checkpoint holds; training continues at ``checkpoint.step``."""
+        checkpoint.load_module(self.generator, "generator")
+        checkpoint.load_module(self.discriminator, "discriminator")
+        if self.ema is not None:
+            if checkpoint.has("generator_ema"):
+                checkpoint.load_module(self.ema, "generator_ema")
+            else:
+                self.ema.load_state_dict(self.generator.state_dict())
+        for role, module in zip(ROLES, (self.generator, self.discriminator), strict=True):
+            stem = f"optim_{role}"
+            load_optimizer(self.optimizers[role], module, checkpoint.tensors(stem), checkpoint.json(stem),
+                           what=str(checkpoint.path / stem))
+        if self.scalers and checkpoint.has("scaler"):
+            for role, state in checkpoint.json("scaler").items():
+                self.scalers[role].load_state_dict(state)
+        restore_rng(checkpoint.tensors("rng"), checkpoint.json("rng"))
+        loop = checkpoint.manifest.get("loop", {})
+        self.elapsed = float(loop.get("elapsed", 0.0))
+        if "epoch_sums" in loop:
+            self._epoch_sums.load(loop["epoch_sums"], self.device)
+        self.step = checkpoint.step
+        self.checkpoint_step, self.last_checkpoint = checkpoint.step, checkpoint.path
+        self._lr_factor = None
+

@@ -1,0 +1,228 @@
+"""Sampling from a trained generator, rebuilt from a checkpoint alone.
+
+:func:`load` reads the checkpoint manifest (generator name, provider and resolved parameters,
+the DataSpec), creates the generator through the plugin registry and loads its safetensors
+weights: no experiment file, dataset or training code is needed, and nothing is unpickled. A
+checkpoint whose generator comes from a plugin that is not installed says which one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from ganzoo.data.spec import CONDITION_KEY, DataSpec
+from ganzoo.engine.checkpoint import Checkpoint, find_checkpoint
+from ganzoo.registry.errors import CheckpointError, ConfigError, GanzooError
+from ganzoo.registry.registry import Registry
+
+
+class Sampler:
+    """A generator plus the DataSpec of its samples.
+
+    Attributes:
+        generator: the ``nn.Module`` (kept in eval mode while sampling).
+        spec: what one sample looks like (modality, shape, value range, condition kind, meta).
+        dataset_cls: the dataset class of the run (for native export), or ``None``.
+        checkpoint: the checkpoint it was loaded from, if any.
+    """
+
+    def __init__(
+        self,
+        generator: nn.Module,
+        spec: DataSpec,
+        *,
+        dataset_cls: type | None = None,
+        device: str | torch.device = "cpu",
+        checkpoint: Checkpoint | None = None,
+        batch_size: int = 64,
+    ) -> None:
+        self.generator = generator
+        self.spec = spec
+        self.dataset_cls = dataset_cls
+        self.device = torch.device(device)
+        self.checkpoint = checkpoint
+        self.batch_size = batch_size
+
+    def sample(self, n: int, condition: Any = None, seed: int | None = None) -> torch.Tensor:
+        """``n`` samples on the CPU, shaped ``(n, *spec.shape)``, in ``spec.value_range``.
+
+        ``condition``: ``None`` for unconditional models; the ``(n, *condition_shape)`` source
+        batch for paired models (required); for label-conditional models a ``(n, K)`` label
+        vector, ``n`` class indices, one class index for all, or ``None`` to draw labels (from
+        ``spec.meta["label_frequencies"]`` when the dataset recorded them, else uniformly).
+        ``seed`` makes noise and drawn labels reproducible; without it the global RNG is used.
+        """
+        if n < 1:
+            raise ConfigError(f"number of samples must be positive, got {n}")
+        rng = torch.Generator().manual_seed(seed) if seed is not None else None
+        cond = self.conditions(n, condition, rng)
+        latent = self.generator.sample_latent(n, device="cpu", generator=rng)
+        was_training = self.generator.training
+        self.generator.eval()
+        try:
+            with torch.no_grad():
+                chunks = []
+                for start in range(0, n, self.batch_size):
+                    stop = min(start + self.batch_size, n)
+                    z = latent[start:stop].to(self.device) if latent is not None else None
+                    c = cond[start:stop].to(self.device) if cond is not None else None
+                    chunks.append(self.generator(z, c).float().cpu())
+        finally:
+            self.generator.train(was_training)
+        return torch.cat(chunks)
+
+    def conditions(self, n: int, condition: Any = None, rng: torch.Generator | None = None) -> torch.Tensor | None:
+        """The condition batch :meth:`sample` uses for ``condition`` (see there)."""
+        kind = self.spec.condition
+        if kind == "none":
+            if condition is not None:
+                raise ConfigError("this generator is unconditional; do not pass a condition")
+            return None
+        if kind == "paired":
+            if condition is None:
+                raise ConfigError(
+                    f"this generator translates sources of shape {self.spec.condition_shape}; pass condition="
+                )
+            cond = torch.as_tensor(condition, dtype=torch.float32)
+            if tuple(cond.shape) != (n, *self.spec.condition_shape):
+                raise ConfigError(
+                    f"condition has shape {tuple(cond.shape)}, expected {(n, *self.spec.condition_shape)}"
+                )
+            return cond
+        classes = self.spec.condition_dim
+        if condition is None:
+            frequencies = self.spec.meta.get("label_frequencies")
+            if isinstance(frequencies, (list, tuple)) and len(frequencies) == classes:
+                weights = torch.tensor(frequencies, dtype=torch.float64)
+            else:
+                weights = torch.ones(classes, dtype=torch.float64)
+            labels = torch.multinomial(weights, n, replacement=True, generator=rng)
+            return nn.functional.one_hot(labels, classes).float()
+        cond = torch.as_tensor(condition)
+        if not cond.is_floating_point():
+            labels = cond.expand(n) if cond.dim() == 0 else cond
+            if labels.shape != (n,) or labels.min() < 0 or labels.max() >= classes:
+                raise ConfigError(f"labels must be {n} class indices in 0..{classes - 1}")
+            return nn.functional.one_hot(labels.long(), classes).float()
+        if tuple(cond.shape) != (n, classes):
+            raise ConfigError(f"label vectors have shape {tuple(cond.shape)}, expected {(n, classes)}")
+        return cond.float()
+
+    def dataset_conditions(self, n: int, *, split: str = "val") -> torch.Tensor:
+        """The first ``n`` conditions (cycling) of the run's dataset, rebuilt from the manifest.
+
+        Paired models need real sources. When the dataset config has a ``split`` field, the
+        ``split`` subset is used (``val`` by default: sources the model did not train on); if
+        that subset cannot be built, or there is no such field, the training data is used.
+        """
+        if self.checkpoint is None:
+            raise CheckpointError("this sampler was not loaded from a checkpoint; pass conditions explicitly")
+        from ganzoo.plugins.manager import get_registry
+
+        registry = get_registry()
+        component = dict(self.checkpoint.manifest["components"]["dataset"])
+        params = dict(component.get("params", {}))
+        dataset = None
+        if "split" in params and params["split"] != split:
+            try:
+                dataset = build_from_manifest(
+                    registry, "dataset", {**component, "params": {**params, "split": split}}, self.checkpoint
+                )
+            except GanzooError:
+                dataset = None
+        if dataset is None:
+            dataset = build_from_manifest(registry, "dataset", component, self.checkpoint)
+        if len(dataset) == 0:
+            raise CheckpointError(f"{self.checkpoint.path}: the run's dataset is empty; pass conditions explicitly")
+        return torch.stack([dataset[i % len(dataset)][CONDITION_KEY] for i in range(n)]).float()
+
+    def export(self, samples: torch.Tensor, out_dir: str | Path, conditions: torch.Tensor | None = None) -> list[Path]:
+        """Write ``samples`` in the dataset's native format (PNG, CSV, ...) into ``out_dir``."""
+        from ganzoo.data.export import export_samples
+
+        return export_samples(samples, Path(out_dir), self.spec, conditions, self.dataset_cls)
+
+
+def load(
+    path: str | Path,
+    *,
+    ema: bool | None = None,
+    device: str | torch.device = "cpu",
+    registry: Registry | None = None,
+) -> Sampler:
+    """A :class:`Sampler` from a run directory (its newest complete checkpoint) or a checkpoint.
+
+    ``ema``: ``None`` uses the EMA generator when the checkpoint has one; ``True`` requires it;
+    ``False`` uses the raw generator.
+    """
+    checkpoint = find_checkpoint(path)
+    if registry is None:
+        from ganzoo.plugins.manager import get_registry
+
+        registry = get_registry()
+    manifest = checkpoint.manifest
+    try:
+        spec = DataSpec.from_dict(manifest["data_spec"])
+        component = manifest["components"]["generator"]
+    except (KeyError, TypeError, ValueError) as err:
+        raise CheckpointError(f"{checkpoint.path}: manifest lacks {err}") from None
+    has_ema = checkpoint.has("generator_ema")
+    if ema and not has_ema:
+        raise CheckpointError(f"{checkpoint.path}: no EMA generator in this checkpoint")
+    stem = "generator_ema" if has_ema and ema is not False else "generator"
+    generator = build_from_manifest(registry, "generator", component, checkpoint)
+    checkpoint.load_module(generator, stem)
+    generator.to(device).eval()
+    return Sampler(
+        generator,
+        spec,
+        dataset_cls=dataset_class(registry, manifest["components"].get("dataset", {})),
+        device=device,
+        checkpoint=checkpoint,
+    )
+
+
+def _entry_name(registry: Registry, kind: str, component: Mapping[str, Any]) -> str:
+    """``provider:name`` when that provider is installed, else the bare name."""
+    qualified = f"{component.get('provider', '')}:{component['name']}"
+    try:
+        registry.get(kind, qualified)
+        return qualified
+    except GanzooError:
+        return component["name"]
+
+
+def build_from_manifest(registry: Registry, kind: str, component: Mapping[str, Any], checkpoint: Checkpoint) -> Any:
+    """Create the component a manifest describes (resolved params), explaining what is missing."""
+    from ganzoo.experiment.build import build_component
+
+    name = _entry_name(registry, kind, component)
+    try:
+        registry.get(kind, name)
+    except GanzooError:
+        provider = component.get("provider") or "an unknown distribution"
+        version = f" {component['version']}" if component.get("version") else ""
+        raise CheckpointError(
+            f"{checkpoint.path}: needs {kind} {component['name']!r} from {provider}{version}, "
+            "which is not installed"
+        ) from None
+    try:
+        return build_component(registry, kind, name, component.get("params", {}))
+    except GanzooError as err:
+        raise CheckpointError(f"{checkpoint.path}: cannot rebuild {kind} {component['name']!r}: {err}") from None
+
+
+def dataset_class(registry: Registry, component: Mapping[str, Any]) -> type | None:
+    """The dataset class of a run (for ``export``), or ``None`` when it cannot be imported."""
+    if not component.get("name"):
+        return None
+    try:
+        target = registry.get("dataset", _entry_name(registry, "dataset", component)).load()
+    except GanzooError:
+        return None
+    return target if isinstance(target, type) else None
