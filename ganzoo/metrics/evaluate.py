@@ -194,13 +194,14 @@ def evaluate_run(
         feature_extractor=feature_extractor, device=device, split=split,
     )
     registry = get_registry()
+    device_name = resolve_device(cfg.device, config)
     if sampler is None:
-        sampler = ganzoo.load(run_dir)
+        sampler = ganzoo.load(run_dir, device=device_name)
     planned, skipped = plan_metrics(sampler.spec, cfg, registry, metrics)
     dataset, split_name, note = held_out_dataset(config, registry, cfg.split)
     ctx = EvalContext(
         sampler, dataset, split=split_name, n_samples=cfg.n_samples, batch_size=cfg.batch_size,
-        device=resolve_device(cfg.device, config), seed=cfg.seed,
+        device=device_name, seed=cfg.seed,
         inception_weights=cfg.inception_weights, feature_extractor=cfg.feature_extractor, note=note,
     )
     results, failed = compute_metrics(ctx, planned, registry)
@@ -214,8 +215,8 @@ def evaluate_run(
         "metrics": results,
         "skipped": skipped + failed,
     }
-    if getattr(sampler, "step", None) is not None:
-        report["step"] = sampler.step
+    if getattr(sampler, "checkpoint", None) is not None:
+        report["checkpoint"] = str(sampler.checkpoint)
     if write:
         write_json(run_dir / "eval.json", report)
     return report

@@ -83,7 +83,8 @@ def best_runs(runs: Sequence[RunData], metric: str) -> set[int]:
         return set()
     pick = min if better == "lower" else max
     target = pick(v for _, v in values)
-    return {i for i, v in values if v == target}
+    winners = {i for i, v in values if v == target}
+    return winners if len(winners) < len(values) else set()  # a tie of all ranks nothing
 
 
 def _header(metric: str, not_comparable: Sequence[str]) -> str:
@@ -104,7 +105,7 @@ def render_text(runs: Sequence[RunData], metrics: Sequence[str], not_comparable:
     widths = [max(len(str(r[c])) for r in [headers, *rows]) for c in range(len(headers))]
     lines = ["  ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in [headers, *rows]]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    if best:
+    if any(best.values()):
         lines.append("* best value of the metric")
     if not_comparable:
         lines.append(f"(†) measured under different protocols in these runs: {', '.join(not_comparable)}")

@@ -29,7 +29,7 @@ def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
 def render_report(run: RunData) -> str:
     """The report of ``run`` as an HTML string."""
     body = [
-        f"<h1>{escape(run.name)}</h1>",
+        f"<h1>{escape(run.name)}</h1>{_experiment(run)}",
         f'<p class="sub">{escape(run.model_label())} &middot; data: {escape(run.dataset_label())}'
         f"{_created(run)}</p>",
         *losses_section(run),
@@ -112,6 +112,11 @@ def provenance_section(run: RunData) -> list[str]:
     if m.get("data_spec"):
         out.append(f"<details><summary>data spec</summary><pre>{escape(json.dumps(m['data_spec'], indent=2))}</pre></details>")
     return out
+
+
+def _experiment(run: RunData) -> str:
+    name = run.config.get("name")
+    return f'<p class="sub">experiment: {escape(str(name))}</p>' if name and name != run.name else ""
 
 
 def _created(run: RunData) -> str:

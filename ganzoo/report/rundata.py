@@ -35,7 +35,8 @@ class RunData:
 
     @property
     def name(self) -> str:
-        return str(self.config.get("name") or self.path.name)
+        """The run directory's name (unique among runs, unlike the experiment name)."""
+        return self.path.resolve().name
 
     def kind(self, kind: str) -> list[dict[str, Any]]:
         """Records of one kind (``train``, ``epoch``, ``eval``)."""

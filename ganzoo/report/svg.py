@@ -19,13 +19,18 @@ MARKER_LIMIT = 60  # draw point markers (with tooltips) for series up to this le
 Series = Mapping[str, Sequence[tuple[float, float]]]
 
 
-def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
-    """About ``count`` round tick values covering ``[low, high]`` (1, 2, 5 x 10^k steps)."""
+def nice_ticks(low: float, high: float, count: int = 5, *, integer: bool = False) -> list[float]:
+    """About ``count`` round tick values covering ``[low, high]`` (1, 2, 5 x 10^k steps).
+
+    ``integer`` keeps ticks on whole numbers (epochs, steps).
+    """
     if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
         return [low]
     raw = (high - low) / max(count - 1, 1)
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    if integer:
+        step = max(1, round(step))
     first = math.ceil(low / step - 1e-9) * step
     ticks = []
     value = first
@@ -87,7 +92,8 @@ def line_chart(
         y = sy(tick)
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" class="grid"/>')
         parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="tick">{fmt(tick)}</text>')
-    for tick in nice_ticks(x_low, x_high, 6):
+    whole = all(x == int(x) for x in xs)
+    for tick in nice_ticks(x_low, x_high, 6, integer=whole):
         x = sx(tick)
         parts.append(f'<line x1="{x:.1f}" y1="{top + plot_h}" x2="{x:.1f}" y2="{top + plot_h + 4}" class="axis"/>')
         parts.append(f'<text x="{x:.1f}" y="{top + plot_h + 16}" text-anchor="middle" class="tick">{fmt(tick)}</text>')

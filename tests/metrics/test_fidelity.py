@@ -46,6 +46,7 @@ def test_same_set_scores_zero_and_shifted_set_more() -> None:
     shifted = fidelity_metrics((real.int() + 60).clamp(max=255).to(torch.uint8), real, feature_extractor=RANDOM_CONV)
     assert abs(same["fid"]) < 1e-6 and abs(same["kid"]) < 1e-4
     assert same["precision"] == same["recall"] == 1.0
+    assert same["inception_score"] >= 1.0
     assert shifted["fid"] > 100 * max(abs(same["fid"]), 1e-9) and shifted["fid"] > 1e-3
     assert shifted["kid"] > 1e-4 and shifted["precision"] < 1.0
     assert fidelity_metrics(real, real, feature_extractor=RANDOM_CONV) == same  # deterministic

@@ -51,3 +51,9 @@ def test_cli_compare(make_run: Callable[..., Path], tmp_path: Path, capsys: pyte
     printed = capsys.readouterr().out
     assert out.is_file() and "0.05*" in printed and f"wrote {out}" in printed
     assert main(["compare", str(a), str(tmp_path / "missing")]) == 2
+
+
+def test_a_tie_of_all_runs_ranks_nothing(make_run: Callable[..., Path]) -> None:
+    result = compare_runs([make_run("a", l1=0.1), make_run("b", l1=0.1, ssim=0.7)])
+    lines = result.text.splitlines()
+    assert "0.1*" not in result.text and "0.7*" in lines[3]

@@ -86,3 +86,4 @@ def test_line_chart_constant_and_empty() -> None:
 def test_nice_ticks() -> None:
     assert nice_ticks(0, 1) == [0, 0.25, 0.5, 0.75, 1.0]
     assert nice_ticks(3, 3) == [3]
+    assert nice_ticks(0.9, 3.1, 6, integer=True) == [1, 2, 3]
