@@ -123,8 +123,19 @@ def build_component(registry: Registry, kind: str, name: str, params: Mapping[st
 
 
 def resolved_dict(config: ExperimentConfig) -> dict[str, Any]:
-    """The experiment as plain JSON/TOML data (``None`` values dropped: TOML has no null)."""
-    return config.model_dump(mode="json", exclude_none=True)
+    """The experiment as plain JSON/TOML data (``None`` values dropped: TOML has no null).
+
+    Dropping is safe because every ``None`` in a resolved experiment is a field default.
+    """
+    return _drop_none(config.model_dump(mode="json"))
+
+
+def _drop_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_none(v) for v in value]
+    return value
 
 
 def check_combination(
