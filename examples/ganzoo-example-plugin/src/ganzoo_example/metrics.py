@@ -28,6 +28,6 @@ class RingCoverage:
         covered = (counts >= self.min_share * expected).float().mean().item()
         protocol = ctx.protocol(modes=len(centres), radius_std=self.radius_std)
         return {
-            "ring_coverage": {"value": covered, **protocol},
-            "ring_near_share": {"value": near.float().mean().item(), **protocol},
+            "ring_coverage": {"value": covered, "better": "higher", **protocol},
+            "ring_near_share": {"value": near.float().mean().item(), "better": "higher", **protocol},
         }

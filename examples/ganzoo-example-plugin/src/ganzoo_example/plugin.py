@@ -25,6 +25,7 @@ RINGS_EXPERIMENT: dict[str, Any] = {
     "dataset": {"name": "rings", "params": {"n_samples": 4096}},
     "losses": [{"name": "adversarial", "params": {"mode": "nonsaturating"}}],
     "train": {"steps": 2000, "batch_size": 128, "lr": 0.001, "betas": [0.5, 0.999]},
+    "eval": {"metrics": ["ring-coverage"], "n_samples": 1000},
 }
 
 
