@@ -1,0 +1,206 @@
+"""Smoke and logic tests of benchmarks/throughput.py (no training is run).
+
+The benchmark itself takes minutes; what can silently go wrong in a fast test is the arithmetic
+(seconds per step from logged times, images/s, ratios, targets, the bf16 loss check), the command
+lines (the fast path must really switch on bf16, channels_last and fused Adam on both sides) and
+the JSON document's shape, which the dry run checks end to end.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPT = REPO / "benchmarks" / "throughput.py"
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("ganzoo_bench_throughput", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
+    spec.loader.exec_module(module)
+    return module
+
+
+def _settings(bench: ModuleType, **changes: object) -> object:
+    values = dict(
+        steps=10,
+        warmup=2,
+        log_every=1,
+        size=256,
+        device="cpu",
+        threads=0,
+        compile=False,
+        baselines=Path("/b"),
+        python="py",
+    )
+    values.update(changes)
+    return bench.Settings(**values)
+
+
+def _records(times: list[float]) -> list[dict[str, float]]:
+    return [
+        {"kind": "train", "step": i + 1, "time": t, "loss/d": 1.0, "loss/g": 2.0}
+        for i, t in enumerate(times)
+    ]
+
+
+def test_ganzoo_seconds_per_step_come_from_logged_times_after_warmup(bench: ModuleType) -> None:
+    # steps 1..6; warm-up 2 -> window is step 2 (t=5) to step 6 (t=13): 4 steps, 8 s
+    records = _records([3.0, 5.0, 7.0, 9.0, 10.0, 13.0])
+    measured = bench.parse_ganzoo(records, warmup=2, batch_size=4).to_dict()
+    assert measured["steps"] == 4
+    assert measured["sec_per_step_mean"] == pytest.approx(2.0)
+    assert measured["sec_per_step_median"] == pytest.approx(2.0)  # intervals 2, 2, 1, 3
+    assert measured["img_s_mean"] == pytest.approx(2.0)
+    assert (measured["from_step"], measured["to_step"]) == (2, 6)
+
+
+def test_ganzoo_with_sparse_logging_uses_per_interval_rates(bench: ModuleType) -> None:
+    records = [
+        {"kind": "train", "step": s, "time": t} for s, t in [(5, 10.0), (10, 20.0), (15, 40.0)]
+    ]
+    measured = bench.parse_ganzoo(records, warmup=5, batch_size=1)
+    assert measured.steps == 10
+    assert measured.sec_per_step_mean == pytest.approx(3.0)
+    assert measured.sec_per_step_median == pytest.approx(3.0)  # median of 2.0 and 4.0
+
+
+def test_ganzoo_needs_two_logged_steps_in_the_window(bench: ModuleType) -> None:
+    with pytest.raises(ValueError, match="two logged steps"):
+        bench.parse_ganzoo(_records([1.0, 2.0, 3.0]), warmup=3, batch_size=1)
+
+
+def test_baseline_mean_is_recomputed_from_all_step_times(bench: ModuleType) -> None:
+    line = json.dumps(
+        {
+            "sec_per_it_all": [1.0, 1.0, 4.0],
+            "sec_per_it_median": 1.0,
+            "it_s_median": 1.0,
+            "threads": 2,
+        }
+    )
+    measured = bench.parse_baseline("params: ...\n" + line, batch_size=64)
+    assert measured.sec_per_step_mean == pytest.approx(2.0)
+    assert measured.to_dict()["img_s_mean"] == pytest.approx(32.0)
+    assert measured.to_dict()["img_s_median"] == pytest.approx(64.0)
+
+
+def test_ratios_and_targets(bench: ModuleType) -> None:
+    def run(img_s: float) -> dict[str, float]:
+        return {"img_s_mean": img_s, "img_s_median": img_s}
+
+    runs = {
+        "baseline_ref": [run(10.0), run(12.0), run(11.0)],  # median 11
+        "ganzoo_ref": [run(10.5)],
+        "baseline_fast": [run(20.0)],
+        "ganzoo_fast": [run(22.0), {"error": "exit status 1"}],  # failed run ignored
+    }
+    summary = bench.summarise_case(bench.Case("pix2pix", 1), runs)
+    ratios = summary["ratios"]
+    assert ratios["ganzoo_ref/baseline_ref"]["mean"] == pytest.approx(10.5 / 11.0, abs=1e-4)
+    assert ratios["ganzoo_fast/baseline_ref"]["mean"] == pytest.approx(2.0)
+    assert ratios["ganzoo_fast/baseline_fast"]["mean"] == pytest.approx(1.1)
+    assert summary["targets"]["ganzoo_ref/baseline_ref"] == {"min": 0.97, "met": False}
+    assert summary["targets"]["ganzoo_fast/baseline_ref"] == {"min": 1.8, "met": True}
+
+
+def test_missing_measurements_give_null_ratios(bench: ModuleType) -> None:
+    summary = bench.summarise_case(bench.Case("dcgan", 64), {"baseline_ref": [{"error": "x"}]})
+    assert all(value is None for value in summary["ratios"].values())
+    assert summary["targets"]["ganzoo_fast/baseline_ref"] == {"min": 2.5, "met": None}
+
+
+def test_bf16_losses_are_compared_step_by_step(bench: ModuleType) -> None:
+    fp32 = {1: {"loss/d": 1.0, "loss/g": 4.0}, 2: {"loss/d": 2.0, "loss/g": 4.0}}
+    close = bench.compare_losses(
+        fp32, {1: {"loss/d": 1.01, "loss/g": 4.0}, 2: {"loss/d": 2.0, "loss/g": 4.1}}
+    )
+    assert close["within_tolerance"] is True
+    assert close["max_rel_diff"] == pytest.approx(0.025)
+    far = bench.compare_losses(fp32, {1: {"loss/d": 1.5, "loss/g": 4.0}})
+    assert far["steps"] == [1]
+    assert far["within_tolerance"] is False
+
+
+def test_fast_path_switches_on_the_same_features_on_both_sides(bench: ModuleType) -> None:
+    settings = _settings(bench, compile=True, threads=3, size=128)
+    case = bench.Case("pix2pix", 16)
+    baseline = bench.baseline_command(case, True, settings)
+    assert baseline[:2] == ["py", "/b/baseline_pix2pix.py"]
+    assert {"--bf16", "--channels-last", "--fused-adam", "--compile"} <= set(baseline)
+    assert baseline[baseline.index("--iters") + 1] == "8"
+    assert baseline[baseline.index("--threads") + 1] == "3"
+    ganzoo = bench.ganzoo_command(case, True, settings, Path("/data"), Path("/run"))
+    overrides = {ganzoo[i + 1] for i, arg in enumerate(ganzoo) if arg == "--set"}
+    assert {
+        "train.precision=bf16",
+        "train.channels_last=true",
+        "train.fused_optimizer=true",
+        "train.compile=true",
+        "train.steps=10",
+        "train.batch_size=16",
+        "dataset.params.image_size=128",
+        "dataset.params.load_size=143",
+    } <= overrides
+    reference = bench.ganzoo_command(case, False, settings, Path("/data"), Path("/run"))
+    assert not any("precision" in arg or "channels_last" in arg for arg in reference)
+    assert bench.child_env(settings)["OMP_NUM_THREADS"] == "3"
+
+
+def test_cuda_baselines_go_through_the_adapter(bench: ModuleType) -> None:
+    cmd = bench.baseline_command(bench.Case("dcgan", 64), False, _settings(bench, device="cuda"))
+    assert cmd[1].endswith("baseline_cuda.py")
+    assert cmd[2] == "/b/baseline_dcgan.py"
+
+
+def test_dry_run_plans_every_variant_and_writes_the_data(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--quick", "--dry-run", "--workdir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    document = json.loads(done.stdout)
+    assert document["dry_run"] is True
+    assert set(document["cases"]) == {"pix2pix-b1", "dcgan-b64"}
+    for name, case in document["cases"].items():
+        assert set(case["commands"]) == {
+            "baseline_ref",
+            "ganzoo_ref",
+            "baseline_fast",
+            "ganzoo_fast",
+        }
+        assert set(case["ratios"]) == {
+            "ganzoo_ref/baseline_ref",
+            "ganzoo_fast/baseline_ref",
+            "ganzoo_fast/baseline_fast",
+            "baseline_fast/baseline_ref",
+        }
+        assert set(case["targets"]) == {"ganzoo_ref/baseline_ref", "ganzoo_fast/baseline_ref"}
+        assert case["measured_steps"] == case["steps"] - case["warmup"] == 4
+        files = sorted(Path(case["dataset"]).glob("*.png"))
+        assert len(files) == case["batch_size"] * (case["steps"] + 1), name
+    from PIL import Image
+
+    pair = Image.open(sorted(Path(document["cases"]["pix2pix-b1"]["dataset"]).glob("*.png"))[0])
+    assert pair.size == (256, 128)  # A|B side by side at --quick's 128 px
+
+
+def test_vendored_baselines_match_the_shared_ones() -> None:
+    shared = REPO.parent / "shared" / "baselines"
+    if not shared.is_dir():
+        pytest.skip("no ../shared/baselines beside this checkout")
+    for name in ("baseline_pix2pix.py", "baseline_dcgan.py"):
+        vendored = REPO / "benchmarks" / "baselines" / name
+        assert vendored.read_bytes() == (shared / name).read_bytes(), name
