@@ -39,12 +39,18 @@ def find_images(folder: Path) -> list[Path]:
 
 
 def _existing_folder(root: Path, split: str | None = None) -> Path:
-    """``root/<split>`` when it exists (pix2pix layout ``facades/train``), else ``root``."""
+    """``root/<split>`` when it exists (pix2pix layout ``facades/train``), else ``root``.
+
+    Only the training split may fall back to ``root`` itself: a held-out split that does not
+    exist is an error, so evaluation never scores training data under a "val" label.
+    """
     root = Path(root)
     if not root.is_dir():
         raise DataError(f"dataset folder {root} does not exist or is not a folder")
     if split and (root / split).is_dir():
         return root / split
+    if split and split != "train":
+        raise DataError(f"no {split!r} split in {root} (expected the folder {root / split})")
     return root
 
 
@@ -287,6 +293,8 @@ def _paired_folders(root: Path, split: str) -> tuple[Path, Path]:
         (root / "A", root / "B"),
     ):
         if a.is_dir() and b.is_dir():
+            if split != "train" and split not in (a.name, a.parent.name):
+                raise DataError(f"no {split!r} split in {root} (expected {root / split / 'A'} or {root / 'A' / split})")
             return a, b
     raise DataError(f"paired-folders needs folders A/ and B/ in {root} (or in {root / split})")
 

@@ -135,7 +135,10 @@ def test_aligned_pairs_jitter_is_identical_for_source_and_target(tmp_path: Path)
     assert out["x"].shape == (4, 3, 16, 16) and torch.equal(out["x"], out["cond"])
     torch.manual_seed(5)
     assert torch.equal(data.augment(batch)["x"], out["x"])
-    test_split = AlignedPairs(tmp_path, image_size=16, load_size=20, split="val")  # no split folder
+    (tmp_path / "val").mkdir()
+    for path in sorted((tmp_path / "train").glob("*.png"))[-1:]:
+        path.rename(tmp_path / "val" / path.name)
+    test_split = AlignedPairs(tmp_path, image_size=16, load_size=20, split="val")
     assert test_split[0]["x"].shape == (3, 16, 16)  # jitter is for training only
 
 
@@ -272,3 +275,20 @@ def test_export_csv_for_tables_and_series(tmp_path: Path) -> None:
     wrong = DataSpec(modality="table", shape=(2,), meta={"columns": ["a", "b", "c"]})
     with pytest.raises(DataError, match="columns"):
         export_samples(torch.zeros(1, 2), tmp_path / "w", wrong)
+
+
+def test_missing_held_out_split_is_an_error_not_the_training_data(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from ganzoo.registry.errors import DataError
+
+    (tmp_path / "A").mkdir()
+    (tmp_path / "B").mkdir()
+    for folder in ("A", "B"):
+        Image.new("RGB", (8, 8)).save(tmp_path / folder / "1.png")
+    Image.new("RGB", (16, 8)).save(tmp_path / "1.png")
+    assert len(ganzoo.create("dataset", "paired-folders", root=str(tmp_path), image_size=8)) == 1
+    with pytest.raises(DataError, match="no 'val' split"):
+        ganzoo.create("dataset", "paired-folders", root=str(tmp_path), image_size=8, split="val")
+    with pytest.raises(DataError, match="no 'val' split"):
+        ganzoo.create("dataset", "aligned-pairs", root=str(tmp_path), image_size=8, split="val")
