@@ -204,3 +204,16 @@ def test_vendored_baselines_match_the_shared_ones() -> None:
     for name in ("baseline_pix2pix.py", "baseline_dcgan.py"):
         vendored = REPO / "benchmarks" / "baselines" / name
         assert vendored.read_bytes() == (shared / name).read_bytes(), name
+
+
+def test_gpu_targets_are_per_case(bench: ModuleType) -> None:
+    runs = {
+        "baseline_ref": [{"img_s_mean": 10.0, "img_s_median": 10.0}],
+        "ganzoo_fast": [{"img_s_mean": 25.0, "img_s_median": 25.0}],
+    }
+    b1 = bench.summarise_case(bench.Case("pix2pix", 1), runs, "cuda")
+    assert b1["targets"]["ganzoo_fast/baseline_ref"] == {"min": 3.0, "met": False}
+    b16 = bench.summarise_case(bench.Case("pix2pix", 16), runs, "cuda:0")
+    assert b16["targets"]["ganzoo_fast/baseline_ref"] == {"min": 1.5, "met": True}
+    b512 = bench.summarise_case(bench.Case("dcgan", 512), runs, "cuda")
+    assert "ganzoo_fast/baseline_ref" not in b512["targets"]  # issue 8 sets no target there

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# One prepared check for a GPU machine (issue 8), about 5 minutes on one H100:
+#   1. environment: CUDA visible, ganzoo importable with its built-in components;
+#   2. correctness: the losses of the first 3 steps with each fast-path switch (channels_last,
+#      bf16, torch.compile, all of bf16 + channels_last + fused Adam) against fp32, for DCGAN at
+#      batch 64 and pix2pix at batch 1 (benchmarks/correctness.py);
+#   3. throughput: ganzoo against the baseline loops (run on CUDA through
+#      benchmarks/baseline_cuda.py), interleaved in one run: pix2pix b1/b16 at 256 px, DCGAN
+#      b64/b512, reference and fast path (benchmarks/throughput.py).
+# Each step has a hard time limit, so a hang costs its share of the budget, not the whole check.
+# Results go to $OUT (the device runner's output folder) or benchmarks/results/; the last line
+# on stdout is one JSON document naming every result file and the overall verdicts.
+#
+#   bash benchmarks/gpu_check.sh            # PYTHON=/path/to/python to pick the interpreter
+set -u -o pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python}
+RESULTS=${OUT:-benchmarks/results}
+STAMP=$(date -u +%Y%m%d-%H%M%S)
+mkdir -p "$RESULTS"
+ENV_JSON="$RESULTS/gpu-env-$STAMP.json"
+CORRECT_DCGAN="$RESULTS/gpu-correctness-dcgan-$STAMP.json"
+CORRECT_PIX="$RESULTS/gpu-correctness-pix2pix-$STAMP.json"
+BENCH="$RESULTS/gpu-throughput-$STAMP.json"
+LOG="$RESULTS/gpu-check-$STAMP.log"
+
+say() { echo "[gpu_check] $*" | tee -a "$LOG" >&2; }
+
+# --- 1. environment -----------------------------------------------------------------------
+if ! "$PY" -c "import ganzoo.cli.main" 2>>"$LOG"; then
+    say "ganzoo not importable; installing this checkout without dependencies"
+    "$PY" -m pip install -q --no-deps --no-build-isolation -e . >>"$LOG" 2>&1
+fi
+if ! "$PY" - >"$ENV_JSON" 2>>"$LOG" <<'EOF'
+import json, platform, torch, ganzoo
+from ganzoo import list_components
+assert torch.cuda.is_available(), "torch.cuda.is_available() is False"
+names = list_components("generator")
+assert {"unet", "dcgan"} <= set(names), f"built-in generators not registered: {names}"
+print(json.dumps({"python": platform.python_version(), "torch": torch.__version__,
+                  "cuda": torch.version.cuda, "gpu": torch.cuda.get_device_name(),
+                  "ganzoo": ganzoo.__version__, "generators": names}))
+EOF
+then
+    say "environment check failed (see $LOG)"
+    echo "{\"gpu_check\": \"failed\", \"stage\": \"environment\", \"log\": \"$LOG\"}"
+    exit 2
+fi
+say "environment: $(cat "$ENV_JSON")"
+
+# --- 2. correctness (about 2 minutes) -----------------------------------------------------
+say "correctness: dcgan-b64"
+timeout 100 "$PY" benchmarks/correctness.py --device cuda --cases dcgan-b64 \
+    --variants channels_last bf16 compile fast --steps 3 >"$CORRECT_DCGAN" 2>>"$LOG"
+DCGAN_RC=$?
+say "correctness: pix2pix-b1"
+timeout 60 "$PY" benchmarks/correctness.py --device cuda --cases pix2pix-b1 \
+    --variants bf16 fast --steps 3 >"$CORRECT_PIX" 2>>"$LOG"
+PIX_RC=$?
+
+# --- 3. throughput against the baselines (about 3 minutes) ---------------------------------
+# 40 steps, the first 10 untimed; logging every 10 steps keeps ganzoo from synchronising the
+# GPU each step; 6 loader workers decode the PNG batches (the baselines have no data to read).
+say "throughput: 4 cases x (baseline, ganzoo) x (reference, fast)"
+timeout 180 "$PY" benchmarks/throughput.py --device cuda --steps 40 --warmup 10 --log-every 10 \
+    --workers 6 --timeout 60 --out "$BENCH" >/dev/null 2>>"$LOG"
+BENCH_RC=$?
+
+"$PY" - "$CORRECT_DCGAN" "$CORRECT_PIX" "$BENCH" "$DCGAN_RC" "$PIX_RC" "$BENCH_RC" "$LOG" <<'EOF'
+import json, sys
+from pathlib import Path
+
+dcgan, pix, bench, *codes, log = sys.argv[1:]
+
+def load(path):
+    try:
+        return json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return None
+
+summary = {"gpu_check": "done", "log": log, "exit_codes": dict(zip(("correct_dcgan", "correct_pix2pix", "throughput"), map(int, codes)))}
+for key, path in (("correctness_dcgan", dcgan), ("correctness_pix2pix", pix)):
+    doc = load(path)
+    summary[key] = {"file": path, "ok": None if doc is None else doc["ok"]}
+doc = load(bench)
+summary["throughput"] = {"file": bench}
+if doc is not None:
+    summary["throughput"]["cases"] = {
+        name: {"images_per_s": case["images_per_s"], "ratios": case["ratios"], "targets": case["targets"]}
+        for name, case in doc["cases"].items()
+    }
+print(json.dumps(summary))
+EOF
