@@ -52,6 +52,24 @@ def toys() -> Iterator[Registry]:
     reset_manager()
 
 
+@pytest.fixture
+def toys_env(tmp_path: Path) -> dict[str, str]:
+    """Environment of a fresh process in which the toy plugin is installed as pip would do it
+    (a module plus a dist-info with a ``ganzoo`` entry point on ``PYTHONPATH``)."""
+    import os
+    import shutil
+
+    site = tmp_path / "site"
+    site.mkdir()
+    shutil.copy(TOYS_PATH, site / f"{TOYS_MODULE}.py")
+    info = site / "ganzoo_engine_toys-0.0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: ganzoo-engine-toys\nVersion: 0.0.1\n")
+    (info / "entry_points.txt").write_text(f"[ganzoo]\ntoys = {TOYS_MODULE}\n")
+    path = os.pathsep.join(p for p in (str(site), os.environ.get("PYTHONPATH", "")) if p)
+    return {**os.environ, "PYTHONPATH": path, "OMP_NUM_THREADS": "1"}
+
+
 EXPERIMENTS: dict[str, dict[str, Any]] = {
     "ring": {
         "generator": {"name": "toy-mlp"},
