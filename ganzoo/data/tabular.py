@@ -225,6 +225,7 @@ class _ContinuousColumn:
         alpha = np.clip(block[:, 0], -1.0, 1.0)
         z = alpha * SCALE * self.stds[modes] + self.means[modes]
         x = np.clip(z * self.scale + self.loc, self.low, self.high)
+        x = np.where(block[:, 1 : 1 + k].sum(axis=1) == 0, np.nan, x)  # masked-out entry
         if self.indicator:
             x = np.where(block[:, -1] > block[:, -2], np.nan, x)
         missing = np.isnan(x)
@@ -341,7 +342,8 @@ class _CategoricalColumn:
         return out, mask
 
     def decode(self, block: np.ndarray) -> pd.Series:
-        picked = [self.categories[i] for i in block.argmax(axis=1)]
+        empty = block.sum(axis=1) == 0  # masked-out entry
+        picked = [None if gap else self.categories[i] for i, gap in zip(block.argmax(axis=1), empty, strict=True)]
         has_na = any(v is None for v in picked)
         concrete = [c for c in self.categories if c is not None]
         if self.kind == "boolean":
@@ -578,7 +580,8 @@ class TableTransformer:
     def inverse_transform(self, data: np.ndarray | Sequence[Sequence[float]]) -> pd.DataFrame:
         """Decode encoded (or generated) rows to a DataFrame with the fitted columns and types.
 
-        One-hot spans are read by argmax, so soft (Gumbel-softmax) outputs decode too.
+        One-hot spans are read by argmax, so soft (Gumbel-softmax) outputs decode too. An
+        all-zero one-hot span (an unobserved entry under ``missing="mask"``) decodes to a gap.
         """
         self._require_fitted()
         array = np.asarray(data, dtype=np.float64)

@@ -106,7 +106,11 @@ def test_mask_policy_marks_gaps_instead_of_indicators(table: pd.DataFrame) -> No
     assert (mask[gaps, cols] == 0).all() and (data[gaps, cols] == 0).all()
     assert (mask[~gaps, cols] == 1).all()
     back = transformer.inverse_transform(data)
-    assert not back["speed"].isna().any()  # masked training generates complete rows
+    assert back["speed"].isna().equals(table["speed"].isna())  # all-zero spans decode to gaps
+    assert back["weather"].isna().equals(table["weather"].isna())
+    rng = np.random.default_rng(2)
+    generated = transformer.inverse_transform(rng.uniform(0, 1, data.shape))
+    assert not generated.isna().any().any()  # a generator's soft outputs are never gaps
 
 
 def test_category_lookup_accepts_strings(fitted: TableTransformer) -> None:

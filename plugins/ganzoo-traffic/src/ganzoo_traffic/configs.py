@@ -1,0 +1,157 @@
+"""Parameters of the traffic plugin's components (pydantic only, so listing stays torch-free).
+
+Defaults follow Xu et al. 2019 (CTGAN): embedding 128, residual generator (256, 256), critic
+(256, 256) with LeakyReLU 0.2 and dropout 0.5, PacGAN pac 10, Gumbel-softmax temperature 0.2.
+Fields named ``out_features``, ``in_features`` and ``condition_dim`` are filled from the
+dataset's DataSpec; ``spans`` (the encoded row layout) from ``DataSpec.meta["spans"]``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, PositiveInt, model_validator
+
+from ganzoo.registry.config import ComponentConfig
+
+SpanLayout = list[tuple[Literal["tanh", "softmax"], PositiveInt]]
+MissingHandling = Literal["indicator", "mask", "drop"]
+Split = Literal["train", "val", "test"]
+
+
+class CTGANGeneratorConfig(ComponentConfig):
+    """CTGAN generator: residual MLP from noise + conditional vector to an encoded table row."""
+
+    latent_dim: PositiveInt = Field(128, description="Noise dimension (CTGAN embedding_dim).")
+    hidden: list[PositiveInt] = Field([256, 256], description="Widths of the residual blocks.")
+    out_features: PositiveInt = Field(1, description="Width of an encoded row (from the DataSpec).")
+    condition_dim: int = Field(0, ge=0, description="Conditional-vector width (from the DataSpec).")
+    spans: SpanLayout | None = Field(
+        None,
+        description="[[activation, width], ...] per output span (from DataSpec.meta['spans']); "
+        "unset = tanh on every output.",
+    )
+    tau: float = Field(0.2, gt=0, description="Gumbel-softmax temperature of one-hot spans.")
+
+
+
+
+class PacGANDiscriminatorConfig(ComponentConfig):
+    """PacGAN critic (CTGAN's): ``pac`` rows scored jointly by a LeakyReLU/dropout MLP."""
+
+    in_features: PositiveInt = Field(1, description="Width of an encoded row (from the DataSpec).")
+    condition_dim: int = Field(0, ge=0, description="Conditional-vector width (from the DataSpec).")
+    hidden: list[PositiveInt] = Field([256, 256], description="Widths of the hidden layers.")
+    pac: PositiveInt = Field(10, description="Rows packed into one critic input (PacGAN).")
+    negative_slope: float = Field(0.2, ge=0, description="LeakyReLU slope.")
+    dropout: float = Field(0.5, ge=0, lt=1, description="Dropout after each hidden layer.")
+
+
+class ConditionalCEConfig(ComponentConfig):
+    """Cross-entropy that makes the generator honour the conditional vector (CTGAN)."""
+
+
+class MaskedWassersteinConfig(ComponentConfig):
+    """Wasserstein critic loss on observed entries only (MaWGAN); plain WGAN without a mask."""
+
+
+class MaskedGradientPenaltyConfig(ComponentConfig):
+    """WGAN-GP on packed, masked interpolates (CTGAN's penalty with MaWGAN's mask)."""
+
+    pac: PositiveInt = Field(1, description="Pack size of the critic (the penalty is per pack).")
+    target: float = Field(1.0, ge=0, description="Gradient norm the penalty pulls towards.")
+
+
+class TableDataConfig(ComponentConfig):
+    """Options every table dataset shares: encoding, missing values, conditioning, split."""
+
+    missing: MissingHandling = Field(
+        "indicator",
+        description="indicator: model gaps explicitly; mask: train on observed entries only "
+        "(MaWGAN; needs masked-wasserstein); drop: discard incomplete rows.",
+    )
+    conditional: bool = Field(True, description="Condition on discrete columns (CTGAN's conditional vector).")
+    condition_columns: list[str] | None = Field(
+        None, description="Discrete columns the conditional vector covers (default: all)."
+    )
+    training_by_sampling: bool = Field(
+        True, description="Resample each batch by condition with log-frequency (CTGAN)."
+    )
+    split: Split = Field("train", description="train, val or test rows.")
+    val_fraction: float = Field(0.1, ge=0, lt=1, description="Share of rows held out for validation.")
+    test_fraction: float = Field(0.2, ge=0, lt=1, description="Share of rows held out for testing.")
+    split_seed: int = Field(0, description="Seeds the row split.")
+    max_modes: PositiveInt = Field(10, description="Mixture modes per continuous column.")
+    max_fit_rows: PositiveInt = Field(20_000, description="Rows used to fit each mixture.")
+
+    @model_validator(mode="after")
+    def _fractions(self) -> TableDataConfig:
+        if self.val_fraction + self.test_fraction >= 1:
+            raise ValueError("val_fraction + test_fraction must be below 1")
+        return self
+
+
+class AccidentsSimConfig(TableDataConfig):
+    """Seeded STATS19-like road-accident simulator (no download), with injectable gaps."""
+
+    n_rows: PositiveInt = Field(10_000, description="Rows simulated (before the split).")
+    seed: int = Field(0, description="Simulator seed.")
+    missing_rate: float = Field(0.0, ge=0, lt=1, description="Share of entries removed from missing_columns.")
+    missingness: Literal["mcar", "mar", "mnar"] = Field("mcar", description="Mechanism of the removed entries.")
+    missing_columns: list[str] | None = Field(None, description="Columns that lose entries (default: a STATS19-like set).")
+
+
+class Stats19Config(TableDataConfig):
+    """UK DfT STATS19 collision/accident CSV (old Title_Case or new snake_case schema)."""
+
+    path: Path = Field(description="Collision (accident) CSV file.")
+    columns: list[str] | None = Field(None, description="Canonical columns to model (default: a standard set).")
+
+
+class USAccidentsConfig(TableDataConfig):
+    """US Accidents (Moosavi et al., Kaggle, CC BY-NC-SA) CSV."""
+
+    path: Path = Field(description="US_Accidents CSV file (or a sample of it).")
+    columns: list[str] | None = Field(None, description="Columns to model (default: a standard set).")
+
+
+class TableCSVConfig(TableDataConfig):
+    """Any CSV table with a declared or inferred schema."""
+
+    path: Path = Field(description="CSV file.")
+    columns: list[str] | None = Field(None, description="Columns to model (default: all).")
+    categorical: list[str] | None = Field(
+        None, description="Categorical columns (default: inferred: text, and whole numbers with few values)."
+    )
+    kinds: dict[str, Literal["continuous", "integer", "categorical", "boolean", "datetime"]] = Field(
+        default_factory=dict, description="Explicit kind per column (overrides inference)."
+    )
+    required: list[str] = Field(default_factory=list, description="Columns that must have no gaps.")
+    target: str | None = Field(None, description="Label column for the augmentation metric.")
+    missing_values: list[str] = Field(["", "NA", "N/A", "NaN", "null", "NULL"], description="Tokens read as missing.")
+    max_categories: PositiveInt = Field(20, description="Whole-number columns with at most this many values are inferred categorical.")
+
+
+class TableFidelityConfig(ComponentConfig):
+    """Column-wise tests (KS, chi-squared, Holm), KS/TV complements, pair-trend similarity."""
+
+    alpha: float = Field(0.05, gt=0, lt=1, description="Family-wise significance level (Holm).")
+    bins: PositiveInt = Field(10, description="Quantile bins of continuous columns in contingency tables.")
+
+
+class TableDetectionConfig(ComponentConfig):
+    """Real-vs-synthetic detection: cross-validated classifier AUC (0.5 = indistinguishable)."""
+
+    classifier: Literal["logistic", "gradient-boosting"] = "logistic"
+    folds: PositiveInt = Field(3, description="Stratified cross-validation folds.")
+
+
+class TableAugmentationConfig(ComponentConfig):
+    """Augmentation test: classifiers trained on real vs real + synthetic, tested on held-out real."""
+
+    target: str | None = Field(None, description="Label column (default: the dataset's target).")
+    classifiers: list[Literal["svm", "knn", "ridge", "mlp"]] = ["svm", "knn", "ridge", "mlp"]
+    seeds: PositiveInt = Field(5, description="Repetitions (synthetic subsample and model seeds).")
+    ratio: float = Field(1.0, gt=0, description="Synthetic rows per real training row.")
+    positive: str | None = Field(None, description="Class whose false-positive rate is reported (default: macro one-vs-rest).")

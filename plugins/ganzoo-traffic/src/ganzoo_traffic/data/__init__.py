@@ -1,0 +1,1 @@
+"""Accident tables: the simulator, file loaders, missingness injection and the datasets."""

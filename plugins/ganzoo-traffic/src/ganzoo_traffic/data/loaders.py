@@ -1,0 +1,386 @@
+"""Read accident tables from their native CSV files into a checked, typed :class:`Table`.
+
+Every loader validates before anything trains, and every problem is a one-line
+:class:`~ganzoo.registry.errors.DataError` naming the file and the column (and the CSV line for
+single bad values): a missing column, a column with no values, a value of the wrong type, a code
+the format does not define, a gap in a required column.
+
+* **STATS19** (UK DfT road-safety data, collision/accident file). Old files use Title_Case
+  headers (``Accident_Severity``, ``1st_Road_Class``, ``Local_Authority_(District)``), newer ones
+  snake_case, the newest rename *accident* to *collision*. Headers are normalised to the
+  snake_case *accident* names; ``-1`` (and empty/``NULL``) means missing. ``hour`` and ``month``
+  are derived from ``time`` and ``date``. Export writes the file's own header names back.
+* **US Accidents** (Moosavi et al., Kaggle; licence CC BY-NC-SA 4.0, non-commercial use only).
+* **Generic CSV** with a declared or inferred schema.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ganzoo.registry.errors import DataError
+
+
+@dataclass
+class Table:
+    """A loaded table with what the dataset needs to model it and to write it back.
+
+    Attributes:
+        frame: the columns to model (canonical names), gaps as NaN.
+        kinds: column -> transformer kind.
+        source: what produced it (``accidents-sim``, ``stats19``, a file name ...).
+        names: column -> header written on export (the file's own spelling).
+        missing_codes: column -> code written for a gap on export (STATS19: -1).
+        target: the label column (severity), used by conditioning and the augmentation test.
+    """
+
+    frame: pd.DataFrame
+    kinds: dict[str, str]
+    source: str
+    names: dict[str, str] = field(default_factory=dict)
+    missing_codes: dict[str, int] = field(default_factory=dict)
+    target: str | None = None
+
+
+def _read_csv(path: Path, na_values: Iterable[str]) -> pd.DataFrame:
+    if not path.is_file():
+        raise DataError(f"{path}: no such file")
+    try:
+        frame = pd.read_csv(path, dtype=str, na_values=list(na_values), keep_default_na=False, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise DataError(f"{path}: not a readable CSV file ({first})") from None
+    if frame.empty:
+        raise DataError(f"{path}: the table has no rows")
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def _numbers(path: Path, column: str, values: pd.Series, *, integer: bool = False) -> pd.Series:
+    """Numeric column, or a DataError naming the first value that is not a number."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    bad = numbers.isna() & values.notna()
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(f"{path}: column {column!r} line {row + 2}: {values.iloc[row]!r} is not a number")
+    if integer:
+        whole = numbers.dropna()
+        fractional = whole[np.mod(whole, 1) != 0]
+        if len(fractional):
+            row = values.index.get_loc(fractional.index[0])
+            raise DataError(f"{path}: column {column!r} line {row + 2}: {values.iloc[row]!r} is not a whole number")
+    return numbers.astype(float)
+
+
+def _check_not_empty(path: Path, frame: pd.DataFrame) -> None:
+    for column in frame.columns:
+        if frame[column].isna().all():
+            raise DataError(f"{path}: column {column!r} is empty")
+
+
+def _check_required(path: Path, frame: pd.DataFrame, required: Iterable[str], names: Mapping[str, str]) -> None:
+    for column in required:
+        gaps = frame[column].isna().to_numpy()
+        if gaps.any():
+            row = int(np.flatnonzero(gaps)[0])
+            raise DataError(
+                f"{path}: column {names.get(column, column)!r} line {row + 2}: missing value in a required column"
+            )
+
+
+# -- STATS19 -----------------------------------------------------------------------------------
+#: STATS19 integer codes per canonical column (-1 = missing is removed before the check).
+STATS19_CODES: dict[str, frozenset[int]] = {
+    "accident_severity": frozenset({1, 2, 3}),
+    "day_of_week": frozenset(range(1, 8)),
+    "road_type": frozenset({1, 2, 3, 6, 7, 9, 12}),
+    "speed_limit": frozenset({10, 15, 20, 30, 40, 50, 60, 70}),
+    "junction_detail": frozenset({0, 1, 2, 3, 5, 6, 7, 8, 9, 99}),
+    "junction_control": frozenset({0, 1, 2, 3, 4, 9}),
+    "light_conditions": frozenset({1, 4, 5, 6, 7}),
+    "weather_conditions": frozenset(range(1, 10)),
+    "road_surface_conditions": frozenset({1, 2, 3, 4, 5, 6, 7, 9}),
+    "special_conditions_at_site": frozenset(range(0, 10)),
+    "carriageway_hazards": frozenset(range(0, 10)),
+    "urban_or_rural_area": frozenset({1, 2, 3}),
+    "first_road_class": frozenset(range(1, 7)),
+    "second_road_class": frozenset(range(0, 7)),
+    "pedestrian_crossing_human_control": frozenset({0, 1, 2, 9}),
+    "pedestrian_crossing_physical_facilities": frozenset({0, 1, 4, 5, 7, 8, 9}),
+    "did_police_officer_attend_scene_of_accident": frozenset({1, 2, 3}),
+    "month": frozenset(range(1, 13)),
+}
+_STATS19_INTEGERS = ("number_of_vehicles", "number_of_casualties", "hour")
+_STATS19_CONTINUOUS = ("latitude", "longitude", "location_easting_osgr", "location_northing_osgr")
+
+#: The columns modelled when none are chosen (all present in every STATS19 schema).
+STATS19_COLUMNS: tuple[str, ...] = (
+    "accident_severity",
+    "number_of_vehicles",
+    "number_of_casualties",
+    "month",
+    "day_of_week",
+    "hour",
+    "latitude",
+    "longitude",
+    "urban_or_rural_area",
+    "road_type",
+    "speed_limit",
+    "junction_detail",
+    "light_conditions",
+    "weather_conditions",
+    "road_surface_conditions",
+)
+_DERIVED = {"hour": "time", "month": "date"}
+
+
+def stats19_canonical(header: str) -> str:
+    """Canonical snake_case *accident* name of a STATS19 header of any vintage."""
+    name = header.strip().lower()
+    name = re.sub(r"[()]", "", name)
+    name = re.sub(r"[^0-9a-z]+", "_", name).strip("_")
+    name = re.sub(r"^1st_", "first_", name)
+    name = re.sub(r"^2nd_", "second_", name)
+    return name.replace("collision", "accident")
+
+
+def load_stats19(path: Path, columns: Sequence[str] | None = None) -> Table:
+    """A STATS19 collision/accident CSV as a checked :class:`Table`."""
+    path = Path(path)
+    raw = _read_csv(path, ["", "NULL", "null", "NA"])
+    originals: dict[str, str] = {}
+    for header in raw.columns:
+        originals.setdefault(stats19_canonical(header), header)
+    raw.columns = [stats19_canonical(h) for h in raw.columns]
+    raw = raw.loc[:, ~pd.Index(raw.columns).duplicated()]
+    wanted = list(columns) if columns else list(STATS19_COLUMNS)
+    if "accident_severity" not in raw.columns:
+        raise DataError(f"{path}: no severity column (Accident_Severity / accident_severity / collision_severity)")
+    if "accident_severity" not in wanted:
+        wanted.insert(0, "accident_severity")
+    frame = pd.DataFrame(index=raw.index)
+    kinds: dict[str, str] = {}
+    names: dict[str, str] = {}
+    missing_codes: dict[str, int] = {}
+    for column in wanted:
+        source = _DERIVED.get(column, column)
+        if source not in raw.columns:
+            raise DataError(f"{path}: column {column!r} is not in the file (looked for {source!r})")
+        values = raw[source]
+        names[column] = column if column in _DERIVED else originals[source]
+        if values.isna().all():
+            raise DataError(f"{path}: column {names[column]!r} is empty")
+        if column == "hour":
+            frame[column] = _hours(path, originals["time"], values)
+            kinds[column] = "integer"
+        elif column == "month":
+            frame[column] = _months(path, originals["date"], values)
+            kinds[column] = "categorical"
+        elif column in STATS19_CODES:
+            numbers = _numbers(path, names[column], values, integer=True).replace(-1, np.nan)
+            _check_codes(path, names[column], numbers, STATS19_CODES[column])
+            frame[column] = numbers
+            kinds[column] = "categorical"
+            missing_codes[column] = -1
+        elif column in _STATS19_INTEGERS:
+            frame[column] = _numbers(path, names[column], values, integer=True).replace(-1, np.nan)
+            kinds[column] = "integer"
+            missing_codes[column] = -1
+        elif column in _STATS19_CONTINUOUS:
+            frame[column] = _numbers(path, names[column], values)
+            kinds[column] = "continuous"
+        else:  # identifiers and district codes: text categories
+            frame[column] = values.replace("-1", np.nan)
+            kinds[column] = "categorical"
+    _check_not_empty(path, frame.rename(columns=names))
+    _check_required(path, frame, ["accident_severity"], names)
+    return Table(frame.reset_index(drop=True), kinds, f"stats19:{path.name}", names, missing_codes, "accident_severity")
+
+
+def _check_codes(path: Path, column: str, numbers: pd.Series, codes: frozenset[int]) -> None:
+    unknown = numbers.dropna()[~numbers.dropna().isin(list(codes))]
+    if len(unknown):
+        row = numbers.index.get_loc(unknown.index[0])
+        expected = ", ".join(str(c) for c in sorted(codes))
+        raise DataError(
+            f"{path}: column {column!r} line {row + 2}: unknown code {int(unknown.iloc[0])} (expected -1 or {expected})"
+        )
+
+
+def _hours(path: Path, column: str, values: pd.Series) -> pd.Series:
+    parsed = pd.to_datetime(values, format="%H:%M", errors="coerce")
+    parsed = parsed.fillna(pd.to_datetime(values, format="%H:%M:%S", errors="coerce"))
+    bad = parsed.isna() & values.notna()
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(f"{path}: column {column!r} line {row + 2}: {values.iloc[row]!r} is not a time (HH:MM)")
+    return parsed.dt.hour.astype(float)
+
+
+def _months(path: Path, column: str, values: pd.Series) -> pd.Series:
+    parsed = pd.to_datetime(values, format="%d/%m/%Y", errors="coerce")
+    parsed = parsed.fillna(pd.to_datetime(values, format="%Y-%m-%d", errors="coerce"))
+    bad = parsed.isna() & values.notna()
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(f"{path}: column {column!r} line {row + 2}: {values.iloc[row]!r} is not a date (DD/MM/YYYY)")
+    return parsed.dt.month.astype(float)
+
+
+# -- US Accidents ------------------------------------------------------------------------------
+US_BOOLEANS: tuple[str, ...] = (
+    "Amenity", "Bump", "Crossing", "Give_Way", "Junction", "No_Exit", "Railway",
+    "Roundabout", "Station", "Stop", "Traffic_Calming", "Traffic_Signal", "Turning_Loop",
+)
+_US_CONTINUOUS: tuple[str, ...] = (
+    "Start_Lat", "Start_Lng", "End_Lat", "End_Lng", "Distance(mi)", "Temperature(F)",
+    "Wind_Chill(F)", "Humidity(%)", "Pressure(in)", "Visibility(mi)", "Wind_Speed(mph)",
+    "Precipitation(in)",
+)
+_US_DATETIMES: tuple[str, ...] = ("Start_Time", "End_Time", "Weather_Timestamp")
+#: Columns modelled when none are chosen.
+US_COLUMNS: tuple[str, ...] = (
+    "Severity", "Start_Time", "Start_Lat", "Start_Lng", "Distance(mi)", "Temperature(F)",
+    "Humidity(%)", "Pressure(in)", "Visibility(mi)", "Wind_Speed(mph)", "Precipitation(in)",
+    "Weather_Condition", "Sunrise_Sunset", *US_BOOLEANS,
+)
+
+
+def load_us_accidents(path: Path, columns: Sequence[str] | None = None) -> Table:
+    """A US Accidents CSV (Kaggle column names) as a checked :class:`Table`."""
+    path = Path(path)
+    raw = _read_csv(path, ["", "NA", "NaN", "nan"])
+    wanted = list(columns) if columns else list(US_COLUMNS)
+    if "Severity" not in wanted:
+        wanted.insert(0, "Severity")
+    frame = pd.DataFrame(index=raw.index)
+    kinds: dict[str, str] = {}
+    for column in wanted:
+        if column not in raw.columns:
+            raise DataError(f"{path}: column {column!r} is not in the file")
+        values = raw[column]
+        if values.isna().all():
+            raise DataError(f"{path}: column {column!r} is empty")
+        if column == "Severity":
+            numbers = _numbers(path, column, values, integer=True)
+            _check_codes(path, column, numbers, frozenset({1, 2, 3, 4}))
+            frame[column], kinds[column] = numbers, "categorical"
+        elif column in _US_CONTINUOUS:
+            frame[column], kinds[column] = _numbers(path, column, values), "continuous"
+        elif column in _US_DATETIMES:
+            stamps = pd.to_datetime(values, format="mixed", errors="coerce")
+            bad = stamps.isna() & values.notna()
+            if bad.any():
+                row = int(np.flatnonzero(bad.to_numpy())[0])
+                raise DataError(f"{path}: column {column!r} line {row + 2}: {values.iloc[row]!r} is not a date/time")
+            frame[column], kinds[column] = stamps, "datetime"
+        elif column in US_BOOLEANS:
+            frame[column], kinds[column] = _booleans(path, column, values), "boolean"
+        else:
+            frame[column], kinds[column] = values, "categorical"
+    _check_required(path, frame, ["Severity"], {})
+    return Table(frame.reset_index(drop=True), kinds, f"us-accidents:{path.name}", {}, {}, "Severity")
+
+
+def _booleans(path: Path, column: str, values: pd.Series) -> pd.Series:
+    lookup = {"true": True, "false": False, "1": True, "0": False}
+    mapped = values.str.strip().str.lower().map(lookup)
+    bad = mapped.isna() & values.notna()
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise DataError(f"{path}: column {column!r} line {row + 2}: {values.iloc[row]!r} is not True/False")
+    return mapped.astype("boolean") if mapped.isna().any() else mapped.astype(bool)
+
+
+# -- generic CSV -------------------------------------------------------------------------------
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$")
+_BOOL_WORDS = {"true", "false"}
+
+
+def load_csv(
+    path: Path,
+    *,
+    columns: Sequence[str] | None = None,
+    categorical: Sequence[str] | None = None,
+    kinds: Mapping[str, str] | None = None,
+    required: Sequence[str] = (),
+    target: str | None = None,
+    missing_values: Sequence[str] = ("", "NA", "N/A", "NaN", "null", "NULL"),
+    max_categories: int = 20,
+) -> Table:
+    """Any CSV as a checked :class:`Table`; kinds declared or inferred.
+
+    Inference: ``true``/``false`` -> boolean; ISO dates -> datetime; numbers -> integer or
+    continuous, except whole numbers with at most ``max_categories`` distinct values ->
+    categorical (codes); anything else -> categorical. A column whose values are numbers except
+    for a few (under 5 %) is a wrong-type error, not a category: declare it to mean otherwise.
+    """
+    path = Path(path)
+    raw = _read_csv(path, missing_values)
+    chosen = list(columns) if columns else list(raw.columns)
+    declared = dict(kinds or {})
+    for column in categorical or ():
+        declared.setdefault(column, "categorical")
+    for column in [*chosen, *declared, *required, *([target] if target else [])]:
+        if column not in raw.columns:
+            raise DataError(f"{path}: column {column!r} is not in the file")
+    for column in declared:
+        if column not in chosen:
+            chosen.append(column)
+    if target and target not in chosen:
+        chosen.append(target)
+    frame = pd.DataFrame(index=raw.index)
+    out_kinds: dict[str, str] = {}
+    for column in chosen:
+        values = raw[column]
+        if values.isna().all():
+            raise DataError(f"{path}: column {column!r} is empty")
+        kind = declared.get(column) or ("categorical" if column == target else _infer(path, column, values, max_categories))
+        if kind in ("continuous", "integer"):
+            frame[column] = _numbers(path, column, values, integer=kind == "integer")
+        elif kind == "boolean":
+            frame[column] = _booleans(path, column, values)
+        elif kind == "datetime":
+            stamps = pd.to_datetime(values, format="mixed", errors="coerce")
+            bad = stamps.isna() & values.notna()
+            if bad.any():
+                row = int(np.flatnonzero(bad.to_numpy())[0])
+                raise DataError(f"{path}: column {column!r} line {row + 2}: {values.iloc[row]!r} is not a date/time")
+            frame[column] = stamps
+        elif kind == "categorical":
+            numbers = pd.to_numeric(values, errors="coerce")
+            numeric = (numbers.notna() | values.isna()).all()
+            frame[column] = numbers.astype(float) if numeric else values
+        else:
+            raise DataError(f"{path}: column {column!r}: unknown kind {kind!r}")
+        out_kinds[column] = kind
+    _check_required(path, frame, required, {})
+    return Table(frame.reset_index(drop=True), out_kinds, f"csv:{path.name}", {}, {}, target)
+
+
+def _infer(path: Path, column: str, values: pd.Series, max_categories: int) -> str:
+    present = values.dropna()
+    if present.str.strip().str.lower().isin(_BOOL_WORDS).all():
+        return "boolean"
+    if present.str.strip().str.match(_ISO_DATE).all():
+        return "datetime"
+    numbers = pd.to_numeric(present, errors="coerce")
+    bad = numbers.isna()
+    if not bad.any():
+        whole = bool(np.all(np.mod(numbers.to_numpy(dtype=float), 1) == 0))
+        if whole and numbers.nunique() <= max_categories:
+            return "categorical"
+        return "integer" if whole else "continuous"
+    if bad.mean() < 0.05:
+        row = values.index.get_loc(bad[bad].index[0])
+        raise DataError(
+            f"{path}: column {column!r} line {row + 2}: {values.iloc[row]!r} is not a number "
+            "(declare the column categorical if text is intended)"
+        )
+    return "categorical"

@@ -1,0 +1,1 @@
+"""Tabular metrics: pure functions of (real, synthetic) DataFrames plus EvalContext adapters."""

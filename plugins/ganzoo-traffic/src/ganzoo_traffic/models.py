@@ -1,0 +1,142 @@
+"""CTGAN's generator and PacGAN critic (Xu et al. 2019; Lin et al. 2018), written from the papers.
+
+The generator is a residual MLP whose blocks concatenate their input to their output, so late
+layers still see the noise and the conditional vector. Its raw outputs go through the activation
+each span of the encoded row needs: tanh for the scalar inside a mode, Gumbel-softmax (tau 0.2)
+for one-hot spans. Gumbel-softmax keeps one-hots differentiable in training and, read by argmax,
+samples a category from the generator's distribution instead of always its most likely one, so
+it is also used when sampling.
+
+The critic scores ``pac`` rows at once (PacGAN): a packed critic sees whether a *set* of rows is
+diverse enough, which punishes mode collapse. It still returns one score per row (each row gets
+its pack's score) so every ganzoo loss, which averages per-sample scores, works unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+
+class _Residual(nn.Module):
+    """Linear -> BatchNorm -> ReLU, concatenated with its input."""
+
+    def __init__(self, in_features: int, out_features: int) -> None:
+        super().__init__()
+        self.fc = nn.Linear(in_features, out_features)
+        self.bn = nn.BatchNorm1d(out_features)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return torch.cat([F.relu(self.bn(self.fc(x))), x], dim=1)
+
+
+class CTGANGenerator(nn.Module):
+    """Noise (+ conditional vector) -> encoded table row with per-span activations.
+
+    Args:
+        latent_dim: noise width (CTGAN's ``embedding_dim``, 128).
+        hidden: widths of the residual blocks ((256, 256)).
+        out_features: width of an encoded row.
+        condition_dim: width of the conditional vector (0 = unconditional).
+        spans: ``[[activation, width], ...]`` covering the row; ``None`` = tanh everywhere.
+        tau: Gumbel-softmax temperature.
+    """
+
+    def __init__(
+        self,
+        latent_dim: int = 128,
+        hidden: Sequence[int] = (256, 256),
+        out_features: int = 1,
+        condition_dim: int = 0,
+        spans: Sequence[Sequence[object]] | None = None,
+        tau: float = 0.2,
+    ) -> None:
+        super().__init__()
+        self.latent_dim = latent_dim
+        self.condition_dim = condition_dim
+        self.out_features = out_features
+        self.tau = tau
+        layout = [(str(a), int(d)) for a, d in spans] if spans is not None else [("tanh", out_features)]
+        if sum(d for _, d in layout) != out_features:
+            raise ValueError(f"spans cover {sum(d for _, d in layout)} outputs, expected {out_features}")
+        self.spans: list[tuple[str, int]] = layout
+        blocks: list[nn.Module] = []
+        width = latent_dim + condition_dim
+        for size in hidden:
+            blocks.append(_Residual(width, size))
+            width += size
+        blocks.append(nn.Linear(width, out_features))
+        self.net = nn.Sequential(*blocks)
+
+    def sample_latent(
+        self, n: int, *, device: torch.device | str = "cpu", generator: torch.Generator | None = None
+    ) -> Tensor:
+        return torch.randn(n, self.latent_dim, device=device, generator=generator)
+
+    def forward(self, z: Tensor | None, cond: Tensor | None = None) -> Tensor:
+        if z is None:
+            raise ValueError("the ctgan generator needs noise; call sample_latent first")
+        if self.condition_dim:
+            if cond is None:
+                raise ValueError(f"this generator is conditional: pass a ({len(z)}, {self.condition_dim}) cond")
+            z = torch.cat([z, cond.to(z.dtype)], dim=1)
+        raw = self.net(z)
+        return self.activate(raw)
+
+    def activate(self, raw: Tensor) -> Tensor:
+        """Apply tanh / Gumbel-softmax span by span."""
+        parts = []
+        start = 0
+        for activation, width in self.spans:
+            chunk = raw[:, start : start + width]
+            if activation == "tanh":
+                parts.append(torch.tanh(chunk))
+            else:
+                parts.append(F.gumbel_softmax(chunk.float(), tau=self.tau).to(chunk.dtype))
+            start += width
+        return torch.cat(parts, dim=1)
+
+
+class PacGANDiscriminator(nn.Module):
+    """Critic over packs of ``pac`` rows (+ their conditional vectors); one score per row.
+
+    A batch whose size is not a multiple of ``pac`` is padded by wrapping around to its first
+    rows; the padding's scores are dropped. No normalisation layers: WGAN-GP needs per-sample
+    gradients.
+    """
+
+    def __init__(
+        self,
+        in_features: int = 1,
+        condition_dim: int = 0,
+        hidden: Sequence[int] = (256, 256),
+        pac: int = 10,
+        negative_slope: float = 0.2,
+        dropout: float = 0.5,
+    ) -> None:
+        super().__init__()
+        self.in_features = in_features
+        self.condition_dim = condition_dim
+        self.pac = pac
+        layers: list[nn.Module] = []
+        width = (in_features + condition_dim) * pac
+        for size in hidden:
+            layers += [nn.Linear(width, size), nn.LeakyReLU(negative_slope), nn.Dropout(dropout)]
+            width = size
+        layers.append(nn.Linear(width, 1))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: Tensor, cond: Tensor | None = None) -> Tensor:
+        if self.condition_dim:
+            if cond is None:
+                raise ValueError(f"this critic is conditional: pass a ({len(x)}, {self.condition_dim}) cond")
+            x = torch.cat([x, cond.to(x.dtype)], dim=1)
+        n = x.shape[0]
+        short = (-n) % self.pac
+        if short:
+            x = torch.cat([x, x[torch.arange(short, device=x.device) % n]], dim=0)
+        scores = self.net(x.reshape(-1, x.shape[1] * self.pac)).squeeze(1)
+        return scores.repeat_interleave(self.pac)[:n]
