@@ -56,8 +56,8 @@ def create(kind: str, name: str, /, **params: Any) -> Any:
     return get_registry().create(kind, name, **params)
 
 
-def train(config: str | Path | dict[str, Any], **options: Any) -> Run:
-    """Train an experiment (TOML path or mapping) and return the finished :class:`Run`."""
+def train(config: str | Path | dict[str, Any] | None = None, **options: Any) -> Run:
+    """Train an experiment (TOML path, mapping, or ``preset=NAME``) and return the :class:`Run`."""
     from ganzoo.engine.run import train as _train
 
     return _train(config, **options)

@@ -25,6 +25,7 @@ COMMANDS = (
     "report",
     "compare",
     "demo",
+    "new_plugin",
 )
 
 EXIT_USAGE = 2

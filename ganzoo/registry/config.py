@@ -79,31 +79,33 @@ class TrainConfig(BaseModel):
 
     steps: PositiveInt | None = Field(None, description="Number of training steps (G updates).")
     epochs: PositiveInt | None = Field(None, description="Alternative to steps: passes over the data.")
-    batch_size: PositiveInt = 64
-    optimizer: Literal["adam", "adamw", "rmsprop", "sgd"] = "adam"
-    lr: float = Field(2e-4, gt=0)
-    betas: tuple[float, float] = (0.5, 0.999)
-    weight_decay: float = Field(0.0, ge=0)
-    generator_optimizer: OptimizerConfig = Field(default_factory=OptimizerConfig)
-    discriminator_optimizer: OptimizerConfig = Field(default_factory=OptimizerConfig)
+    batch_size: PositiveInt = Field(64, description="Samples per batch (per process under DDP).")
+    optimizer: Literal["adam", "adamw", "rmsprop", "sgd"] = Field("adam", description="Optimiser of both networks.")
+    lr: float = Field(2e-4, gt=0, description="Learning rate of both networks (DCGAN/pix2pix: 2e-4).")
+    betas: tuple[float, float] = Field((0.5, 0.999), description="Adam/AdamW betas (DCGAN/pix2pix: 0.5, 0.999).")
+    weight_decay: float = Field(0.0, ge=0, description="Weight decay of both networks.")
+    generator_optimizer: OptimizerConfig = Field(default_factory=OptimizerConfig, description="Per-network overrides for G.")
+    discriminator_optimizer: OptimizerConfig = Field(default_factory=OptimizerConfig, description="Per-network overrides for D.")
     n_critic: PositiveInt = Field(1, description="Discriminator updates per generator update.")
-    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
-    ema: EMAConfig | None = None
-    precision: Literal["fp32", "bf16", "fp16"] = "fp32"
-    channels_last: bool = False
-    compile: bool = False
-    fused_optimizer: bool = False
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig, description="Learning-rate schedule.")
+    ema: EMAConfig | None = Field(None, description="Generator EMA (off when absent).")
+    precision: Literal["fp32", "bf16", "fp16"] = Field(
+        "fp32", description="Autocast precision; fp16 uses one gradient scaler per optimiser."
+    )
+    channels_last: bool = Field(False, description="Channels-last memory format for images.")
+    compile: bool = Field(False, description="torch.compile G and D (eager fallback on failure).")
+    fused_optimizer: bool = Field(False, description="Fused optimiser kernels where supported.")
     grad_clip: float | None = Field(None, gt=0, description="Clip gradient norm of each network.")
-    seed: int = 0
-    deterministic: bool = False
+    seed: int = Field(0, description="Seed of every random choice of the run.")
+    deterministic: bool = Field(False, description="Deterministic algorithms (bit-exact resume on CPU).")
     device: str = Field("auto", description="auto, cpu, cuda, cuda:N, mps.")
     num_workers: int = Field(0, ge=0)
-    log_every: PositiveInt = 50
+    log_every: PositiveInt = Field(50, description="Steps between metrics.jsonl lines.")
     sample_every: int = Field(0, ge=0, description="Steps between sample grids; 0 = each epoch.")
     checkpoint_every: int = Field(0, ge=0, description="Steps between checkpoints; 0 = end only.")
     keep_checkpoints: PositiveInt = Field(3, description="Keep the last k checkpoints.")
     eval_every: int = Field(0, ge=0, description="Steps between validation; 0 = never.")
-    progress: bool = True
+    progress: bool = Field(True, description="Show a progress bar (plain lines when not a terminal).")
 
     @model_validator(mode="after")
     def _steps_or_epochs(self) -> TrainConfig:
