@@ -1,0 +1,241 @@
+"""Map-style datasets of daily load curves: the BDEW generator and the file loaders.
+
+Every dataset yields ``{"x": (1, L) float32 in [-1, 1], "cond": (K,) one-hot}`` (``cond`` only
+when conditional) and describes itself with a series DataSpec whose ``meta`` carries everything
+:func:`ganzoo_smartgrid.export.export_csv` needs to write samples back in kW or kWh.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+
+from ganzoo.data.spec import DataSpec
+from ganzoo.registry.errors import DataError
+from ganzoo_smartgrid import readers
+from ganzoo_smartgrid.bdew import STEPS
+from ganzoo_smartgrid.conditions import ConditionCodec
+from ganzoo_smartgrid.daytypes import day_type, german_holidays
+from ganzoo_smartgrid.export import export_csv
+from ganzoo_smartgrid.normalise import Normaliser
+from ganzoo_smartgrid.synthetic import draw_days, draw_meters
+from ganzoo_smartgrid.windows import make_windows, split_by_date
+
+SPLITS = ("train", "val", "test")
+
+
+class SeriesDataset(torch.utils.data.Dataset):
+    """Normalised windows plus labels, the DataSpec, and CSV export."""
+
+    def __init__(self, values: np.ndarray, cond: np.ndarray | None, meta: dict[str, Any]) -> None:
+        self.x = torch.from_numpy(np.ascontiguousarray(values, dtype=np.float32)).unsqueeze(1)
+        self.cond = torch.from_numpy(cond) if cond is not None else None
+        self.meta = meta
+
+    def describe(self) -> DataSpec:
+        if self.cond is None:
+            return DataSpec("series", tuple(self.x.shape[1:]), (-1.0, 1.0), meta=self.meta)
+        return DataSpec("series", tuple(self.x.shape[1:]), (-1.0, 1.0), "label", (self.cond.shape[1],), self.meta)
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        item = {"x": self.x[index]}
+        if self.cond is not None:
+            item["cond"] = self.cond[index]
+        return item
+
+    @classmethod
+    def export(cls, samples: torch.Tensor, out_dir: Path, spec: DataSpec, conditions: torch.Tensor | None = None) -> list[Path]:
+        """One CSV ``timestamp, meter, value`` in original units (see :mod:`ganzoo_smartgrid.export`)."""
+        return export_csv(samples, out_dir, spec, conditions)
+
+
+def _coarsen(values: np.ndarray, factor: int) -> np.ndarray:
+    """Mean power over groups of ``factor`` consecutive steps."""
+    return values.reshape(len(values), -1, factor).mean(axis=2)
+
+
+class LoadProfiles(SeriesDataset):
+    """BDEW standard load profiles x stochastic customers (see :mod:`ganzoo_smartgrid.synthetic`).
+
+    The customers (class, annual consumption, time shift) depend only on ``seed``; each split
+    draws its own days and noise, so val/test are new days of the same population. Labels
+    describe the first day of a window: month, day type (German holidays count as Sundays, as
+    in the BDEW profiles) and customer class. Values are mean power in kW.
+    """
+
+    def __init__(
+        self,
+        profiles: list[str],
+        n_samples: int = 4096,
+        n_meters: int = 100,
+        year: int = 2023,
+        resolution_minutes: int = 30,
+        window_days: int = 1,
+        conditional: bool = True,
+        normalisation: str = "log",
+        seed: int = 0,
+        split: str = "train",
+    ) -> None:
+        meters = draw_meters(tuple(profiles), n_meters, np.random.default_rng([seed, 0]))
+
+        def draw(which: str) -> Any:
+            rng = np.random.default_rng([seed, 1 + SPLITS.index(which)])
+            return draw_days(meters, n_samples, year, window_days, rng)
+
+        factor = resolution_minutes // 15
+        train = draw("train")
+        data = train if split == "train" else draw(split)
+        norm = Normaliser.fit(_coarsen(train.values, factor), normalisation, source="load-profiles")
+        codec = ConditionCodec(tuple(profiles))
+        holidays = german_holidays(year)
+        cond = None
+        if conditional:
+            cond = codec.encode([d.month for d in data.start], [day_type(d, holidays) for d in data.start], data.profile)
+        meta = {
+            "source": "load-profiles",
+            "unit": "kW",
+            "quantity": "power",
+            "resolution_minutes": resolution_minutes,
+            "steps_per_day": STEPS // factor,
+            "window_days": window_days,
+            "normalisation": norm.to_meta(),
+            "reference_year": year,
+            "start": f"{year}-01-01",
+            "holidays": "de",
+            "classes": list(profiles),
+            "meters": n_meters,
+            **({"conditions": codec.to_meta()} if conditional else {}),
+        }
+        super().__init__(norm.forward(_coarsen(data.values, factor)), cond, meta)
+        self.start, self.profile = data.start, data.profile
+
+
+class SmartMeterFiles(SeriesDataset, ABC):
+    """Shared loader logic: read, resample, cut complete day windows, split by date, normalise.
+
+    Windows with a missing reading are dropped (see :mod:`ganzoo_smartgrid.windows`); the counts
+    of kept and dropped windows are in ``describe().meta["windows"]``. Labels (when
+    ``conditional``) are the month and day type of the window's first day (Sundays only: real
+    data sets come from different countries, so no holiday calendar is assumed) plus the customer
+    class where the format records one.
+    """
+
+    source: ClassVar[str] = "files"
+
+    def __init__(
+        self,
+        path: Path,
+        resolution_minutes: int = 30,
+        window_days: int = 1,
+        stride_days: int = 1,
+        conditional: bool = False,
+        normalisation: str = "log",
+        split: str = "train",
+        val_fraction: float = 0.1,
+        test_fraction: float = 0.1,
+        max_meters: int | None = None,
+        **reader_options: Any,
+    ) -> None:
+        path = Path(path)
+        data = self.read(path, max_meters=max_meters, **reader_options)
+        windows = make_windows(
+            data, resolution_minutes=resolution_minutes, window_days=window_days, stride_days=stride_days,
+            source=str(path),
+        )
+        if not len(windows.values):
+            raise DataError(
+                f"{path}: no complete {window_days}-day windows at {resolution_minutes}-minute resolution "
+                f"({windows.dropped} windows had missing readings)"
+            )
+        train = split_by_date(windows.start, "train", val_fraction, test_fraction)
+        chosen = train if split == "train" else split_by_date(windows.start, split, val_fraction, test_fraction)
+        if not len(chosen) or not len(train):
+            empty = split if not len(chosen) else "train"
+            raise DataError(f"{path}: the {empty!r} split has no complete windows; use more days or other fractions")
+        norm = Normaliser.fit(windows.values[train], normalisation, source=str(path))
+        starts = [windows.start[i] for i in chosen]
+        meters = [windows.meter[i] for i in chosen]
+        class_names = sorted(set(data.classes.values()))
+        if class_names and len(data.classes) < len(data.series):
+            class_names.append("unknown")
+        codec = ConditionCodec(tuple(class_names))
+        cond = None
+        if conditional:
+            classes = [data.classes.get(m, "unknown") for m in meters] if class_names else None
+            cond = codec.encode([d.month for d in starts], [day_type(d) for d in starts], classes)
+        meta = {
+            "source": self.source,
+            "path": str(path),
+            "unit": data.unit,
+            "quantity": data.quantity,
+            "resolution_minutes": resolution_minutes,
+            "steps_per_day": 1440 // resolution_minutes,
+            "window_days": window_days,
+            "normalisation": norm.to_meta(),
+            "reference_year": min(starts).year,
+            "start": min(starts).isoformat(),
+            "holidays": "none",
+            "classes": class_names,
+            "meters": len(set(meters)),
+            "windows": {"kept": len(windows.values), "dropped_incomplete": windows.dropped,
+                        "duplicate_readings": windows.duplicates, "in_split": len(chosen)},
+            **({"conditions": codec.to_meta()} if conditional else {}),
+        }
+        super().__init__(norm.forward(windows.values[chosen]), cond, meta)
+        self.start, self.meter_ids = starts, meters
+
+    @abstractmethod
+    def read(self, path: Path, *, max_meters: int | None, **options: Any) -> readers.Readings:
+        """Per-meter readings of the file format this loader knows."""
+
+
+class LondonLCL(SmartMeterFiles):
+    """London LCL smart meters, original or Kaggle layout; class = tariff (Std / ToU)."""
+
+    source = "london-lcl"
+
+    def read(self, path: Path, *, max_meters: int | None, **options: Any) -> readers.Readings:
+        return readers.read_lcl(path, max_meters=max_meters)
+
+
+class UCIElectricity(SmartMeterFiles):
+    """UCI ElectricityLoadDiagrams20112014 (kW per quarter-hour; leading zeros = not yet connected)."""
+
+    source = "uci-electricity"
+
+    def read(self, path: Path, *, max_meters: int | None, **options: Any) -> readers.Readings:
+        return readers.read_uci_electricity(path, max_meters=max_meters)
+
+
+class UCIHousehold(SmartMeterFiles):
+    """UCI Individual household electric power consumption (one house, minute readings)."""
+
+    source = "uci-household"
+
+    def read(self, path: Path, *, max_meters: int | None, **options: Any) -> readers.Readings:
+        return readers.read_uci_household(path, column=options["column"])
+
+
+class LongCSV(SmartMeterFiles):
+    """Generic long CSV: ``meter, timestamp, value`` rows (column names configurable)."""
+
+    source = "long-csv"
+
+    def read(self, path: Path, *, max_meters: int | None, **options: Any) -> readers.Readings:
+        return readers.read_long(path, max_meters=max_meters, **options)
+
+
+class WideCSV(SmartMeterFiles):
+    """Generic wide CSV: a timestamp column and one column per meter."""
+
+    source = "wide-csv"
+
+    def read(self, path: Path, *, max_meters: int | None, **options: Any) -> readers.Readings:
+        return readers.read_wide(path, max_meters=max_meters, **options)

@@ -1,0 +1,164 @@
+"""The registered metrics: fetch data from ganzoo's EvalContext, call the pure functions.
+
+The context gives held-out real windows and generated windows for the same conditions (both in
+the model's [-1, 1]). TimeGAN scores and k-means use them rescaled to [0, 1] (TimeGAN's min-max
+step, applied with the dataset's global statistics); forecasting errors and profile statistics
+use original units (kW / kWh) recovered with the normalisation stored in the DataSpec, so MAPE
+and RMSE mean what grid analysts expect. Each metric declares ``applies_to(spec)`` so
+``ganzoo evaluate`` runs it by default on series data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from ganzoo.data.spec import DataSpec
+from ganzoo_smartgrid.conditions import ConditionCodec
+from ganzoo_smartgrid.metrics.clustering import kmeans_agreement
+from ganzoo_smartgrid.metrics.forecast import tstr_forecast
+from ganzoo_smartgrid.metrics.statistics import autocorrelation_error, profile_statistics
+from ganzoo_smartgrid.metrics.timegan import discriminative_score, predictive_score
+from ganzoo_smartgrid.normalise import Normaliser
+
+
+def _sequences(ctx: Any, x: torch.Tensor) -> np.ndarray:
+    """(N, C, L) model-space samples -> (N, L, C) in [0, 1]."""
+    return ctx.to_unit(x).numpy().transpose(0, 2, 1)
+
+
+def _original(spec: DataSpec, x: torch.Tensor) -> tuple[np.ndarray, str]:
+    """(N, L) in original units when the spec says how, else in [0, 1]; with the unit's name."""
+    values = x.detach().float().cpu().numpy()[:, 0]
+    low, high = spec.value_range
+    if "normalisation" in spec.meta:
+        norm = Normaliser.from_meta(spec.meta["normalisation"])
+        return norm.inverse((values - low) / (high - low) * 2.0 - 1.0), str(spec.meta.get("unit", "?"))
+    return (values - low) / (high - low), "model scale [0, 1]"
+
+
+def _univariate(spec: DataSpec) -> bool:
+    return spec.modality == "series" and spec.shape[0] == 1
+
+
+def _cond(real: Any) -> np.ndarray | None:
+    return real.cond.numpy() if real.cond is not None else None
+
+
+class _SeriesMetric:
+    """Shared ``applies_to``: univariate series (load curves)."""
+
+    @staticmethod
+    def applies_to(spec: DataSpec) -> bool:
+        return _univariate(spec)
+
+
+class DiscriminativeScore:
+    """TimeGAN discriminative score (see :mod:`ganzoo_smartgrid.metrics.timegan`)."""
+
+    def __init__(self, iterations: int = 2000, batch_size: int = 128, runs: int = 10, hidden_dim: int | None = None) -> None:
+        self.options = {"iterations": iterations, "batch_size": batch_size, "runs": runs, "hidden_dim": hidden_dim}
+
+    @staticmethod
+    def applies_to(spec: DataSpec) -> bool:
+        return spec.modality == "series"
+
+    def compute(self, ctx: Any) -> dict[str, dict[str, Any]]:
+        real, fake = ctx.real(), ctx.generated()
+        result = discriminative_score(_sequences(ctx, real.x), _sequences(ctx, fake), seed=ctx.seed,
+                                      device=ctx.device, **self.options)
+        return {"discriminative_score": {**ctx.protocol(), **result}}
+
+
+class PredictiveScore:
+    """TimeGAN predictive score, train-on-synthetic, with the train-on-real reference."""
+
+    def __init__(self, iterations: int = 5000, batch_size: int = 128, runs: int = 10, hidden_dim: int | None = None,
+                 train_on_real: bool = True) -> None:
+        self.options = {"iterations": iterations, "batch_size": batch_size, "runs": runs, "hidden_dim": hidden_dim}
+        self.train_on_real = train_on_real
+
+    @staticmethod
+    def applies_to(spec: DataSpec) -> bool:
+        return spec.modality == "series"
+
+    def compute(self, ctx: Any) -> dict[str, dict[str, Any]]:
+        real, fake = _sequences(ctx, ctx.real().x), _sequences(ctx, ctx.generated())
+        out = {"predictive_score": {**ctx.protocol(), **predictive_score(
+            fake, real, seed=ctx.seed, device=ctx.device, **self.options), "trained_on": "synthetic"}}
+        if self.train_on_real:
+            out["predictive_score_real"] = {**ctx.protocol(), **predictive_score(
+                real, real, seed=ctx.seed, device=ctx.device, **self.options),
+                "trained_on": "real (the same held-out set it is tested on, as TimeGAN's 'original data' row)"}
+        return out
+
+
+class KMeansAgreement(_SeriesMetric):
+    """k-means cluster shares and centroids (see :mod:`ganzoo_smartgrid.metrics.clustering`)."""
+
+    def __init__(self, k: int | None = None, n_init: int = 10) -> None:
+        self.k, self.n_init = k, n_init
+
+    def compute(self, ctx: Any) -> dict[str, dict[str, Any]]:
+        real = ctx.to_unit(ctx.real().x).numpy()[:, 0]
+        fake = ctx.to_unit(ctx.generated()).numpy()[:, 0]
+        result = kmeans_agreement(real, fake, k=self.k, n_init=self.n_init, seed=ctx.seed)
+        return {name: {**ctx.protocol(units="model scale [0, 1]"), **entry} for name, entry in result.items()}
+
+
+class ForecastTSTR(_SeriesMetric):
+    """Ridge forecaster trained on synthetic vs real, tested on held-out real windows."""
+
+    def __init__(self, alpha: float = 1.0, test_fraction: float = 0.3) -> None:
+        self.alpha, self.test_fraction = alpha, test_fraction
+
+    def compute(self, ctx: Any) -> dict[str, dict[str, Any]]:
+        spec, real = ctx.spec, ctx.real()
+        real_x, unit = _original(spec, real.x)
+        fake_x, _ = _original(spec, ctx.generated())
+        cond = _cond(real)
+        order = np.random.default_rng(ctx.seed).permutation(len(real_x))
+        n_test = max(1, int(round(len(order) * self.test_fraction)))
+        test, train = order[:n_test], order[n_test:]
+        if not len(train):
+            raise ValueError(f"{len(real_x)} real windows are too few to split into forecaster train and test")
+        # the generated samples share the real samples' conditions index by index (unconditional:
+        # an independent draw), so the synthetic training set mirrors the real training set
+        synth = fake_x[train] if len(fake_x) == len(real_x) else fake_x
+        steps = int(spec.meta.get("steps_per_day", spec.shape[1]))
+        result = tstr_forecast(
+            real_x[train], real_x[test], synth, steps_per_day=min(steps, spec.shape[1]),
+            real_train_cond=cond[train] if cond is not None else None,
+            real_test_cond=cond[test] if cond is not None else None,
+            synthetic_cond=cond[train] if cond is not None and len(fake_x) == len(real_x) else None,
+            alpha=self.alpha,
+        )
+        split = f"held-out real windows split {1 - self.test_fraction:.0%}/{self.test_fraction:.0%} (forecaster train/test)"
+        return {name: {**ctx.protocol(units=unit, data_split=split), **entry} for name, entry in result.items()}
+
+
+class LoadStatistics(_SeriesMetric):
+    """Autocorrelation and daily-profile statistics (see :mod:`ganzoo_smartgrid.metrics.statistics`)."""
+
+    def __init__(self, max_lag: int | None = None) -> None:
+        self.max_lag = max_lag
+
+    def compute(self, ctx: Any) -> dict[str, dict[str, Any]]:
+        spec, real = ctx.spec, ctx.real()
+        real_x, unit = _original(spec, real.x)
+        fake_x, _ = _original(spec, ctx.generated())
+        steps = int(spec.meta.get("steps_per_day", spec.shape[1]))
+        if spec.shape[1] % steps:
+            steps = spec.shape[1]
+        names = None
+        if "conditions" in spec.meta:
+            names = ConditionCodec.from_meta(spec.meta["conditions"]).names
+        cond = _cond(real)
+        out = {"acf_mae": {**ctx.protocol(), **autocorrelation_error(real_x, fake_x, self.max_lag or steps)}}
+        stats = profile_statistics(real_x, fake_x, steps_per_day=steps, real_cond=cond,
+                                   fake_cond=cond if cond is not None and len(fake_x) == len(real_x) else None,
+                                   condition_names=names)
+        out.update({name: {**ctx.protocol(units=unit), **entry} for name, entry in stats.items()})
+        return out

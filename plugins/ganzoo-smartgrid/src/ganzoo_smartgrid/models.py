@@ -1,0 +1,212 @@
+"""Series generators and discriminators (1-D convolutional and recurrent).
+
+Shapes follow the DataSpec of series data: a sample is ``(C, L)`` channels first. Labels
+(``cond``, an ``(N, K)`` one-hot vector) are concatenated to the noise in generators and
+broadcast along time as extra input channels in discriminators, the simplest conditioning that
+works with every adversarial loss and with the gradient penalty.
+
+The default critic has no batch normalisation because WGAN-GP penalises per-sample gradients
+(Gulrajani et al. 2017 recommend layer norm or none); ``norm="batch"`` is offered for the
+non-Wasserstein losses only.
+"""
+
+from __future__ import annotations
+
+import math
+from contextlib import nullcontext
+
+import torch
+from torch import nn
+
+
+def _init(module: nn.Module) -> None:
+    """DCGAN-style N(0, 0.02) convolution weights; BatchNorm N(1, 0.02)."""
+    for m in module.modules():
+        if isinstance(m, (nn.Conv1d, nn.ConvTranspose1d, nn.Linear)):
+            nn.init.normal_(m.weight, 0.0, 0.02)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.BatchNorm1d):
+            nn.init.normal_(m.weight, 1.0, 0.02)
+            nn.init.zeros_(m.bias)
+
+
+def _check_cond(cond: torch.Tensor | None, condition_dim: int, who: str) -> None:
+    if condition_dim and (cond is None or cond.ndim != 2 or cond.shape[1] != condition_dim):
+        got = None if cond is None else tuple(cond.shape)
+        raise ValueError(f"{who} needs a label vector of shape (N, {condition_dim}), got {got}")
+    if not condition_dim and cond is not None:
+        raise ValueError(f"{who} is unconditional (condition_dim=0) but received a condition")
+
+
+class SeriesConvGenerator(nn.Module):
+    """Noise (+ label) -> linear seed of ``ceil(L / 2^blocks)`` steps -> upsample+conv blocks -> tanh.
+
+    The output is cropped to exactly ``length`` steps, so any length works (48 half-hours, 96
+    quarter-hours, a week of hours).
+    """
+
+    def __init__(
+        self,
+        latent_dim: int = 64,
+        out_channels: int = 1,
+        length: int = 48,
+        condition_dim: int = 0,
+        base_channels: int = 64,
+        n_blocks: int = 3,
+        kernel_size: int = 5,
+        norm: str = "batch",
+    ) -> None:
+        super().__init__()
+        self.latent_dim, self.length, self.condition_dim = latent_dim, length, condition_dim
+        self.seed_length = math.ceil(length / 2**n_blocks)
+        widths = [base_channels * 2 ** (n_blocks - i) for i in range(n_blocks + 1)]
+        self.seed = nn.Linear(latent_dim + condition_dim, widths[0] * self.seed_length)
+        self.seed_act = nn.Sequential(_norm1d(norm, widths[0]), nn.ReLU(True))
+        blocks: list[nn.Module] = []
+        for c_in, c_out in zip(widths[:-1], widths[1:], strict=True):
+            blocks += [
+                nn.Upsample(scale_factor=2, mode="nearest"),
+                nn.Conv1d(c_in, c_out, kernel_size, padding=kernel_size // 2, bias=norm == "none"),
+                _norm1d(norm, c_out),
+                nn.ReLU(True),
+            ]
+        self.blocks = nn.Sequential(*blocks)
+        self.head = nn.Conv1d(widths[-1], out_channels, kernel_size, padding=kernel_size // 2)
+        _init(self)
+
+    def sample_latent(
+        self, n: int, *, device: torch.device | str = "cpu", generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        return torch.randn(n, self.latent_dim, device=device, generator=generator)
+
+    def forward(self, z: torch.Tensor | None, cond: torch.Tensor | None = None) -> torch.Tensor:
+        if z is None:
+            raise ValueError("SeriesConvGenerator needs noise z of shape (N, latent_dim)")
+        _check_cond(cond, self.condition_dim, "SeriesConvGenerator")
+        h = torch.cat([z, cond.to(z.dtype)], dim=1) if cond is not None else z
+        h = self.seed(h).view(len(z), -1, self.seed_length)
+        h = self.blocks(self.seed_act(h))
+        return torch.tanh(self.head(h)[..., : self.length])
+
+
+class SeriesConvDiscriminator(nn.Module):
+    """(x, label channels) -> stride-2 conv blocks with LeakyReLU(0.2) -> flatten -> one logit."""
+
+    def __init__(
+        self,
+        in_channels: int = 1,
+        length: int = 48,
+        condition_dim: int = 0,
+        base_channels: int = 64,
+        n_blocks: int = 3,
+        kernel_size: int = 5,
+        norm: str = "none",
+    ) -> None:
+        super().__init__()
+        self.condition_dim, self.length = condition_dim, length
+        layers: list[nn.Module] = []
+        c_in, steps = in_channels + condition_dim, length
+        for i in range(n_blocks):
+            c_out = base_channels * 2**i
+            conv = nn.Conv1d(c_in, c_out, kernel_size, stride=2, padding=kernel_size // 2)
+            steps = (steps + 2 * (kernel_size // 2) - kernel_size) // 2 + 1
+            if norm == "spectral":
+                layers.append(nn.utils.parametrizations.spectral_norm(conv))
+            else:
+                layers.append(conv)
+                if norm == "layer" and i > 0:
+                    layers.append(nn.GroupNorm(1, c_out))
+                elif norm == "batch" and i > 0:
+                    layers.append(nn.BatchNorm1d(c_out))
+            layers.append(nn.LeakyReLU(0.2, True))
+            c_in = c_out
+        self.features = nn.Sequential(*layers)
+        self.head = nn.Linear(c_in * steps, 1)
+        if norm != "spectral":
+            _init(self)
+
+    def forward(self, x: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
+        _check_cond(cond, self.condition_dim, "SeriesConvDiscriminator")
+        if cond is not None:
+            x = torch.cat([x, cond.to(x.dtype)[:, :, None].expand(-1, -1, x.shape[-1])], dim=1)
+        return self.head(self.features(x).flatten(1)).squeeze(1)
+
+
+class SeriesRNNGenerator(nn.Module):
+    """Per-step noise, label and time-of-day encoding -> GRU/LSTM -> linear -> tanh, shape (C, L).
+
+    The sin/cos position lets the recurrent net place the morning and evening peaks without
+    counting steps; per-step noise (as in TimeGAN and RCGAN) gives step-level variety.
+    """
+
+    def __init__(
+        self,
+        latent_dim: int = 8,
+        out_channels: int = 1,
+        length: int = 48,
+        condition_dim: int = 0,
+        hidden_dim: int = 64,
+        num_layers: int = 2,
+        cell: str = "gru",
+    ) -> None:
+        super().__init__()
+        self.latent_dim, self.length, self.condition_dim = latent_dim, length, condition_dim
+        rnn = nn.GRU if cell == "gru" else nn.LSTM
+        self.rnn = rnn(latent_dim + condition_dim + 2, hidden_dim, num_layers, batch_first=True)
+        self.head = nn.Linear(hidden_dim, out_channels)
+
+    def sample_latent(
+        self, n: int, *, device: torch.device | str = "cpu", generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        return torch.randn(n, self.length, self.latent_dim, device=device, generator=generator)
+
+    def forward(self, z: torch.Tensor | None, cond: torch.Tensor | None = None) -> torch.Tensor:
+        if z is None:
+            raise ValueError("SeriesRNNGenerator needs noise z of shape (N, length, latent_dim)")
+        _check_cond(cond, self.condition_dim, "SeriesRNNGenerator")
+        n, steps = z.shape[0], z.shape[1]
+        phase = torch.arange(steps, device=z.device, dtype=z.dtype) * (2 * math.pi / steps)
+        position = torch.stack([phase.sin(), phase.cos()], dim=1).expand(n, -1, -1)
+        parts = [z, position]
+        if cond is not None:
+            parts.append(cond.to(z.dtype)[:, None, :].expand(-1, steps, -1))
+        h, _ = self.rnn(torch.cat(parts, dim=2))
+        return torch.tanh(self.head(h)).transpose(1, 2)
+
+
+class SeriesRNNDiscriminator(nn.Module):
+    """(x_t, label) -> GRU/LSTM -> per-step linear score, averaged over time -> one logit.
+
+    On CUDA the recurrent layer runs without cuDNN, because cuDNN's RNN kernels have no double
+    backward and the gradient penalty differentiates through the critic's gradient.
+    """
+
+    def __init__(
+        self,
+        in_channels: int = 1,
+        length: int = 48,
+        condition_dim: int = 0,
+        hidden_dim: int = 64,
+        num_layers: int = 1,
+        cell: str = "gru",
+    ) -> None:
+        super().__init__()
+        self.condition_dim, self.length = condition_dim, length
+        rnn = nn.GRU if cell == "gru" else nn.LSTM
+        self.rnn = rnn(in_channels + condition_dim, hidden_dim, num_layers, batch_first=True)
+        self.head = nn.Linear(hidden_dim, 1)
+
+    def forward(self, x: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
+        _check_cond(cond, self.condition_dim, "SeriesRNNDiscriminator")
+        seq = x.transpose(1, 2)
+        if cond is not None:
+            seq = torch.cat([seq, cond.to(x.dtype)[:, None, :].expand(-1, seq.shape[1], -1)], dim=2)
+        flags = torch.backends.cudnn.flags(enabled=False) if x.is_cuda else nullcontext()
+        with flags:
+            h, _ = self.rnn(seq)
+        return self.head(h).mean(dim=(1, 2))
+
+
+def _norm1d(kind: str, channels: int) -> nn.Module:
+    return nn.BatchNorm1d(channels) if kind == "batch" else nn.Identity()
