@@ -1,0 +1,125 @@
+"""Table datasets: samples, training-by-sampling, masks, export and conditions."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from ganzoo_traffic.conditions import condition_vector, sample_conditions
+from ganzoo_traffic.data.dataset import AccidentsSim, TableDataset, decode
+
+from ganzoo.data.spec import DataSpec
+from ganzoo.registry.errors import ConfigError, DataError
+from ganzoo.testing.conformance import check_dataset
+
+
+def test_describe_and_deterministic_items(sim: AccidentsSim) -> None:
+    spec = sim.describe()
+    assert spec.modality == "table" and spec.condition == "label"
+    assert sum(dim for _, dim in spec.meta["spans"]) == spec.shape[0]
+    assert spec.meta["table"]["condition_columns"][0] == "accident_severity"
+    assert len(sim) == 1500 - 150 - 300  # train split
+    item = sim[3]
+    assert set(item) == {"x", "cond", "cond_target"}
+    assert item["cond"].sum() == 1 and item["cond_target"].sum() == 1
+    assert (item["x"] * item["cond_target"]).sum() == 1  # the condition is the row's own category
+    assert all(torch.equal(item[k], sim[3][k]) for k in item)
+    json.dumps(spec.to_dict())  # JSON-serialisable for the checkpoint manifest
+
+
+def test_splits_share_the_training_encoding(sim: AccidentsSim) -> None:
+    test = AccidentsSim(n_rows=1500, seed=0, max_fit_rows=1500, split="test")
+    assert len(test) == 300
+    assert test.describe().to_dict() == sim.describe().to_dict()
+
+
+def test_training_by_sampling_oversamples_rare_classes(sim: AccidentsSim) -> None:
+    torch.manual_seed(0)
+    batch = {k: torch.stack([sim[i][k] for i in range(500)]) for k in sim[0]}
+    out = sim.augment(batch)
+    assert out["x"].shape == batch["x"].shape
+    assert torch.equal(out["cond"].sum(1), torch.ones(500))
+    assert torch.equal((out["x"] * out["cond_target"]).sum(1), torch.ones(500))
+    severity = sim.blocks[0]
+    asked = out["cond"][:, severity.offset : severity.offset + severity.size].sum(0)
+    fatal_share_asked = asked[0] / asked.sum()
+    fatal_share_data = severity.counts[0] / sum(severity.counts)
+    assert fatal_share_asked > 3 * fatal_share_data  # log-frequency sampling
+
+
+def test_masked_dataset_yields_masks_and_zeroes_gaps(sim_masked: AccidentsSim) -> None:
+    item = sim_masked[0]
+    assert "mask" in item
+    masks = torch.stack([sim_masked[i]["mask"] for i in range(len(sim_masked))])
+    xs = torch.stack([sim_masked[i]["x"] for i in range(len(sim_masked))])
+    assert 0 < (masks == 0).float().mean() < 0.5
+    assert (xs[masks == 0] == 0).all()
+    torch.manual_seed(0)
+    out = sim_masked.augment({k: torch.stack([sim_masked[i][k] for i in range(64)]) for k in item})
+    assert (out["x"][out["mask"] == 0] == 0).all()
+
+
+def test_drop_policy_keeps_complete_training_rows() -> None:
+    ds = AccidentsSim(n_rows=1000, missing_rate=0.1, missing="drop", max_fit_rows=1000)
+    assert len(ds) < 700 and ds.frame.notna().all().all()
+
+
+def test_conformance(sim: AccidentsSim) -> None:
+    check_dataset("accidents-sim", n_rows=600, max_fit_rows=600)
+
+
+def test_export_round_trip_in_a_fresh_spec(sim: AccidentsSim, sim_masked: AccidentsSim, tmp_path) -> None:
+    spec = DataSpec.from_dict(json.loads(json.dumps(sim_masked.describe().to_dict())))
+    x = torch.stack([sim_masked[i]["x"] for i in range(40)])
+    (path,) = TableDataset.export(x, tmp_path, spec)
+    back = pd.read_csv(path)
+    original = sim_masked.frame.head(40)
+    assert list(back.columns) == list(original.columns)
+    assert back["accident_severity"].tolist() == original["accident_severity"].tolist()
+    weather = original["weather_conditions"]
+    assert back["weather_conditions"].tolist() == weather.fillna(-1).astype(int).tolist()  # -1 = missing
+    assert back["number_of_vehicles"].dtype == np.int64
+    np.testing.assert_allclose(back["latitude"], original["latitude"], atol=1e-3)
+
+
+def test_decode_generated_rows(sim: AccidentsSim) -> None:
+    rows = torch.rand(10, sim.describe().shape[0]) * 2 - 1
+    frame = decode(rows, sim.describe())
+    assert len(frame) == 10 and set(frame["accident_severity"]) <= {1, 2, 3}
+
+
+def test_condition_vectors_from_strings(sim: AccidentsSim) -> None:
+    spec = sim.describe()
+    cond = condition_vector(spec, "severity=1", 4)
+    block = sim.blocks[0]
+    assert cond.shape == (4, spec.condition_dim)
+    assert (cond[:, block.offset] == 1).all() and cond.sum() == 4
+    assert torch.equal(condition_vector(spec, {"speed_limit": 70}, 2), condition_vector(spec, ["speed_limit=70"], 2))
+    assert torch.equal(TableDataset.parse_condition(spec, "accident_severity=1", 4), cond)
+    with pytest.raises(ConfigError, match="no category"):
+        condition_vector(spec, "severity=9")
+    with pytest.raises(ConfigError, match="not a condition column"):
+        condition_vector(spec, "latitude=3")
+    with pytest.raises(ConfigError, match="COLUMN=VALUE"):
+        condition_vector(spec, "severity")
+    with pytest.raises(ConfigError, match="exactly one"):
+        condition_vector(spec, {"month": 1, "hour": 2})
+
+
+def test_sampled_conditions_follow_frequencies(sim: AccidentsSim) -> None:
+    spec = sim.describe()
+    cond = sample_conditions(spec, 3000, seed=0)
+    assert torch.equal(cond.sum(1), torch.ones(3000))
+    freqs = np.asarray(spec.meta["label_frequencies"])
+    assert abs(freqs.sum() - 1) < 1e-9
+    np.testing.assert_allclose(cond.mean(0).numpy(), freqs, atol=0.02)
+
+
+def test_bad_condition_columns() -> None:
+    with pytest.raises(DataError, match="latitude"):
+        AccidentsSim(n_rows=300, condition_columns=["latitude"], max_fit_rows=300)
+    with pytest.raises(DataError, match="target"):
+        AccidentsSim(n_rows=300, missing_rate=0.1, missing_columns=["accident_severity"])

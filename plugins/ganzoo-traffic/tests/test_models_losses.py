@@ -1,0 +1,84 @@
+"""Generator activations, the packed critic and the loss terms."""
+
+from __future__ import annotations
+
+import torch
+from ganzoo_traffic.losses import ConditionalCrossEntropy, MaskedGradientPenalty, MaskedWasserstein
+from ganzoo_traffic.models import CTGANGenerator, PacGANDiscriminator
+
+from ganzoo.engine.context import LossContext
+
+SPANS = [["tanh", 1], ["softmax", 3], ["softmax", 2], ["tanh", 1]]
+
+
+def test_generator_applies_tanh_and_gumbel_softmax_per_span() -> None:
+    torch.manual_seed(0)
+    g = CTGANGenerator(latent_dim=8, hidden=[16, 16], out_features=7, condition_dim=5, spans=SPANS)
+    out = g(g.sample_latent(12), torch.eye(5)[torch.randint(5, (12,))])
+    assert out.shape == (12, 7)
+    assert out[:, [0, 6]].abs().max() < 1
+    torch.testing.assert_close(out[:, 1:4].sum(1), torch.ones(12))
+    torch.testing.assert_close(out[:, 4:6].sum(1), torch.ones(12))
+    assert (out[:, 1:4].max(1).values > 0.5).float().mean() > 0.7  # tau 0.2: nearly one-hot
+
+
+def test_generator_rejects_layout_that_does_not_cover_output() -> None:
+    try:
+        CTGANGenerator(out_features=9, spans=SPANS)
+    except ValueError as err:
+        assert "spans cover 7" in str(err)
+    else:
+        raise AssertionError("expected ValueError")
+
+
+def test_pacgan_scores_each_row_with_its_pack_and_pads() -> None:
+    torch.manual_seed(0)
+    d = PacGANDiscriminator(in_features=4, condition_dim=2, hidden=[8], pac=3).eval()
+    x, cond = torch.randn(6, 4), torch.eye(2)[torch.tensor([0, 1, 0, 1, 0, 1])]
+    scores = d(x, cond)
+    assert scores.shape == (6,)
+    assert torch.equal(scores[0], scores[2]) and torch.equal(scores[3], scores[5])
+    assert d(x[:4], cond[:4]).shape == (4,)  # 4 rows: padded to 6, padding dropped
+    assert torch.equal(d(x[:4], cond[:4])[:3], scores[:3])
+    assert sum(p.numel() for p in d.net[0].parameters()) == (4 + 2) * 3 * 8 + 8
+
+
+def _ctx(phase: str, real: torch.Tensor, fake: torch.Tensor, batch: dict, critic) -> LossContext:
+    return LossContext(phase, real, fake, None, {"x": real, **batch}, critic)  # type: ignore[arg-type]
+
+
+def test_masked_wasserstein_ignores_unobserved_entries() -> None:
+    critic = torch.nn.Linear(3, 1)
+    score = lambda x, cond: critic(x).squeeze(1)  # noqa: E731
+    real = torch.tensor([[1.0, 0.0, 2.0], [0.5, 0.0, 1.0]])
+    mask = torch.tensor([[1.0, 0.0, 1.0], [1.0, 0.0, 1.0]])
+    fake = torch.randn(2, 3)
+    other = fake.clone()
+    other[:, 1] = 100.0  # differs only where the real rows are unobserved
+    loss = MaskedWasserstein()
+    a = loss.discriminator_loss(_ctx("discriminator", real, fake, {"mask": mask}, score))
+    b = loss.discriminator_loss(_ctx("discriminator", real, other, {"mask": mask}, score))
+    torch.testing.assert_close(a, b)
+    unmasked = loss.discriminator_loss(_ctx("discriminator", real, other, {}, score))
+    assert not torch.allclose(a, unmasked)
+
+
+def test_gradient_penalty_is_per_pack_for_a_linear_critic() -> None:
+    torch.manual_seed(0)
+    d = PacGANDiscriminator(in_features=2, hidden=[], pac=2)
+    with torch.no_grad():
+        d.net[0].weight.copy_(torch.tensor([[3.0, 0.0, 0.0, 4.0]]))  # pack gradient norm 5
+    ctx = _ctx("discriminator", torch.randn(4, 2), torch.randn(4, 2), {}, d)
+    penalty = MaskedGradientPenalty(pac=2).discriminator_loss(ctx)
+    torch.testing.assert_close(penalty, torch.tensor(16.0))  # (5 - 1)^2
+
+
+def test_conditional_ce_rewards_the_requested_category() -> None:
+    target = torch.tensor([[0.0, 1.0, 0.0], [0.0, 0.0, 0.0]])  # second row: no condition
+    good = torch.tensor([[0.0, 0.9, 0.1], [1.0, 0.0, 0.0]])
+    bad = torch.tensor([[0.9, 0.05, 0.05], [1.0, 0.0, 0.0]])
+    loss = ConditionalCrossEntropy()
+    make = lambda fake: _ctx("generator", fake, fake, {"cond_target": target}, None)  # noqa: E731
+    assert loss.generator_loss(make(good)) < loss.generator_loss(make(bad))
+    torch.testing.assert_close(loss.generator_loss(make(good)), -torch.log(torch.tensor(0.9)) / 2)
+    assert loss.discriminator_loss(make(good)) is None
