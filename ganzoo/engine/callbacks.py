@@ -22,6 +22,7 @@ from typing import IO, TYPE_CHECKING, Any
 import torch
 
 from ganzoo.data.spec import CONDITION_KEY, SAMPLE_KEY, DataSpec
+from ganzoo.engine.loader import fixed_batch
 from ganzoo.engine.seed import STREAM_SAMPLES, derive_seed
 
 if TYPE_CHECKING:
@@ -193,10 +194,10 @@ class SampleGridWriter(Callback):
         count = min(self.count or default, len(engine.dataset))
         generator = torch.Generator().manual_seed(derive_seed(engine.seed, STREAM_SAMPLES))
         indices = torch.randperm(len(engine.dataset), generator=generator)[:count].tolist()
-        items = [engine.dataset[i] for i in indices]
+        batch = fixed_batch(engine.dataset, indices, derive_seed(engine.seed, STREAM_SAMPLES, 2))
         self.inputs = {
-            "real": torch.stack([item[SAMPLE_KEY] for item in items]),
-            "cond": torch.stack([item[CONDITION_KEY] for item in items]) if spec.condition != "none" else None,
+            "real": batch[SAMPLE_KEY],
+            "cond": batch[CONDITION_KEY] if spec.condition != "none" else None,
             "seed": derive_seed(engine.seed, STREAM_SAMPLES, 1),
         }
         self.directory.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import torch
-from torch.utils.data import DataLoader, Sampler
+from torch.utils.data import DataLoader, Sampler, default_collate
 
 from ganzoo.engine.seed import STREAM_EPOCH, STREAM_LOADER, derive_seed
 from ganzoo.registry.errors import ConfigError
@@ -87,3 +87,19 @@ def to_device(
                 value = value.contiguous(memory_format=torch.channels_last)
         moved[key] = value
     return moved
+
+
+def fixed_batch(dataset: Any, indices: list[int], seed: int) -> dict[str, Any]:
+    """Collate ``dataset[indices]`` and apply the dataset's ``augment`` under a private RNG.
+
+    Some datasets return items larger than the DataSpec shape and reach it in ``augment``
+    (pix2pix's resize-then-random-crop), so a batch for sample grids or for conditions must go
+    through it too; seeding a forked RNG keeps that batch fixed and the global RNG untouched.
+    """
+    batch = default_collate([dataset[i] for i in indices])
+    augment = getattr(dataset, "augment", None)
+    if not callable(augment):
+        return batch
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return augment(batch)

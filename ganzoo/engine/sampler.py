@@ -17,6 +17,7 @@ from torch import nn
 
 from ganzoo.data.spec import CONDITION_KEY, DataSpec
 from ganzoo.engine.checkpoint import Checkpoint, find_checkpoint
+from ganzoo.engine.loader import fixed_batch
 from ganzoo.registry.errors import CheckpointError, ConfigError, GanzooError
 from ganzoo.registry.registry import Registry
 
@@ -139,7 +140,8 @@ class Sampler:
             dataset = build_from_manifest(registry, "dataset", component, self.checkpoint)
         if len(dataset) == 0:
             raise CheckpointError(f"{self.checkpoint.path}: the run's dataset is empty; pass conditions explicitly")
-        return torch.stack([dataset[i % len(dataset)][CONDITION_KEY] for i in range(n)]).float()
+        batch = fixed_batch(dataset, [i % len(dataset) for i in range(n)], seed=0)
+        return batch[CONDITION_KEY].float()
 
     def export(self, samples: torch.Tensor, out_dir: str | Path, conditions: torch.Tensor | None = None) -> list[Path]:
         """Write ``samples`` in the dataset's native format (PNG, CSV, ...) into ``out_dir``."""
