@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+import warnings
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ import torch
 from ganzoo.data.spec import CONDITION_KEY, SAMPLE_KEY, DataSpec
 from ganzoo.engine.loader import fixed_batch
 from ganzoo.engine.seed import STREAM_SAMPLES, derive_seed
+from ganzoo.registry.errors import GanzooError
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -146,7 +148,8 @@ class EvalCallback(Callback):
 
     The hook is ``ganzoo.metrics.evaluate.evaluate_during_training(run_dir, sampler, config)``
     returning ``{metric: float}`` (or ``{metric: {"value": float, ...}}``); without it,
-    evaluation is skipped silently.
+    evaluation is skipped silently. An evaluation that fails with a user error (say, no
+    held-out split) is reported once and switched off rather than ending the training run.
     """
 
     def __init__(self, run_dir: Path, every: int) -> None:
@@ -166,7 +169,13 @@ class EvalCallback(Callback):
     def on_step_end(self, engine: Engine) -> None:
         if self.hook is None or engine.step % self.every:
             return
-        results = self.hook(self.run_dir, engine.sampler(), engine.config)
+        try:
+            results = self.hook(self.run_dir, engine.sampler(), engine.config)
+        except GanzooError as err:  # e.g. no held-out split: keep training, say why once
+            warnings.warn(f"train.eval_every: evaluation failed ({err}); no more evaluation in this run",
+                          RuntimeWarning, stacklevel=2)
+            self.hook = None
+            return
         values = {
             name: float(value["value"] if isinstance(value, dict) else value)
             for name, value in results.items()

@@ -338,7 +338,7 @@ class Engine:
     def _train_step(self, batches: Iterator[dict[str, Any]]) -> None:
         step = self.step
         n_critic = self.train_config.n_critic
-        seed_step(self.seed, step)
+        seed_step(self.seed, step, self.device)
         self._apply_lr(step)
         for k in range(n_critic):
             batch = self._next_batch(batches)

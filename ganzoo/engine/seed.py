@@ -62,9 +62,26 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def seed_step(seed: int, step: int) -> None:
-    """Seed all global RNGs for one training step (see the module docstring)."""
-    seed_everything(step_seed(seed, step))
+def seed_step(seed: int, step: int, device: torch.device | None = None) -> None:
+    """Seed python, numpy, the CPU and ``device``'s global RNGs for one training step.
+
+    Seeds the generators directly instead of calling ``torch.manual_seed``, which also queues
+    lazy seeding of every CUDA device with a formatted stack trace (about 0.2 ms per call on
+    CPU-only builds: a noticeable share of a small GPU step).
+    """
+    value = step_seed(seed, step)
+    random.seed(value)
+    np.random.seed(value % (1 << 32))
+    torch.default_generator.manual_seed(value)
+    if device is not None and device.type == "cuda":
+        index = device.index if device.index is not None else torch.cuda.current_device()
+        generators = torch.cuda.default_generators  # filled once CUDA is initialised
+        if index < len(generators):
+            generators[index].manual_seed(value)
+        else:
+            torch.cuda.manual_seed(value)
+    elif device is not None and device.type == "mps":
+        torch.mps.manual_seed(value)
 
 
 @contextmanager

@@ -225,3 +225,28 @@ def test_eval_hook_records_are_logged(toys: Registry, experiment: Experiment, tm
     evals = run.metrics("eval")
     assert [(r["step"], r["score"], r["other"]) for r in evals] == [(3, 0.5, 2.0), (6, 0.5, 2.0)]
     assert calls == [4, 4]
+
+
+def test_failing_evaluation_warns_once_and_training_goes_on(toys: Registry, experiment: Experiment, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import ganzoo.metrics.evaluate as evaluate
+    from ganzoo.registry.errors import DataError
+
+    def failing(run_dir: Path, sampler: Any, config: Any) -> dict[str, Any]:
+        raise DataError("no 'val' split in /data")
+
+    monkeypatch.setattr(evaluate, "evaluate_during_training", failing)
+    with pytest.warns(RuntimeWarning, match="evaluation failed .no 'val' split") as caught:
+        run = ganzoo.train(experiment("ring", steps=6, eval_every=2), run_dir=tmp_path / "run")
+    assert len([w for w in caught if "evaluation failed" in str(w.message)]) == 1
+    assert run.finished and run.metrics("eval") == []
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_unavailable_device_is_a_config_error(toys: Registry, experiment: Experiment, tmp_path: Path) -> None:
+    from ganzoo.registry.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="train.device: 'cuda' requested but CUDA is not available"):
+        ganzoo.train(experiment("ring", device="cuda"), run_dir=tmp_path / "run")
+    with pytest.raises(ConfigError, match="train.device: unknown device 'gpu7'"):
+        ganzoo.train(experiment("ring", device="gpu7"), run_dir=tmp_path / "run2")
