@@ -50,20 +50,25 @@ def read_chunks(
     dtype: Any = None,
     chunksize: int = 1_000_000,
 ) -> Iterator[pd.DataFrame]:
-    """Yield chunks with fully blank rows dropped; the row index stays the data-row number."""
+    """Yield chunks (only ``usecols``) with fully blank rows dropped; the index is the data-row number.
+
+    All columns are parsed and ``usecols`` selected afterwards on purpose: with ``usecols``
+    pandas silently ignores extra fields, so a ragged row would not be reported.
+    """
     _check_file(path)
     try:
         reader = pd.read_csv(
             path,
             sep=sep,
             decimal=decimal,
-            usecols=list(usecols) if usecols is not None else None,
             na_values=list(na_values),
             dtype=dtype,
             skip_blank_lines=False,
             chunksize=chunksize,
         )
         for chunk in reader:
+            if usecols is not None:
+                chunk = chunk[list(usecols)]
             blank = chunk.isna().all(axis=1).to_numpy()
             yield chunk.loc[~blank] if blank.any() else chunk
     except pd.errors.EmptyDataError:
@@ -72,11 +77,18 @@ def read_chunks(
         raise DataError(f"{path}: {_first_line(err)}") from None
 
 
-def numbers(raw: pd.Series, path: Path, column: str, *, decimal: str = ".") -> np.ndarray:
-    """Float values of a column (NaN where missing); the first unparsable cell is an error."""
+def numbers(
+    raw: pd.Series, path: Path, column: str, *, decimal: str = ".", missing: Sequence[str] = ()
+) -> np.ndarray:
+    """Float values of a column (NaN where empty or a ``missing`` token, compared without spaces).
+
+    The first cell that is neither a number nor missing is an error.
+    """
     if pd.api.types.is_numeric_dtype(raw.dtype):
-        return raw.to_numpy(dtype=np.float64, na_value=np.nan)
+        return raw.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
     text = raw.astype("string").str.strip()
+    if missing:
+        text = text.mask(text.isin(list(missing)))
     if decimal != ".":
         text = text.str.replace(decimal, ".", regex=False)
     values = pd.to_numeric(text, errors="coerce")
@@ -85,7 +97,7 @@ def numbers(raw: pd.Series, path: Path, column: str, *, decimal: str = ".") -> n
         row = int(np.flatnonzero(bad.to_numpy())[0])
         line = _line(raw, row)
         raise DataError(f"{path}: line {line}: column {column.strip()!r}: {raw.iloc[row]!r} is not a number")
-    return values.to_numpy(dtype=np.float64, na_value=np.nan)
+    return values.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
 
 
 def timestamps(

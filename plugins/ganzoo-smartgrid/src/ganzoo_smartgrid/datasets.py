@@ -220,7 +220,7 @@ class UCIHousehold(SmartMeterFiles):
     source = "uci-household"
 
     def read(self, path: Path, *, max_meters: int | None, **options: Any) -> readers.Readings:
-        return readers.read_uci_household(path, column=options["column"])
+        return readers.read_uci_household(path, column=options.get("column", "Global_active_power"))
 
 
 class LongCSV(SmartMeterFiles):

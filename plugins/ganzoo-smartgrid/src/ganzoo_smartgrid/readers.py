@@ -121,7 +121,7 @@ def read_lcl(path: Path, *, max_meters: int | None = None) -> Readings:
             time_col = cols[wanted[-2]]
             value_col = cols[wanted[-1]]
             times = csvio.timestamps(chunk[time_col], file, time_col)
-            values = csvio.numbers(chunk[value_col], file, value_col)
+            values = csvio.numbers(chunk[value_col], file, value_col, missing=["Null"])
             collector.add(meters, times, values)
             if wanted is LCL_ORIGINAL:
                 tariffs = chunk[cols["stdorToU"]].astype("string").str.strip()
@@ -197,7 +197,7 @@ def read_uci_household(path: Path, *, column: str = "Global_active_power") -> Re
     for chunk in csvio.read_chunks(path, usecols=list(cols.values()), sep=";", na_values=["?"], dtype=str):
         text = chunk[cols["Date"]].astype("string").str.strip() + " " + chunk[cols["Time"]].astype("string").str.strip()
         times_parts.append(csvio.timestamps(text, path, "Date/Time", fmt="%d/%m/%Y %H:%M:%S"))
-        value_parts.append(csvio.numbers(chunk[cols[column]], path, cols[column]))
+        value_parts.append(csvio.numbers(chunk[cols[column]], path, cols[column], missing=["?"]))
     if not times_parts:
         raise DataError(f"{path}: no data rows")
     unit, quantity = UCI_HOUSEHOLD_UNITS[column]
@@ -205,6 +205,9 @@ def read_uci_household(path: Path, *, column: str = "Global_active_power") -> Re
 
 
 # -- generic CSV -------------------------------------------------------------------------------
+#: Tokens the generic readers treat as missing (besides empty cells and pandas' usual NA strings).
+MISSING = ("Null", "?")
+
 def read_long(
     path: Path,
     *,
@@ -224,14 +227,14 @@ def read_long(
     classes: dict[str, str] = {}
     for file in csv_files(path):
         cols = csvio.find_columns(file, csvio.header(file, sep=sep), wanted, "a long meter CSV")
-        for chunk in csvio.read_chunks(file, usecols=list(cols.values()), sep=sep, na_values=["Null", "?"], dtype=str):
+        for chunk in csvio.read_chunks(file, usecols=list(cols.values()), sep=sep, na_values=list(MISSING), dtype=str):
             meter_raw = chunk[cols[meter_column]].astype("string").str.strip()
             if meter_raw.isna().any():
                 row = int(np.flatnonzero(meter_raw.isna().to_numpy())[0])
                 raise DataError(f"{file}: line {int(chunk.index[row]) + 2}: column {meter_column!r}: is empty")
             meters = meter_raw.to_numpy(dtype=object)
             times = csvio.timestamps(chunk[cols[timestamp_column]], file, timestamp_column)
-            values = csvio.numbers(chunk[cols[value_column]], file, value_column, decimal=decimal)
+            values = csvio.numbers(chunk[cols[value_column]], file, value_column, decimal=decimal, missing=MISSING)
             collector.add(meters, times, values)
             if class_column:
                 for meter, label in zip(meters, chunk[cols[class_column]], strict=True):
@@ -260,10 +263,10 @@ def read_wide(
     if max_meters is not None:
         meters = meters[:max_meters]
     frames = list(csvio.read_chunks(path, usecols=[cols[timestamp_column], *meters], sep=sep, decimal=decimal,
-                                    na_values=["Null", "?"]))
+                                    na_values=list(MISSING)))
     if not frames:
         raise DataError(f"{path}: no data rows")
     frame = pd.concat(frames) if len(frames) > 1 else frames[0]
     times = csvio.timestamps(frame[cols[timestamp_column]], path, timestamp_column)
-    series = {m.strip(): (times, csvio.numbers(frame[m], path, m, decimal=decimal)) for m in meters}
+    series = {m.strip(): (times, csvio.numbers(frame[m], path, m, decimal=decimal, missing=MISSING)) for m in meters}
     return Readings(series, unit, quantity)

@@ -29,14 +29,24 @@ def _sequences(ctx: Any, x: torch.Tensor) -> np.ndarray:
     return ctx.to_unit(x).numpy().transpose(0, 2, 1)
 
 
+def _model_space(x: torch.Tensor) -> np.ndarray:
+    """(N, 1, L) tensor -> (N, L) float64 array."""
+    return x.detach().double().cpu().numpy()[:, 0]
+
+
 def _original(spec: DataSpec, x: torch.Tensor) -> tuple[np.ndarray, str]:
     """(N, L) in original units when the spec says how, else in [0, 1]; with the unit's name."""
-    values = x.detach().float().cpu().numpy()[:, 0]
+    convert, unit = _to_units(spec)
+    return convert(_model_space(x)), unit
+
+
+def _to_units(spec: DataSpec) -> tuple[Any, str]:
+    """Function mapping model-space values to original units (or to [0, 1]), and the unit's name."""
     low, high = spec.value_range
     if "normalisation" in spec.meta:
         norm = Normaliser.from_meta(spec.meta["normalisation"])
-        return norm.inverse((values - low) / (high - low) * 2.0 - 1.0), str(spec.meta.get("unit", "?"))
-    return (values - low) / (high - low), "model scale [0, 1]"
+        return (lambda v: norm.inverse((v - low) / (high - low) * 2.0 - 1.0)), str(spec.meta.get("unit", "?"))
+    return (lambda v: (v - low) / (high - low)), "model scale [0, 1]"
 
 
 def _univariate(spec: DataSpec) -> bool:
@@ -116,8 +126,8 @@ class ForecastTSTR(_SeriesMetric):
 
     def compute(self, ctx: Any) -> dict[str, dict[str, Any]]:
         spec, real = ctx.spec, ctx.real()
-        real_x, unit = _original(spec, real.x)
-        fake_x, _ = _original(spec, ctx.generated())
+        real_x, fake_x = _model_space(real.x), _model_space(ctx.generated())
+        to_units, unit = _to_units(spec)
         cond = _cond(real)
         order = np.random.default_rng(ctx.seed).permutation(len(real_x))
         n_test = max(1, int(round(len(order) * self.test_fraction)))
@@ -133,7 +143,7 @@ class ForecastTSTR(_SeriesMetric):
             real_train_cond=cond[train] if cond is not None else None,
             real_test_cond=cond[test] if cond is not None else None,
             synthetic_cond=cond[train] if cond is not None and len(fake_x) == len(real_x) else None,
-            alpha=self.alpha,
+            alpha=self.alpha, to_units=to_units,
         )
         split = f"held-out real windows split {1 - self.test_fraction:.0%}/{self.test_fraction:.0%} (forecaster train/test)"
         return {name: {**ctx.protocol(units=unit, data_split=split), **entry} for name, entry in result.items()}

@@ -7,13 +7,16 @@ structure forecasting relies on.
 
 Task by window length: a window of two or more days predicts its last day from the day before
 (day-ahead); a one-day window predicts its second half from its first half (intraday), because
-a single synthetic day has no previous day. Errors are in original units (kW / kWh) when the
-caller passes them so; MAPE skips near-zero actuals (below 1 % of the mean absolute actual), which
+a single synthetic day has no previous day. The model is fitted in the space the windows are
+given in (ganzoo passes the model's normalised scale, where a household and a supermarket have
+comparable magnitudes) and errors are computed after ``to_units`` maps values back to original
+units (kW / kWh). MAPE skips near-zero actuals (below 1 % of the mean absolute actual), which
 would otherwise dominate it, and WAPE (sum |error| / sum |actual|) is reported next to it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -60,11 +63,13 @@ def tstr_forecast(
     real_test_cond: np.ndarray | None = None,
     synthetic_cond: np.ndarray | None = None,
     alpha: float = 1.0,
+    to_units: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Errors on ``real_test`` of ridge models trained on ``synthetic`` (TSTR) and ``real_train`` (TRTR).
 
-    All arrays are (N, L) windows in the same units; conditions (N, K) are optional but must be
-    given for all three sets or none.
+    All arrays are (N, L) windows in the same space; conditions (N, K) are optional but must be
+    given for all three sets or none. ``to_units`` (default: identity) converts targets and
+    predictions before the errors are computed.
     """
     conds = (real_train_cond, real_test_cond, synthetic_cond)
     if any(c is None for c in conds) and not all(c is None for c in conds):
@@ -77,10 +82,12 @@ def tstr_forecast(
     for name, series, cond in (("tstr", synthetic, synthetic_cond), ("trtr", real_train, real_train_cond)):
         x, y = _design(series, cond, history, horizon)
         model = Ridge(alpha=alpha).fit(x, y)
-        scores[name] = errors(y_test, model.predict(x_test))
+        convert = to_units or (lambda values: values)
+        scores[name] = errors(convert(y_test), convert(model.predict(x_test)))
     protocol = {
         "task": task,
-        "model": f"ridge(alpha={alpha}) on the history profile" + (" + condition labels" if real_test_cond is not None else ""),
+        "model": f"ridge(alpha={alpha}) on the history profile" + (" + condition labels" if real_test_cond is not None else "")
+        + (", fitted on the normalised scale" if to_units is not None else ""),
         "history_steps": history,
         "horizon_steps": horizon,
         "n_real_train": len(real_train),

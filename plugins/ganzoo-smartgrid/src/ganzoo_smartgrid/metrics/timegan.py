@@ -120,7 +120,7 @@ def discriminative_score(
         "batch_size": batch_size,
         "hidden_dim": hidden,
         "model": "GRU(1 layer) + linear on last state, Adam(1e-3), BCE",
-        "split": "80/20 of real and of synthetic, per run",
+        "classifier_split": "80/20 of real and of synthetic, per run",
         "n_real": len(real),
         "n_fake": len(fake),
         "seq_len": real.shape[1],
