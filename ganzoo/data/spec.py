@@ -24,6 +24,8 @@ ConditionKind = Literal["none", "paired", "label"]
 #: field-of-view masks); losses read them from the batch.
 SAMPLE_KEY = "x"
 CONDITION_KEY = "cond"
+#: ``DataSpec.meta`` key of dataset-specific defaults: ``{kind: {param: value}}``.
+COMPONENT_DEFAULTS_KEY = "component_defaults"
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,8 @@ class DataSpec:
         The names form a convention that third-party components can rely on: a config field
         called ``out_channels``, ``in_channels``, ``image_size``, ``length``, ``out_features``,
         ``in_features`` or ``condition_dim`` that the user did not set is filled from here.
+        A dataset can add values of its own under ``meta["component_defaults"][kind]`` (a table
+        dataset gives the generator its column layout this way).
         """
         values: dict[str, Any] = {}
         if self.modality == "image":
@@ -103,6 +107,7 @@ class DataSpec:
                 values["in_channels"] = self.channels + paired_channels
         if self.condition == "label" and kind in ("generator", "discriminator"):
             values["condition_dim"] = self.condition_dim
+        values.update(self.meta.get(COMPONENT_DEFAULTS_KEY, {}).get(kind, {}))
         return values
 
     def to_dict(self) -> dict[str, Any]:

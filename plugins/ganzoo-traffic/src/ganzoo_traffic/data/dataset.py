@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ganzoo.data.spec import DataSpec
+from ganzoo.data.spec import COMPONENT_DEFAULTS_KEY, DataSpec
 from ganzoo.data.tabular import TableTransformer
 from ganzoo.registry.errors import DataError
 from ganzoo_traffic.conditions import ConditionBlock, condition_layout, condition_vector
@@ -137,8 +137,11 @@ class TableDataset:
         }
 
     def _make_spec(self) -> DataSpec:
+        spans = self.transformer.activations()
         meta = {
-            "spans": self.transformer.activations(),
+            "spans": spans,
+            # fills the ctgan generator's output activations from the data
+            COMPONENT_DEFAULTS_KEY: {"generator": {"spans": spans}},
             "table": {
                 "source": self.table.source,
                 "transformer": self.transformer.to_dict(),
