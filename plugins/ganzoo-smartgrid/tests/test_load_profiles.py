@@ -9,15 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-
-import ganzoo
-from ganzoo.data.spec import DataSpec
-from ganzoo.registry.errors import ConfigError, DataError
 from ganzoo_smartgrid import bdew
 from ganzoo_smartgrid.conditions import ConditionCodec
 from ganzoo_smartgrid.datasets import LoadProfiles
 from ganzoo_smartgrid.daytypes import day_type, easter_sunday, german_holidays
 from ganzoo_smartgrid.normalise import Normaliser
+
+import ganzoo
+from ganzoo.data.spec import DataSpec
+from ganzoo.registry.errors import ConfigError, DataError
 
 SMALL = {"n_samples": 64, "n_meters": 10}
 

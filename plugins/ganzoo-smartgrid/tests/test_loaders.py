@@ -8,12 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-import ganzoo
-from ganzoo.registry.errors import ConfigError, DataError
 from ganzoo_smartgrid import readers
 from ganzoo_smartgrid.datasets import LondonLCL, LongCSV, UCIElectricity, UCIHousehold, WideCSV
 from ganzoo_smartgrid.windows import make_windows, split_by_date
+
+import ganzoo
+from ganzoo.registry.errors import ConfigError, DataError
 
 
 def _denormalised(ds) -> np.ndarray:

@@ -5,15 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from ganzoo_smartgrid.datasets import LoadProfiles
+from ganzoo_smartgrid.metrics.clustering import kmeans_agreement
+from ganzoo_smartgrid.metrics.forecast import forecast_task, tstr_forecast
+from ganzoo_smartgrid.metrics.statistics import (
+    autocorrelation_error,
+    mean_autocorrelation,
+    profile_statistics,
+)
+from ganzoo_smartgrid.metrics.timegan import discriminative_score, predictive_score, timegan_hidden
 
 import ganzoo
 from ganzoo.data.spec import DataSpec
 from ganzoo.metrics.context import EvalContext
-from ganzoo_smartgrid.datasets import LoadProfiles
-from ganzoo_smartgrid.metrics.clustering import kmeans_agreement
-from ganzoo_smartgrid.metrics.forecast import forecast_task, tstr_forecast
-from ganzoo_smartgrid.metrics.statistics import autocorrelation_error, mean_autocorrelation, profile_statistics
-from ganzoo_smartgrid.metrics.timegan import discriminative_score, predictive_score, timegan_hidden
 
 
 def _sines(n: int, length: int, phase: float, seed: int, noise: float = 0.05) -> np.ndarray:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 import torch
-
-import ganzoo
-from ganzoo.engine.context import LossContext
 from ganzoo_smartgrid.models import (
     SeriesConvDiscriminator,
     SeriesConvGenerator,
     SeriesRNNDiscriminator,
     SeriesRNNGenerator,
 )
+
+import ganzoo
+from ganzoo.engine.context import LossContext
 
 PAIRS = [
     (SeriesConvGenerator, SeriesConvDiscriminator, {"base_channels": 8}),

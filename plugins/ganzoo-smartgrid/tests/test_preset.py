@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 import torch
+from ganzoo_smartgrid.conditions import ConditionCodec
+from ganzoo_smartgrid.daytypes import day_type, german_holidays
 
 import ganzoo
 from ganzoo.experiment.build import build_experiment
 from ganzoo.experiment.load import read_experiment
 from ganzoo.plugins.manager import get_registry
-from ganzoo_smartgrid.conditions import ConditionCodec
-from ganzoo_smartgrid.daytypes import day_type, german_holidays
 
 TINY = ["train.steps=2", "train.batch_size=16", "train.sample_every=0", "train.progress=false",
         "dataset.params.n_samples=64", "dataset.params.n_meters=10"]
