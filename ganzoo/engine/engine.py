@@ -257,10 +257,14 @@ class Engine:
             callback.on_log(self, record)
 
     def sampler(self) -> Sampler:
-        """A sampler over the current (EMA if trained) generator."""
+        """A sampler over the current (EMA if trained) generator.
+
+        It samples in eval mode, so its batch size does not change results; at least 16 keeps
+        evaluations of batch-1 experiments (pix2pix) from running one sample per forward pass.
+        """
         generator = self.ema if self.ema is not None else self.generator
         return Sampler(generator, self.spec, dataset_cls=type(self.dataset), device=self.device,
-                       batch_size=self.train_config.batch_size)
+                       batch_size=max(self.train_config.batch_size, 16))
 
     # -- the loop --------------------------------------------------------------------------
     def fit(self, until: int | None = None) -> None:
