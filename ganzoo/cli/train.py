@@ -1,8 +1,10 @@
 """``ganzoo train``: train an experiment file or a preset, or resume a run.
 
-    ganzoo train CONFIG.toml [--run-dir DIR] [--set key=value]... [--until STEP]
-    ganzoo train --preset NAME [--set key=value]... [--until STEP]
-    ganzoo train --resume RUN_DIR [--set train.steps=N]... [--until STEP]
+```text
+ganzoo train CONFIG.toml [--run-dir DIR] [--set key=value]... [--until STEP]
+ganzoo train --preset NAME [--set key=value]... [--until STEP]
+ganzoo train --resume RUN_DIR [--set train.steps=N]... [--until STEP]
+```
 """
 
 from __future__ import annotations
