@@ -53,7 +53,7 @@ def slow(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff on the core, the plugins, tests and benchmarks."""
     session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
-    session.run("ruff", "check", "ganzoo", "tests", "plugins", "noxfile.py", *session.posargs)
+    session.run("ruff", "check", "ganzoo", "tests", "plugins", "examples", "scripts", "benchmarks", "noxfile.py", *session.posargs)
 
 
 @nox.session(default=False)
