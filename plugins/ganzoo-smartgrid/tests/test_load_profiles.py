@@ -154,3 +154,17 @@ def test_export_rejects_mismatched_samples(tmp_path: Path) -> None:
         LoadProfiles.export(torch.zeros(2, 1, 24), tmp_path, ds.describe(), conditions=ds.cond[:2])
     with pytest.raises(DataError, match=r"expected \(N, 16\)"):
         LoadProfiles.export(torch.zeros(2, 1, 48), tmp_path, ds.describe(), conditions=torch.zeros(2, 3))
+
+
+def test_codec_roundtrip_and_label_frequencies() -> None:
+    codec = ConditionCodec(("h25", "g25"))
+    vectors = codec.encode([1, 1, 7, 12], ["workday", "saturday", "workday", "sunday-holiday"], ["h25", "h25", "h25", "g25"])
+    assert codec.decode(vectors)[2] == {"month": 7, "daytype": "workday", "class": "h25"}
+    meta = codec.sampling_meta(vectors)
+    assert meta["label_blocks"] == [12, 3, 2]
+    freqs = np.asarray(meta["label_frequencies"])
+    assert freqs[0] == 0.5 and freqs[12] == 0.5 and freqs[15] == 0.75
+    assert [freqs[:12].sum(), freqs[12:15].sum(), freqs[15:].sum()] == pytest.approx([1, 1, 1])
+    ds = LoadProfiles(["h25", "g25"], split="val", **SMALL)
+    assert ds.meta["label_blocks"] == [12, 3, 2]
+    assert ds.meta["label_frequencies"][15:] == pytest.approx([0.5, 0.5], abs=0.2)

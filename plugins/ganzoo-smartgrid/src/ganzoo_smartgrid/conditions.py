@@ -79,6 +79,27 @@ class ConditionCodec:
             start += len(values)
         return decoded
 
+    @property
+    def block_sizes(self) -> list[int]:
+        """Length of each one-hot block, in vector order."""
+        return [len(values) for _, values in self.blocks]
+
+    def sampling_meta(self, vectors: np.ndarray) -> dict[str, Any]:
+        """``label_blocks`` and per-block ``label_frequencies`` of ``vectors`` (for ``DataSpec.meta``).
+
+        A sampler that draws labels for a multi-hot vector draws one entry per block with these
+        frequencies, so generated label mixes follow the training data.
+        """
+        counts = np.asarray(vectors, dtype=np.float64).sum(axis=0)
+        freqs: list[float] = []
+        start = 0
+        for size in self.block_sizes:
+            block = counts[start : start + size]
+            total = block.sum()
+            freqs += (block / total if total else np.full(size, 1.0 / size)).round(6).tolist()
+            start += size
+        return {"label_blocks": self.block_sizes, "label_frequencies": freqs}
+
     def to_meta(self) -> dict[str, Any]:
         """JSON-ready description for ``DataSpec.meta``."""
         return {"blocks": [[block, list(values)] for block, values in self.blocks], "names": self.names}

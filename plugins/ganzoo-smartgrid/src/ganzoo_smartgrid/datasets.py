@@ -111,8 +111,11 @@ class LoadProfiles(SeriesDataset):
             "holidays": "de",
             "classes": list(profiles),
             "meters": n_meters,
-            **({"conditions": codec.to_meta()} if conditional else {}),
         }
+        if conditional:
+            train_cond = cond if split == "train" else codec.encode(
+                [d.month for d in train.start], [day_type(d, holidays) for d in train.start], train.profile)
+            meta.update({"conditions": codec.to_meta(), **codec.sampling_meta(train_cond)})
         super().__init__(norm.forward(_coarsen(data.values, factor)), cond, meta)
         self.start, self.profile = data.start, data.profile
 
@@ -166,10 +169,13 @@ class SmartMeterFiles(SeriesDataset, ABC):
         if class_names and len(data.classes) < len(data.series):
             class_names.append("unknown")
         codec = ConditionCodec(tuple(class_names))
-        cond = None
-        if conditional:
-            classes = [data.classes.get(m, "unknown") for m in meters] if class_names else None
-            cond = codec.encode([d.month for d in starts], [day_type(d) for d in starts], classes)
+
+        def labels(rows: np.ndarray) -> np.ndarray:
+            days = [windows.start[i] for i in rows]
+            classes = [data.classes.get(windows.meter[i], "unknown") for i in rows] if class_names else None
+            return codec.encode([d.month for d in days], [day_type(d) for d in days], classes)
+
+        cond = labels(chosen) if conditional else None
         meta = {
             "source": self.source,
             "path": str(path),
@@ -186,8 +192,9 @@ class SmartMeterFiles(SeriesDataset, ABC):
             "meters": len(set(meters)),
             "windows": {"kept": len(windows.values), "dropped_incomplete": windows.dropped,
                         "duplicate_readings": windows.duplicates, "in_split": len(chosen)},
-            **({"conditions": codec.to_meta()} if conditional else {}),
         }
+        if conditional:
+            meta.update({"conditions": codec.to_meta(), **codec.sampling_meta(labels(train))})
         super().__init__(norm.forward(windows.values[chosen]), cond, meta)
         self.start, self.meter_ids = starts, meters
 
