@@ -347,6 +347,20 @@ def fast_target(case: Case, device: str) -> float | None:
     return FAST_TARGETS_CPU[case.model]
 
 
+def paired_ratio(ganzoo: list[dict[str, Any]], baseline: list[dict[str, Any]]) -> float | None:
+    """Median over repeats of ganzoo/baseline from the two processes run back to back.
+
+    Drift of a shared machine's load between repeats cancels out of each pair, so this is the
+    steadier statistic when repeats > 1 (runs are listed in repeat order, failures included).
+    """
+    pairs = [
+        g["img_s_mean"] / b["img_s_mean"]
+        for g, b in zip(ganzoo, baseline, strict=False)
+        if "img_s_mean" in g and "img_s_mean" in b
+    ]
+    return round(statistics.median(pairs), 4) if pairs else None
+
+
 def summarise_case(
     case: Case, runs: dict[str, list[dict[str, Any]]], device: str = "cpu"
 ) -> dict[str, Any]:
@@ -358,6 +372,12 @@ def summarise_case(
         "ganzoo_fast/baseline_fast": ratio(images["ganzoo_fast"], images["baseline_fast"]),
         "baseline_fast/baseline_ref": ratio(images["baseline_fast"], images["baseline_ref"]),
     }
+    for mode in ("ref", "fast"):
+        same_mode = ratios[f"ganzoo_{mode}/baseline_{mode}"]
+        if same_mode is not None:
+            same_mode["paired_median"] = paired_ratio(
+                runs.get(f"ganzoo_{mode}", []), runs.get(f"baseline_{mode}", [])
+            )
     targets = {"ganzoo_ref/baseline_ref": REFERENCE_TARGET}
     fast_minimum = fast_target(case, device)
     if fast_minimum is not None:
@@ -483,6 +503,7 @@ def benchmark(
     workdir: Path,
     timeout: float,
     dry_run: bool,
+    modes: Sequence[str] = ("ref", "fast"),
 ) -> dict[str, Any]:
     """Run (or, with ``dry_run``, only plan) every case; return the JSON document."""
     env = child_env(settings)
@@ -494,7 +515,7 @@ def benchmark(
         records: dict[str, list[dict[str, Any]]] = {}
         commands: dict[str, list[str]] = {}
         for repeat in range(repeats):
-            for mode in ("ref", "fast"):
+            for mode in modes:
                 fast = mode == "fast"
                 run_dir = runs_root / f"{case.name}-{mode}-r{repeat}"
                 commands[f"baseline_{mode}"] = baseline_command(case, fast, settings)
@@ -589,6 +610,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
     parser.add_argument("--compile", action="store_true", help="add torch.compile to the fast path")
     parser.add_argument(
+        "--modes",
+        nargs="+",
+        choices=("ref", "fast"),
+        default=["ref", "fast"],
+        help="reference settings, fast path or both (default both)",
+    )
+    parser.add_argument(
         "--workers",
         type=int,
         default=0,
@@ -656,6 +684,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             workdir,
             args.timeout,
             args.dry_run,
+            args.modes,
         )
     document["environment"]["load_avg_end"] = _load_avg()
     document["notes"] = notes(settings)

@@ -217,3 +217,25 @@ def test_gpu_targets_are_per_case(bench: ModuleType) -> None:
     assert b16["targets"]["ganzoo_fast/baseline_ref"] == {"min": 1.5, "met": True}
     b512 = bench.summarise_case(bench.Case("dcgan", 512), runs, "cuda")
     assert "ganzoo_fast/baseline_ref" not in b512["targets"]  # issue 8 sets no target there
+
+
+def test_modes_select_reference_or_fast_runs(bench: ModuleType, tmp_path: Path) -> None:
+    settings = _settings(bench, steps=3, warmup=1)
+    cases = [bench.Case("dcgan", 64)]
+    planned = bench.benchmark(cases, settings, 1, tmp_path, 1.0, True, ("ref",))["dcgan-b64"]
+    assert set(planned["commands"]) == {"baseline_ref", "ganzoo_ref"}
+    assert planned["ratios"]["ganzoo_fast/baseline_ref"] is None
+    assert len(list(Path(planned["dataset"]).glob("*.png"))) == 64 * 4
+
+
+def test_paired_ratio_is_taken_per_repeat(bench: ModuleType) -> None:
+    def run(img_s: float) -> dict[str, float]:
+        return {"img_s_mean": img_s, "img_s_median": img_s}
+
+    # the machine got 4x slower in repeat 2: each pair still says ganzoo = baseline
+    runs = {
+        "baseline_ref": [run(1.0), run(0.25), {"error": "x"}],
+        "ganzoo_ref": [run(1.0), run(0.25), run(9.0)],
+    }
+    summary = bench.summarise_case(bench.Case("dcgan", 64), runs)
+    assert summary["ratios"]["ganzoo_ref/baseline_ref"]["paired_median"] == pytest.approx(1.0)
