@@ -1,14 +1,20 @@
 """``ganzoo generate RUN -n N -o OUT``: write samples of a trained generator in native form.
 
 The generator is rebuilt from the checkpoint alone. Conditions: label-conditional models draw
-labels (from the dataset's recorded label frequencies, else uniformly); paired models translate
-the first N sources of the run's dataset, taken from its ``val`` split when the dataset config
-has a ``split`` field (else from the data it trained on).
+labels (from the dataset's recorded label frequencies, else uniformly) unless ``--condition
+COLUMN=VALUE`` asks for one (e.g. ``severity=1`` to generate only the rare class); paired models
+translate the first N sources of the run's dataset, taken from its ``val`` split when the dataset
+config has a ``split`` field (else from the data it trained on).
+
+``--condition`` is repeatable and comma-separated; the pairs are joined with commas and handed to
+the run's dataset class, ``parse_condition(spec, text, n) -> (n, K) tensor``, because only the
+dataset knows what its columns and values mean (and whether it can honour several at once).
 """
 
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -22,6 +28,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="use the EMA generator (default: when the checkpoint has one)")
     p.add_argument("--device", default="cpu", help="device to sample on (default cpu)")
     p.add_argument("--batch-size", type=int, default=64, metavar="B", help="samples per forward pass")
+    p.add_argument("--condition", action="append", default=[], metavar="COL=VALUE",
+                   help="generate only this condition, e.g. severity=1 (label-conditional runs; "
+                        "repeatable or comma-separated)")
     p.set_defaults(func=run)
 
 
@@ -39,7 +48,9 @@ def run(args: argparse.Namespace) -> int:
     sampler = load(args.checkpoint or args.run, ema=args.ema, device=resolve_device(args.device))
     sampler.batch_size = args.batch_size
     conditions = None
-    if sampler.spec.condition == "paired":
+    if args.condition:
+        conditions = requested_conditions(sampler, args.condition, args.n)
+    elif sampler.spec.condition == "paired":
         conditions = sampler.dataset_conditions(args.n)
     elif sampler.spec.condition == "label":
         rng = torch.Generator().manual_seed(args.seed) if args.seed is not None else None
@@ -48,3 +59,30 @@ def run(args: argparse.Namespace) -> int:
     files = sampler.export(samples, args.out, conditions)
     print(f"wrote {args.n} samples ({len(files)} file{'s' if len(files) != 1 else ''}) to {args.out}")
     return 0
+
+
+def condition_text(values: list[str]) -> str:
+    """``["a=1,b=2", " c=3 "]`` -> ``"a=1,b=2,c=3"`` (repeated and comma-separated options)."""
+    parts = [part.strip() for value in values for part in value.split(",")]
+    bad = next((part for part in parts if "=" not in part or not part.split("=", 1)[0].strip()), None)
+    if bad is not None:
+        from ganzoo.registry.errors import ConfigError
+
+        raise ConfigError(f"--condition {bad!r}: write COLUMN=VALUE, e.g. severity=1")
+    return ",".join(parts)
+
+
+def requested_conditions(sampler: Any, values: list[str], n: int) -> Any:
+    """The ``(n, K)`` condition batch the run's dataset makes of ``--condition`` values."""
+    from ganzoo.registry.errors import ConfigError
+
+    text = condition_text(values)
+    kind = sampler.spec.condition
+    if kind != "label":
+        what = "unconditional" if kind == "none" else f"{kind}-conditional, not label-conditional"
+        raise ConfigError(f"--condition {text}: this run is {what}")
+    parse = getattr(sampler.dataset_cls, "parse_condition", None)
+    if parse is None:
+        name = sampler.dataset_cls.__name__ if sampler.dataset_cls is not None else "unknown (not installed)"
+        raise ConfigError(f"--condition {text}: the run's dataset class {name} cannot parse conditions")
+    return parse(sampler.spec, text, n)

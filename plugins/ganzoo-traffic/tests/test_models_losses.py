@@ -22,6 +22,28 @@ def test_generator_applies_tanh_and_gumbel_softmax_per_span() -> None:
     assert (out[:, 1:4].max(1).values > 0.5).float().mean() > 0.7  # tau 0.2: nearly one-hot
 
 
+def test_seeded_latent_fixes_the_gumbel_choices() -> None:
+    g = CTGANGenerator(latent_dim=8, hidden=[16], out_features=7, spans=SPANS).eval()
+    z = g.sample_latent(50, generator=torch.Generator().manual_seed(3))
+    assert z.shape == (50, 8 + 5)  # Gaussian part + one Gumbel entry per one-hot output
+    torch.testing.assert_close(z, g.sample_latent(50, generator=torch.Generator().manual_seed(3)))
+    with torch.no_grad():
+        torch.manual_seed(0)
+        a = g(z)
+        torch.manual_seed(1)  # the global RNG no longer matters
+        assert torch.equal(a, g(z))
+        other = z.clone()
+        other[:, 8:] = g.sample_latent(50, generator=torch.Generator().manual_seed(4))[:, 8:]
+        assert not torch.equal(a[:, 1:6].argmax(1), g(other)[:, 1:6].argmax(1))  # same logits, new draws
+        assert g(z[:, :8]).shape == (50, 7)  # Gaussian noise alone: Gumbel noise drawn globally
+    try:
+        g(z[:, :10])
+    except ValueError as err:
+        assert "expected 8 or 13" in str(err)
+    else:
+        raise AssertionError("expected ValueError")
+
+
 def test_generator_rejects_layout_that_does_not_cover_output() -> None:
     try:
         CTGANGenerator(out_features=9, spans=SPANS)

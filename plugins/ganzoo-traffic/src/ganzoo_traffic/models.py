@@ -5,7 +5,9 @@ layers still see the noise and the conditional vector. Its raw outputs go throug
 each span of the encoded row needs: tanh for the scalar inside a mode, Gumbel-softmax (tau 0.2)
 for one-hot spans. Gumbel-softmax keeps one-hots differentiable in training and, read by argmax,
 samples a category from the generator's distribution instead of always its most likely one, so
-it is also used when sampling.
+it is also used when sampling. Its Gumbel noise travels inside the latent (after the Gaussian
+part, one entry per one-hot output), so a seeded ``sample_latent`` fixes every random choice of a
+sample and ``ganzoo generate --seed`` is reproducible.
 
 The critic scores ``pac`` rows at once (PacGAN): a packed critic sees whether a *set* of rows is
 diverse enough, which punishes mode collapse. It still returns one score per row (each row gets
@@ -71,31 +73,50 @@ class CTGANGenerator(nn.Module):
         blocks.append(nn.Linear(width, out_features))
         self.net = nn.Sequential(*blocks)
 
+    @property
+    def gumbel_dim(self) -> int:
+        """Number of one-hot outputs, each needing one Gumbel noise entry."""
+        return sum(width for activation, width in self.spans if activation != "tanh")
+
     def sample_latent(
         self, n: int, *, device: torch.device | str = "cpu", generator: torch.Generator | None = None
     ) -> Tensor:
-        return torch.randn(n, self.latent_dim, device=device, generator=generator)
+        """``(n, latent_dim + gumbel_dim)``: Gaussian noise, then Gumbel(0, 1) noise."""
+        gauss = torch.randn(n, self.latent_dim, device=device, generator=generator)
+        exp = torch.empty(n, self.gumbel_dim, device=device).exponential_(generator=generator)
+        return torch.cat([gauss, -exp.log()], dim=1)
 
     def forward(self, z: Tensor | None, cond: Tensor | None = None) -> Tensor:
+        """Encoded rows; ``z`` of width ``latent_dim`` alone draws its Gumbel noise globally."""
         if z is None:
             raise ValueError("the ctgan generator needs noise; call sample_latent first")
+        z, gumbel = z[:, : self.latent_dim], z[:, self.latent_dim :]
+        if gumbel.shape[1] not in (0, self.gumbel_dim):
+            raise ValueError(f"latent has width {z.shape[1] + gumbel.shape[1]}, expected "
+                             f"{self.latent_dim} or {self.latent_dim + self.gumbel_dim}")
         if self.condition_dim:
             if cond is None:
                 raise ValueError(f"this generator is conditional: pass a ({len(z)}, {self.condition_dim}) cond")
             z = torch.cat([z, cond.to(z.dtype)], dim=1)
         raw = self.net(z)
-        return self.activate(raw)
+        return self.activate(raw, gumbel if gumbel.shape[1] else None)
 
-    def activate(self, raw: Tensor) -> Tensor:
-        """Apply tanh / Gumbel-softmax span by span."""
+    def activate(self, raw: Tensor, gumbel: Tensor | None = None) -> Tensor:
+        """Apply tanh / Gumbel-softmax span by span (noise from ``gumbel``, else drawn now)."""
         parts = []
         start = 0
+        noise_at = 0
         for activation, width in self.spans:
             chunk = raw[:, start : start + width]
             if activation == "tanh":
                 parts.append(torch.tanh(chunk))
             else:
-                parts.append(F.gumbel_softmax(chunk.float(), tau=self.tau).to(chunk.dtype))
+                if gumbel is None:
+                    noise = -torch.empty_like(chunk, dtype=torch.float32).exponential_().log()
+                else:
+                    noise = gumbel[:, noise_at : noise_at + width].float()
+                noise_at += width
+                parts.append(torch.softmax((chunk.float() + noise) / self.tau, dim=1).to(chunk.dtype))
             start += width
         return torch.cat(parts, dim=1)
 

@@ -31,7 +31,12 @@ import torch
 from ganzoo.data.spec import COMPONENT_DEFAULTS_KEY, DataSpec
 from ganzoo.data.tabular import TableTransformer
 from ganzoo.registry.errors import DataError
-from ganzoo_traffic.conditions import ConditionBlock, condition_layout, condition_vector
+from ganzoo_traffic.conditions import (
+    ConditionBlock,
+    condition_layout,
+    condition_vector,
+    layout_from_spec,
+)
 from ganzoo_traffic.data.loaders import Table, load_csv, load_stats19, load_us_accidents
 from ganzoo_traffic.data.missing import inject_missing
 from ganzoo_traffic.data.simulator import (
@@ -228,7 +233,16 @@ class TableDataset:
         spec: DataSpec,
         conditions: torch.Tensor | None = None,
     ) -> list[Path]:
-        """Write generated rows to ``out_dir/samples.csv`` in the source's own schema."""
+        """Write generated rows to ``out_dir/samples.csv`` in the source's own schema.
+
+        With ``conditions`` (the vectors the rows were generated with) each row gets the category
+        its vector asked for in that column: hard conditioning, so ``--condition severity=1``
+        yields only fatal accidents. The generator learned to produce that category through the
+        conditional cross-entropy; writing it removes its residual mistakes, as CTGAN's reject
+        sampling does, without looping on rows that miss it.
+        """
+        if conditions is not None and spec.condition == "label":
+            samples = apply_conditions(samples, conditions, spec)
         frame = decode(samples, spec)
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -238,8 +252,28 @@ class TableDataset:
 
     @classmethod
     def parse_condition(cls, spec: DataSpec, text: str, n: int) -> torch.Tensor:
-        """``(n, cond_dim)`` conditions from ``"column=value"`` (``ganzoo generate --condition``)."""
-        return condition_vector(spec, text, n)
+        """``(n, cond_dim)`` conditions from ``"column=value"`` (``ganzoo generate --condition``).
+
+        ``text`` may hold comma-separated pairs (the CLI joins repeated options so); CTGAN honours
+        one column at a time, so more than one pair is a :class:`ConfigError`.
+        """
+        return condition_vector(spec, [part for part in text.split(",") if part.strip()], n)
+
+
+def apply_conditions(samples: torch.Tensor, conditions: torch.Tensor, spec: DataSpec) -> torch.Tensor:
+    """``samples`` with each conditioned column's one-hot span set to the requested category."""
+    cond = torch.as_tensor(conditions, dtype=torch.float32).cpu()
+    if tuple(cond.shape) != (len(samples), spec.condition_dim):
+        raise DataError(f"conditions have shape {tuple(cond.shape)}, expected {(len(samples), spec.condition_dim)}")
+    out = samples.detach().float().cpu().clone()
+    for block in layout_from_spec(spec):
+        part = cond[:, block.offset : block.offset + block.size]
+        rows = (part.sum(1) > 0).nonzero().squeeze(1)
+        if rows.numel():
+            span = torch.zeros(rows.numel(), block.size)
+            span[torch.arange(rows.numel()), part[rows].argmax(1)] = 1.0
+            out[rows, block.x_offset : block.x_offset + block.size] = span
+    return out
 
 
 def decode(samples: torch.Tensor | np.ndarray, spec: DataSpec, *, native: bool = True) -> pd.DataFrame:
