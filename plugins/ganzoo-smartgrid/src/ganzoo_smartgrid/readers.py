@@ -79,6 +79,13 @@ class _LongCollector:
         }
 
 
+def _first_classes(classes: dict[str, str], meters: np.ndarray, labels: pd.Series) -> None:
+    """Record each meter's first non-empty class label (vectorised: files have millions of rows)."""
+    frame = pd.DataFrame({"m": meters, "c": labels.astype("string").str.strip().to_numpy()}).dropna()
+    for meter, label in frame.drop_duplicates("m").itertuples(index=False):
+        classes.setdefault(str(meter), str(label))
+
+
 def csv_files(path: Path) -> list[Path]:
     """``path`` itself, or every ``*.csv`` below a folder (sorted)."""
     if not path.exists():
@@ -124,10 +131,7 @@ def read_lcl(path: Path, *, max_meters: int | None = None) -> Readings:
             values = csvio.numbers(chunk[value_col], file, value_col, missing=["Null"])
             collector.add(meters, times, values)
             if wanted is LCL_ORIGINAL:
-                tariffs = chunk[cols["stdorToU"]].astype("string").str.strip()
-                for meter, tariff in zip(meters, tariffs, strict=True):
-                    if pd.notna(tariff):
-                        classes.setdefault(str(meter), str(tariff))
+                _first_classes(classes, meters, chunk[cols["stdorToU"]])
     if not used:
         raise DataError(
             f"{path}: no London LCL files (CSV with columns {', '.join(LCL_KAGGLE)} or {', '.join(LCL_ORIGINAL)})"
@@ -237,9 +241,7 @@ def read_long(
             values = csvio.numbers(chunk[cols[value_column]], file, value_column, decimal=decimal, missing=MISSING)
             collector.add(meters, times, values)
             if class_column:
-                for meter, label in zip(meters, chunk[cols[class_column]], strict=True):
-                    if pd.notna(label):
-                        classes.setdefault(str(meter), str(label).strip())
+                _first_classes(classes, meters, chunk[cols[class_column]])
     series = collector.series()
     return Readings(series, unit, quantity, {m: classes[m] for m in series if m in classes})
 

@@ -27,6 +27,7 @@ from ganzoo.registry.errors import DataError
 from ganzoo_smartgrid.readers import Readings
 
 MINUTES_PER_DAY = 24 * 60
+SPACING_SAMPLE = 10_000  # spacings per meter pooled to find the native resolution
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def native_step_minutes(readings: Readings, source: str) -> int:
     for times, _ in readings.series.values():
         ordered = np.sort(times)
         step = np.diff(ordered).astype("timedelta64[s]").astype(np.int64)
-        diffs.append(step[step > 0])
+        diffs.append(step[step > 0][:SPACING_SAMPLE])
     pooled = np.concatenate(diffs) if diffs else np.empty(0, dtype=np.int64)
     if pooled.size == 0:
         raise DataError(f"{source}: fewer than two readings per meter; cannot tell the time resolution")

@@ -1,0 +1,31 @@
+"""ganzoo's conformance kit on every smart-grid generator, discriminator and dataset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ganzoo.data.spec import DataSpec
+from ganzoo.testing.conformance import check_dataset, check_discriminator, check_generator
+
+SPECS = [
+    DataSpec("series", (1, 48)),
+    DataSpec("series", (1, 96), condition="label", condition_shape=(20,)),
+]
+SMALL = {"series-conv": {"base_channels": 8}, "series-lstm": {"hidden_dim": 8}}
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=["unconditional", "label"])
+@pytest.mark.parametrize("name", ["series-conv", "series-lstm"])
+def test_models_conform(name: str, spec: DataSpec) -> None:
+    check_generator(name, spec, **SMALL[name])
+    check_discriminator(name, spec, **SMALL[name])
+
+
+def test_load_profiles_conforms() -> None:
+    check_dataset("load-profiles", n_samples=32, n_meters=5)
+
+
+def test_file_loader_conforms(lcl_original: Path) -> None:
+    check_dataset("london-lcl", path=str(lcl_original), conditional=True, val_fraction=0.0, test_fraction=0.0)
