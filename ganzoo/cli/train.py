@@ -4,12 +4,17 @@
 ganzoo train CONFIG.toml [--run-dir DIR] [--set key=value]... [--until STEP]
 ganzoo train --preset NAME [--set key=value]... [--until STEP]
 ganzoo train --resume RUN_DIR [--set train.steps=N]... [--until STEP]
+torchrun --nproc-per-node=N -m ganzoo train CONFIG.toml ...
 ```
+
+Under torchrun every process trains (DistributedDataParallel, ``train.batch_size`` per process)
+and only rank 0 writes the run directory and prints; see the scaling guide.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -46,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
         resume=args.resume,
         progress=False if args.no_progress else None,
     )
+    if os.environ.get("RANK", "0") != "0":  # torchrun: rank 0 reports for every process
+        return 0
     state = "finished" if result.finished else "stopped"
     print(f"{state} at step {result.step}/{result.total_steps}: {result.directory}")
     if result.checkpoint is not None:

@@ -78,7 +78,8 @@ def module_tensors(module: nn.Module) -> tuple[dict[str, torch.Tensor], dict[str
         shared = storage in storages
         storages.add(storage)
         value = value.to("cpu")
-        tensors[name] = value.clone() if shared or not value.is_contiguous() else value
+        # safetensors stores contiguous row-major tensors only; channels_last weights are not.
+        tensors[name] = value.clone(memory_format=torch.contiguous_format) if shared else value.contiguous()
     return tensors, aliases
 
 

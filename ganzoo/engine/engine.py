@@ -18,6 +18,15 @@ and ``D(x, cond)`` sees the condition the same way.
 
 Losses are logged as detached device tensors summed per interval and per epoch; the host reads
 them only at log steps, so the loop issues no synchronisation between logs.
+
+Several processes (``torchrun``; see :mod:`ganzoo.engine.strategy`): G and D are wrapped in
+DistributedDataParallel for the training passes only. Each process takes its slice of the
+global batch (:mod:`ganzoo.engine.loader`) and of the global batch's latent noise, drawn from a
+generator seeded by ``(seed, step)`` alone, so N processes with batch B compute what one process
+with batch N*B would. Three GAN details: the G step runs D's forward under ``no_sync`` (D's
+parameters are frozen there, so D's reducer must not wait for gradients); sampling, EMA and
+checkpoints use the unwrapped modules, never a DDP forward without its backward; logged losses
+are averaged over processes at log time. Only rank 0 gets the callbacks that write files.
 """
 
 from __future__ import annotations
@@ -40,6 +49,7 @@ from ganzoo.engine.callbacks import Callback
 from ganzoo.engine.checkpoint import (
     CHECKPOINTS_DIR,
     Checkpoint,
+    checkpoint_name,
     load_optimizer,
     module_tensors,
     optimizer_tensors,
@@ -50,45 +60,34 @@ from ganzoo.engine.context import LossContext
 from ganzoo.engine.loader import make_loader, to_device
 from ganzoo.engine.optim import build_optimizer, lr_factor, optimizer_settings, set_lr
 from ganzoo.engine.sampler import Sampler
-from ganzoo.engine.seed import capture_rng, restore_rng, seed_step
+from ganzoo.engine.seed import capture_rng, noise_seed, restore_rng, seed_step
+from ganzoo.engine.strategy import SingleDevice, Strategy, resolve_device
 from ganzoo.experiment.build import Built, resolved_dict
 from ganzoo.registry.errors import CheckpointError, ConfigError
 
 ROLES = ("generator", "discriminator")
 
 
-def resolve_device(name: str) -> torch.device:
-    """``auto`` picks CUDA, then MPS, then CPU; an unavailable explicit device is an error."""
-    if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    try:
-        device = torch.device(name)
-    except RuntimeError:
-        raise ConfigError(f"train.device: unknown device {name!r} (auto, cpu, cuda, cuda:N, mps)") from None
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ConfigError(f"train.device: {name!r} requested but CUDA is not available")
-    if device.type == "mps" and not torch.backends.mps.is_available():
-        raise ConfigError(f"train.device: {name!r} requested but MPS is not available")
-    return device
-
-
 class CompiledForward:
     """Calls ``torch.compile(module)``, falling back to eager mode (one warning) if it fails.
 
     Compilation happens lazily at the first call, so failures (no C++ compiler, unsupported
-    operator) surface there; the eager module then serves every later call.
+    operator, a channels_last layout the backend rejects) surface there; the eager module then
+    serves every later call, in the same memory format.
+
+    Calls whose input is a leaf tensor that requires grad go to the eager module: that is how
+    gradient penalties (WGAN-GP, R1) ask for ``d D(x) / d x`` with ``create_graph=True``, and
+    AOTAutograd cannot back-propagate twice through a compiled graph.
+
+    ``mode="reduce-overhead"`` replays the compiled graphs as CUDA graphs (``train.cuda_graphs``).
     """
 
-    def __init__(self, module: nn.Module, name: str) -> None:
+    def __init__(self, module: nn.Module, name: str, mode: str | None = None) -> None:
         self.module = module
         self.name = name
         self.compiled: Callable[..., Any] | None
         try:
-            self.compiled = torch.compile(module)
+            self.compiled = torch.compile(module, **({"mode": mode} if mode else {}))
         except Exception as err:  # torch.compile itself may be unsupported on this platform
             self._fail(err)
 
@@ -99,7 +98,9 @@ class CompiledForward:
         self.compiled = None
 
     def __call__(self, *args: Any) -> Any:
-        if self.compiled is not None:
+        if self.compiled is not None and not any(
+            isinstance(a, torch.Tensor) and a.is_leaf and a.requires_grad for a in args
+        ):
             try:
                 return self.compiled(*args)
             except Exception as err:
@@ -122,18 +123,22 @@ class _Sums:
             self.sums[key] = value.clone()
             self.counts[key] = 1
 
-    def means(self) -> dict[str, float]:
+    def totals(self, strategy: Strategy) -> list[float]:
+        """The sums, averaged over processes (one collective; every process must call it)."""
+        return strategy.all_reduce_mean(torch.stack(list(self.sums.values()))).tolist()
+
+    def means(self, strategy: Strategy) -> dict[str, float]:
         if not self.sums:
             return {}
-        totals = torch.stack(list(self.sums.values())).tolist()
+        totals = self.totals(strategy)
         return {key: total / self.counts[key] for key, total in zip(self.sums, totals, strict=True)}
 
     def clear(self) -> None:
         self.sums.clear()
         self.counts.clear()
 
-    def state(self) -> dict[str, Any]:
-        totals = torch.stack(list(self.sums.values())).tolist() if self.sums else []
+    def state(self, strategy: Strategy) -> dict[str, Any]:
+        totals = self.totals(strategy) if self.sums else []
         return {"sums": dict(zip(self.sums, totals, strict=True)), "counts": dict(self.counts)}
 
     def load(self, state: Mapping[str, Any], device: torch.device) -> None:
@@ -156,8 +161,9 @@ class Engine:
     Args:
         built: the checked experiment (components, dataset, spec, resolved config).
         run_dir: where checkpoints go (``run_dir/checkpoints``); ``None`` disables them.
-        callbacks: see :mod:`ganzoo.engine.callbacks`.
+        callbacks: see :mod:`ganzoo.engine.callbacks` (all run in every process).
         manifest: extra JSON for every checkpoint manifest (versions, plugins).
+        strategy: single device (default, from ``train.device``) or DDP.
     """
 
     def __init__(
@@ -167,6 +173,7 @@ class Engine:
         run_dir: Path | None = None,
         callbacks: Sequence[Callback] = (),
         manifest: Mapping[str, Any] | None = None,
+        strategy: Strategy | None = None,
     ) -> None:
         self.built = built
         self.config = built.config
@@ -178,10 +185,15 @@ class Engine:
         self.callbacks = list(callbacks)
         self.manifest_extra = dict(manifest or {})
         self.seed = train.seed
-        self.device = resolve_device(train.device)
+        self.strategy = strategy if strategy is not None else SingleDevice(resolve_device(train.device))
+        self.device = self.strategy.device
+        self._check_device_options()
 
         self.generator = built.generator.to(self.device).train()
         self.discriminator = built.discriminator.to(self.device).train()
+        if train.sync_batchnorm:
+            self.generator = nn.SyncBatchNorm.convert_sync_batchnorm(self.generator)
+            self.discriminator = nn.SyncBatchNorm.convert_sync_batchnorm(self.discriminator)
         if train.channels_last:
             self.generator.to(memory_format=torch.channels_last)
             self.discriminator.to(memory_format=torch.channels_last)
@@ -205,11 +217,17 @@ class Engine:
         if train.precision != "fp32":
             dtype = torch.bfloat16 if train.precision == "bf16" else torch.float16
             self._autocast = partial(torch.autocast, device_type=self.device.type, dtype=dtype)
-        if train.compile:
-            self._g: Callable[..., torch.Tensor] = CompiledForward(self.generator, "generator")
-            self._d: Callable[..., torch.Tensor] = CompiledForward(self.discriminator, "discriminator")
+        # Training passes go through the DDP wrappers; everything else uses the bare modules.
+        self._g_train = self.strategy.setup_module(self.generator)
+        self._d_train = self.strategy.setup_module(self.discriminator)
+        if train.compile or train.cuda_graphs:
+            mode = "reduce-overhead" if train.cuda_graphs else None
+            self._g: Callable[..., torch.Tensor] = CompiledForward(self._g_train, "generator", mode)
+            self._d: Callable[..., torch.Tensor] = CompiledForward(self._d_train, "discriminator", mode)
         else:
-            self._g, self._d = self.generator, self.discriminator
+            self._g, self._d = self._g_train, self._d_train
+        # Latent noise of the global batch, shared by every process (see the module docstring).
+        self._noise = torch.Generator(device=self.device)
 
         augment = getattr(self.dataset, "augment", None)
         self._augment = augment if callable(augment) else None
@@ -220,10 +238,14 @@ class Engine:
         self._d_keys = [f"loss/d/{key}" for key in keys]
         self._g_keys = [f"loss/g/{key}" for key in keys]
 
-        self.batches_per_epoch = len(self.dataset) // train.batch_size
+        self.world_size = self.strategy.world_size
+        self.global_batch = train.batch_size * self.world_size
+        self.batches_per_epoch = len(self.dataset) // self.global_batch
         if self.batches_per_epoch == 0:
+            processes = f" x {self.world_size} processes" if self.world_size > 1 else ""
             raise ConfigError(
-                f"train.batch_size: {train.batch_size} is larger than the dataset ({len(self.dataset)} samples)"
+                f"train.batch_size: {train.batch_size}{processes} is larger than the dataset "
+                f"({len(self.dataset)} samples)"
             )
         self.total_steps = train.steps or max(1, train.epochs * self.batches_per_epoch // train.n_critic)
         self.step = 0
@@ -233,6 +255,23 @@ class Engine:
         self._interval, self._epoch_sums = _Sums(), _Sums()
         self._lr_factor: float | None = None
         self._clock = time.perf_counter()
+
+    def _check_device_options(self) -> None:
+        train, device = self.train_config, self.device
+        if train.sync_batchnorm and device.type != "cuda":
+            raise ConfigError(
+                f"train.sync_batchnorm: SyncBatchNorm needs CUDA devices, this run trains on {device.type}; "
+                "set train.sync_batchnorm = false"
+            )
+        if train.cuda_graphs:
+            if device.type != "cuda":
+                raise ConfigError(
+                    f"train.cuda_graphs: CUDA graphs need a CUDA device, this run trains on {device.type}; "
+                    "set train.cuda_graphs = false"
+                )
+            if self.strategy.distributed:
+                raise ConfigError("train.cuda_graphs: only for single-process training (it targets small "
+                                  "launch-bound batches on one GPU); set it to false under torchrun")
 
     # -- progress bookkeeping --------------------------------------------------------------
     def epoch_index(self, step: int) -> int:
@@ -278,6 +317,8 @@ class Engine:
             start_batch=self.step * train.n_critic,
             num_workers=train.num_workers,
             pin_memory=self.device.type == "cuda",
+            rank=self.strategy.rank,
+            world_size=self.world_size,
         )
         batches = iter(loader)
         self._clock = time.perf_counter()
@@ -307,18 +348,18 @@ class Engine:
     def _train_record(self, rate: float) -> dict[str, Any]:
         record: dict[str, Any] = {"kind": "train", "step": self.step, "epoch": self.epoch,
                                   "time": round(self._time(), 3)}
-        record.update(self._interval.means())
+        record.update(self._interval.means(self.strategy))
         self._interval.clear()
         record["lr/g"] = self.optimizers["generator"].param_groups[0]["lr"]
         record["lr/d"] = self.optimizers["discriminator"].param_groups[0]["lr"]
         record["it_s"] = rate
-        record["samples_s"] = rate * self.train_config.batch_size
+        record["samples_s"] = rate * self.global_batch
         return record
 
     def _end_epoch(self, epoch: int) -> None:
         record: dict[str, Any] = {"kind": "epoch", "epoch": epoch, "step": self.step,
                                   "time": round(self._time(), 3)}
-        record.update(self._epoch_sums.means())
+        record.update(self._epoch_sums.means(self.strategy))
         self._epoch_sums.clear()
         self.emit(record)
         for callback in self.callbacks:
@@ -339,17 +380,27 @@ class Engine:
         batch = to_device(next(batches), self.device, channels_last=self.train_config.channels_last)
         return self._augment(batch) if self._augment is not None else batch
 
+    def _latent(self, n: int) -> torch.Tensor | None:
+        """This process's slice of the latent noise of the global batch."""
+        z = self.generator.sample_latent(n * self.world_size, device=self.device, generator=self._noise)
+        if z is None or self.world_size == 1:
+            return z
+        return z[self.strategy.rank * n : (self.strategy.rank + 1) * n]
+
     def _train_step(self, batches: Iterator[dict[str, Any]]) -> None:
         step = self.step
         n_critic = self.train_config.n_critic
-        seed_step(self.seed, step, self.device)
+        seed_step(self.seed, step, self.device, self.strategy.rank)
+        self._noise.manual_seed(noise_seed(self.seed, step))
+        if self.train_config.cuda_graphs:
+            torch.compiler.cudagraph_mark_step_begin()
         self._apply_lr(step)
         for k in range(n_critic):
             batch = self._next_batch(batches)
             real, cond = batch[SAMPLE_KEY], batch.get(CONDITION_KEY)
             keep_graph = k == n_critic - 1  # only the last fake feeds the generator update
             with self._autocast(), torch.set_grad_enabled(keep_graph):
-                fake = self._g(self.generator.sample_latent(real.shape[0], device=self.device), cond)
+                fake = self._g(self._latent(real.shape[0]), cond)
             ctx = LossContext("discriminator", real, fake.detach(), cond, batch, self._d,
                               step=step, d_step=step * n_critic + k)
             with self._autocast():
@@ -361,7 +412,8 @@ class Engine:
         try:
             ctx = LossContext("generator", real, fake, cond, batch, self._d,
                               step=step, d_step=step * n_critic + n_critic - 1)
-            with self._autocast():
+            # D is frozen here: its DDP reducer must not expect gradients from this backward.
+            with self._autocast(), self.strategy.no_sync(self._d_train):
                 total = self._objective(ctx, "generator_loss", self._g_keys, "loss/g")
             if total is None:
                 raise ConfigError("losses: no loss term contributes to the generator objective")
@@ -440,9 +492,18 @@ class Engine:
         return components
 
     def save_checkpoint(self) -> Path:
-        """Write ``run_dir/checkpoints/step_XXXXXX`` and prune old ones (keep-last-k)."""
+        """Write ``run_dir/checkpoints/step_XXXXXX`` and prune old ones (keep-last-k).
+
+        Every process calls it (the epoch's loss sums are averaged over processes); rank 0
+        writes. The bare modules are stored, so a checkpoint does not depend on the world size.
+        """
         if self.run_dir is None:
             raise CheckpointError("this engine has no run directory to write checkpoints to")
+        root = self.run_dir / CHECKPOINTS_DIR
+        epoch_sums = self._epoch_sums.state(self.strategy)
+        if not self.strategy.is_main:
+            self.checkpoint_step, self.last_checkpoint = self.step, root / checkpoint_name(self.step)
+            return self.last_checkpoint
         tensors: dict[str, dict[str, torch.Tensor]] = {}
         aliases: dict[str, dict[str, str]] = {}
         jsons: dict[str, Any] = {}
@@ -461,13 +522,13 @@ class Engine:
             "epoch": self.epoch,
             "seed": self.seed,
             "total_steps": self.total_steps,
+            "world_size": self.world_size,
             "experiment": resolved_dict(self.config),
             "data_spec": self.spec.to_dict(),
             "components": self.components_manifest(),
             **self.manifest_extra,
-            "loop": {"elapsed": self._time(), "epoch_sums": self._epoch_sums.state()},
+            "loop": {"elapsed": self._time(), "epoch_sums": epoch_sums},
         }
-        root = self.run_dir / CHECKPOINTS_DIR
         path = write_checkpoint(root, self.step, tensors=tensors, jsons=jsons, manifest=manifest, aliases=aliases)
         prune_checkpoints(root, self.train_config.keep_checkpoints)
         self.checkpoint_step, self.last_checkpoint = self.step, path

@@ -7,6 +7,13 @@ the seed and the batch index: a run resumed at step ``k`` starts at exactly the 
 uninterrupted run would have used, without storing or replaying any sampler state. Incomplete
 last batches are dropped so every step sees ``batch_size`` samples (BatchNorm and the
 throughput numbers both assume it).
+
+With several processes (DDP), ``batch_size`` is per process and a *global* batch holds
+``batch_size * world_size`` samples: every process computes the same permutation, walks the
+same sequence of global batches, and takes its own contiguous slice of each (rank ``r`` gets
+positions ``[r * batch_size, (r + 1) * batch_size)``). The processes together therefore see
+exactly the samples, in the same batches, that one process with the global batch size would,
+and positions stay a function of the global batch index across a change of world size.
 """
 
 from __future__ import annotations
@@ -22,18 +29,29 @@ from ganzoo.registry.errors import ConfigError
 
 
 class ResumableBatchSampler(Sampler[list[int]]):
-    """Endless stream of index batches, epoch after epoch, starting at ``start_batch``."""
+    """Endless stream of index batches, epoch after epoch, from global batch ``start_batch``.
 
-    def __init__(self, size: int, batch_size: int, seed: int, *, start_batch: int = 0) -> None:
-        if batch_size > size:
+    Yields this process's share (``rank`` of ``world_size``) of each global batch.
+    """
+
+    def __init__(
+        self, size: int, batch_size: int, seed: int, *, start_batch: int = 0, rank: int = 0, world_size: int = 1
+    ) -> None:
+        if not 0 <= rank < world_size:
+            raise ValueError(f"rank {rank} outside world size {world_size}")
+        self.global_batch = batch_size * world_size
+        if self.global_batch > size:
+            processes = f" x {world_size} processes" if world_size > 1 else ""
             raise ConfigError(
-                f"train.batch_size: {batch_size} is larger than the dataset ({size} samples)"
+                f"train.batch_size: {batch_size}{processes} is larger than the dataset ({size} samples)"
             )
         self.size = size
         self.batch_size = batch_size
         self.seed = seed
         self.start_batch = start_batch
-        self.batches_per_epoch = size // batch_size
+        self.rank = rank
+        self.world_size = world_size
+        self.batches_per_epoch = size // self.global_batch
 
     def permutation(self, epoch: int) -> torch.Tensor:
         """Sample order of 0-based ``epoch``."""
@@ -45,7 +63,8 @@ class ResumableBatchSampler(Sampler[list[int]]):
         while True:
             order = self.permutation(epoch).tolist()
             for index in range(position, self.batches_per_epoch):
-                yield order[index * self.batch_size : (index + 1) * self.batch_size]
+                start = index * self.global_batch + self.rank * self.batch_size
+                yield order[start : start + self.batch_size]
             epoch, position = epoch + 1, 0
 
 
@@ -57,14 +76,19 @@ def make_loader(
     start_batch: int = 0,
     num_workers: int = 0,
     pin_memory: bool = False,
+    rank: int = 0,
+    world_size: int = 1,
 ) -> DataLoader:
-    """A DataLoader yielding collated batches from ``start_batch`` on (never exhausted).
+    """A DataLoader yielding this process's collated batches from ``start_batch`` on (never
+    exhausted).
 
-    Worker processes get seeds derived from ``(seed, start_batch)`` through the loader's own
-    generator, so creating the loader never consumes the global RNG.
+    Worker processes get seeds derived from ``(seed, start_batch, rank)`` through the loader's
+    own generator, so creating the loader never consumes the global RNG.
     """
-    sampler = ResumableBatchSampler(len(dataset), batch_size, seed, start_batch=start_batch)
-    generator = torch.Generator().manual_seed(derive_seed(seed, STREAM_LOADER, start_batch))
+    sampler = ResumableBatchSampler(len(dataset), batch_size, seed, start_batch=start_batch,
+                                    rank=rank, world_size=world_size)
+    keys = (start_batch,) if rank == 0 else (start_batch, rank)
+    generator = torch.Generator().manual_seed(derive_seed(seed, STREAM_LOADER, *keys))
     return DataLoader(
         dataset,
         batch_sampler=sampler,

@@ -6,6 +6,11 @@ DataSpec), ``metrics.jsonl``, ``samples/`` and ``checkpoints/``. An existing non
 is never trained into except by ``resume``, which rebuilds the experiment from the stored
 ``config.toml`` (only non-architectural ``train`` keys may be overridden) and continues from the
 newest complete checkpoint.
+
+Under ``torchrun`` every process calls :func:`train` with the same arguments. Rank 0 chooses and
+creates the run directory and broadcasts its path; it alone gets the callbacks that write
+(metrics, progress, samples, evaluation) and writes the checkpoints. Resuming reads the run
+directory in every process, so several machines need it on a shared filesystem.
 """
 
 from __future__ import annotations
@@ -18,11 +23,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ganzoo.data.spec import DataSpec
 from ganzoo.engine.callbacks import (
@@ -38,16 +43,22 @@ from ganzoo.engine.seed import deterministic_mode, seed_everything
 from ganzoo.registry.config import ExperimentConfig, validate_model
 from ganzoo.registry.errors import CheckpointError, ConfigError
 
+if TYPE_CHECKING:
+    from ganzoo.engine.engine import Engine
+    from ganzoo.engine.strategy import Strategy
+    from ganzoo.experiment.build import Built
+
 CONFIG_FILE = "config.toml"
 RUN_MANIFEST = "manifest.json"
 METRICS_FILE = "metrics.jsonl"
 SAMPLES_DIR = "samples"
 
 #: ``train`` keys that ``--set`` may change when resuming: they alter how long and how
-#: visibly the run trains, not what is trained.
+#: visibly the run trains, not what is trained. ``batch_size`` is per process, so a run resumed
+#: on another number of processes can keep its global batch (``batch_size * world_size``).
 RESUMABLE_KEYS = frozenset({
     "steps", "epochs", "log_every", "sample_every", "checkpoint_every", "keep_checkpoints",
-    "eval_every", "progress", "num_workers", "device",
+    "eval_every", "progress", "num_workers", "device", "batch_size",
 })
 
 
@@ -98,9 +109,12 @@ def train(
         until: stop after this many steps (with a checkpoint) instead of the configured total.
         resume: run directory to continue; its stored config is used.
         progress: show progress (default: the config's ``train.progress``).
-        callbacks: extra :class:`~ganzoo.engine.callbacks.Callback` objects.
+        callbacks: extra :class:`~ganzoo.engine.callbacks.Callback` objects; under torchrun
+            they run in every process (``engine.strategy.is_main`` is true in the one that
+            should write).
     """
-    from ganzoo.experiment.build import build_experiment, resolved_dict
+    from ganzoo.engine.strategy import create_strategy
+    from ganzoo.experiment.build import build_experiment
     from ganzoo.experiment.load import read_experiment
     from ganzoo.plugins.manager import get_manager
 
@@ -119,49 +133,93 @@ def train(
     else:
         raw, label = read_experiment(config, preset=preset, registry=registry)
         directory = Path(run_dir) if run_dir is not None else None
-        if directory is not None and directory.exists() and any(directory.iterdir()):
-            raise ConfigError(
-                f"{directory}: run directory exists and is not empty; use --resume {directory} to continue "
-                "it or choose another --run-dir"
-            )
     apply_overrides(raw, overrides)
     experiment = validate_model(ExperimentConfig, raw, source=label)
-
-    with deterministic_mode(experiment.train.deterministic):
-        seed_everything(experiment.train.seed)  # component initialisation depends on it
-        built = build_experiment(raw, registry, source=label)
-        if directory is None:
-            directory = _default_run_dir(built.config.name or "experiment")
-        if resume is None:
-            _create_run_dir(directory, resolved_dict(built.config), built.spec, manager)
-        from ganzoo.engine.engine import Engine
-
-        show = built.config.train.progress if progress is None else progress
-        train_config = built.config.train
-        engine = Engine(
-            built,
-            run_dir=directory,
-            callbacks=[
-                *([ProgressCallback()] if show else []),
-                MetricsLogger(directory / METRICS_FILE),
-                SampleGridWriter(directory / SAMPLES_DIR, train_config.sample_every),
-                EvalCallback(directory, train_config.eval_every),
-                *callbacks,
-                CheckpointCallback(train_config.checkpoint_every),
-            ],
-            manifest=_versions(manager),
-        )
-        if resume is not None:
-            checkpoints = list_checkpoints(directory / CHECKPOINTS_DIR)
-            if checkpoints:
-                engine.restore(checkpoints[-1])
-            elif show:
-                print(f"{directory}: no complete checkpoint yet; starting from step 0", file=sys.stderr)
-            _trim_metrics(directory / METRICS_FILE, engine.step)
-        if until is not None and until <= engine.step:
-            raise ConfigError(f"--until {until}: the run is already at step {engine.step}")
-        engine.fit(until=until)
+    strategy = create_strategy(experiment.train.device)
+    try:
+        if resume is None and directory is not None:
+            _raise_from_main(strategy, lambda: _check_new_run_dir(directory))
+        with deterministic_mode(experiment.train.deterministic):
+            seed_everything(experiment.train.seed)  # component initialisation depends on it
+            built = build_experiment(raw, registry, source=label)
+            if resume is None:
+                directory = _agree_run_dir(strategy, directory, built, manager)
+            assert directory is not None
+            engine = _engine(built, directory, strategy, manager, progress, callbacks)
+            main = strategy.is_main
+            if resume is not None:
+                checkpoints = list_checkpoints(directory / CHECKPOINTS_DIR)
+                if checkpoints:
+                    engine.restore(checkpoints[-1])
+                elif main and (built.config.train.progress if progress is None else progress):
+                    print(f"{directory}: no complete checkpoint yet; starting from step 0", file=sys.stderr)
+                if main:
+                    _trim_metrics(directory / METRICS_FILE, engine.step)
+            if until is not None and until <= engine.step:
+                raise ConfigError(f"--until {until}: the run is already at step {engine.step}")
+            engine.fit(until=until)
+            strategy.barrier()  # rank 0's last checkpoint is complete before anyone returns
+    finally:
+        strategy.close()
     return Run(directory, built.config, built.spec, engine.step, engine.total_steps, engine.last_checkpoint)
+
+
+def _engine(built: Built, directory: Path, strategy: Strategy, manager: Any, progress: bool | None,
+            callbacks: Sequence[Callback]) -> Engine:
+    """The engine with the run's callbacks: the writing ones in rank 0 only."""
+    from ganzoo.engine.engine import Engine
+
+    train_config = built.config.train
+    show = train_config.progress if progress is None else progress
+    writers: list[Callback] = []
+    if strategy.is_main:
+        writers = [
+            *([ProgressCallback()] if show else []),
+            MetricsLogger(directory / METRICS_FILE),
+            SampleGridWriter(directory / SAMPLES_DIR, train_config.sample_every),
+            EvalCallback(directory, train_config.eval_every),
+        ]
+    return Engine(
+        built,
+        run_dir=directory,
+        callbacks=[*writers, *callbacks, CheckpointCallback(train_config.checkpoint_every)],
+        manifest=_versions(manager),
+        strategy=strategy,
+    )
+
+
+def _raise_from_main(strategy: Strategy, check: Callable[[], None]) -> None:
+    """Run ``check`` in rank 0 and raise its :class:`ConfigError` in every process (a rank
+    that raised alone would leave the others waiting at the next collective)."""
+    message = None
+    if strategy.is_main:
+        try:
+            check()
+        except ConfigError as err:
+            message = str(err)
+    message = strategy.broadcast_object(message)
+    if message is not None:
+        raise ConfigError(message)
+
+
+def _check_new_run_dir(directory: Path) -> None:
+    if directory.exists() and any(directory.iterdir()):
+        raise ConfigError(
+            f"{directory}: run directory exists and is not empty; use --resume {directory} to continue "
+            "it or choose another --run-dir"
+        )
+
+
+def _agree_run_dir(strategy: Strategy, directory: Path | None, built: Built, manager: Any) -> Path:
+    """Rank 0 names (default: timestamped) and creates the run directory; all get its path."""
+    from ganzoo.experiment.build import resolved_dict
+
+    path = None
+    if strategy.is_main:
+        path = directory if directory is not None else _default_run_dir(built.config.name or "experiment")
+        _create_run_dir(path, resolved_dict(built.config), built.spec, manager)
+        path = str(path)
+    return Path(strategy.broadcast_object(path))
 
 
 def apply_overrides(raw: dict[str, Any], overrides: Sequence[str]) -> None:

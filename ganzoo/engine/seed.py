@@ -3,8 +3,9 @@
 Resuming a run bit for bit must not depend on replaying every random draw since step 0, so the
 engine re-seeds the global generators at the start of every step from ``(seed, step)``: noise,
 dropout and augmentation of step ``k`` are the same whether the process started at step 0 or
-resumed at step ``k``. Independent *streams* (step noise, epoch permutations, the fixed sample
-grid) get unrelated seeds from :func:`derive_seed`, so changing one never shifts another.
+resumed at step ``k``. Independent *streams* (step randomness, latent noise, epoch permutations,
+the fixed sample grid) get unrelated seeds from :func:`derive_seed`, so changing one never
+shifts another.
 
 The RNG states are still captured into checkpoints (:func:`capture_rng` / :func:`restore_rng`)
 so that code running outside the step (a callback, an evaluation) resumes where it left off.
@@ -28,6 +29,7 @@ STREAM_STEP = 1
 STREAM_EPOCH = 2
 STREAM_SAMPLES = 3
 STREAM_LOADER = 4
+STREAM_NOISE = 5
 
 
 def _splitmix64(value: int) -> int:
@@ -50,9 +52,22 @@ def derive_seed(seed: int, *keys: int) -> int:
     return state >> 1
 
 
-def step_seed(seed: int, step: int) -> int:
-    """Seed of the global RNGs for the 0-based training ``step``."""
-    return derive_seed(seed, STREAM_STEP, step)
+def step_seed(seed: int, step: int, rank: int = 0) -> int:
+    """Seed of the global RNGs for the 0-based training ``step`` in process ``rank``.
+
+    Each process of a multi-process run gets its own stream for augmentation and dropout (so
+    ranks do not draw the same flips for different samples); rank 0's is the single-process
+    stream, so a run keeps its randomness when it is resumed on another number of processes.
+    """
+    if rank == 0:
+        return derive_seed(seed, STREAM_STEP, step)
+    return derive_seed(seed, STREAM_STEP, step, rank)
+
+
+def noise_seed(seed: int, step: int) -> int:
+    """Seed of the latent noise of ``step``: shared by all processes, which slice the noise of
+    the global batch, so N processes draw exactly the noise one process would."""
+    return derive_seed(seed, STREAM_NOISE, step)
 
 
 def seed_everything(seed: int) -> None:
@@ -62,14 +77,14 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def seed_step(seed: int, step: int, device: torch.device | None = None) -> None:
+def seed_step(seed: int, step: int, device: torch.device | None = None, rank: int = 0) -> None:
     """Seed python, numpy, the CPU and ``device``'s global RNGs for one training step.
 
     Seeds the generators directly instead of calling ``torch.manual_seed``, which also queues
     lazy seeding of every CUDA device with a formatted stack trace (about 0.2 ms per call on
     CPU-only builds: a noticeable share of a small GPU step).
     """
-    value = step_seed(seed, step)
+    value = step_seed(seed, step, rank)
     random.seed(value)
     np.random.seed(value % (1 << 32))
     torch.default_generator.manual_seed(value)

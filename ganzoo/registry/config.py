@@ -95,6 +95,10 @@ class TrainConfig(BaseModel):
     channels_last: bool = Field(False, description="Channels-last memory format for images.")
     compile: bool = Field(False, description="torch.compile G and D (eager fallback on failure).")
     fused_optimizer: bool = Field(False, description="Fused optimiser kernels where supported.")
+    cuda_graphs: bool = Field(
+        False, description="CUDA graphs for G and D (torch.compile mode reduce-overhead); one CUDA device only."
+    )
+    sync_batchnorm: bool = Field(False, description="SyncBatchNorm across torchrun processes (CUDA only).")
     grad_clip: float | None = Field(None, gt=0, description="Clip gradient norm of each network.")
     seed: int = Field(0, description="Seed of every random choice of the run.")
     deterministic: bool = Field(False, description="Deterministic algorithms (bit-exact resume on CPU).")

@@ -67,3 +67,21 @@ def test_pix2pix_preset_with_the_data_on_the_command_line(builtins_only: None, t
     assert run.config.losses[1].name == "l1" and run.config.losses[1].weight == 100.0
     grid = Image.open(tmp_path / "run" / "samples" / "epoch_0001.png")
     assert grid.size[0] > grid.size[1]  # one row: source | generated | target per pair
+
+
+def test_channels_last_trains_like_contiguous_and_checkpoints(builtins_only: None, tmp_path: Path) -> None:
+    root = _images(tmp_path / "img", 8, 32)
+    losses = {}
+    for channels_last in (False, True):
+        run = ganzoo.train({
+            "name": "dcgan",
+            "generator": {"name": "dcgan", "params": {"latent_dim": 16, "base_channels": 8}},
+            "discriminator": {"name": "dcgan", "params": {"base_channels": 8}},
+            "dataset": {"name": "image-folder", "params": {"root": str(root), "image_size": 32}},
+            "losses": [{"name": "adversarial"}],
+            "train": {"steps": 3, "batch_size": 4, "device": "cpu", "progress": False, "log_every": 1,
+                      "channels_last": channels_last, "fused_optimizer": channels_last},
+        }, run_dir=tmp_path / f"run-{channels_last}")
+        losses[channels_last] = [(r["loss/d"], r["loss/g"]) for r in run.metrics("train")]
+        assert ganzoo.load(run.directory).sample(2, seed=0).shape == (2, 3, 32, 32)  # checkpoint loads
+    assert np.allclose(losses[True], losses[False], rtol=1e-4)

@@ -6,7 +6,8 @@ the fresh-process test, installed into a temporary site directory with an entry 
 * ``toy-ring``: 2-D ring of 8 Gaussians (table), optionally with one-hot mode labels and an
   ``augment`` that jitters points with torch's global RNG;
 * ``toy-sine``: noisy sine waves (series ``(1, 32)``), optionally paired (source: the cosine);
-* MLP and 1-D convolution generators/discriminators, a non-saturating BCE loss and an L1 loss.
+* MLP (BatchNorm optional: DDP equivalence needs a batch-independent G) and 1-D convolution
+  generators/discriminators, a non-saturating BCE loss and an L1 loss.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class MLPGeneratorConfig(ComponentConfig):
     hidden: int = 64
     out_features: int = 2
     condition_dim: int = 0
+    batchnorm: bool = True
 
 
 class MLPDiscriminatorConfig(ComponentConfig):
@@ -172,11 +174,11 @@ class Sine:
 
 # -- models -----------------------------------------------------------------------------------
 class MLPGenerator(nn.Module):
-    def __init__(self, latent_dim: int, hidden: int, out_features: int, condition_dim: int) -> None:
+    def __init__(self, latent_dim: int, hidden: int, out_features: int, condition_dim: int, batchnorm: bool) -> None:
         super().__init__()
         self.latent_dim = latent_dim
         self.net = nn.Sequential(
-            nn.Linear(latent_dim + condition_dim, hidden), nn.BatchNorm1d(hidden), nn.ReLU(),
+            nn.Linear(latent_dim + condition_dim, hidden), nn.BatchNorm1d(hidden) if batchnorm else nn.Identity(), nn.ReLU(),
             nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, out_features),
         )
 
