@@ -85,6 +85,7 @@ class CompiledForward:
     def __init__(self, module: nn.Module, name: str, mode: str | None = None) -> None:
         self.module = module
         self.name = name
+        self.switch = "train.cuda_graphs" if mode == "reduce-overhead" else "train.compile"
         self.compiled: Callable[..., Any] | None
         try:
             self.compiled = torch.compile(module, **({"mode": mode} if mode else {}))
@@ -93,7 +94,7 @@ class CompiledForward:
 
     def _fail(self, err: BaseException) -> None:
         message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        warnings.warn(f"train.compile: compiling the {self.name} failed ({message}); using eager mode",
+        warnings.warn(f"{self.switch}: compiling the {self.name} failed ({message}); using eager mode",
                       RuntimeWarning, stacklevel=3)
         self.compiled = None
 
