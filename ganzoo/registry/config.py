@@ -9,11 +9,11 @@ own config model. Errors from both phases carry the dotted path of the offending
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, model_validator
 
-from ganzoo.registry.errors import ConfigError
+from ganzoo.registry.errors import ConfigError, did_you_mean
 
 
 class ComponentConfig(BaseModel):
@@ -134,17 +134,50 @@ class ExperimentConfig(BaseModel):
     eval: dict[str, Any] = Field(default_factory=dict, description="Options for ganzoo evaluate.")
 
 
-def format_validation_error(err: ValidationError, prefix: str = "", source: str = "") -> str:
-    """One line naming the dotted path of the first error (and how many others there are)."""
-    first = err.errors()[0]
+def format_validation_error(
+    err: ValidationError, prefix: str = "", source: str = "", model: type[BaseModel] | None = None
+) -> str:
+    """One line naming the dotted path of the most telling error (and how many others there are).
+
+    An unknown key is reported before anything else, because a misspelt key is usually also the
+    reason a required one is "missing"; it comes with a did-you-mean from the fields of the
+    table it was found in.
+    """
+    errors = sorted(err.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    first = errors[0]
     loc = ".".join(str(p) for p in (prefix.split(".") if prefix else []) + list(first["loc"]))
     where = f"{source}: " if source else ""
     message = first["msg"]
     if first["type"] == "extra_forbidden":
-        message = "unknown key"
-    more = len(err.errors()) - 1
+        candidates = _field_names(model, first["loc"][:-1]) or [
+            str(e["loc"][-1]) for e in errors if e["type"] == "missing" and e["loc"][:-1] == first["loc"][:-1]
+        ]
+        message = "unknown key" + did_you_mean(str(first["loc"][-1]), candidates)
+    more = len(errors) - 1
     tail = f" (and {more} more error{'s' if more > 1 else ''})" if more else ""
     return f"{where}{loc or '<root>'}: {message}{tail}"
+
+
+def _field_names(model: Any, path: tuple[Any, ...]) -> list[str]:
+    """Field names of the (nested) model found at ``path``, or [] when it cannot be followed."""
+    for part in path:
+        if not (isinstance(model, type) and issubclass(model, BaseModel)) or part not in model.model_fields:
+            return []
+        model = _model_in(model.model_fields[part].annotation)
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return list(model.model_fields)
+    return []
+
+
+def _model_in(annotation: Any) -> Any:
+    """The pydantic model inside ``X``, ``X | None`` or ``list[X]`` annotations."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def validate_model(model: type[BaseModel], data: Any, prefix: str = "", source: str = "") -> Any:
@@ -152,4 +185,4 @@ def validate_model(model: type[BaseModel], data: Any, prefix: str = "", source: 
     try:
         return model.model_validate(data)
     except ValidationError as err:
-        raise ConfigError(format_validation_error(err, prefix, source)) from None
+        raise ConfigError(format_validation_error(err, prefix, source, model)) from None

@@ -107,3 +107,25 @@ def test_schema_lists_every_installed_component() -> None:
     for name in ("dcgan", "unet", "patchgan", "adversarial", "gradient-penalty", "aligned-pairs"):
         assert f"'{name}'" in text
     assert schema["additionalProperties"] is False
+
+
+def test_a_misspelt_table_is_reported_before_the_missing_one() -> None:
+    import copy
+
+    raw = copy.deepcopy(BASE)
+    raw["generatr"] = raw.pop("generator")
+    with pytest.raises(ConfigError, match=r"exp.toml: generatr: unknown key; did you mean 'generator'\? \(and 1 more error\)"):
+        _validate(raw)
+
+
+def test_unknown_nested_keys_suggest_fields_of_their_own_table() -> None:
+    import copy
+
+    raw = copy.deepcopy(BASE)
+    raw["train"]["schedule"] = {"knd": "linear-decay"}
+    with pytest.raises(ConfigError, match=r"train.schedule.knd: unknown key; did you mean 'kind'\?"):
+        _validate(raw)
+    raw = copy.deepcopy(BASE)
+    raw["generator"]["params"]["latnet_dim"] = 3
+    with pytest.raises(ConfigError, match=r"generator.params.latnet_dim: unknown key; did you mean 'latent_dim'\?"):
+        _validate(raw)
