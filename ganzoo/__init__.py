@@ -10,6 +10,10 @@ Public API::
     images = model.sample(16)
 
 Importing ganzoo is cheap: torch is imported only by the functions that need it.
+
+Plugins report bad user input by raising :class:`DataError` (data files, columns, values) or
+:class:`ConfigError` (parameters) with one line naming the culprit; the CLI prints it and exits
+with status 2 instead of showing a traceback.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ganzoo.data.spec import DataSpec
 from ganzoo.plugins.hookspecs import hookimpl
 from ganzoo.registry.config import ComponentConfig
-from ganzoo.registry.errors import GanzooError
+from ganzoo.registry.errors import ConfigError, DataError, GanzooError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -31,6 +35,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ComponentConfig",
+    "ConfigError",
+    "DataError",
     "DataSpec",
     "GanzooError",
     "__version__",

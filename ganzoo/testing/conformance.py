@@ -54,6 +54,10 @@ def check_generator(name: str, spec: DataSpec, registry: Registry | None = None,
     if not torch.equal(first, again):
         _fail(who, "two forward passes in eval mode on the same inputs differ", "keep randomness in sample_latent or in train-mode layers")
     _check_round_trip(generator, build, lambda m: m(z, cond), who)
+    if cond is not None:
+        other = make_condition(spec, BATCH, shift=True)
+        if torch.equal(generator(z, cond), generator(z, other)):
+            _fail(who, f"its output does not depend on the {spec.condition} condition", "feed cond into the network")
     generator.train()
     _check_gradients(generator, lambda: generator(z, cond).float().pow(2).mean(), who)
     _train_steps(generator, FlatCritic(spec), spec, who, moved="generator")
@@ -165,14 +169,20 @@ def make_sample(spec: DataSpec, n: int) -> torch.Tensor:
     return torch.rand(n, *spec.shape) * (high - low) + low
 
 
-def make_condition(spec: DataSpec, n: int) -> torch.Tensor | None:
-    """Random conditions of the spec's kind (one-hot labels, or source samples)."""
+def make_condition(spec: DataSpec, n: int, *, shift: bool = False) -> torch.Tensor | None:
+    """Random conditions of the spec's kind (one-hot labels, or source samples).
+
+    ``shift=True`` gives conditions that differ from the unshifted draw of the same seed state
+    in every sample (the next label, or the negated source), to check a model uses them.
+    """
     if spec.condition == "none":
         return None
     if spec.condition == "label":
-        return torch.eye(spec.condition_dim)[torch.randint(spec.condition_dim, (n,))]
+        labels = torch.randint(spec.condition_dim, (n,))
+        return torch.eye(spec.condition_dim)[(labels + 1) % spec.condition_dim if shift else labels]
     low, high = spec.value_range
-    return torch.rand(n, *spec.condition_shape) * (high - low) + low
+    source = torch.rand(n, *spec.condition_shape) * (high - low) + low
+    return (low + high) - source if shift else source
 
 
 def _builder(registry: Registry, kind: str, name: str, spec: DataSpec, params: dict[str, Any], who: str) -> Callable[[], nn.Module]:

@@ -113,3 +113,31 @@ def test_jittered_pairs_conform_after_augment(tmp_path) -> None:  # type: ignore
         Image.new("RGB", (80, 40), (i * 90, 40, 200)).save(tmp_path / f"{i}.png")
     dataset = check_dataset("aligned-pairs", root=str(tmp_path), image_size=32, load_size=36)
     assert dataset[0]["x"].shape == (3, 36, 36)  # larger until augment crops it
+
+
+class _LabelConfig(ComponentConfig):
+    """Label-conditional generator that forgets its labels."""
+
+    out_features: int = 5
+    condition_dim: int = 0
+
+
+class LabelBlindGenerator(WrongShapeGenerator):
+    def __init__(self, out_features: int, condition_dim: int) -> None:
+        super().__init__(out_features - 1)
+
+    def forward(self, z, cond=None):  # type: ignore[no-untyped-def]
+        return self.net(z)  # ignores cond
+
+
+def test_a_generator_ignoring_its_condition_is_named() -> None:
+    module = types.ModuleType("blind")
+
+    def ganzoo_register_generators(register):  # type: ignore[no-untyped-def]
+        register("blind", LabelBlindGenerator, config=_LabelConfig)
+
+    module.ganzoo_register_generators = ganzoo.hookimpl(ganzoo_register_generators)  # type: ignore[attr-defined]
+    reset_manager([("blind", module)], discover=False)
+    spec = DataSpec("table", (5,), condition="label", condition_shape=(3,))
+    with pytest.raises(ConformanceError, match="does not depend on the label condition"):
+        check_generator("blind", spec)
