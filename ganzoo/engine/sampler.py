@@ -96,6 +96,10 @@ class Sampler:
                 )
             return cond
         classes = self.spec.condition_dim
+        sample_conditions = getattr(self.dataset_cls, "sample_conditions", None)
+        if condition is None and callable(sample_conditions):
+            # the dataset knows its label structure (e.g. several one-hot blocks)
+            return torch.as_tensor(sample_conditions(self.spec, n, rng), dtype=torch.float32)
         if condition is None:
             frequencies = self.spec.meta.get("label_frequencies")
             if isinstance(frequencies, (list, tuple)) and len(frequencies) == classes:

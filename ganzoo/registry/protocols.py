@@ -105,6 +105,21 @@ class Exporting(Protocol):
 
 
 @runtime_checkable
+class ConditionSampling(Protocol):
+    """Optional: a dataset class that draws and parses label conditions for generation.
+
+    Both are classmethods (or staticmethods) working from the checkpoint's DataSpec alone.
+    ``sample_conditions`` gives ``n`` valid condition vectors (e.g. one one-hot per label block,
+    at the training frequencies) when the user asks for none; ``parse_condition`` turns
+    ``"severity=1"``-style text from ``ganzoo generate --condition`` into ``n`` vectors.
+    """
+
+    def sample_conditions(self, spec: DataSpec, n: int, generator: torch.Generator | None = None) -> torch.Tensor: ...
+
+    def parse_condition(self, spec: DataSpec, text: str, n: int) -> torch.Tensor: ...
+
+
+@runtime_checkable
 class Metric(Protocol):
     """Scores a trained run; returns named values, each with its protocol.
 

@@ -52,3 +52,21 @@ def test_paired_models_need_sources(toys: Registry) -> None:
     with pytest.raises(ConfigError, match=r"expected \(2, 1, 32\)"):
         sampler.sample(2, condition=torch.zeros(3, 1, 32))
     assert sampler.sample(2, condition=torch.zeros(2, 1, 32)).shape == (2, 1, 32)
+
+
+class _TwoBlockLabels:
+    """A dataset class whose labels are two one-hot blocks (sizes 2 and 2)."""
+
+    @classmethod
+    def sample_conditions(cls, spec: DataSpec, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        first = torch.randint(2, (n,), generator=generator)
+        return torch.cat([torch.eye(2)[first], torch.eye(2)[1 - first]], dim=1)
+
+
+def test_dataset_class_draws_structured_conditions(toys: Registry) -> None:
+    spec = DataSpec("table", (2,), condition="label", condition_shape=(4,))
+    sampler = Sampler(toys.create("generator", "toy-mlp", condition_dim=4), spec, dataset_cls=_TwoBlockLabels)
+    drawn = sampler.conditions(6, rng=torch.Generator().manual_seed(0))
+    assert drawn.shape == (6, 4)
+    assert torch.equal(drawn[:, :2].sum(1), torch.ones(6)) and torch.equal(drawn[:, 2:].sum(1), torch.ones(6))
+    assert sampler.sample(6, seed=1).shape == (6, 2)
