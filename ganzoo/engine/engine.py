@@ -26,7 +26,8 @@ generator seeded by ``(seed, step)`` alone, so N processes with batch B compute 
 with batch N*B would. Three GAN details: the G step runs D's forward under ``no_sync`` (D's
 parameters are frozen there, so D's reducer must not wait for gradients); sampling, EMA and
 checkpoints use the unwrapped modules, never a DDP forward without its backward; logged losses
-are averaged over processes at log time. Only rank 0 gets the callbacks that write files.
+are averaged over processes at log time (every process calls the engine's collectives at the
+same steps; :func:`ganzoo.engine.run.train` gives the callbacks that write files to rank 0 only).
 """
 
 from __future__ import annotations

@@ -118,6 +118,8 @@ class DDP(Strategy):
     penalty), and overwriting its buffers before each would cost a collective per pass; every
     process keeps its own BatchNorm statistics and spectral-norm vectors (SyncBatchNorm, when
     asked, makes the statistics global), and checkpoints store rank 0's.
+    ``find_unused_parameters`` is off: every trainable parameter of a network must get a
+    gradient from that network's update (a head no loss uses stalls the gradient averaging).
     """
 
     def __init__(self, device: torch.device, *, rank: int, world_size: int, owns_group: bool) -> None:
