@@ -379,8 +379,12 @@ class Engine:
             self._lr_factor = factor
 
     def _next_batch(self, batches: Iterator[dict[str, Any]]) -> dict[str, Any]:
-        batch = to_device(next(batches), self.device, channels_last=self.train_config.channels_last)
-        return self._augment(batch) if self._augment is not None else batch
+        batch = to_device(next(batches), self.device)
+        if self._augment is not None:
+            batch = self._augment(batch)
+        if self.train_config.channels_last:  # after augment, which may return contiguous copies
+            batch = to_device(batch, self.device, channels_last=True)
+        return batch
 
     def _latent(self, n: int) -> torch.Tensor | None:
         """This process's slice of the latent noise of the global batch."""

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tomli_w
+import torch
 from PIL import Image
 
 import ganzoo
@@ -85,3 +86,31 @@ def test_channels_last_trains_like_contiguous_and_checkpoints(builtins_only: Non
         losses[channels_last] = [(r["loss/d"], r["loss/g"]) for r in run.metrics("train")]
         assert ganzoo.load(run.directory).sample(2, seed=0).shape == (2, 3, 32, 32)  # checkpoint loads
     assert np.allclose(losses[True], losses[False], rtol=1e-4)
+
+
+def test_augmented_batches_reach_the_networks_channels_last(
+    builtins_only: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ganzoo.engine import engine as engine_module
+
+    pairs = tmp_path / "pairs"
+    pairs.mkdir()
+    for i in range(2):
+        Image.fromarray((np.random.default_rng(i).random((36, 72, 3)) * 255).astype("uint8")).save(pairs / f"{i}.png")
+    formats: list[bool] = []
+    next_batch = engine_module.Engine._next_batch
+
+    def spy(self, batches):  # type: ignore[no-untyped-def]
+        batch = next_batch(self, batches)
+        formats.append(all(batch[k].is_contiguous(memory_format=torch.channels_last) for k in ("x", "cond")))
+        return batch
+
+    monkeypatch.setattr(engine_module.Engine, "_next_batch", spy)
+    ganzoo.train({
+        "generator": {"name": "unet", "params": {"base_channels": 4}},
+        "discriminator": {"name": "patchgan", "params": {"base_channels": 4}},
+        "dataset": {"name": "aligned-pairs", "params": {"root": str(pairs), "image_size": 32, "load_size": 36}},
+        "losses": [{"name": "adversarial"}, {"name": "l1", "weight": 100}],
+        "train": {"steps": 2, "batch_size": 2, "channels_last": True, "progress": False},
+    }, run_dir=tmp_path / "run")
+    assert formats == [True, True]  # the random crop must not undo the memory format
