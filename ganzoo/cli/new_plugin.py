@@ -3,8 +3,10 @@
 The files come from the templates shipped in ``ganzoo/templates/plugin`` (package data), with
 ``${name}``-style placeholders filled by :class:`string.Template` and a ``__package__`` path
 part renamed to the import package. The result has a ``pyproject.toml`` with the ``ganzoo``
-entry point, a ``src/`` layout with a generator, a discriminator and a dataset, and tests that
-run the conformance kit and a short training run.
+entry point, a ``src/`` layout with a generator, a discriminator and a dataset, and the same
+test layout as the tutorial's example plugin (``tests/conftest.py``, ``test_conformance.py``,
+``test_train.py``): the conformance kit and a short training run, which pass before the plugin is
+installed (pytest's ``pythonpath = ["src"]``) as well as after.
 """
 
 from __future__ import annotations
@@ -81,5 +83,6 @@ def _template_files(root: Traversable, prefix: tuple[str, ...] = ()) -> list[tup
 def run(args: argparse.Namespace) -> int:
     target = create_plugin(args.name, args.output)
     print(f"created {target}")
-    print(f"next: pip install -e {target}  &&  ganzoo list  &&  pytest {target}")
+    print(f"next: cd {target} && pytest      # the tests pass before the plugin is installed")
+    print("      pip install -e . && ganzoo list   # then ganzoo discovers it through its entry point")
     return 0

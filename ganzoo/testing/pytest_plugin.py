@@ -23,15 +23,37 @@ from ganzoo.plugins.manager import PluginManager, reset_manager
 
 @pytest.fixture
 def ganzoo_plugins() -> Iterator[Callable[..., PluginManager]]:
-    """Load ganzoo with extra in-process plugins for one test, restored afterwards.
+    """A callable that reloads ganzoo's plugins for one test; the previous state returns afterwards.
 
-    ``ganzoo_plugins(("name", module), discover=False)`` returns the fresh manager; components of
-    the given modules are then visible to ``ganzoo.create`` and ``ganzoo.train``.
+    ``ganzoo_plugins(*plugins, discover=True, strict=True)`` rebuilds the process-wide plugin
+    manager and returns it (``.registry``, ``.plugins``, ``.failures()``); ``ganzoo.create``,
+    ``ganzoo.train`` and the conformance checks then see its components.
+
+    - ``plugins``: ``(name, module)`` pairs loaded in-process, without an entry point. ``name``
+      plays the part of the distribution name: it is the provider shown by ``ganzoo list``
+      and ``ganzoo plugins`` (write ``name:component`` to pick a component from it).
+    - ``discover``: also load the installed plugins found through entry points. With
+      ``discover=False`` only ganzoo's built-ins and ``plugins`` are loaded, so the test does not
+      depend on what else is installed.
+    - ``strict``: fail the test, with each plugin's recorded error, when any plugin this call
+      loaded (the given ones, and the discovered ones when ``discover=True``) failed to load;
+      ganzoo would otherwise withdraw its components and the test would fail later with an
+      unrelated "unknown component". ``strict=False`` returns the manager as it is, for tests
+      of failure handling.
     """
     previous = manager_module._manager
 
-    def load(*plugins: tuple[str, object], discover: bool = True) -> PluginManager:
-        return reset_manager(plugins, discover=discover)
+    def load(*plugins: tuple[str, object], discover: bool = True, strict: bool = True) -> PluginManager:
+        manager = reset_manager(plugins, discover=discover)
+        failures = manager.failures()
+        if strict and failures:
+            lines = [f"{p.distribution} ({p.name}): {p.error}" for p in failures]
+            pytest.fail(
+                "ganzoo_plugins: plugins failed to load (pass strict=False to allow this):\n  "
+                + "\n  ".join(lines),
+                pytrace=False,
+            )
+        return manager
 
     yield load
     manager_module._manager = previous

@@ -13,6 +13,8 @@ import pytest
 from ganzoo.cli.new_plugin import create_plugin, plugin_names
 from ganzoo.registry.errors import ConfigError
 
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "ganzoo-example-plugin"
+
 
 def test_generated_distribution_is_complete(tmp_path: Path) -> None:
     target = create_plugin("ganzoo-rings", tmp_path)
@@ -25,7 +27,11 @@ def test_generated_distribution_is_complete(tmp_path: Path) -> None:
     assert {p.name for p in package.iterdir()} == {
         "__init__.py", "configs.py", "data.py", "models.py", "plugin.py", "py.typed"
     }
-    assert {p.name for p in (target / "tests").iterdir()} == {"conftest.py", "test_plugin.py"}
+    example_tests = {p.name for p in (EXAMPLE / "tests").glob("*.py")}
+    assert {p.name for p in (target / "tests").iterdir()} == example_tests == {
+        "conftest.py", "test_conformance.py", "test_train.py"
+    }
+    assert pyproject["tool"]["pytest"]["ini_options"]["pythonpath"] == ["src"]
     for path in target.rglob("*"):
         if path.is_file():
             assert "${" not in path.read_text(), f"unfilled placeholder in {path}"
@@ -34,16 +40,34 @@ def test_generated_distribution_is_complete(tmp_path: Path) -> None:
     assert 'register("rings-mlp", "ganzoo_rings.models:MLPGenerator"' in (package / "plugin.py").read_text()
 
 
-@pytest.mark.slow
-def test_generated_plugin_tests_pass_out_of_the_box(tmp_path: Path) -> None:
-    target = create_plugin("rings", tmp_path)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(target / "src"), os.environ.get("PYTHONPATH")]))}
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=target, env=env, capture_output=True, text=True, timeout=300,
+def _pytest(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """pytest in ``folder`` in a fresh process, with nothing of ``folder`` on PYTHONPATH."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+        cwd=folder, env=env, capture_output=True, text=True, timeout=300,
     )
+
+
+@pytest.mark.slow
+def test_generated_plugin_tests_pass_uninstalled(tmp_path: Path) -> None:
+    target = create_plugin("rings", tmp_path)
+    probe = subprocess.run([sys.executable, "-c", "import ganzoo_rings"], cwd=tmp_path, capture_output=True)
+    assert probe.returncode != 0, "ganzoo_rings must not be importable: the test is about the uninstalled plugin"
+
+    result = _pytest(target)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    assert " passed" in result.stdout and "skipped" not in result.stdout
+    assert "8 passed" in result.stdout and "skipped" not in result.stdout
+
+
+def test_generated_plugin_tests_need_the_pythonpath_setting(tmp_path: Path) -> None:
+    """Without ``pythonpath = ["src"]`` the uninstalled plugin's conftest cannot import it."""
+    target = create_plugin("rings", tmp_path)
+    pyproject = target / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('pythonpath = ["src"]\n', ""))
+    result = _pytest(target, "--collect-only")
+    assert result.returncode != 0
+    assert "ModuleNotFoundError: No module named 'ganzoo_rings'" in result.stdout + result.stderr
 
 
 def test_cli_creates_the_plugin_and_refuses_to_overwrite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
