@@ -52,6 +52,17 @@ class Callback:
         """Training stopped (finished, or reached ``until``)."""
 
 
+#: Epoch-end grids and console lines per run at most; runs of many short epochs (small data
+#: sets) report evenly spaced epochs, always including the first and the last.
+MAX_EPOCH_REPORTS = 20
+
+
+def reported_epoch(engine: Engine, epoch: int) -> bool:
+    """Whether ``epoch`` gets an epoch-end sample grid and console line."""
+    stride = max(1, math.ceil(engine.total_epochs / MAX_EPOCH_REPORTS))
+    return epoch == 1 or epoch % stride == 0 or engine.step >= engine.total_steps
+
+
 def _format_losses(record: dict[str, Any]) -> str:
     return " ".join(
         f"{key}={value:.4g}" for key, value in record.items() if key.startswith("loss/") and key.count("/") == 1
@@ -90,6 +101,8 @@ class ProgressCallback(Callback):
             line = (f"step {record['step']}/{engine.total_steps} epoch {record['epoch']} "
                     f"{_format_losses(record)} {record['it_s']:.3g} it/s")
         elif record["kind"] == "epoch":
+            if not reported_epoch(engine, record["epoch"]):
+                return
             line = f"epoch {record['epoch']} done (step {record['step']}): {_format_losses(record)}"
         else:
             values = " ".join(f"{k}={v:.4g}" for k, v in record.items()
@@ -212,7 +225,8 @@ class SampleGridWriter(Callback):
         self.directory.mkdir(parents=True, exist_ok=True)
 
     def on_epoch_end(self, engine: Engine, epoch: int) -> None:
-        self.write(engine, self.directory / f"epoch_{epoch:04d}.png")
+        if reported_epoch(engine, epoch):
+            self.write(engine, self.directory / f"epoch_{epoch:04d}.png")
 
     def on_step_end(self, engine: Engine) -> None:
         if self.every and engine.step % self.every == 0:

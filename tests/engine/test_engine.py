@@ -250,3 +250,20 @@ def test_unavailable_device_is_a_config_error(toys: Registry, experiment: Experi
         ganzoo.train(experiment("ring", device="cuda"), run_dir=tmp_path / "run")
     with pytest.raises(ConfigError, match="train.device: unknown device 'gpu7'"):
         ganzoo.train(experiment("ring", device="gpu7"), run_dir=tmp_path / "run2")
+
+
+def test_many_short_epochs_report_evenly_spaced_epochs(toys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from ganzoo.engine.callbacks import MAX_EPOCH_REPORTS
+    from ganzoo.engine.run import train
+
+    run = train({
+        "generator": {"name": "toy-mlp"},
+        "discriminator": {"name": "toy-mlp"},
+        "dataset": {"name": "toy-ring", "params": {"n": 16}},
+        "losses": [{"name": "toy-bce"}],
+        "train": {"epochs": 50, "batch_size": 8, "progress": False, "log_every": 1000},
+    }, run_dir=tmp_path / "run")
+    grids = sorted(p.name for p in (run.directory / "samples").iterdir())
+    assert len(grids) <= MAX_EPOCH_REPORTS + 1
+    assert grids[0] == "epoch_0001.png" and grids[-1] == "epoch_0050.png"
+    assert len(run.metrics("epoch")) == 50  # every epoch's losses are still logged
