@@ -42,13 +42,16 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(report)
         return 0
-    print_table(
-        ("metric", "value", "sd", "better", "n_real", "n_fake", "split", "feature extractor"),
-        [_row(name, entry) for name, entry in report["metrics"].items()],
-    )
+    if report["metrics"]:
+        print_table(
+            ("metric", "value", "sd", "better", "n_real", "n_fake", "split", "feature extractor"),
+            [_row(name, entry) for name, entry in report["metrics"].items()],
+        )
     for skipped in report["skipped"]:
         print(f"skipped {skipped['metric']}: {skipped['reason']}")
     notes = {entry["note"] for entry in report["metrics"].values() if entry.get("note")}
+    if report.get("note"):
+        notes.add(report["note"])
     for note in sorted(notes):
         print(f"note: {note}")
     print(f"wrote {args.run.rstrip('/')}/eval.json")

@@ -134,6 +134,21 @@ def plan_metrics(
     return planned, skipped
 
 
+def no_metric_note(spec: Any, cfg: EvalConfig, registry: Registry) -> str:
+    """Why nothing was computed, and how to choose metrics (for an empty plan)."""
+    how = 'choose metrics with [eval] metrics = ["NAME", ...] in the experiment or ganzoo evaluate RUN --metrics NAME'
+    if cfg.metrics is not None:
+        return f"[eval] metrics is empty: nothing to compute; {how}"
+    kind = spec.modality if spec.condition == "none" else f"{spec.modality} ({spec.condition}-conditional)"
+    provided = [e.qualified_name for e in registry.entries("metric") if e.provider != CORE_PROVIDER]
+    offer = (
+        f"metrics that plugins provide: {', '.join(provided)}"
+        if provided
+        else "no installed plugin provides metrics (ganzoo list metric)"
+    )
+    return f"no metric ran: no registered metric applies to {kind} data by default; {offer}; {how}"
+
+
 def compute_metrics(
     ctx: EvalContext, planned: Sequence[Planned], registry: Registry
 ) -> tuple[dict[str, dict[str, Any]], list[dict[str, str]]]:
@@ -205,7 +220,7 @@ def evaluate_run(
         inception_weights=cfg.inception_weights, feature_extractor=cfg.feature_extractor, note=note,
     )
     results, failed = compute_metrics(ctx, planned, registry)
-    report = {
+    report: dict[str, Any] = {
         "run": config.name or run_dir.name,
         "evaluated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "ganzoo_version": ganzoo.__version__,
@@ -215,6 +230,8 @@ def evaluate_run(
         "metrics": results,
         "skipped": skipped + failed,
     }
+    if not planned:
+        report["note"] = no_metric_note(sampler.spec, cfg, registry)
     if getattr(sampler, "checkpoint", None) is not None:
         report["checkpoint"] = str(sampler.checkpoint)
     if write:
