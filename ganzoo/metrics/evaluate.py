@@ -4,7 +4,9 @@ Which metrics run: the experiment's ``[eval] metrics`` (or ``--metrics``), else 
 modality and condition: paired images get paired L1/PSNR/SSIM; image runs get FID and KID when
 Inception weights (or an explicit offline feature extractor) are given and are otherwise
 *skipped with a note* rather than silently dropped; plugin metrics join when their class has an
-``applies_to(spec) -> bool`` that returns true.
+``applies_to(spec) -> bool`` that returns true. When nothing applies (a table run without
+``[eval] metrics``, say), the report carries a ``note`` saying so and naming the plugin metrics
+that could be chosen, instead of an unexplained empty result.
 
 Held-out data: the run's dataset rebuilt with ``split="val"`` (then ``"test"``) when its config
 has a ``split`` field, random flips switched off; a run without held-out data is evaluated on its
