@@ -12,11 +12,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import torch
 
-from ganzoo.registry.errors import DataError
+from ganzoo.registry.errors import ConfigError, DataError
 from ganzoo_smartgrid.daytypes import DAY_TYPES
 
 MONTHS: tuple[int, ...] = tuple(range(1, 13))
+_MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+                "october", "november", "december")
+#: Other spellings of block names and day types accepted in condition text.
+_BLOCK_ALIASES = {"day_type": "daytype", "day-type": "daytype", "customer_class": "class", "customer": "class"}
+_DAY_ALIASES = {"sunday": "sunday-holiday", "holiday": "sunday-holiday", "weekday": "workday"}
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,65 @@ class ConditionCodec:
             start += size
         return {"label_blocks": self.block_sizes, "label_frequencies": freqs}
 
+    def block_frequencies(self, meta: Mapping[str, Any]) -> list[np.ndarray]:
+        """Per block, the training frequency of each value (uniform where ``meta`` records none)."""
+        flat = meta.get("label_frequencies")
+        sizes = self.block_sizes
+        if not isinstance(flat, (list, tuple)) or len(flat) != sum(sizes) or meta.get("label_blocks") != sizes:
+            flat = [1.0] * sum(sizes)
+        out, start = [], 0
+        for size in sizes:
+            block = np.clip(np.asarray(flat[start : start + size], dtype=np.float64), 0.0, None)
+            out.append(block / block.sum() if block.sum() > 0 else np.full(size, 1.0 / size))
+            start += size
+        return out
+
+    def sample(self, meta: Mapping[str, Any], n: int, generator: torch.Generator | None = None,
+               fixed: Mapping[str, int] | None = None) -> torch.Tensor:
+        """``n`` label vectors: one one-hot per block, drawn at the frequencies in ``meta``.
+
+        ``fixed`` maps block names to a value index that every vector gets instead of a draw.
+        Draws use ``generator`` (torch), so a seeded generator gives the same labels every time.
+        """
+        fixed = fixed or {}
+        out = torch.zeros(n, self.dim)
+        start = 0
+        for (block, values), freqs in zip(self.blocks, self.block_frequencies(meta), strict=True):
+            if block in fixed:
+                picks = torch.full((n,), fixed[block], dtype=torch.long)
+            else:
+                picks = torch.multinomial(torch.from_numpy(freqs), n, replacement=True, generator=generator)
+            out[torch.arange(n), start + picks] = 1.0
+            start += len(values)
+        return out
+
+    def parse(self, text: str) -> dict[str, int]:
+        """``"month=3,daytype=saturday,class=h25"`` -> ``{block: value index}``.
+
+        Months may be numbers or English names (``3``, ``mar``, ``March``); day types accept
+        ``sunday``/``holiday`` for ``sunday-holiday``; matching is case-insensitive. Raises
+        ConfigError (one line naming the block or value) for anything else.
+        """
+        blocks = dict(self.blocks)
+        chosen: dict[str, int] = {}
+        for part in (p.strip() for p in text.split(",")):
+            if not part:
+                continue
+            if "=" not in part:
+                raise ConfigError(f"condition {part!r}: write BLOCK=VALUE, e.g. month=3 (blocks: {', '.join(blocks)})")
+            key, value = (s.strip() for s in part.split("=", 1))
+            block = _BLOCK_ALIASES.get(key.lower(), key.lower())
+            if block not in blocks:
+                raise ConfigError(f"condition {key!r}: unknown label block; this run has {', '.join(blocks)}")
+            if block in chosen:
+                raise ConfigError(f"condition {key!r}: given twice")
+            index = _value_index(block, value, blocks[block])
+            if index is None:
+                shown = ", ".join(str(v) for v in blocks[block])
+                raise ConfigError(f"condition {key}={value!r}: unknown {block}; choose one of {shown}")
+            chosen[block] = index
+        return chosen
+
     def to_meta(self) -> dict[str, Any]:
         """JSON-ready description for ``DataSpec.meta``."""
         return {"blocks": [[block, list(values)] for block, values in self.blocks], "names": self.names}
@@ -109,3 +174,15 @@ class ConditionCodec:
         """Inverse of :meth:`to_meta`."""
         blocks = {block: values for block, values in meta["blocks"]}
         return cls(classes=tuple(str(c) for c in blocks.get("class", ())))
+
+
+def _value_index(block: str, text: str, values: tuple[Any, ...]) -> int | None:
+    """Index of ``text`` among a block's values (see :meth:`ConditionCodec.parse`), or None."""
+    word = text.strip().lower()
+    if block == "month":
+        if word.isdigit() and int(word) in values:
+            return values.index(int(word))
+        return next((i for i, name in enumerate(_MONTH_NAMES) if len(word) >= 3 and name.startswith(word)), None)
+    if block == "daytype":
+        word = _DAY_ALIASES.get(word, word)
+    return next((i for i, value in enumerate(values) if str(value).lower() == word), None)

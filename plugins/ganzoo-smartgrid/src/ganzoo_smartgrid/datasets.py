@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from ganzoo.data.spec import DataSpec
-from ganzoo.registry.errors import DataError
+from ganzoo.registry.errors import ConfigError, DataError
 from ganzoo_smartgrid import readers
 from ganzoo_smartgrid.bdew import STEPS
 from ganzoo_smartgrid.conditions import ConditionCodec
@@ -54,6 +54,32 @@ class SeriesDataset(torch.utils.data.Dataset):
     def export(cls, samples: torch.Tensor, out_dir: Path, spec: DataSpec, conditions: torch.Tensor | None = None) -> list[Path]:
         """One CSV ``timestamp, meter, value`` in original units (see :mod:`ganzoo_smartgrid.export`)."""
         return export_csv(samples, out_dir, spec, conditions)
+
+    @classmethod
+    def sample_conditions(cls, spec: DataSpec, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """``n`` label vectors, one one-hot per block (month, day type, class) at the training frequencies.
+
+        The sampler calls this when no condition is given: drawing each block separately keeps
+        every vector valid, where a draw over the flat vector would set one entry in one block.
+        """
+        return _codec(spec).sample(spec.meta, n, generator)
+
+    @classmethod
+    def parse_condition(cls, spec: DataSpec, text: str, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """``"month=3,daytype=saturday,class=h25"`` -> ``n`` label vectors (``ganzoo generate --condition``).
+
+        Blocks not named are drawn at their training frequencies, with ``generator`` (else torch's
+        global RNG). Unknown blocks or values raise ConfigError naming them.
+        """
+        codec = _codec(spec)
+        return codec.sample(spec.meta, n, generator, fixed=codec.parse(text))
+
+
+def _codec(spec: DataSpec) -> ConditionCodec:
+    """The label codec of a label-conditional smart-grid DataSpec (ConfigError otherwise)."""
+    if spec.condition != "label" or "conditions" not in spec.meta:
+        raise ConfigError("this run is not label-conditional (train with conditional = true to choose labels)")
+    return ConditionCodec.from_meta(spec.meta["conditions"])
 
 
 def _coarsen(values: np.ndarray, factor: int) -> np.ndarray:
