@@ -26,6 +26,7 @@ td.best{font-weight:bold;background:#eef7ee}
 .row{display:flex;flex-wrap:wrap;gap:1.2rem;align-items:flex-start}
 figure{margin:0}figcaption{color:#555;font-size:.9rem;margin-top:.3rem}
 figure img{max-width:100%;image-rendering:pixelated;border:1px solid #ddd}
+.metric-figure img{image-rendering:auto;background:#fff}
 .chart .plot-area{fill:#fafafa;stroke:none}.chart .grid{stroke:#e3e3e3}.chart .axis{stroke:#888}
 .chart text{font-size:11px;fill:#333}.chart .chart-title{font-size:13px;font-weight:bold}
 pre{background:#f7f7f7;padding:.8rem;overflow:auto;font-size:.85rem}
@@ -69,5 +70,6 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], numeric: Sequen
 
 def protocol_text(entry: dict[str, Any]) -> str:
     """Protocol facts of one metric result other than the usual columns, as ``key=value``."""
-    shown = {"value", "sd", "better", "n_real", "n_fake", "split", "feature_extractor", "metric"}
+    shown = {"value", "sd", "better", "n_real", "n_fake", "split", "feature_extractor", "metric",
+             "figure", "figures"}  # figures have their own section
     return ", ".join(f"{k}={fmt(v)}" for k, v in entry.items() if k not in shown)

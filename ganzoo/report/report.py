@@ -2,7 +2,8 @@
 
 Sections: generator and discriminator loss per epoch (and every logged loss term per step),
 sample grids after the first and the last epoch, validation metrics over training, the final
-``eval.json`` with each metric's protocol, and the run's provenance (config, versions, seed).
+``eval.json`` with each metric's protocol, the figures metrics attached to their results (see
+:mod:`ganzoo.report.figures`), and the run's provenance (config, versions, seed).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 from html import escape
 from pathlib import Path
 
+from ganzoo.report.figures import figures_section
 from ganzoo.report.format import fmt
 from ganzoo.report.page import image, page, protocol_text, table
 from ganzoo.report.rundata import RunData, read_run
@@ -36,6 +38,7 @@ def render_report(run: RunData) -> str:
         *samples_section(run),
         *validation_section(run),
         *evaluation_section(run),
+        *figures_section(run.evaluation),
         *provenance_section(run),
     ]
     return page(f"ganzoo report: {run.name}", body)
