@@ -1,0 +1,134 @@
+"""What ``ganzoo demo`` trains: the two experiments of the study and their size per profile.
+
+The study behind ganzoo trained a plain GAN on unpaired retinal images and pix2pix on vessel
+mask / image pairs *of the same data*, then compared losses per epoch, samples after the first
+and the last epoch, and a validation error. The demo keeps that design on data every install
+has: patches of the real fundus photograph bundled with scikit-image (``retina-skimage``,
+training cells) for both models, held-out patches from pixel-disjoint validation cells for the
+evaluation. The synthetic ``retina-procedural`` eyes are not used because the validation error
+must be measured on real photographs.
+
+Each experiment is a registered preset plus ``--set`` overrides, so every run of the demo can be
+repeated with ``ganzoo train --preset NAME --set ...`` (the page prints those commands).
+This module is plain data (no torch), so the CLI can show the plan instantly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Dataset both models train on (real photograph patches, no download).
+DATASET = "retina-skimage"
+#: Feature extractor of the unpaired metrics: works offline, not comparable to published FIDs.
+FEATURE_EXTRACTOR = "ganzoo-test-random-conv"
+#: Metrics of each model (the trivial predictor is scored with the pix2pix list).
+GAN_METRICS = ("fid", "kid")
+PIX2PIX_METRICS = ("paired-image", "vessel-agreement", "fid", "kid")
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """One training run of the demo: a preset, its overrides and how the page describes it."""
+
+    key: str
+    preset: str
+    title: str
+    overrides: tuple[str, ...]
+    metrics: tuple[str, ...]
+
+    @property
+    def run_name(self) -> str:
+        """Directory (and label) of the run inside the demo folder."""
+        return self.preset
+
+    def command(self, run_dir: str) -> str:
+        """The equivalent ``ganzoo train`` command line."""
+        sets = " ".join(f"--set '{o}'" for o in self.overrides)
+        return f"ganzoo train --preset {self.preset} --run-dir {run_dir} {sets}".rstrip()
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Sizes of one demo variant (``default`` or ``quick``).
+
+    ``gan_steps`` / ``pix2pix_steps`` are generator updates; ``decay_from`` is the fraction of
+    the run after which pix2pix's learning rate decays linearly to zero (pix2pix's own policy,
+    here per step because the runs are a few epochs long). ``eval_samples`` held-out patches
+    are scored per model. ``scale`` downsamples the 1411 px photograph before cutting patches.
+    """
+
+    name: str
+    image_size: int
+    gan_steps: int
+    gan_batch: int
+    gan_width: int
+    pix2pix_steps: int
+    pix2pix_batch: int
+    pix2pix_width: int
+    decay_from: float
+    train_length: int
+    eval_samples: int
+    scale: float = 0.5
+
+    def experiments(self, seed: int) -> list[Experiment]:
+        """The plain GAN and the pix2pix run of this profile, seeded with ``seed``."""
+        data = (
+            f"dataset.name={DATASET}",
+            f"dataset.params.image_size={self.image_size}",
+            f"dataset.params.length={self.train_length}",
+            f"dataset.params.scale={self.scale}",
+            f"train.seed={seed}",
+            "train.device=cpu",
+            f"eval.n_samples={self.eval_samples}",
+        )
+        constant = int(self.pix2pix_steps * self.decay_from)
+        schedule = (
+            '{kind="linear-decay",unit="step",'
+            f"constant={constant},decay={self.pix2pix_steps - constant}}}"
+        )
+        gan = Experiment(
+            key="gan",
+            preset="retina-dcgan",
+            title="plain GAN (DCGAN) on unpaired fundus patches",
+            overrides=(
+                *data,
+                "dataset.params.paired=false",
+                f"generator.params.base_channels={self.gan_width}",
+                f"discriminator.params.base_channels={self.gan_width}",
+                f"train.steps={self.gan_steps}",
+                f"train.batch_size={self.gan_batch}",
+            ),
+            metrics=GAN_METRICS,
+        )
+        pix2pix = Experiment(
+            key="pix2pix",
+            preset="retina-pix2pix",
+            title="pix2pix on vessel mask / fundus pairs",
+            overrides=(
+                *data,
+                "dataset.params.paired=true",
+                f"generator.params.base_channels={self.pix2pix_width}",
+                f"discriminator.params.base_channels={self.pix2pix_width}",
+                f"train.steps={self.pix2pix_steps}",
+                f"train.batch_size={self.pix2pix_batch}",
+                f"train.schedule={schedule}",
+            ),
+            metrics=PIX2PIX_METRICS,
+        )
+        return [gan, pix2pix]
+
+
+PROFILES = {
+    "default": Profile(
+        name="default", image_size=64,
+        gan_steps=400, gan_batch=32, gan_width=32,
+        pix2pix_steps=800, pix2pix_batch=8, pix2pix_width=32, decay_from=0.5,
+        train_length=512, eval_samples=256,
+    ),
+    "quick": Profile(
+        name="quick", image_size=64,
+        gan_steps=150, gan_batch=32, gan_width=16,
+        pix2pix_steps=250, pix2pix_batch=8, pix2pix_width=32, decay_from=0.5,
+        train_length=512, eval_samples=128,
+    ),
+}

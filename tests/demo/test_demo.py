@@ -1,0 +1,156 @@
+"""``ganzoo demo``: the whole pipeline on a tiny profile, its pieces, and ``--quick`` end to end (slow)."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+import torch
+
+from ganzoo.cli.main import main
+from ganzoo.data.spec import DataSpec
+from ganzoo.demo import PROFILES, Profile, run_demo
+from ganzoo.demo.baseline import TRIVIAL_NAME, MeanImageSampler
+from ganzoo.demo.page import verdicts
+from ganzoo.demo.study import DemoResult, choose_output, choose_threads
+
+pytest.importorskip("ganzoo_medical")
+
+#: Small enough for the default suite: 32 px, a handful of steps, two epochs per run.
+TINY = Profile(
+    name="tiny", image_size=32, gan_steps=4, gan_batch=8, gan_width=8, pix2pix_steps=8, pix2pix_batch=4,
+    pix2pix_width=8, decay_from=0.5, train_length=16, eval_samples=8, scale=0.25,
+)
+
+
+@pytest.fixture(scope="module")
+def tiny_demo(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
+    out = tmp_path_factory.mktemp("tiny") / "demo"
+    return run_demo(out, profile=TINY, seed=3, threads=1, progress=False, log=io.StringIO())
+
+
+def test_tiny_demo_writes_runs_evaluations_and_reports(tiny_demo: DemoResult) -> None:
+    out = tiny_demo.out
+    for name in ("retina-dcgan", "retina-pix2pix"):
+        run = out / name
+        assert (run / "report.html").is_file()
+        assert (run / "eval.json").is_file()
+        assert sorted(p.name for p in (run / "samples").glob("epoch_*.png")) == ["epoch_0001.png", "epoch_0002.png"]
+    assert (out / TRIVIAL_NAME / "eval.json").is_file()
+    assert (out / TRIVIAL_NAME / "mean_image.png").is_file()
+    summary = json.loads((out / "demo.json").read_text())
+    assert summary["seed"] == 3 and summary["threads"] == 1
+    assert summary["commands"]["pix2pix"].startswith("ganzoo train --preset retina-pix2pix")
+
+
+def test_tiny_demo_evaluates_the_right_metrics_on_held_out_data(tiny_demo: DemoResult) -> None:
+    pix2pix = tiny_demo.evaluations["pix2pix"]["metrics"]
+    trivial = tiny_demo.evaluations["trivial"]["metrics"]
+    gan = tiny_demo.evaluations["gan"]["metrics"]
+    assert set(pix2pix) == set(trivial) == {"l1", "psnr", "ssim", "vessel-dice", "fid", "kid"}
+    assert set(gan) == {"fid", "kid"}
+    for entries in (pix2pix, trivial, gan):
+        for entry in entries.values():
+            assert entry["split"] == "val" and entry["n_real"] == TINY.eval_samples
+    assert "not Inception" in gan["fid"]["feature_extractor"]
+    # the trivial predictor is scored on the same pairs with the same settings, only values differ
+    for name in ("l1", "ssim", "vessel-dice"):
+        same = {k: v for k, v in pix2pix[name].items() if k not in ("value", "sd")}
+        assert same == {k: v for k, v in trivial[name].items() if k not in ("value", "sd")}
+    assert 0 < trivial["l1"]["value"] < 0.5
+    assert tiny_demo.evaluations["trivial"]["predictor"]["n_train"] == TINY.train_length
+
+
+def test_tiny_demo_compare_page_shows_both_runs_metrics_protocols_and_samples(tiny_demo: DemoResult) -> None:
+    assert tiny_demo.compare_html == tiny_demo.out / "compare.html"
+    html = tiny_demo.compare_html.read_text()
+    for text in ("retina-dcgan", "retina-pix2pix", TRIVIAL_NAME, "trivial predictor: mean training image",
+                 "real held-out images", "Protocols", "n_real", "not Inception", "Losses per epoch",
+                 "Generator loss: retina-pix2pix", "Discriminator loss: retina-dcgan",
+                 "after epoch 1 (first)", "after epoch 2 (last)", 'href="retina-pix2pix/report.html"'):
+        assert text in html, text
+    assert html.count("data:image/png;base64,") == 5  # 2 grids per run + the mean image
+    table = tiny_demo.table
+    assert re.search(r"^trivial-mean-image\s+\d", table, re.M)
+    assert re.search(r"^retina-pix2pix\s+\d", table, re.M)
+    assert re.search(r"^retina-dcgan\s+-\s+-\s+-\s+-\s+\d", table, re.M)
+
+
+def test_existing_output_is_never_overwritten(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    assert choose_output(out, io.StringIO()) == out
+    out.mkdir()
+    assert choose_output(out, io.StringIO()) == out  # empty: used
+    (out / "compare.html").write_text("earlier result")
+    log = io.StringIO()
+    chosen = choose_output(out, log)
+    assert chosen.parent == tmp_path and chosen.name.startswith("demo-") and not chosen.exists()
+    assert "kept as they are" in log.getvalue()
+    assert (out / "compare.html").read_text() == "earlier result"
+
+
+def test_threads_are_capped_by_the_cpus() -> None:
+    import os
+
+    cpus = len(os.sched_getaffinity(0))
+    assert choose_threads(1) == 1
+    assert choose_threads(10_000) == cpus
+    assert 1 <= choose_threads() <= cpus
+    with pytest.raises(Exception, match="--threads 0"):
+        choose_threads(0)
+
+
+def test_profiles_are_repeatable_as_train_commands() -> None:
+    gan, pix2pix = PROFILES["default"].experiments(seed=7)
+    assert (gan.preset, pix2pix.preset) == ("retina-dcgan", "retina-pix2pix")
+    assert "train.seed=7" in gan.overrides and "dataset.params.paired=false" in gan.overrides
+    assert "dataset.params.paired=true" in pix2pix.overrides
+    assert "--set 'train.seed=7'" in pix2pix.command("runs/demo/retina-pix2pix")
+    quick, default = PROFILES["quick"], PROFILES["default"]
+    assert quick.pix2pix_steps < default.pix2pix_steps and quick.gan_steps < default.gan_steps
+
+
+def test_mean_image_sampler_repeats_the_image() -> None:
+    spec = DataSpec(modality="image", shape=(3, 4, 4), value_range=(-1.0, 1.0), condition="paired",
+                    condition_shape=(1, 4, 4))
+    image = torch.rand(3, 4, 4)
+    out = MeanImageSampler(image, spec).sample(5, condition=torch.zeros(5, 1, 4, 4))
+    assert out.shape == (5, 3, 4, 4) and torch.equal(out[4], image)
+    with pytest.raises(ValueError, match="shape"):
+        MeanImageSampler(torch.rand(3, 2, 2), spec)
+
+
+def test_verdicts_say_who_wins() -> None:
+    def ev(l1: float, ssim: float) -> dict:
+        return {"metrics": {"l1": {"value": l1}, "ssim": {"value": ssim}}}
+
+    text = verdicts({"pix2pix": ev(0.04, 0.80), "trivial": ev(0.05, 0.85), "gan": {"metrics": {}}})
+    assert text[0].startswith("pix2pix beats the trivial predictor on held-out L1")
+    assert text[1].startswith("pix2pix does NOT beat the trivial predictor on held-out SSIM")
+
+
+def test_demo_without_the_medical_plugin_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--no-plugins", "demo", "--out", str(tmp_path / "demo")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "ganzoo[medical]" in err
+    assert not (tmp_path / "demo").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)  # about 2 minutes on an idle 2-core CPU; much more on a busy one
+def test_quick_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "demo"
+    assert main(["demo", "--quick", "--out", str(out), "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    assert "trivial-mean-image" in printed and f"wrote {out / 'compare.html'}" in printed
+    html = (out / "compare.html").read_text()
+    for text in ("retina-dcgan", "retina-pix2pix", "trivial predictor: mean training image", "Protocols",
+                 "vessel Dice", "after epoch 1 (first)"):
+        assert text in html, text
+    for path in (out / "retina-dcgan", out / "retina-pix2pix", out / TRIVIAL_NAME):
+        assert (path / "eval.json").is_file()
+    summary = json.loads((out / "demo.json").read_text())
+    assert summary["profile"] == "quick"
