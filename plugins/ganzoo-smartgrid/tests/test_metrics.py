@@ -179,3 +179,6 @@ def test_registered_metrics_report_values_and_protocol(ctx: EvalContext) -> None
     assert results["forecast_rmse_tstr"]["ratio_to_trtr"] < 1.5
     assert results["kmeans_share_js"]["value"] < 0.05
     assert "month=1" in results["profile_mean_rmse_by_condition"]["per_condition"]
+    assert results["kmeans_share_js"]["figure"]["svg"].startswith("<svg")
+    titles = [f["title"] for f in results["profile_mean_rmse"]["figures"]]
+    assert titles[1:] == [f"Mean profile +- 1 sd by {block} (kW)" for block in ("daytype", "class", "month")]

@@ -52,10 +52,14 @@ def test_preset_trains_samples_exports_and_evaluates(tmp_path: Path) -> None:
     assert rows[48]["meter"].startswith("synthetic-g25-") and float(rows[0]["value"]) >= 0
 
     from ganzoo.metrics.evaluate import evaluate_run
+    from ganzoo.report.report import write_report
 
     report = evaluate_run(tmp_path / "run", metrics=["kmeans-agreement", "load-statistics"], n_samples=64)
     assert report["split"] == "val"
     assert {"kmeans_share_js", "acf_mae", "profile_mean_rmse"} <= set(report["metrics"])
+    html = write_report(tmp_path / "run").read_text()
+    assert "<h2>Figures</h2>" in html
+    assert html.count('<figure class="metric-figure"><img src="data:image/svg+xml;base64,') == 5  # PCA + 4 profiles
 
 
 @pytest.mark.parametrize("pair", ["series-lstm"])

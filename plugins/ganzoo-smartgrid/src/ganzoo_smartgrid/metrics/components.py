@@ -18,6 +18,7 @@ import torch
 from ganzoo.data.spec import DataSpec
 from ganzoo_smartgrid.conditions import ConditionCodec
 from ganzoo_smartgrid.metrics.clustering import kmeans_agreement
+from ganzoo_smartgrid.metrics.figures import pca_figure, profile_figures
 from ganzoo_smartgrid.metrics.forecast import tstr_forecast
 from ganzoo_smartgrid.metrics.statistics import autocorrelation_error, profile_statistics
 from ganzoo_smartgrid.metrics.timegan import discriminative_score, predictive_score
@@ -115,6 +116,7 @@ class KMeansAgreement(_SeriesMetric):
         real = ctx.to_unit(ctx.real().x).numpy()[:, 0]
         fake = ctx.to_unit(ctx.generated()).numpy()[:, 0]
         result = kmeans_agreement(real, fake, k=self.k, n_init=self.n_init, seed=ctx.seed)
+        result["kmeans_share_js"]["figure"] = pca_figure(real, fake, seed=ctx.seed)
         return {name: {**ctx.protocol(units="model scale [0, 1]"), **entry} for name, entry in result.items()}
 
 
@@ -162,13 +164,14 @@ class LoadStatistics(_SeriesMetric):
         steps = int(spec.meta.get("steps_per_day", spec.shape[1]))
         if spec.shape[1] % steps:
             steps = spec.shape[1]
-        names = None
-        if "conditions" in spec.meta:
-            names = ConditionCodec.from_meta(spec.meta["conditions"]).names
+        codec = ConditionCodec.from_meta(spec.meta["conditions"]) if "conditions" in spec.meta else None
         cond = _cond(real)
+        fake_cond = cond if cond is not None and len(fake_x) == len(real_x) else None
         out = {"acf_mae": {**ctx.protocol(), **autocorrelation_error(real_x, fake_x, self.max_lag or steps)}}
-        stats = profile_statistics(real_x, fake_x, steps_per_day=steps, real_cond=cond,
-                                   fake_cond=cond if cond is not None and len(fake_x) == len(real_x) else None,
-                                   condition_names=names)
+        stats = profile_statistics(real_x, fake_x, steps_per_day=steps, real_cond=cond, fake_cond=fake_cond,
+                                   condition_names=codec.names if codec is not None else None)
+        minutes = int(spec.meta.get("resolution_minutes", 1440 // steps))
+        stats["profile_mean_rmse"]["figures"] = profile_figures(
+            real_x, fake_x, minutes=minutes, unit=unit, real_cond=cond, fake_cond=fake_cond, codec=codec)
         out.update({name: {**ctx.protocol(units=unit), **entry} for name, entry in stats.items()})
         return out

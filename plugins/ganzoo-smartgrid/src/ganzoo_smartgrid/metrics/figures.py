@@ -1,0 +1,90 @@
+"""Report figures of the smart-grid metrics: profile overlays per condition and a PCA overlay.
+
+A distance between distributions says *that* synthetic curves differ; a grid analyst wants to
+see *where*: the evening peak too flat on Saturdays, the PV dip missing for ``p25``, a cluster of
+real days that no synthetic day reaches. Each function returns ``{"title", "svg"}`` entries for
+a metric result's ``figures`` (see ``ganzoo.report.figures``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ganzoo_smartgrid.conditions import ConditionCodec
+from ganzoo_smartgrid.metrics.svgplot import REAL, SYNTHETIC, Band, Panel, band_panels, scatter
+
+#: Blocks drawn as profile overlays, in this order (month last: 12 panels).
+PROFILE_BLOCKS = ("daytype", "class", "month")
+#: Points per set in the PCA scatter (a random subset beyond this keeps the SVG small).
+SCATTER_POINTS = 800
+
+
+def _band(label: str, colour: str, curves: np.ndarray) -> Band:
+    mean, sd = curves.mean(0), curves.std(0)
+    return Band(label, colour, mean, mean - sd, mean + sd)
+
+
+def _panel(title: str, real: np.ndarray, fake: np.ndarray) -> Panel:
+    bands = [_band("real", REAL, real)] if len(real) else []
+    if len(fake):
+        bands.append(_band("synthetic", SYNTHETIC, fake))
+    return Panel(f"{title} (n={len(real)}/{len(fake)})", bands)
+
+
+def profile_figures(
+    real: np.ndarray, fake: np.ndarray, *, minutes: int, unit: str,
+    real_cond: np.ndarray | None = None, fake_cond: np.ndarray | None = None, codec: ConditionCodec | None = None,
+) -> list[dict[str, str]]:
+    """Mean window profile +- 1 sd, real vs synthetic: all windows, then one figure per label block.
+
+    ``real``/``fake`` are (N, L) windows in ``unit``; with conditions, each block (day type,
+    customer class, month) gets small multiples with one panel per value seen in either set.
+    """
+    hours = np.arange(real.shape[1]) * minutes / 60.0
+    labels = {"x_label": "hour of the window", "y_label": unit}
+    figures = [{"title": "Mean profile +- 1 sd, all windows",
+                "svg": band_panels([_panel("all", real, fake)], hours, title=f"Mean profile +- 1 sd ({unit})",
+                                   panel_width=520, panel_height=220, **labels)}]
+    if real_cond is None or fake_cond is None or codec is None:
+        return figures
+    start = 0
+    offsets = {}
+    for block, values in codec.blocks:
+        offsets[block] = (start, values)
+        start += len(values)
+    for block in PROFILE_BLOCKS:
+        if block not in offsets:
+            continue
+        first, values = offsets[block]
+        panels = []
+        for j, value in enumerate(values):
+            r, f = real[real_cond[:, first + j] > 0.5], fake[fake_cond[:, first + j] > 0.5]
+            if len(r) or len(f):
+                panels.append(_panel(f"{block}={value}", r, f))
+        if panels:
+            title = f"Mean profile +- 1 sd by {block} ({unit})"
+            figures.append({"title": title, "svg": band_panels(panels, hours, title=title, **labels)})
+    return figures
+
+
+def pca_figure(real: np.ndarray, fake: np.ndarray, *, seed: int = 0, units: str = "model scale [0, 1]") -> dict[str, Any]:
+    """2-D PCA overlay of real and synthetic windows; the axes are fitted on the real ones (numpy SVD)."""
+    real = np.asarray(real, dtype=np.float64)
+    fake = np.asarray(fake, dtype=np.float64)
+    centre = real.mean(0)
+    _, singular, axes = np.linalg.svd(real - centre, full_matrices=False)
+    share = singular**2 / max(float((singular**2).sum()), 1e-300)
+    rng = np.random.default_rng(seed)
+
+    def project(x: np.ndarray) -> np.ndarray:
+        if len(x) > SCATTER_POINTS:
+            x = x[rng.choice(len(x), SCATTER_POINTS, replace=False)]
+        return (x - centre) @ axes[:2].T if len(axes) >= 2 else np.c_[(x - centre) @ axes[:1].T, np.zeros(len(x))]
+
+    title = f"PCA of real vs synthetic windows ({units}; axes fitted on real)"
+    svg = scatter([(f"real (n={len(real)})", REAL, project(real)), (f"synthetic (n={len(fake)})", SYNTHETIC, project(fake))],
+                  title=title, x_label=f"PC1 ({share[0]:.0%} of real variance)",
+                  y_label=f"PC2 ({share[1] if len(share) > 1 else 0:.0%})")
+    return {"title": title, "svg": svg}
