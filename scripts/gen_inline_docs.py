@@ -22,7 +22,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import BaseModel
-from pydantic.fields import FieldInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Markdown sources that contain listings or generated regions.
@@ -53,28 +52,11 @@ def regions(text: str) -> list[tuple[str, str]]:
     return [(m["key"], m["body"]) for m in REGION.finditer(text)]
 
 
-#: One-line meanings of keys whose model field has no description yet (tests/docs checks that
-#: this holds exactly those keys, so an entry goes as soon as the model describes the field).
-MISSING_DESCRIPTIONS: dict[str, str] = {
-    "num_workers": "DataLoader worker processes; 0 loads batches in the training process.",
-}
-
-
 def keys_table(model: type[BaseModel]) -> str:
     """The Markdown table of a config table's keys: key, type, default, one-line meaning."""
     from gen_catalogue import fields_table
 
-    fields = {
-        name: field if field.description else _described(field, MISSING_DESCRIPTIONS.get(name, ""))
-        for name, field in model.model_fields.items()
-    }
-    return "\n".join(fields_table(fields)).replace("| parameter |", "| key |", 1)
-
-
-def _described(field: FieldInfo, description: str) -> FieldInfo:
-    copy = FieldInfo.merge_field_infos(field)
-    copy.description = description
-    return copy
+    return "\n".join(fields_table(dict(model.model_fields))).replace("| parameter |", "| key |", 1)
 
 
 def _train_keys() -> str:

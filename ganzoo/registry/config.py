@@ -103,7 +103,7 @@ class TrainConfig(BaseModel):
     seed: int = Field(0, description="Seed of every random choice of the run.")
     deterministic: bool = Field(False, description="Deterministic algorithms (bit-exact resume on CPU).")
     device: str = Field("auto", description="auto, cpu, cuda, cuda:N, mps.")
-    num_workers: int = Field(0, ge=0)
+    num_workers: int = Field(0, ge=0, description="DataLoader worker processes; 0 loads batches in the training process.")
     log_every: PositiveInt = Field(50, description="Steps between metrics.jsonl lines.")
     sample_every: int = Field(0, ge=0, description="Steps between sample grids; 0 = each epoch.")
     checkpoint_every: int = Field(0, ge=0, description="Steps between checkpoints; 0 = end only.")
