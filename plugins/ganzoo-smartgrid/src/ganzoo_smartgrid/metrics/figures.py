@@ -83,8 +83,7 @@ def pca_figure(real: np.ndarray, fake: np.ndarray, *, seed: int = 0, units: str 
             x = x[rng.choice(len(x), SCATTER_POINTS, replace=False)]
         return (x - centre) @ axes[:2].T if len(axes) >= 2 else np.c_[(x - centre) @ axes[:1].T, np.zeros(len(x))]
 
-    title = f"PCA of real vs synthetic windows ({units}; axes fitted on real)"
     svg = scatter([(f"real (n={len(real)})", REAL, project(real)), (f"synthetic (n={len(fake)})", SYNTHETIC, project(fake))],
-                  title=title, x_label=f"PC1 ({share[0]:.0%} of real variance)",
+                  title="PCA: real vs synthetic windows", x_label=f"PC1 ({share[0]:.0%} of real variance; {units})",
                   y_label=f"PC2 ({share[1] if len(share) > 1 else 0:.0%})")
-    return {"title": title, "svg": svg}
+    return {"title": f"PCA of real vs synthetic windows ({units}; axes fitted on real)", "svg": svg}
