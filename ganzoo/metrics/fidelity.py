@@ -69,7 +69,8 @@ def missing_weights_error(metric: str) -> ConfigError:
 # -- importing -----------------------------------------------------------------------------------
 def import_torch_fidelity() -> ModuleType:
     """Import torch-fidelity, with the torchvision stand-in when torchvision is missing or broken."""
-    if "torch_fidelity" in sys.modules:
+    if "torch_fidelity" in sys.modules:  # imported before ganzoo (a notebook, another plugin)
+        _install_download_guard()
         return sys.modules["torch_fidelity"]
     try:
         import torchvision  # noqa: F401  (only probing whether it loads)
