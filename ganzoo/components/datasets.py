@@ -18,7 +18,13 @@ from torch.utils.data import Dataset as TorchDataset
 
 from ganzoo.data.augment import PairedCropFlip
 from ganzoo.data.export import export_images
-from ganzoo.data.images import IMAGE_SUFFIXES, read_image_with_depth, resize, resize_center_crop
+from ganzoo.data.images import (
+    IMAGE_SUFFIXES,
+    probe_bit_depth,
+    read_image_with_depth,
+    resize,
+    resize_center_crop,
+)
 from ganzoo.data.spec import CONDITION_KEY, SAMPLE_KEY, DataSpec
 from ganzoo.registry.errors import ConfigError, DataError
 
@@ -26,16 +32,29 @@ from ganzoo.registry.errors import ConfigError, DataError
 CACHE_LIMIT_BYTES = 2 * 1024**3
 
 
-def find_images(folder: Path) -> list[Path]:
-    """Image files below ``folder`` (recursively), sorted by relative path; hidden files skipped."""
+#: Sub-folders that hold held-out data; a training split read from a dataset's root skips them.
+HELD_OUT_FOLDERS = frozenset({"val", "valid", "validation", "test"})
+
+
+def find_images(folder: Path, skip: frozenset[str] = frozenset()) -> list[Path]:
+    """Image files below ``folder`` (recursively), sorted by relative path.
+
+    Hidden files are skipped, and so are files in a top-level sub-folder named in ``skip``.
+    """
     found = (
         path
         for path in folder.rglob("*")
         if path.suffix.lower() in IMAGE_SUFFIXES
         and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+        and path.relative_to(folder).parts[0] not in skip
         and path.is_file()
     )
     return sorted(found, key=lambda path: path.relative_to(folder).as_posix())
+
+
+def deepest_bit_depth(files: list[Path]) -> int:
+    """16 when any file is 16-bit, else 8 (the depth exports are written at)."""
+    return max(probe_bit_depth(path) for path in files)
 
 
 def _existing_folder(root: Path, split: str | None = None) -> Path:
@@ -54,8 +73,9 @@ def _existing_folder(root: Path, split: str | None = None) -> Path:
     return root
 
 
-def _images_in(folder: Path) -> list[Path]:
-    files = find_images(folder)
+def _images_in(folder: Path, split: str | None = None) -> list[Path]:
+    """Images of ``folder``; a training split read from the root skips held-out sub-folders."""
+    files = find_images(folder, HELD_OUT_FOLDERS if split == "train" and folder.name != "train" else frozenset())
     if not files:
         suffixes = ", ".join(sorted(IMAGE_SUFFIXES))
         raise DataError(f"no image files ({suffixes}) found in {folder}")
@@ -118,7 +138,8 @@ class ImageFolder(_CachedImageDataset):
         self.root = Path(root)
         self.image_size = image_size
         self.files = _images_in(_existing_folder(self.root))
-        first, self.bit_depth = read_image_with_depth(self.files[0], channels)
+        first, _ = read_image_with_depth(self.files[0], channels)
+        self.bit_depth = deepest_bit_depth(self.files)
         self.channels = int(first.shape[0])
         self._augmenter = PairedCropFlip(size=None, flip=flip)
         super().__init__(len(self.files), self.channels * image_size**2 * 4)
@@ -231,8 +252,9 @@ class AlignedPairs(_PairedImages):
         direction: str = "AtoB",
         split: str = "train",
     ) -> None:
-        self.files = _images_in(_existing_folder(Path(root), split))
-        first, depth = read_image_with_depth(self.files[0])
+        self.files = _images_in(_existing_folder(Path(root), split), split)
+        first, _ = read_image_with_depth(self.files[0])
+        depth = deepest_bit_depth(self.files)
         self.channels = int(first.shape[0])
         super().__init__(
             root, image_size, load_size, flip, direction, split,
@@ -263,9 +285,11 @@ class PairedFolders(_PairedImages):
         split: str = "train",
     ) -> None:
         folder_a, folder_b = _paired_folders(Path(root), split)
-        self.pairs = _match_pairs(folder_a, folder_b)
-        first_a, depth_a = read_image_with_depth(self.pairs[0][0])
-        first_b, depth_b = read_image_with_depth(self.pairs[0][1])
+        self.pairs = _match_pairs(folder_a, folder_b, split)
+        first_a, _ = read_image_with_depth(self.pairs[0][0])
+        first_b, _ = read_image_with_depth(self.pairs[0][1])
+        depth_a = deepest_bit_depth([a for a, _ in self.pairs])
+        depth_b = deepest_bit_depth([b for _, b in self.pairs])
         self.channels_a, self.channels_b = int(first_a.shape[0]), int(first_b.shape[0])
         source, target = (self.channels_a, self.channels_b)
         if direction == "BtoA":
@@ -299,9 +323,9 @@ def _paired_folders(root: Path, split: str) -> tuple[Path, Path]:
     raise DataError(f"paired-folders needs folders A/ and B/ in {root} (or in {root / split})")
 
 
-def _keyed(folder: Path) -> dict[str, Path]:
+def _keyed(folder: Path, split: str) -> dict[str, Path]:
     keyed: dict[str, Path] = {}
-    for path in _images_in(folder):
+    for path in _images_in(folder, split):
         key = path.relative_to(folder).with_suffix("").as_posix()
         if key in keyed:
             raise DataError(f"two files named {key!r} in {folder}: {keyed[key].name}, {path.name}")
@@ -309,8 +333,8 @@ def _keyed(folder: Path) -> dict[str, Path]:
     return keyed
 
 
-def _match_pairs(folder_a: Path, folder_b: Path) -> list[tuple[Path, Path]]:
-    files_a, files_b = _keyed(folder_a), _keyed(folder_b)
+def _match_pairs(folder_a: Path, folder_b: Path, split: str) -> list[tuple[Path, Path]]:
+    files_a, files_b = _keyed(folder_a, split), _keyed(folder_b, split)
     only_a = sorted(files_a.keys() - files_b.keys())
     only_b = sorted(files_b.keys() - files_a.keys())
     if only_a or only_b:

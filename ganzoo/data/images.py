@@ -80,6 +80,28 @@ def _one_line(err: BaseException) -> str:
     return text or type(err).__name__
 
 
+def probe_bit_depth(path: str | Path) -> int:
+    """Bit depth (8 or 16) of an image file from its header, without decoding the pixels.
+
+    Lets a dataset describe a folder of mixed 8- and 16-bit files by its deepest file, so exports
+    keep the precision of the 16-bit ones.
+    """
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(33)
+        if _is_16bit_colour_png(head):
+            return 16
+        with Image.open(path) as image:
+            if image.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
+                return 16
+            if image.format == "TIFF" and _tiff_bits(image) > 8:
+                return 16
+            return 8
+    except (OSError, UnidentifiedImageError) as err:
+        raise DataError(f"cannot read image {path}: {_one_line(err)}") from None
+
+
 def _decode(path: Path) -> tuple[np.ndarray, int]:
     """Decode to ``(H, W, 1 | 3)`` float32 in ``[0, 1]`` plus the source bit depth."""
     with path.open("rb") as handle:

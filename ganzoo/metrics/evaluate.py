@@ -68,8 +68,12 @@ def held_out_dataset(
     assert entry.config is not None
     fields = entry.config.model_fields
     params = dict(config.dataset.params)
+    # evaluation data without random augmentation: no flips, and no resize-then-crop jitter
+    # (whose items are larger than the model's size until training crops them)
     if "flip" in fields:
-        params["flip"] = False  # evaluation data without random augmentation
+        params["flip"] = False
+    if "load_size" in fields:
+        params["load_size"] = None
     if "split" not in fields:
         if split not in (None, "train"):
             raise ConfigError(f"eval.split: dataset {name!r} has no splits (no 'split' parameter)")

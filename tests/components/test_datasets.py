@@ -99,9 +99,8 @@ def test_missing_empty_and_corrupt_data_name_the_culprit(tmp_path: Path) -> None
         ImageFolder(tmp_path / "empty")
     _save(_rgb(8, 8), tmp_path / "some" / "0.png")
     (tmp_path / "some" / "1.png").write_bytes(b"\x89PNG garbage")
-    data = ImageFolder(tmp_path / "some", image_size=8)
-    with pytest.raises(DataError, match="1.png"):
-        data[1]
+    with pytest.raises(DataError, match="1.png"):  # found when the folder is described
+        ImageFolder(tmp_path / "some", image_size=8)
 
 
 # --- AlignedPairs --------------------------------------------------------------------------------
@@ -292,3 +291,30 @@ def test_missing_held_out_split_is_an_error_not_the_training_data(tmp_path: Path
         ganzoo.create("dataset", "paired-folders", root=str(tmp_path), image_size=8, split="val")
     with pytest.raises(DataError, match="no 'val' split"):
         ganzoo.create("dataset", "aligned-pairs", root=str(tmp_path), image_size=8, split="val")
+
+
+def test_training_from_the_root_skips_held_out_folders(tmp_path: Path) -> None:
+    from PIL import Image
+
+    for name in ("0.png", "1.png", "val/v.png", "test/t.png"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (16, 8)).save(tmp_path / name)
+    train = ganzoo.create("dataset", "aligned-pairs", root=str(tmp_path), image_size=8)
+    val = ganzoo.create("dataset", "aligned-pairs", root=str(tmp_path), image_size=8, split="val")
+    assert [p.name for p in train.files] == ["0.png", "1.png"]
+    assert [p.name for p in val.files] == ["v.png"]
+    for side in ("A", "B"):
+        for name in ("t.png", "val/v.png"):
+            (tmp_path / "pf" / side / name).parent.mkdir(parents=True, exist_ok=True)
+            Image.new("RGB", (8, 8)).save(tmp_path / "pf" / side / name)
+    pairs = ganzoo.create("dataset", "paired-folders", root=str(tmp_path / "pf"), image_size=8)
+    assert [a.name for a, _ in pairs.pairs] == ["t.png"]
+
+
+def test_a_folder_of_mixed_depths_is_described_by_its_deepest_file(tmp_path: Path) -> None:
+    from ganzoo.data.images import write_png
+
+    write_png(torch.full((1, 8, 8), 0.5), tmp_path / "a.png", bit_depth=8)
+    write_png(torch.full((1, 8, 8), 12345 / 65535), tmp_path / "b.png", bit_depth=16)
+    dataset = ganzoo.create("dataset", "image-folder", root=str(tmp_path), image_size=8)
+    assert dataset.describe().meta["bit_depth"] == 16
