@@ -47,7 +47,9 @@ class PairedCropFlip:
         """
         if keys is None:
             spatial = batch[SAMPLE_KEY].shape[-2:]
-            keys = tuple(k for k, v in batch.items() if v.ndim == 4 and v.shape[-2:] == spatial)
+            keys = tuple(
+                k for k, v in batch.items() if isinstance(v, torch.Tensor) and v.ndim == 4 and v.shape[-2:] == spatial
+            )
         if not keys or not self.active:
             return dict(batch)
         tensors = [batch[k] for k in keys]

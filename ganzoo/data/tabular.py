@@ -352,7 +352,9 @@ class _CategoricalColumn:
         if concrete and all(isinstance(c, int) and not isinstance(c, bool) for c in concrete):
             series = pd.Series(pd.array(picked, dtype="Int64"), name=self.name)
             return series if has_na else series.astype("int64")
-        if concrete and all(isinstance(c, (int, float)) for c in concrete):
+        if concrete and all(isinstance(c, bool) for c in concrete):  # an object column of booleans
+            return pd.Series(pd.array(picked, dtype="boolean"), name=self.name)
+        if concrete and all(isinstance(c, (int, float)) and not isinstance(c, bool) for c in concrete):
             return pd.Series([np.nan if v is None else float(v) for v in picked], name=self.name)
         return pd.Series([None if v is None else str(v) for v in picked], name=self.name, dtype=object)
 

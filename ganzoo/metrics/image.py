@@ -10,8 +10,9 @@ Conventions (stated in each result's protocol):
   error in [0, 1] and PSNR/SSIM use a data range of 1;
 * PSNR is capped at :data:`PSNR_MAX` dB: a pair of identical images scores 100 dB instead of
   infinity, which keeps means finite and JSON valid (any real generator stays far below);
-* SSIM is kornia's Gaussian-window SSIM (window 11, sigma 1.5), averaged over the map and the
-  channels; the window shrinks to the largest odd size that fits tiny images.
+* SSIM is kornia's Gaussian-window SSIM (window 11, sigma 1.5) over "valid" windows only (no
+  padded borders), averaged over the map and the channels — the definition of Wang et al. 2004
+  and scikit-image; the window shrinks to the largest odd size that fits tiny images.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ def paired_scores(fake: torch.Tensor, real: torch.Tensor, window_size: int = 11)
         [kornia.metrics.psnr(f[None], r[None], max_val=1.0) for f, r in zip(fake, real, strict=True)]
     ).clamp(max=PSNR_MAX)
     window = min(window_size, _largest_odd(min(fake.shape[-2:])))
-    ssim = kornia.metrics.ssim(fake, real, window_size=window, max_val=1.0).flatten(1).mean(dim=1)
+    # "valid" windows only, as Wang et al. 2004 and scikit-image do (no reflected borders)
+    ssim = kornia.metrics.ssim(fake, real, window_size=window, max_val=1.0, padding="valid").flatten(1).mean(dim=1)
     return {"l1": l1, "psnr": psnr, "ssim": ssim}
 
 
@@ -81,5 +83,6 @@ class PairedImageMetric:
                 entry["psnr_max"] = PSNR_MAX
             if name == "ssim":
                 entry["window_size"] = min(self.window_size, _largest_odd(min(fake.shape[-2:])))
+                entry["padding"] = "valid"
             out[name] = entry
         return out

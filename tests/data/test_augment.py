@@ -62,3 +62,11 @@ def test_batch_at_crop_size_and_too_small_batch() -> None:
     assert torch.equal(PairedCropFlip(size=8, flip=False)(batch)["x"], batch["x"])
     with pytest.raises(ValueError, match="cannot crop 16x16"):
         PairedCropFlip(size=16, flip=False)(batch)
+
+
+def test_non_tensor_batch_entries_pass_through() -> None:
+    from ganzoo.data.augment import PairedCropFlip
+
+    batch = {"x": torch.rand(2, 1, 8, 8), "path": ["a.png", "b.png"]}
+    out = PairedCropFlip(size=4, flip=True)(batch)
+    assert out["x"].shape == (2, 1, 4, 4) and out["path"] == ["a.png", "b.png"]

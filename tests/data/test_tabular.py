@@ -145,3 +145,12 @@ def test_mode_sampling_is_seeded(fitted: TableTransformer, table: pd.DataFrame) 
 def test_invalid_state_is_a_data_error() -> None:
     with pytest.raises(DataError, match="invalid table transformer state"):
         TableTransformer.from_dict({"format": 1, "columns": []})
+
+
+def test_object_column_of_booleans_decodes_to_booleans() -> None:
+    frame = pd.DataFrame({"b": pd.Series([True, False, None, True] * 10, dtype=object), "x": [1.0, 2.0, 3.0, 4.0] * 10})
+    transformer = TableTransformer().fit(frame)
+    encoded = transformer.transform(frame)
+    decoded = transformer.inverse_transform(encoded[0] if isinstance(encoded, tuple) else encoded)
+    assert str(decoded["b"].dtype) == "boolean"
+    assert decoded["b"].tolist()[:4] == [True, False, pd.NA, True]

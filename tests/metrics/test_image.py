@@ -78,3 +78,18 @@ def test_global_rng_untouched(paired_ctx: Callable[..., Any]) -> None:
     torch.manual_seed(123)
     PairedImageMetric().compute(paired_ctx(0.1))
     assert torch.equal(torch.rand(3), expected)
+
+
+def test_ssim_matches_scikit_image_reference() -> None:
+    from skimage.metrics import structural_similarity
+
+    from ganzoo.metrics.image import paired_scores
+
+    generator = torch.Generator().manual_seed(0)
+    real = torch.rand(1, 3, 32, 32, generator=generator)
+    fake = (real + 0.1 * torch.randn(1, 3, 32, 32, generator=generator)).clamp(0, 1)
+    reference = structural_similarity(
+        real[0].permute(1, 2, 0).numpy(), fake[0].permute(1, 2, 0).numpy(), channel_axis=2,
+        gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=1.0,
+    )
+    assert paired_scores(fake, real)["ssim"].item() == pytest.approx(reference, abs=1e-5)
