@@ -75,7 +75,8 @@ def flip_rotate(batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     orientation at patch level, so these keep the data distribution while multiplying the
     patches of a single photograph by eight.
     """
-    keys = [k for k, v in batch.items() if v.ndim == 4 and v.shape[-2:] == batch[SAMPLE_KEY].shape[-2:]]
+    spatial = batch[SAMPLE_KEY].shape[-2:]
+    keys = [k for k, v in batch.items() if isinstance(v, torch.Tensor) and v.ndim == 4 and v.shape[-2:] == spatial]
     n = batch[SAMPLE_KEY].shape[0]
     rotations = torch.randint(0, 4, (n,)).tolist()
     flips = (torch.rand(n) < 0.5).tolist()
