@@ -14,6 +14,7 @@ dataset knows what its columns and values mean (and whether it can honour severa
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 
@@ -45,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"-n {args.n}: must be a positive number of samples")
     if args.batch_size < 1:
         raise ConfigError(f"--batch-size {args.batch_size}: must be positive")
+    if Path(args.out).exists() and not Path(args.out).is_dir():
+        raise ConfigError(f"-o {args.out}: is a file, expected an output directory")
     sampler = load(args.checkpoint or args.run, ema=args.ema, device=resolve_device(args.device))
     sampler.batch_size = args.batch_size
     conditions = None

@@ -71,11 +71,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except GanzooError as err:
         print(f"ganzoo: error: {err}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # output piped into head & co.
+        return 0
+    except OSError as err:  # unreadable/unwritable paths the user named: one line, not a traceback
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"ganzoo: error: {where}{err.strerror or err}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("ganzoo: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return 0
 
 
 if __name__ == "__main__":

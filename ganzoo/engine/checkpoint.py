@@ -88,7 +88,10 @@ def load_module(module: nn.Module, tensors: Mapping[str, torch.Tensor], aliases:
     state = dict(tensors)
     for alias, target in aliases.items():
         state[alias] = state[target]
-    result = module.load_state_dict(state, strict=False)
+    try:
+        result = module.load_state_dict(state, strict=False)
+    except RuntimeError as err:  # e.g. size mismatch: the manifest's parameters do not fit the weights
+        raise CheckpointError(f"{what}: checkpoint does not match the model ({_first_line(err)})") from None
     problems = list(result.missing_keys) + list(result.unexpected_keys)
     if problems:
         raise CheckpointError(
@@ -139,6 +142,9 @@ def load_optimizer(
     what: str,
 ) -> None:
     """Inverse of :func:`optimizer_tensors`."""
+    if not (isinstance(meta, dict) and isinstance(meta.get("scalar_state"), dict)
+            and isinstance(meta.get("param_groups"), list)):
+        raise CheckpointError(f"{what}: optimiser state JSON is damaged (needs scalar_state and param_groups)")
     names = _param_names(optimizer, module)
     index_of = {name: i for i, name in enumerate(names)}
     state: dict[int, dict[str, Any]] = {}
@@ -280,10 +286,13 @@ class Checkpoint:
         path = self.path / f"{stem}.safetensors"
         if not path.is_file():
             raise CheckpointError(f"{self.path}: missing {path.name}")
-        with safe_open(path, framework="pt", device=str(device)) as fh:
-            metadata = fh.metadata() or {}
-            self._aliases[stem] = json.loads(metadata.get(_ALIASES_KEY, "{}"))
-            return {key: fh.get_tensor(key) for key in fh.keys()}  # noqa: SIM118 (safe_open has no __iter__)
+        try:
+            with safe_open(path, framework="pt", device=str(device)) as fh:
+                metadata = fh.metadata() or {}
+                self._aliases[stem] = json.loads(metadata.get(_ALIASES_KEY, "{}"))
+                return {key: fh.get_tensor(key) for key in fh.keys()}  # noqa: SIM118 (safe_open has no __iter__)
+        except Exception as err:  # SafetensorError, OSError, JSON errors: a damaged file
+            raise CheckpointError(f"{path}: unreadable safetensors file ({_first_line(err)})") from None
 
     def aliases(self, stem: str) -> dict[str, str]:
         """Alias names of ``<stem>.safetensors`` (read it with :meth:`tensors` first)."""
@@ -309,7 +318,9 @@ def read_manifest(path: Path) -> dict[str, Any] | None:
         manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict) or "step" not in manifest:
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
+        return None
+    if not isinstance(manifest.get("step"), int) or isinstance(manifest["step"], bool):
         return None
     for name, size in manifest["files"].items():
         try:
@@ -353,3 +364,8 @@ def find_checkpoint(path: str | Path) -> Checkpoint:
     if not checkpoints:
         raise CheckpointError(f"{path}: no complete checkpoint (expected {path / CHECKPOINTS_DIR}/step_*/)")
     return checkpoints[-1]
+
+
+def _first_line(err: BaseException) -> str:
+    lines = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {lines[0]}" if lines else type(err).__name__

@@ -233,7 +233,9 @@ class Engine:
 
         augment = getattr(self.dataset, "augment", None)
         self._augment = augment if callable(augment) else None
-        self._d_params = list(self.discriminator.parameters())
+        # only D's trainable parameters are frozen for the G step and thawed after it: a plugin's
+        # deliberately frozen parameters stay frozen (and out of gradient clipping)
+        self._d_params = [p for p in self.discriminator.parameters() if p.requires_grad]
         self._params = {"generator": list(self.generator.parameters()), "discriminator": self._d_params}
         names = [term.name for term in self.losses]
         keys = _term_keys(names)

@@ -151,6 +151,12 @@ def train(
                 checkpoints = list_checkpoints(directory / CHECKPOINTS_DIR)
                 if checkpoints:
                     engine.restore(checkpoints[-1])
+                elif any((directory / CHECKPOINTS_DIR).glob("step_*")):
+                    # damaged checkpoints only: restarting would silently discard the run's history
+                    raise CheckpointError(
+                        f"{directory / CHECKPOINTS_DIR}: no complete checkpoint (the ones there are damaged); "
+                        "move them away to restart this run from step 0"
+                    )
                 elif main and (built.config.train.progress if progress is None else progress):
                     print(f"{directory}: no complete checkpoint yet; starting from step 0", file=sys.stderr)
                 if main:
@@ -203,6 +209,8 @@ def _raise_from_main(strategy: Strategy, check: Callable[[], None]) -> None:
 
 
 def _check_new_run_dir(directory: Path) -> None:
+    if directory.exists() and not directory.is_dir():
+        raise ConfigError(f"{directory}: --run-dir is a file, not a directory")
     if directory.exists() and any(directory.iterdir()):
         raise ConfigError(
             f"{directory}: run directory exists and is not empty; use --resume {directory} to continue "
@@ -319,6 +327,6 @@ def _trim_metrics(path: Path, step: int) -> None:
             record = json.loads(line)
         except ValueError:
             continue  # a line cut short by the kill
-        if int(record.get("step", 0)) <= step:
+        if isinstance(record, dict) and isinstance(record.get("step", 0), int) and record.get("step", 0) <= step:
             kept.append(line)
     _write_atomic(path, "".join(f"{line}\n" for line in kept))

@@ -178,7 +178,10 @@ class PluginManager:
         if info not in self.plugins:
             self.plugins.append(info)
         info.status, info.error = "failed", error
-        self.registry.remove_provider(_canonical(info.distribution))
+        provider = _canonical(info.distribution)
+        for kind, names in info.components.items():  # only this entry point's registrations
+            for name in names:
+                self.registry.remove(kind, name, provider)
         info.components = {}
         return info
 

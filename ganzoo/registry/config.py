@@ -52,13 +52,14 @@ class ScheduleConfig(BaseModel):
     """Learning-rate schedule shared by both optimisers.
 
     ``linear-decay`` is pix2pix's policy: constant for ``constant`` units, then linear decay
-    to zero over ``decay`` units, where a unit is an epoch when ``unit = "epoch"``.
+    to zero over ``decay`` units, where a unit is a step, or an epoch when ``unit = "epoch"``
+    (pix2pix: 100 + 100 epochs).
     """
 
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal["constant", "linear-decay"] = "constant"
-    unit: Literal["step", "epoch"] = "epoch"
+    unit: Literal["step", "epoch"] = "step"
     constant: int = Field(0, ge=0)
     decay: int = Field(0, ge=0)
 

@@ -115,13 +115,14 @@ class Registry:
             )
         same.append(entry)
 
-    def remove_provider(self, provider: str) -> None:
-        """Forget everything ``provider`` registered (used when its plugin fails midway)."""
-        for by_name in self._entries.values():
-            for name in list(by_name):
-                by_name[name] = [e for e in by_name[name] if e.provider != provider]
-                if not by_name[name]:
-                    del by_name[name]
+    def remove(self, kind: str, name: str, provider: str) -> None:
+        """Withdraw what ``provider`` registered as ``name`` (used when its plugin fails midway)."""
+        by_name = self._entries[self._check_kind(kind)]
+        remaining = [e for e in by_name.get(name, []) if e.provider != provider]
+        if remaining:
+            by_name[name] = remaining
+        else:
+            by_name.pop(name, None)
 
     def entries(self, kind: str | None = None) -> Iterator[Entry]:
         """Every entry (conflicting ones included), sorted by kind then name."""

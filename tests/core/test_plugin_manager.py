@@ -93,3 +93,19 @@ def test_environment_switch_disables_discovery(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("GANZOO_DISABLE_PLUGINS", "1")
     manager = reset_manager()
     assert {p.distribution for p in manager.plugins} == {"ganzoo"}
+
+
+def test_a_failing_entry_point_keeps_its_siblings_registrations() -> None:
+    def good_losses(register):  # type: ignore[no-untyped-def]
+        register("aaa-loss", "ganzoo.components.losses:L1Loss", config=L1Config)
+
+    def bad_losses(register):  # type: ignore[no-untyped-def]
+        register("bbb-loss", "ganzoo.components.losses:L1Loss", config=L1Config)
+        raise RuntimeError("boom")
+
+    manager = PluginManager()
+    good = manager.add_plugin(_plugin(ganzoo_register_losses=good_losses), PluginInfo("good", "same-dist", "1"))
+    bad = manager.add_plugin(_plugin(ganzoo_register_losses=bad_losses), PluginInfo("bad", "same-dist", "1"))
+    assert good.status == "ok" and bad.status == "failed"
+    assert manager.registry.names("loss", "aaa*") == ["aaa-loss"]
+    assert manager.registry.names("loss", "bbb*") == []

@@ -66,9 +66,12 @@ def test_names_filters_with_wildcards() -> None:
     assert registry.names("generator", "*", exclude="*small") == ["dcgan", "unet"]
 
 
-def test_remove_provider_withdraws_its_entries() -> None:
+def test_remove_withdraws_one_providers_entry() -> None:
     registry = Registry()
     registry.add(_entry("l1", "ganzoo"))
+    registry.add(_entry("l1", "bad"))
     registry.add(_entry("l2", "bad"))
-    registry.remove_provider("bad")
+    registry.remove("loss", "l1", "bad")
+    registry.remove("loss", "l2", "bad")
     assert registry.names("loss") == ["l1"]
+    assert registry.get("loss", "l1").provider == "ganzoo"  # no longer a conflict
