@@ -231,8 +231,9 @@ def losses_section(runs: dict[str, RunData], experiments: Sequence[Any]) -> list
         charts = [line_chart(epoch_series(runs[e.key], prefix), title=f"{label} loss: {e.run_name}",
                              x_label="epoch", y_label="loss", width=540, height=280) for e in experiments]
         out.append('<div class="row">' + "".join(charts) + "</div>")
-    out.append('<p class="note">Means over each epoch. The pix2pix generator loss is the adversarial term '
-               "plus 100 &times; L1 (both shown); an epoch is one pass over the training patches.</p>")
+    out.append('<p class="note">Means over each epoch; an epoch is one pass over the training patches. '
+               "The pix2pix generator loss is the weighted sum of its terms (each shown; weights in the "
+               "model column under Runs).</p>")
     return out
 
 
@@ -241,7 +242,8 @@ def samples_section(runs: dict[str, RunData], experiments: Sequence[Any], out_di
     for e in experiments:
         grids = runs[e.key].first_last_grids()
         note = " Rows: vessel mask | generated | real patch." if e.key == "pix2pix" else ""
-        figures = "".join(image(path, label) for label, path in grids) or '<p class="note">no sample grids</p>'
+        figures = "".join(image(path, label, width=_display_width(path)) for label, path in grids)
+        figures = figures or '<p class="note">no sample grids</p>'
         out.append(f"<h3>{escape(e.run_name)}: {escape(e.title)}</h3>"
                    f'<p class="note">Fixed inputs from the training data.{note}</p><div class="row">{figures}</div>')
     mean_image = out_dir / TRIVIAL_NAME / "mean_image.png"
@@ -249,6 +251,15 @@ def samples_section(runs: dict[str, RunData], experiments: Sequence[Any], out_di
         out.append(f"<h3>{escape(TRIVIAL_NAME)}</h3><div class=\"row\">"
                    f"{image(mean_image, 'the trivial predictor answers every mask with this image', width=128)}</div>")
     return out
+
+
+def _display_width(path: Path, limit: int = 560) -> int:
+    """Small grids are shown enlarged (pixelated) up to ``limit`` px, two side by side."""
+    from PIL import Image
+
+    with Image.open(path) as picture:
+        width = picture.width
+    return max(width, min(limit, width * (limit // max(width, 1))))
 
 
 def runs_section(result: Any, runs: dict[str, RunData], experiments: Sequence[Any]) -> list[str]:

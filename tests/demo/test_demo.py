@@ -22,7 +22,7 @@ pytest.importorskip("ganzoo_medical")
 #: Small enough for the default suite: 32 px, a handful of steps, two epochs per run.
 TINY = Profile(
     name="tiny", image_size=32, gan_steps=4, gan_batch=8, gan_width=8, pix2pix_steps=8, pix2pix_batch=4,
-    pix2pix_width=8, decay_from=0.5, train_length=16, eval_samples=8, scale=0.25,
+    pix2pix_width=8, pix2pix_lr=4e-4, pix2pix_adversarial=1.0, decay_from=0.5, train_length=16, eval_samples=8, scale=0.25,
 )
 
 
