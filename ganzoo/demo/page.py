@@ -147,6 +147,7 @@ def render_demo_page(result: Any, context: dict[str, Any]) -> str:
         f"photograph bundled with scikit-image (<code>{DATASET}</code>; vessel masks from a vesselness "
         "filter). Both models train on the patches of the training cells of the photograph; every number "
         "below is measured on patches of the validation cells, which share no pixel with training.</p>",
+        f'<p class="note">{escape(settings_text(result.profile))}</p>',
         *metrics_section(result),
         *losses_section(runs, experiments),
         *samples_section(runs, experiments, result.out),
@@ -158,6 +159,18 @@ def render_demo_page(result: Any, context: dict[str, Any]) -> str:
 def image_size_text(result: Any) -> str:
     size = result.profile.image_size
     return f"{size}&times;{size} px"
+
+
+def settings_text(profile: Any) -> str:
+    """The profile's training choices in one sentence (where they differ from the papers, why)."""
+    p = profile
+    return (
+        f"Settings ({p.name}): DCGAN width {p.gan_width}, batch {p.gan_batch}, {p.gan_steps} steps, Adam 2e-4; "
+        f"pix2pix U-Net/PatchGAN width {p.pix2pix_width}, batch {p.pix2pix_batch}, {p.pix2pix_steps} steps, "
+        f"{p.pix2pix_adversarial:g} x adversarial + 100 x L1 (the paper: 1 x adversarial), Adam {p.pix2pix_lr:g} "
+        f"decaying linearly to 0 over the last {1 - p.decay_from:.0%} of the steps. The smaller adversarial "
+        "weight and larger learning rate suit runs of a few hundred CPU steps; see ganzoo/demo/profiles.py."
+    )
 
 
 def metrics_section(result: Any) -> list[str]:
