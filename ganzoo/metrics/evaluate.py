@@ -239,7 +239,7 @@ def evaluate_run(
     if not planned:
         report["note"] = no_metric_note(sampler.spec, cfg, registry)
     if getattr(sampler, "checkpoint", None) is not None:
-        report["checkpoint"] = str(sampler.checkpoint)
+        report["checkpoint"] = str(getattr(sampler.checkpoint, "path", sampler.checkpoint))
     if write:
         write_json(run_dir / "eval.json", report)
     return report
