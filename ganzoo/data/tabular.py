@@ -322,7 +322,10 @@ class _CategoricalColumn:
                 if category is not None and str(category).lower() == value.strip().lower():
                     return i
         known = ", ".join(str(c) for c in self.categories)
-        raise DataError(f"column {self.name!r}: unknown category {value!r} (known: {known})")
+        raise DataError(
+            f"column {self.name!r}: category {value!r} was not in the data the table encoding was "
+            f"fitted on (the training rows; known: {known})"
+        )
 
     def encode(self, values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         isna = _is_missing(values)
