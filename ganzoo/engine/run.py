@@ -29,6 +29,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import torch
+
 from ganzoo.data.spec import DataSpec
 from ganzoo.engine.callbacks import (
     Callback,
@@ -58,7 +60,7 @@ SAMPLES_DIR = "samples"
 #: on another number of processes can keep its global batch (``batch_size * world_size``).
 RESUMABLE_KEYS = frozenset({
     "steps", "epochs", "log_every", "sample_every", "checkpoint_every", "keep_checkpoints",
-    "eval_every", "progress", "num_workers", "device", "batch_size",
+    "eval_every", "progress", "num_workers", "threads", "device", "batch_size",
 })
 
 
@@ -139,6 +141,8 @@ def train(
     try:
         if resume is None and directory is not None:
             _raise_from_main(strategy, lambda: _check_new_run_dir(directory))
+        if experiment.train.threads is not None:
+            torch.set_num_threads(experiment.train.threads)
         with deterministic_mode(experiment.train.deterministic):
             seed_everything(experiment.train.seed)  # component initialisation depends on it
             built = build_experiment(raw, registry, source=label)

@@ -104,6 +104,11 @@ class TrainConfig(BaseModel):
     seed: int = Field(0, description="Seed of every random choice of the run.")
     deterministic: bool = Field(False, description="Deterministic algorithms (bit-exact resume on CPU).")
     device: str = Field("auto", description="auto, cpu, cuda, cuda:N, mps.")
+    threads: PositiveInt | None = Field(
+        None,
+        description="CPU threads for torch (default: torch's choice); 1 is fastest for small "
+        "models on a busy machine.",
+    )
     num_workers: int = Field(0, ge=0, description="DataLoader worker processes; 0 loads batches in the training process.")
     log_every: PositiveInt = Field(50, description="Steps between metrics.jsonl lines.")
     sample_every: int = Field(0, ge=0, description="Steps between sample grids; 0 = each epoch.")

@@ -267,3 +267,20 @@ def test_many_short_epochs_report_evenly_spaced_epochs(toys, tmp_path) -> None: 
     assert len(grids) <= MAX_EPOCH_REPORTS + 1
     assert grids[0] == "epoch_0001.png" and grids[-1] == "epoch_0050.png"
     assert len(run.metrics("epoch")) == 50  # every epoch's losses are still logged
+
+
+def test_threads_setting_applies_to_torch(toys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import torch
+
+    from ganzoo.engine.run import train
+
+    previous = torch.get_num_threads()
+    try:
+        train({
+            "generator": {"name": "toy-mlp"}, "discriminator": {"name": "toy-mlp"},
+            "dataset": {"name": "toy-ring", "params": {"n": 16}}, "losses": [{"name": "toy-bce"}],
+            "train": {"steps": 1, "batch_size": 8, "progress": False, "threads": 3},
+        }, run_dir=tmp_path / "run")
+        assert torch.get_num_threads() == 3
+    finally:
+        torch.set_num_threads(previous)
