@@ -14,6 +14,7 @@ dataset knows what its columns and values mean (and whether it can honour severa
 from __future__ import annotations
 
 import argparse
+import inspect
 from pathlib import Path
 from typing import Any
 
@@ -51,12 +52,12 @@ def run(args: argparse.Namespace) -> int:
     sampler = load(args.checkpoint or args.run, ema=args.ema, device=resolve_device(args.device))
     sampler.batch_size = args.batch_size
     conditions = None
+    rng = torch.Generator().manual_seed(args.seed) if args.seed is not None else None
     if args.condition:
-        conditions = requested_conditions(sampler, args.condition, args.n)
+        conditions = requested_conditions(sampler, args.condition, args.n, rng)
     elif sampler.spec.condition == "paired":
         conditions = sampler.dataset_conditions(args.n)
     elif sampler.spec.condition == "label":
-        rng = torch.Generator().manual_seed(args.seed) if args.seed is not None else None
         conditions = sampler.conditions(args.n, None, rng)
     samples = sampler.sample(args.n, condition=conditions, seed=args.seed)
     files = sampler.export(samples, args.out, conditions)
@@ -75,7 +76,7 @@ def condition_text(values: list[str]) -> str:
     return ",".join(parts)
 
 
-def requested_conditions(sampler: Any, values: list[str], n: int) -> Any:
+def requested_conditions(sampler: Any, values: list[str], n: int, rng: Any = None) -> Any:
     """The ``(n, K)`` condition batch the run's dataset makes of ``--condition`` values."""
     from ganzoo.registry.errors import ConfigError
 
@@ -88,4 +89,6 @@ def requested_conditions(sampler: Any, values: list[str], n: int) -> Any:
     if parse is None:
         name = sampler.dataset_cls.__name__ if sampler.dataset_cls is not None else "unknown (not installed)"
         raise ConfigError(f"--condition {text}: the run's dataset class {name} cannot parse conditions")
+    if "generator" in inspect.signature(parse).parameters:  # blocks left open are drawn reproducibly
+        return parse(sampler.spec, text, n, generator=rng)
     return parse(sampler.spec, text, n)
