@@ -9,9 +9,9 @@ from the dataset's :class:`~ganzoo.data.spec.DataSpec` when an experiment leaves
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, PositiveInt, field_validator
+from pydantic import AfterValidator, Field, PositiveInt
 
 from ganzoo.registry.config import ComponentConfig
 
@@ -24,34 +24,30 @@ def _power_of_two(value: int, low: int, high: int) -> int:
     return value
 
 
+#: DCGAN sizes: stride-2 stages from 4x4 up to the image, 32..256.
+DCGANSize = Annotated[int, AfterValidator(lambda v: _power_of_two(v, 32, 256))]
+#: U-Net sizes: one down/up stage per factor two, 32..1024.
+UNetSize = Annotated[int, AfterValidator(lambda v: _power_of_two(v, 32, 1024))]
+
+
 class DCGANGeneratorConfig(ComponentConfig):
     """DCGAN generator (Radford et al. 2015): transposed convolutions from noise to image."""
 
     latent_dim: PositiveInt = Field(100, description="Noise dimension (nz).")
     out_channels: PositiveInt = Field(3, description="Image channels (nc).")
-    image_size: int = Field(64, description="Output size, a power of two in 32..256.")
+    image_size: DCGANSize = Field(64, description="Output size, a power of two in 32..256.")
     base_channels: PositiveInt = Field(64, description="Width of the last hidden layer (ngf).")
     condition_dim: int = Field(0, ge=0, description="Label-vector size (0 = unconditional).")
-
-    @field_validator("image_size")
-    @classmethod
-    def _size(cls, value: int) -> int:
-        return _power_of_two(value, 32, 256)
 
 
 class DCGANDiscriminatorConfig(ComponentConfig):
     """DCGAN discriminator: strided convolutions from image to one logit."""
 
     in_channels: PositiveInt = Field(3, description="Image channels (nc).")
-    image_size: int = Field(64, description="Input size, a power of two in 32..256.")
+    image_size: DCGANSize = Field(64, description="Input size, a power of two in 32..256.")
     base_channels: PositiveInt = Field(64, description="Width of the first layer (ndf).")
     norm: Norm = Field("batch", description="Normalisation of the hidden layers ('none' for WGAN-GP critics).")
     condition_dim: int = Field(0, ge=0, description="Label-vector size (0 = unconditional).")
-
-    @field_validator("image_size")
-    @classmethod
-    def _size(cls, value: int) -> int:
-        return _power_of_two(value, 32, 256)
 
 
 class UNetGeneratorConfig(ComponentConfig):
@@ -59,7 +55,7 @@ class UNetGeneratorConfig(ComponentConfig):
 
     in_channels: PositiveInt = Field(3, description="Source image channels.")
     out_channels: PositiveInt = Field(3, description="Target image channels.")
-    image_size: int = Field(256, description="Image size, a power of two in 32..1024 (8 downsamplings at 256).")
+    image_size: UNetSize = Field(256, description="Image size, a power of two in 32..1024 (8 downsamplings at 256).")
     base_channels: PositiveInt = Field(64, description="Width of the first layer (ngf).")
     norm: Literal["batch", "instance"] = Field("batch", description="pix2pix uses batch norm.")
     dropout: bool = Field(
@@ -67,11 +63,6 @@ class UNetGeneratorConfig(ComponentConfig):
         description="Dropout(0.5) in the widest decoder stages below the bottleneck "
         "(pix2pix: num_downs - 5 of them, i.e. three at 256 px).",
     )
-
-    @field_validator("image_size")
-    @classmethod
-    def _size(cls, value: int) -> int:
-        return _power_of_two(value, 32, 1024)
 
 
 class PatchGANDiscriminatorConfig(ComponentConfig):

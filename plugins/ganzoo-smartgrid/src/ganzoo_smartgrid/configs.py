@@ -7,9 +7,9 @@ Model fields use the DataSpec names (``out_channels``/``in_channels``, ``length`
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, PositiveInt, field_validator, model_validator
+from pydantic import AfterValidator, Field, PositiveInt, field_validator, model_validator
 
 from ganzoo.registry.config import ComponentConfig
 from ganzoo_smartgrid.bdew import PROFILES
@@ -119,6 +119,16 @@ class WideCSVConfig(GenericCSVConfig):
 
 
 # -- models -----------------------------------------------------------------------------------
+def _odd(value: int) -> int:
+    if value % 2 == 0:
+        raise ValueError(f"must be odd, got {value}")
+    return value
+
+
+#: A convolution kernel size that keeps the length ("same" padding needs an odd kernel).
+OddKernel = Annotated[int, AfterValidator(_odd)]
+
+
 class SeriesConvGeneratorConfig(ComponentConfig):
     """1-D convolutional generator: noise (+ label) -> linear seed -> upsampling conv blocks -> (C, L)."""
 
@@ -128,15 +138,8 @@ class SeriesConvGeneratorConfig(ComponentConfig):
     condition_dim: int = Field(0, ge=0, description="Label-vector size (0 = unconditional).")
     base_channels: PositiveInt = Field(64, description="Channels of the last hidden block (doubling towards the seed).")
     n_blocks: int = Field(3, ge=1, le=6, description="Upsampling blocks (each doubles the length).")
-    kernel_size: int = Field(5, ge=1, description="Odd convolution kernel size.")
+    kernel_size: OddKernel = Field(5, ge=1, description="Odd convolution kernel size.")
     norm: Literal["batch", "none"] = Field("batch", description="Normalisation inside the generator.")
-
-    @field_validator("kernel_size")
-    @classmethod
-    def _odd(cls, value: int) -> int:
-        if value % 2 == 0:
-            raise ValueError(f"must be odd, got {value}")
-        return value
 
 
 class SeriesConvDiscriminatorConfig(ComponentConfig):
@@ -147,17 +150,10 @@ class SeriesConvDiscriminatorConfig(ComponentConfig):
     condition_dim: int = Field(0, ge=0, description="Label-vector size, broadcast as extra channels.")
     base_channels: PositiveInt = Field(64, description="Channels of the first block (doubling per block).")
     n_blocks: int = Field(3, ge=1, le=6, description="Stride-2 blocks.")
-    kernel_size: int = Field(5, ge=1, description="Odd convolution kernel size.")
+    kernel_size: OddKernel = Field(5, ge=1, description="Odd convolution kernel size.")
     norm: Literal["none", "layer", "batch", "spectral"] = Field(
         "none", description="'none' or 'layer' for WGAN-GP critics; 'batch' only with non-Wasserstein losses."
     )
-
-    @field_validator("kernel_size")
-    @classmethod
-    def _odd(cls, value: int) -> int:
-        if value % 2 == 0:
-            raise ValueError(f"must be odd, got {value}")
-        return value
 
 
 class SeriesRNNGeneratorConfig(ComponentConfig):
