@@ -12,6 +12,11 @@
 # on stdout is one JSON document naming every result file and the overall verdicts.
 #
 #   bash benchmarks/gpu_check.sh            # PYTHON=/path/to/python to pick the interpreter
+#   REHEARSAL=1 bash benchmarks/gpu_check.sh  # the same stages on this CPU, tiny sizes
+#
+# The GPU machine has no network and its image lacks pydantic, kornia and tomli-w: fetch their
+# wheels here first with `bash benchmarks/gpu_wheels.sh` and carry `.whl` to the machine; this
+# script installs them (and ganzoo, without dependencies) before anything else.
 set -u -o pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python}
@@ -26,7 +31,25 @@ LOG="$RESULTS/gpu-check-$STAMP.log"
 
 say() { echo "[gpu_check] $*" | tee -a "$LOG" >&2; }
 
+if [ "${REHEARSAL:-0}" = 1 ]; then
+    DEVICE=cpu
+    CORRECT_STEPS=(--steps 2)
+    BENCH_ARGS=(--cases pix2pix-b1 dcgan-b64 --size 128 --steps 4 --warmup 2 --log-every 2 --workers 0)
+else
+    DEVICE=cuda
+    CORRECT_STEPS=(--steps 3)
+    # 40 steps, the first 10 untimed; logging every 10 steps keeps ganzoo from synchronising
+    # the GPU each step; 6 loader workers decode the PNG batches (the baselines read no data).
+    BENCH_ARGS=(--steps 40 --warmup 10 --log-every 10 --workers 6)
+fi
+
 # --- 1. environment -----------------------------------------------------------------------
+if [ -d .whl ] && ! "$PY" -c "import pydantic, kornia, tomli_w" 2>/dev/null; then
+    say "installing the carried wheels from .whl/ into /tmp/ganzoo-site"
+    "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+        --target /tmp/ganzoo-site .whl/*.whl >>"$LOG" 2>&1
+    export PYTHONPATH=/tmp/ganzoo-site${PYTHONPATH:+:$PYTHONPATH}
+fi
 if ! "$PY" -c "import ganzoo.cli.main" 2>>"$LOG"; then
     say "ganzoo not importable; installing this checkout without dependencies"
     "$PY" -m pip install -q --no-deps --no-build-isolation -e . >>"$LOG" 2>&1
@@ -34,11 +57,14 @@ fi
 if ! "$PY" - >"$ENV_JSON" 2>>"$LOG" <<'EOF'
 import json, platform, torch, ganzoo
 from ganzoo import list_components
-assert torch.cuda.is_available(), "torch.cuda.is_available() is False"
+import os
+if os.environ.get("REHEARSAL") != "1":
+    assert torch.cuda.is_available(), "torch.cuda.is_available() is False"
 names = list_components("generator")
 assert {"unet", "dcgan"} <= set(names), f"built-in generators not registered: {names}"
+gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else None
 print(json.dumps({"python": platform.python_version(), "torch": torch.__version__,
-                  "cuda": torch.version.cuda, "gpu": torch.cuda.get_device_name(),
+                  "cuda": torch.version.cuda, "gpu": gpu,
                   "ganzoo": ganzoo.__version__, "generators": names}))
 EOF
 then
@@ -50,20 +76,18 @@ say "environment: $(cat "$ENV_JSON")"
 
 # --- 2. correctness (about 2 minutes) -----------------------------------------------------
 say "correctness: dcgan-b64"
-timeout 100 "$PY" benchmarks/correctness.py --device cuda --cases dcgan-b64 \
-    --variants channels_last bf16 compile fast --steps 3 >"$CORRECT_DCGAN" 2>>"$LOG"
+timeout 100 "$PY" benchmarks/correctness.py --device "$DEVICE" --cases dcgan-b64 \
+    --variants channels_last bf16 compile fast "${CORRECT_STEPS[@]}" >"$CORRECT_DCGAN" 2>>"$LOG"
 DCGAN_RC=$?
 say "correctness: pix2pix-b1"
-timeout 60 "$PY" benchmarks/correctness.py --device cuda --cases pix2pix-b1 \
-    --variants bf16 fast --steps 3 >"$CORRECT_PIX" 2>>"$LOG"
+timeout 60 "$PY" benchmarks/correctness.py --device "$DEVICE" --cases pix2pix-b1 \
+    --variants bf16 fast "${CORRECT_STEPS[@]}" >"$CORRECT_PIX" 2>>"$LOG"
 PIX_RC=$?
 
 # --- 3. throughput against the baselines (about 3 minutes) ---------------------------------
-# 40 steps, the first 10 untimed; logging every 10 steps keeps ganzoo from synchronising the
-# GPU each step; 6 loader workers decode the PNG batches (the baselines have no data to read).
-say "throughput: 4 cases x (baseline, ganzoo) x (reference, fast)"
-timeout 180 "$PY" benchmarks/throughput.py --device cuda --steps 40 --warmup 10 --log-every 10 \
-    --workers 6 --timeout 60 --out "$BENCH" >/dev/null 2>>"$LOG"
+say "throughput: cases x (baseline, ganzoo) x (reference, fast)"
+timeout 180 "$PY" benchmarks/throughput.py --device "$DEVICE" "${BENCH_ARGS[@]}" --timeout 60 \
+    --out "$BENCH" >/dev/null 2>>"$LOG"
 BENCH_RC=$?
 
 "$PY" - "$CORRECT_DCGAN" "$CORRECT_PIX" "$BENCH" "$DCGAN_RC" "$PIX_RC" "$BENCH_RC" "$LOG" <<'EOF'
