@@ -68,8 +68,31 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], numeric: Sequen
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table>"
 
 
+#: Longest list or mapping written out in full in a table cell; ``eval.json`` keeps every value.
+CELL_ITEMS = 6
+
+
 def protocol_text(entry: dict[str, Any]) -> str:
-    """Protocol facts of one metric result other than the usual columns, as ``key=value``."""
+    """Protocol facts of one metric result other than the usual columns, as ``key=value``.
+
+    Per-lag curves and per-condition breakdowns can run to dozens of numbers; in a table cell
+    they are abbreviated (first and last items and the count) so the table stays readable.
+    """
     shown = {"value", "sd", "better", "n_real", "n_fake", "split", "feature_extractor", "metric",
              "figure", "figures"}  # figures have their own section
-    return ", ".join(f"{k}={fmt(v)}" for k, v in entry.items() if k not in shown)
+    return ", ".join(f"{k}={_cell(v)}" for k, v in entry.items() if k not in shown)
+
+
+def _cell(value: Any) -> str:
+    """``fmt`` for scalars; long lists and mappings abbreviated to their ends and a count."""
+    if isinstance(value, (list, tuple)):
+        items = [fmt(v) for v in value]
+        if len(items) > CELL_ITEMS:
+            items = [*items[:3], "…", items[-1], f"({len(value)} values)"]
+        return "[" + ", ".join(items) + "]"
+    if isinstance(value, dict):
+        pairs = [f"{k}: {fmt(v)}" for k, v in value.items()]
+        if len(pairs) > CELL_ITEMS:
+            pairs = [*pairs[:3], f"… ({len(value)} entries)"]
+        return "{" + ", ".join(pairs) + "}"
+    return fmt(value)
