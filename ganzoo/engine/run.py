@@ -58,9 +58,13 @@ SAMPLES_DIR = "samples"
 #: ``train`` keys that ``--set`` may change when resuming: they alter how long and how
 #: visibly the run trains, not what is trained. ``batch_size`` is per process, so a run resumed
 #: on another number of processes can keep its global batch (``batch_size * world_size``).
+#: The execution switches change where and how fast, not the checkpoint's contents, so a run
+#: trained on a GPU can continue on a CPU: ``cuda_graphs`` and ``sync_batchnorm`` are refused
+#: off CUDA, and SyncBatchNorm stores the same tensors as BatchNorm.
 RESUMABLE_KEYS = frozenset({
     "steps", "epochs", "log_every", "sample_every", "checkpoint_every", "keep_checkpoints",
     "eval_every", "progress", "num_workers", "threads", "device", "batch_size",
+    "cuda_graphs", "sync_batchnorm", "compile", "channels_last", "fused_optimizer",
 })
 
 

@@ -7,15 +7,23 @@ running a CUDA kernel is tested here, so that session does not spend its minutes
 
 from __future__ import annotations
 
+import tomllib
 import warnings
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import torch
 from torch import nn
 
+import ganzoo
 from ganzoo.engine.engine import CompiledForward
+from ganzoo.engine.run import train
+from ganzoo.registry.errors import ConfigError
+from ganzoo.registry.registry import Registry
+
+Experiment = Callable[..., dict[str, Any]]
 
 
 @pytest.fixture
@@ -73,3 +81,22 @@ def test_compiled_call_restores_the_lazy_backward_setting(fresh_dynamo: None) ->
     before = config.force_non_lazy_backward_lowering
     forward(torch.ones(2))
     assert seen == [True] and config.force_non_lazy_backward_lowering == before
+
+
+def test_a_gpu_run_continues_on_the_cpu(toys: Registry, experiment: Experiment, tmp_path: Path) -> None:
+    """A run whose stored config holds the CUDA-only switches resumes on a machine without a
+    GPU once they are turned off; before, ``--set`` refused to change them."""
+    import tomli_w
+
+    run = ganzoo.train(experiment("ring", steps=2), run_dir=tmp_path / "run").directory
+    config = tomllib.loads((run / "config.toml").read_text())
+    config["train"].update(device="cuda", cuda_graphs=True, sync_batchnorm=True, compile=True,
+                           channels_last=True, fused_optimizer=True)
+    (run / "config.toml").write_text(tomli_w.dumps(config))
+    if not torch.cuda.is_available():
+        with pytest.raises(ConfigError, match="train.device"):
+            train(resume=run)
+    off = ["train.device=cpu", "train.cuda_graphs=false", "train.sync_batchnorm=false", "train.compile=false"]
+    resumed = train(resume=run, overrides=[*off, "train.steps=4", "train.log_every=1"])
+    assert (resumed.step, resumed.total_steps) == (4, 4)
+    assert [r["step"] for r in resumed.metrics("train")][-2:] == [3, 4]
