@@ -1,17 +1,28 @@
 #!/usr/bin/env python3
 """Does each fast-path switch leave training unchanged? Losses of the first steps, compared.
 
-Every switch (channels_last, bf16 autocast, fused Adam, torch.compile) must change speed, not
-what is learned. With the same seed and data, ``ganzoo train`` runs a few steps at the reference
-settings and once per switch (logging every step), and the losses of those steps are compared
-with the reference's: layout, fused optimiser and compile changes only reorder floating-point sums
-(tolerance ``--rtol-fp32``), bf16 rounds every matmul input to 8 mantissa bits (``--rtol-bf16``).
-A run that fails is reported with its error, and ``ok`` is then false.
+Every switch (channels_last, bf16 autocast, fused Adam, torch.compile, CUDA graphs) must change
+speed, not what is learned. With the same seed and data, ``ganzoo train`` runs a few steps at the
+reference settings and once per switch (logging every step), and the losses of those steps are
+compared with the reference's: layout, fused optimiser and compile changes only reorder
+floating-point sums (tolerance ``--rtol-fp32``), bf16 rounds every matmul input to 8 mantissa bits
+(``--rtol-bf16``). A run that fails is reported with its error, and ``ok`` is then false.
+
+``cuda_graphs`` replays G and D as CUDA graphs (``train.cuda_graphs``, a GAN step calls the
+compiled D three times and keeps G's output across them); it needs a CUDA device and is reported
+as skipped elsewhere. It runs with ``TORCHINDUCTOR_CUDAGRAPH_OR_ERROR=1``, so a graph that
+inductor would silently run without CUDA graphs falls back to eager mode with a warning naming
+the reason; such warnings of every run are listed under ``fell_back``. Compare compiled variants
+on models without dropout (DCGAN): compiled random ops draw other numbers than eager ones.
+
+Runs are separate processes; ``--jobs`` runs that many at once (a GPU has room for several small
+runs, and most of each run is start-up and compilation on the CPU).
 
 Prints one JSON document. Examples::
 
     python benchmarks/correctness.py --device cuda
     python benchmarks/correctness.py --cases dcgan-b64 --variants channels_last bf16 --steps 3
+    python benchmarks/correctness.py --device cuda --cases dcgan-b64 --variants compile cuda_graphs --jobs 3
 """
 
 from __future__ import annotations
@@ -21,6 +32,7 @@ import json
 import sys
 import tempfile
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +56,25 @@ VARIANTS: dict[str, list[str]] = {
     "compile": ["train.compile=true"],
     "bf16": ["train.precision=bf16"],
     "fast": ["train.precision=bf16", "train.channels_last=true", "train.fused_optimizer=true"],
+    "cuda_graphs": ["train.cuda_graphs=true"],
 }
 BF16_VARIANTS = {"bf16", "fast"}
+#: Variants that only a CUDA device can run; on any other device they are reported as skipped.
+CUDA_VARIANTS = {"cuda_graphs"}
+#: Extra environment of a variant's process.
+VARIANT_ENV = {"cuda_graphs": {"TORCHINDUCTOR_CUDAGRAPH_OR_ERROR": "1"}}
+#: The engine's warning when torch.compile (or its CUDA-graph mode) gave up on a network.
+FALLBACK_MARK = "using eager mode"
+
+
+def runnable(variant: str, device: str) -> bool:
+    """Whether ``variant`` can run on ``device`` (CUDA-only switches need ``cuda[:N]``)."""
+    return variant not in CUDA_VARIANTS or device.startswith("cuda")
+
+
+def fallbacks(stderr: str) -> list[str]:
+    """The engine's eager-fallback warnings in a run's stderr, one line each, in order."""
+    return [line.strip() for line in stderr.splitlines() if FALLBACK_MARK in line]
 
 
 def run_variant(
@@ -55,21 +84,23 @@ def run_variant(
     workdir: Path,
     label: str,
     timeout: float,
-) -> tuple[dict[int, dict[str, float]] | None, str | None]:
-    """First-step losses of one ``ganzoo train`` run, or the reason there are none."""
+) -> tuple[dict[int, dict[str, float]] | None, str | None, list[str]]:
+    """First-step losses of one ``ganzoo train`` run (or the reason there are none) and the
+    run's eager-fallback warnings."""
     case = CASES[case_name]
     data = dataset_folder(case, settings, workdir)
     run_dir = workdir / "runs" / f"{case_name}-{label}"
     cmd = ganzoo_command(case, False, settings, data, run_dir)
     for override in overrides:
         cmd += ["--set", override]
-    rc, _, err, _ = run_process(cmd, child_env(settings), timeout)
+    env = {**child_env(settings), **VARIANT_ENV.get(label, {})}
+    rc, _, err, _ = run_process(cmd, env, timeout)
     metrics = run_dir / "metrics.jsonl"
     records = read_train_records(metrics) if metrics.exists() else []
     if len(records) < settings.steps:
         tail = " | ".join(line for line in err.strip().splitlines()[-2:])
-        return None, f"exit status {rc}: {tail}"
-    return first_losses(records, settings.steps), None
+        return None, f"exit status {rc}: {tail}", fallbacks(err)
+    return first_losses(records, settings.steps), None, fallbacks(err)
 
 
 def check_case(
@@ -79,23 +110,39 @@ def check_case(
     workdir: Path,
     args: argparse.Namespace,
 ) -> dict[str, Any]:
-    reference, error = run_variant(case_name, [], settings, workdir, "fp32", args.timeout)
+    dataset_folder(CASES[case_name], settings, workdir)  # written once, before runs share it
+    to_run = [v for v in variants if runnable(v, settings.device)]
+    overrides = {"fp32": [], **{variant: VARIANTS[variant] for variant in to_run}}
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        futures = {
+            label: pool.submit(
+                run_variant, case_name, extra, settings, workdir, label, args.timeout
+            )
+            for label, extra in overrides.items()
+        }
+        outcomes = {label: future.result() for label, future in futures.items()}
+    reference, error, _ = outcomes["fp32"]
     if reference is None:
         return {"ok": False, "error": f"reference run failed: {error}"}
     checks: dict[str, Any] = {"reference_fp32": {str(k): v for k, v in reference.items()}}
     for variant in variants:
-        losses, error = run_variant(
-            case_name, VARIANTS[variant], settings, workdir, variant, args.timeout
-        )
+        if variant not in outcomes:
+            checks[variant] = {"skipped": f"needs a CUDA device, not {settings.device}"}
+            continue
+        losses, error, fell_back = outcomes[variant]
         if losses is None:
             checks[variant] = {"within_tolerance": False, "error": error}
-            continue
-        rtol = args.rtol_bf16 if variant in BF16_VARIANTS else args.rtol_fp32
-        result = compare_losses(reference, losses, rtol)
-        checks[variant] = {k: result[k] for k in ("max_rel_diff", "rtol", "within_tolerance")}
-        checks[variant]["losses"] = result["bf16"]  # the variant's own losses, keyed by step
+        else:
+            rtol = args.rtol_bf16 if variant in BF16_VARIANTS else args.rtol_fp32
+            result = compare_losses(reference, losses, rtol)
+            checks[variant] = {k: result[k] for k in ("max_rel_diff", "rtol", "within_tolerance")}
+            checks[variant]["losses"] = result["bf16"]  # the variant's own losses, keyed by step
+        if fell_back:
+            checks[variant]["fell_back"] = fell_back
     checks["ok"] = all(
-        entry["within_tolerance"] for key, entry in checks.items() if key in VARIANTS
+        entry["within_tolerance"]
+        for key, entry in checks.items()
+        if key in VARIANTS and "skipped" not in entry
     )
     return checks
 
@@ -115,6 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rtol-fp32", type=float, default=1e-2)
     parser.add_argument("--rtol-bf16", type=float, default=5e-2)
     parser.add_argument("--timeout", type=float, default=600, help="seconds per run")
+    parser.add_argument("--jobs", type=int, default=1, help="runs at once (default 1)")
     parser.add_argument("--workdir", type=Path)
     args = parser.parse_args(argv)
     settings = Settings(

@@ -2,8 +2,10 @@
 # One prepared check for a GPU machine (issue 8), about 5 minutes on one H100:
 #   1. environment: CUDA visible, ganzoo importable with its built-in components;
 #   2. correctness: the losses of the first 3 steps with each fast-path switch (channels_last,
-#      bf16, torch.compile, all of bf16 + channels_last + fused Adam) against fp32, for DCGAN at
-#      batch 64 and pix2pix at batch 1 (benchmarks/correctness.py);
+#      bf16, torch.compile, all of bf16 + channels_last + fused Adam, and for DCGAN CUDA graphs)
+#      against fp32, for DCGAN at batch 64 and pix2pix at batch 1 (benchmarks/correctness.py;
+#      the runs of a model go at once, each with its own time limit, so one hang loses one
+#      variant; CUDA graphs are skipped in the rehearsal);
 #   3. throughput: ganzoo against the baseline loops (run on CUDA through
 #      benchmarks/baseline_cuda.py), interleaved in one run: pix2pix b1/b16 at 256 px, DCGAN
 #      b64/b512, reference and fast path (benchmarks/throughput.py).
@@ -33,11 +35,13 @@ say() { echo "[gpu_check] $*" | tee -a "$LOG" >&2; }
 
 if [ "${REHEARSAL:-0}" = 1 ]; then
     DEVICE=cpu
-    CORRECT_STEPS=(--steps 2)
+    CORRECT_STEPS=(--steps 2 --jobs 1)
     BENCH_ARGS=(--cases pix2pix-b1 dcgan-b64 --size 128 --steps 4 --warmup 2 --log-every 2 --workers 0)
 else
     DEVICE=cuda
-    CORRECT_STEPS=(--steps 3)
+    # the fp32 reference and every variant of a model at once: a few small runs share the GPU,
+    # and most of each run's time is start-up and compilation on the CPU cores
+    CORRECT_STEPS=(--steps 3 --jobs 6)
     # 40 steps, the first 10 untimed; logging every 10 steps keeps ganzoo from synchronising
     # the GPU each step; 6 loader workers decode the PNG batches (the baselines read no data).
     BENCH_ARGS=(--steps 40 --warmup 10 --log-every 10 --workers 6)
@@ -76,11 +80,12 @@ say "environment: $(cat "$ENV_JSON")"
 
 # --- 2. correctness (about 2 minutes) -----------------------------------------------------
 say "correctness: dcgan-b64"
-timeout 100 "$PY" benchmarks/correctness.py --device "$DEVICE" --cases dcgan-b64 \
-    --variants channels_last bf16 compile fast "${CORRECT_STEPS[@]}" >"$CORRECT_DCGAN" 2>>"$LOG"
+timeout 100 "$PY" benchmarks/correctness.py --device "$DEVICE" --cases dcgan-b64 --timeout 90 \
+    --variants channels_last bf16 compile fast cuda_graphs "${CORRECT_STEPS[@]}" \
+    >"$CORRECT_DCGAN" 2>>"$LOG"
 DCGAN_RC=$?
 say "correctness: pix2pix-b1"
-timeout 60 "$PY" benchmarks/correctness.py --device "$DEVICE" --cases pix2pix-b1 \
+timeout 60 "$PY" benchmarks/correctness.py --device "$DEVICE" --cases pix2pix-b1 --timeout 55 \
     --variants bf16 fast "${CORRECT_STEPS[@]}" >"$CORRECT_PIX" 2>>"$LOG"
 PIX_RC=$?
 

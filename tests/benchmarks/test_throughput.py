@@ -239,3 +239,104 @@ def test_paired_ratio_is_taken_per_repeat(bench: ModuleType) -> None:
     }
     summary = bench.summarise_case(bench.Case("dcgan", 64), runs)
     assert summary["ratios"]["ganzoo_ref/baseline_ref"]["paired_median"] == pytest.approx(1.0)
+
+
+# ----------------------------------------------------------------------------- correctness.py
+@pytest.fixture(scope="module")
+def correctness() -> ModuleType:
+    """benchmarks/correctness.py, which imports ``throughput`` from its own folder."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        spec = importlib.util.spec_from_file_location(
+            "ganzoo_bench_correctness", REPO / "benchmarks" / "correctness.py"
+        )
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+    return module
+
+
+def _check_args(**changes: object) -> object:
+    import argparse
+
+    values = dict(jobs=2, timeout=5.0, rtol_fp32=1e-2, rtol_bf16=5e-2)
+    values.update(changes)
+    return argparse.Namespace(**values)
+
+
+def test_cuda_graph_variant_runs_only_on_cuda(correctness: ModuleType) -> None:
+    assert correctness.VARIANTS["cuda_graphs"] == ["train.cuda_graphs=true"]
+    assert correctness.runnable("cuda_graphs", "cuda") and correctness.runnable("cuda_graphs", "cuda:1")
+    assert not correctness.runnable("cuda_graphs", "cpu")
+    assert correctness.runnable("bf16", "cpu")
+
+
+def _fake_runs(
+    correctness: ModuleType, monkeypatch: pytest.MonkeyPatch, losses: dict[str, float]
+) -> list[str]:
+    """Replace the training processes: each label's loss/d is ``losses[label]``."""
+    ran: list[str] = []
+
+    def run_variant(case, overrides, settings, workdir, label, timeout):  # type: ignore[no-untyped-def]
+        ran.append(label)
+        stderr = ""
+        if label == "cuda_graphs":
+            stderr = (
+                "engine.py:99: RuntimeWarning: train.cuda_graphs: compiling the generator failed "
+                "(skipping cudagraphs due to cpu device); using eager mode\n  warnings.warn(\n"
+            )
+        records = {1: {"loss/d": losses[label], "loss/g": 1.0}}
+        return records, None, correctness.fallbacks(stderr)
+
+    monkeypatch.setattr(correctness, "run_variant", run_variant)
+    monkeypatch.setattr(correctness, "dataset_folder", lambda *args: Path("/data"))
+    return ran
+
+
+def test_skipped_variants_do_not_count_against_ok(
+    correctness: ModuleType, bench: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ran = _fake_runs(correctness, monkeypatch, {"fp32": 1.0, "bf16": 1.01})
+    checks = correctness.check_case(
+        "dcgan-b64", ["bf16", "cuda_graphs"], _settings(bench), Path("/w"), _check_args()
+    )
+    assert sorted(ran) == ["bf16", "fp32"]
+    assert checks["cuda_graphs"] == {"skipped": "needs a CUDA device, not cpu"}
+    assert checks["bf16"]["within_tolerance"] is True and checks["ok"] is True
+
+
+def test_cuda_graph_losses_are_compared_and_fallbacks_reported(
+    correctness: ModuleType, bench: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fake_runs(correctness, monkeypatch, {"fp32": 1.0, "cuda_graphs": 1.5})
+    checks = correctness.check_case(
+        "dcgan-b64", ["cuda_graphs"], _settings(bench, device="cuda"), Path("/w"), _check_args()
+    )
+    assert checks["cuda_graphs"]["within_tolerance"] is False and checks["ok"] is False
+    (line,) = checks["cuda_graphs"]["fell_back"]
+    assert "skipping cudagraphs due to cpu device" in line
+
+
+def test_cuda_graph_run_errors_instead_of_silently_skipping_graphs(
+    correctness: ModuleType, bench: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    seen: dict[str, dict[str, str]] = {}
+
+    def run_process(cmd, env, timeout):  # type: ignore[no-untyped-def]
+        seen[cmd[cmd.index("--run-dir") + 1]] = env
+        return 1, "", "boom", 0.0
+
+    monkeypatch.setattr(correctness, "run_process", run_process)
+    monkeypatch.setattr(correctness, "dataset_folder", lambda *args: tmp_path)
+    settings = _settings(bench, device="cuda", steps=3)
+    for label in ("cuda_graphs", "compile"):
+        losses, error, _ = correctness.run_variant(
+            "dcgan-b64", correctness.VARIANTS[label], settings, tmp_path, label, 5.0
+        )
+        assert losses is None and error == "exit status 1: boom"
+    env = {Path(run_dir).name: value for run_dir, value in seen.items()}
+    assert env["dcgan-b64-cuda_graphs"]["TORCHINDUCTOR_CUDAGRAPH_OR_ERROR"] == "1"
+    assert "TORCHINDUCTOR_CUDAGRAPH_OR_ERROR" not in env["dcgan-b64-compile"]
