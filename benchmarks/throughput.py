@@ -36,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,6 +96,13 @@ class Settings:
     baselines: Path
     workers: int = 0
     python: str = sys.executable
+    #: On CUDA, ganzoo's fast path adds ``train.cuda_graphs`` at batch sizes up to this one
+    #: (0: never): small batches are launch-bound, which CUDA graphs address.
+    cuda_graphs_max_batch: int = 0
+
+    def cuda_graphs(self, case: Case) -> bool:
+        """Whether ganzoo's fast run of ``case`` replays its networks as CUDA graphs."""
+        return self.device.startswith("cuda") and case.batch_size <= self.cuda_graphs_max_batch
 
     @property
     def measured_steps(self) -> int:
@@ -187,6 +194,8 @@ def ganzoo_command(
         ]
         if settings.compile:
             overrides.append("train.compile=true")
+        if settings.cuda_graphs(case):
+            overrides.append("train.cuda_graphs=true")
     cmd = [
         settings.python,
         "-m",
@@ -504,8 +513,13 @@ def benchmark(
     timeout: float,
     dry_run: bool,
     modes: Sequence[str] = ("ref", "fast"),
+    on_case: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
-    """Run (or, with ``dry_run``, only plan) every case; return the JSON document."""
+    """Run (or, with ``dry_run``, only plan) every case; return the cases' JSON.
+
+    ``on_case`` gets the cases finished so far after each one, so a run stopped from outside
+    (a device session's time limit) keeps what it measured.
+    """
     env = child_env(settings)
     runs_root = workdir / "runs" / time.strftime("%Y%m%d-%H%M%S")
     results: dict[str, Any] = {}
@@ -553,6 +567,8 @@ def benchmark(
         else:
             entry["losses_fp32_vs_bf16"] = None
         results[case.name] = entry
+        if on_case is not None:
+            on_case(results)
     return results
 
 
@@ -610,6 +626,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
     parser.add_argument("--compile", action="store_true", help="add torch.compile to the fast path")
     parser.add_argument(
+        "--cuda-graphs-max-batch",
+        type=int,
+        default=0,
+        help="on CUDA, add train.cuda_graphs to ganzoo's fast path at batch sizes up to this "
+        "(launch-bound small batches; default 0: never)",
+    )
+    parser.add_argument(
         "--modes",
         nargs="+",
         choices=("ref", "fast"),
@@ -657,6 +680,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         threads=args.threads,
         compile=args.compile,
         workers=args.workers,
+        cuda_graphs_max_batch=args.cuda_graphs_max_batch,
         baselines=(args.baselines or default_baselines()).resolve(),
     )
     document: dict[str, Any] = {
@@ -669,12 +693,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         "baselines": str(settings.baselines),
         "fast_path": {
             "ganzoo": "train.precision=bf16 train.channels_last=true train.fused_optimizer=true"
-            + (" train.compile=true" if args.compile else ""),
+            + (" train.compile=true" if args.compile else "")
+            + (
+                f" train.cuda_graphs=true at batch <= {args.cuda_graphs_max_batch}"
+                if args.cuda_graphs_max_batch and args.device.startswith("cuda")
+                else ""
+            ),
             "baseline": "--bf16 --channels-last --fused-adam"
             + (" --compile" if args.compile else ""),
         },
         "environment": environment(settings),
     }
+    document["notes"] = notes(settings)
+
+    def write_partial(cases: dict[str, Any]) -> None:
+        if args.out:
+            write_document(args.out, {**document, "cases": cases, "complete": False})
+
     with tempfile.TemporaryDirectory(prefix="ganzoo-bench-") as scratch:
         workdir = args.workdir or Path(scratch)
         document["cases"] = benchmark(
@@ -685,15 +720,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.timeout,
             args.dry_run,
             args.modes,
+            on_case=write_partial,
         )
     document["environment"]["load_avg_end"] = _load_avg()
-    document["notes"] = notes(settings)
-    text = json.dumps(document, indent=2)
+    document["complete"] = True
     if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
-    print(text)
+        write_document(args.out, document)
+    print(json.dumps(document, indent=2))
     return 0
+
+
+def write_document(path: Path, document: dict[str, Any]) -> None:
+    """Write the JSON document whole (a temporary file renamed), never half-written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.tmp")
+    temp.write_text(json.dumps(document, indent=2) + "\n")
+    os.replace(temp, path)
 
 
 if __name__ == "__main__":

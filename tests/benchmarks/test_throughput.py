@@ -157,6 +157,47 @@ def test_fast_path_switches_on_the_same_features_on_both_sides(bench: ModuleType
     assert bench.child_env(settings)["OMP_NUM_THREADS"] == "3"
 
 
+def _overrides(command: list[str]) -> set[str]:
+    return {command[i + 1] for i, arg in enumerate(command) if arg == "--set"}
+
+
+def test_cuda_graphs_only_on_cuda_fast_runs_of_small_batches(bench: ModuleType) -> None:
+    cuda = _settings(bench, device="cuda", cuda_graphs_max_batch=1)
+    small, large = bench.Case("pix2pix", 1), bench.Case("pix2pix", 16)
+    run = (Path("/data"), Path("/run"))
+    assert "train.cuda_graphs=true" in _overrides(bench.ganzoo_command(small, True, cuda, *run))
+    assert "train.cuda_graphs=true" not in _overrides(bench.ganzoo_command(small, False, cuda, *run))
+    assert "train.cuda_graphs=true" not in _overrides(bench.ganzoo_command(large, True, cuda, *run))
+    cpu = _settings(bench, cuda_graphs_max_batch=1)
+    assert "train.cuda_graphs=true" not in _overrides(bench.ganzoo_command(small, True, cpu, *run))
+    off = _settings(bench, device="cuda")
+    assert "train.cuda_graphs=true" not in _overrides(bench.ganzoo_command(small, True, off, *run))
+    assert not any("cuda_graphs" in arg for arg in bench.baseline_command(small, True, cuda))
+
+
+def test_out_file_says_whether_the_run_completed(tmp_path: Path) -> None:
+    out = tmp_path / "result.json"
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--quick", "--dry-run", "--workdir", str(tmp_path),
+         "--out", str(out)],
+        capture_output=True, text=True, timeout=60, check=True,
+    )
+    final = json.loads(out.read_text())
+    assert final["complete"] is True and json.loads(done.stdout)["complete"] is True
+    assert set(final["cases"]) == {"pix2pix-b1", "dcgan-b64"}
+    assert not list(tmp_path.glob(".result.json*"))  # no temporary file left behind
+
+
+def test_benchmark_reports_each_finished_case(bench: ModuleType, tmp_path: Path) -> None:
+    """A device session's time limit may stop the benchmark; the cases it finished stay."""
+    settings = _settings(bench, steps=3, warmup=1)
+    cases = [bench.Case("dcgan", 64), bench.Case("pix2pix", 1)]
+    reported: list[list[str]] = []
+    bench.benchmark(cases, settings, 1, tmp_path, 1.0, True, ("ref",),
+                    on_case=lambda done: reported.append(list(done)))
+    assert reported == [["dcgan-b64"], ["dcgan-b64", "pix2pix-b1"]]
+
+
 def test_cuda_baselines_go_through_the_adapter(bench: ModuleType) -> None:
     cmd = bench.baseline_command(bench.Case("dcgan", 64), False, _settings(bench, device="cuda"))
     assert cmd[1].endswith("baseline_cuda.py")
