@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import itertools
 import math
 import time
 import warnings
@@ -138,6 +139,20 @@ def _backward_lowered_with_forward() -> Iterator[None]:
         config.force_non_lazy_backward_lowering = previous
 
 
+def channels_last_(module: nn.Module) -> nn.Module:
+    """Put the 4-D floating parameters and buffers of ``module`` in channels_last, in place.
+
+    ``Module.to(memory_format=torch.channels_last)`` also converts 5-D tensors and raises for
+    them (channels_last is a 4-D layout), so a plugin network with a 3-D convolution could not
+    train with ``train.channels_last`` at all; here other tensors keep their layout.
+    """
+    with torch.no_grad():
+        for tensor in itertools.chain(module.parameters(), module.buffers()):
+            if tensor.dim() == 4 and tensor.is_floating_point():
+                tensor.data = tensor.data.contiguous(memory_format=torch.channels_last)
+    return module
+
+
 class _Sums:
     """Running sums of detached scalars on the device, read back with one sync."""
 
@@ -225,8 +240,8 @@ class Engine:
             self.generator = nn.SyncBatchNorm.convert_sync_batchnorm(self.generator)
             self.discriminator = nn.SyncBatchNorm.convert_sync_batchnorm(self.discriminator)
         if train.channels_last:
-            self.generator.to(memory_format=torch.channels_last)
-            self.discriminator.to(memory_format=torch.channels_last)
+            channels_last_(self.generator)
+            channels_last_(self.discriminator)
         for term in self.losses:
             if isinstance(term.module, nn.Module):
                 term.module.to(self.device)

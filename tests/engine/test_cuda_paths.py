@@ -100,3 +100,16 @@ def test_a_gpu_run_continues_on_the_cpu(toys: Registry, experiment: Experiment, 
     resumed = train(resume=run, overrides=[*off, "train.steps=4", "train.log_every=1"])
     assert (resumed.step, resumed.total_steps) == (4, 4)
     assert [r["step"] for r in resumed.metrics("train")][-2:] == [3, 4]
+
+
+def test_channels_last_converts_4d_tensors_only() -> None:
+    from ganzoo.engine.engine import channels_last_
+
+    module = nn.Sequential(nn.Conv2d(2, 3, 3), nn.BatchNorm2d(3), nn.Conv3d(3, 4, 3), nn.Conv1d(4, 2, 1))
+    weight = module[0].weight
+    channels_last_(module)
+    assert module[0].weight is weight  # the same Parameter: optimisers and DDP keep their references
+    assert module[0].weight.is_contiguous(memory_format=torch.channels_last)
+    assert not module[0].weight.is_contiguous()
+    assert module[2].weight.is_contiguous() and module[3].weight.is_contiguous()
+    assert module[1].running_mean.is_contiguous()
