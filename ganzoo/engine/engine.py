@@ -302,6 +302,7 @@ class Engine:
         self._interval, self._epoch_sums = _Sums(), _Sums()
         self._lr_factor: float | None = None
         self._clock = time.perf_counter()
+        self._last_log = (self.step, self._clock)  # step and clock of the last train record
 
     def _check_device_options(self) -> None:
         train, device = self.train_config, self.device
@@ -369,7 +370,7 @@ class Engine:
         )
         batches = iter(loader)
         self._clock = time.perf_counter()
-        last_log = (self.step, self._clock)
+        self._last_log = (self.step, self._clock)
         for callback in self.callbacks:
             callback.on_train_start(self)
         try:
@@ -377,10 +378,7 @@ class Engine:
                 epoch_before = self.epoch_index(self.step)
                 self._train_step(batches)
                 if self.step % train.log_every == 0 or self.step == stop:
-                    now = time.perf_counter()
-                    rate = (self.step - last_log[0]) / max(now - last_log[1], 1e-9)
-                    last_log = (self.step, now)
-                    self.emit(self._train_record(rate))
+                    self.emit(self._train_record())
                 if self.step == self.total_steps or self.epoch_index(self.step) != epoch_before:
                     self._end_epoch(epoch_before + 1)
                 for callback in self.callbacks:
@@ -392,11 +390,21 @@ class Engine:
         for callback in self.callbacks:
             callback.on_train_end(self)
 
-    def _train_record(self, rate: float) -> dict[str, Any]:
+    def _train_record(self) -> dict[str, Any]:
+        """The ``train`` record of the interval since the last one.
+
+        Reading the losses waits for the device to finish the interval's steps, so the clock is
+        read after it: on a GPU the host runs ahead of the kernels it launches, and a time taken
+        before the wait would count launches, not finished steps (``time``, ``it_s``).
+        """
+        losses = self._interval.means(self.strategy)
+        self._interval.clear()
+        now = time.perf_counter()
+        rate = (self.step - self._last_log[0]) / max(now - self._last_log[1], 1e-9)
+        self._last_log = (self.step, now)
         record: dict[str, Any] = {"kind": "train", "step": self.step, "epoch": self.epoch,
                                   "time": round(self._time(), 3)}
-        record.update(self._interval.means(self.strategy))
-        self._interval.clear()
+        record.update(losses)
         record["lr/g"] = self.optimizers["generator"].param_groups[0]["lr"]
         record["lr/d"] = self.optimizers["discriminator"].param_groups[0]["lr"]
         record["it_s"] = rate
@@ -404,10 +412,11 @@ class Engine:
         return record
 
     def _end_epoch(self, epoch: int) -> None:
+        losses = self._epoch_sums.means(self.strategy)  # waits for the device, as in _train_record
+        self._epoch_sums.clear()
         record: dict[str, Any] = {"kind": "epoch", "epoch": epoch, "step": self.step,
                                   "time": round(self._time(), 3)}
-        record.update(self._epoch_sums.means(self.strategy))
-        self._epoch_sums.clear()
+        record.update(losses)
         self.emit(record)
         for callback in self.callbacks:
             callback.on_epoch_end(self, epoch)

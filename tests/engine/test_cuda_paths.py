@@ -113,3 +113,24 @@ def test_channels_last_converts_4d_tensors_only() -> None:
     assert not module[0].weight.is_contiguous()
     assert module[2].weight.is_contiguous() and module[3].weight.is_contiguous()
     assert module[1].running_mean.is_contiguous()
+
+
+def test_logged_time_is_taken_after_the_losses_are_read(toys: Registry, experiment: Experiment, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading the losses is where a GPU run waits for its kernels; the logged time and rate
+    must include that wait, or they measure kernel launches instead of finished steps."""
+    import time
+
+    from ganzoo.engine import engine as engine_module
+
+    means = engine_module._Sums.means
+
+    def slow_means(self: Any, strategy: Any) -> dict[str, float]:  # a device that takes 0.2 s
+        time.sleep(0.2)
+        return means(self, strategy)
+
+    monkeypatch.setattr(engine_module._Sums, "means", slow_means)
+    run = ganzoo.train(experiment("ring", steps=2, log_every=1), run_dir=tmp_path / "run")
+    first, second = run.metrics("train")
+    assert first["time"] >= 0.2 and second["time"] - first["time"] >= 0.2
+    assert first["it_s"] <= 5.0 and second["it_s"] <= 5.0
