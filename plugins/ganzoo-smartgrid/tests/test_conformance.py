@@ -23,6 +23,12 @@ def test_models_conform(name: str, spec: DataSpec) -> None:
     check_discriminator(name, spec, **SMALL[name])
 
 
+@pytest.mark.parametrize("spec", SPECS, ids=["unconditional", "label"])
+def test_smooth_series_conv_options_conform(spec: DataSpec) -> None:
+    check_generator("series-conv", spec, base_channels=8, upsample="linear")
+    check_discriminator("series-conv", spec, base_channels=8, downsample="pool")
+
+
 def test_load_profiles_conforms() -> None:
     check_dataset("load-profiles", n_samples=32, n_meters=5)
 

@@ -140,6 +140,11 @@ class SeriesConvGeneratorConfig(ComponentConfig):
     n_blocks: int = Field(3, ge=1, le=6, description="Upsampling blocks (each doubles the length).")
     kernel_size: OddKernel = Field(5, ge=1, description="Odd convolution kernel size.")
     norm: Literal["batch", "none"] = Field("batch", description="Normalisation inside the generator.")
+    upsample: Literal["nearest", "linear"] = Field(
+        "nearest",
+        description="Doubling before each conv: 'linear' interpolation avoids the step-to-step zig-zag that "
+        "'nearest' (copying each step twice, kept as the default for old checkpoints) produces.",
+    )
 
 
 class SeriesConvDiscriminatorConfig(ComponentConfig):
@@ -153,6 +158,11 @@ class SeriesConvDiscriminatorConfig(ComponentConfig):
     kernel_size: OddKernel = Field(5, ge=1, description="Odd convolution kernel size.")
     norm: Literal["none", "layer", "batch", "spectral"] = Field(
         "none", description="'none' or 'layer' for WGAN-GP critics; 'batch' only with non-Wasserstein losses."
+    )
+    downsample: Literal["stride", "pool"] = Field(
+        "stride",
+        description="Halving per block: 'pool' (stride-1 conv, then average pairs of steps) gives every step "
+        "the same gradient weight; 'stride' (stride-2 conv, the default for old checkpoints) alternates.",
     )
 
 

@@ -44,6 +44,13 @@ class SeriesConvGenerator(nn.Module):
 
     The output is cropped to exactly ``length`` steps, so any length works (48 half-hours, 96
     quarter-hours, a week of hours).
+
+    ``upsample="linear"`` interpolates between neighbouring steps before each convolution.
+    Nearest-neighbour doubling (the old default, kept so old checkpoints sample as before) copies
+    every step twice, so the convolution after it sees the even and the odd output step at
+    different offsets within the copied pairs: it applies two different effective kernels and
+    produces a period-2 (and, one level up, period-4) zig-zag that the training has to undo.
+    Linear interpolation gives both phases the same smooth neighbourhood.
     """
 
     def __init__(
@@ -56,6 +63,7 @@ class SeriesConvGenerator(nn.Module):
         n_blocks: int = 3,
         kernel_size: int = 5,
         norm: str = "batch",
+        upsample: str = "nearest",
     ) -> None:
         super().__init__()
         self.latent_dim, self.length, self.condition_dim = latent_dim, length, condition_dim
@@ -66,7 +74,7 @@ class SeriesConvGenerator(nn.Module):
         blocks: list[nn.Module] = []
         for c_in, c_out in zip(widths[:-1], widths[1:], strict=True):
             blocks += [
-                nn.Upsample(scale_factor=2, mode="nearest"),
+                _upsample(upsample),
                 nn.Conv1d(c_in, c_out, kernel_size, padding=kernel_size // 2, bias=norm == "none"),
                 _norm1d(norm, c_out),
                 nn.ReLU(True),
@@ -91,7 +99,15 @@ class SeriesConvGenerator(nn.Module):
 
 
 class SeriesConvDiscriminator(nn.Module):
-    """(x, label channels) -> stride-2 conv blocks with LeakyReLU(0.2) -> flatten -> one logit."""
+    """(x, label channels) -> downsampling conv blocks with LeakyReLU(0.2) -> flatten -> one logit.
+
+    ``downsample="stride"`` (the old default) halves the length with stride-2 convolutions.
+    With an odd kernel and stride 2 the even and the odd input steps fall under different numbers
+    of kernel taps (3 and 2 for kernel 5), so the critic's input gradient, which is all the
+    generator learns from, alternates from step to step. ``downsample="pool"`` convolves at full resolution (stride 1) and then averages
+    pairs of steps: every step is seen by every tap, and the first layer compares each step with
+    its direct neighbours.
+    """
 
     def __init__(
         self,
@@ -102,15 +118,17 @@ class SeriesConvDiscriminator(nn.Module):
         n_blocks: int = 3,
         kernel_size: int = 5,
         norm: str = "none",
+        downsample: str = "stride",
     ) -> None:
         super().__init__()
         self.condition_dim, self.length = condition_dim, length
         layers: list[nn.Module] = []
         c_in, steps = in_channels + condition_dim, length
+        stride = 2 if downsample == "stride" else 1
         for i in range(n_blocks):
             c_out = base_channels * 2**i
-            conv = nn.Conv1d(c_in, c_out, kernel_size, stride=2, padding=kernel_size // 2)
-            steps = (steps + 2 * (kernel_size // 2) - kernel_size) // 2 + 1
+            conv = nn.Conv1d(c_in, c_out, kernel_size, stride=stride, padding=kernel_size // 2)
+            steps = -(-steps // 2)  # ceil: both ways of halving keep a last odd step
             if norm == "spectral":
                 layers.append(nn.utils.parametrizations.spectral_norm(conv))
             else:
@@ -120,6 +138,8 @@ class SeriesConvDiscriminator(nn.Module):
                 elif norm == "batch" and i > 0:
                     layers.append(nn.BatchNorm1d(c_out))
             layers.append(nn.LeakyReLU(0.2, True))
+            if downsample == "pool":
+                layers.append(nn.AvgPool1d(2, ceil_mode=True))
             c_in = c_out
         self.features = nn.Sequential(*layers)
         self.head = nn.Linear(c_in * steps, 1)
@@ -206,6 +226,12 @@ class SeriesRNNDiscriminator(nn.Module):
         with flags:
             h, _ = self.rnn(seq)
         return self.head(h).mean(dim=(1, 2))
+
+
+def _upsample(mode: str) -> nn.Module:
+    if mode == "linear":
+        return nn.Upsample(scale_factor=2, mode="linear", align_corners=False)
+    return nn.Upsample(scale_factor=2, mode="nearest")
 
 
 def _norm1d(kind: str, channels: int) -> nn.Module:
