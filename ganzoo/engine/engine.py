@@ -106,15 +106,41 @@ class CompiledForward:
         self.compiled = None
 
     def __call__(self, *args: Any) -> Any:
-        if self.compiled is not None and not any(
-            isinstance(a, torch.Tensor) and a.is_leaf and a.requires_grad for a in args
-        ):
+        if self.compiled is not None and not wants_input_gradient(args):
             try:
                 with _backward_lowered_with_forward():
                     return self.compiled(*args)
             except Exception as err:
                 self._fail(err)
         return self.module(*args)
+
+
+def wants_input_gradient(args: Sequence[Any]) -> bool:
+    """Whether a call differentiates its output with respect to its input (an input-gradient
+    penalty such as WGAN-GP or R1 makes its input a leaf that requires grad)."""
+    return any(isinstance(a, torch.Tensor) and a.is_leaf and a.requires_grad for a in args)
+
+
+class SyncBatchNormGuard:
+    """The discriminator as the losses call it when it normalises over several processes.
+
+    SyncBatchNorm's backward has no derivative of its own (pytorch/pytorch#61222), so a penalty
+    on ``d D(x) / d x``, whose update differentiates D's backward, cannot train through it: the
+    update fails with an autograd error naming a CUDA kernel. This refuses such a call with a
+    line that names the switch instead; every other call passes through.
+    """
+
+    def __init__(self, discriminator: Callable[..., Any]) -> None:
+        self.discriminator = discriminator
+
+    def __call__(self, *args: Any) -> Any:
+        if wants_input_gradient(args):
+            raise ConfigError(
+                "train.sync_batchnorm: a loss differentiates the discriminator with respect to its "
+                "input (gradient penalty, R1), which SyncBatchNorm does not support (pytorch#61222); "
+                "set train.sync_batchnorm = false or use a discriminator without BatchNorm"
+            )
+        return self.discriminator(*args)
 
 
 @contextlib.contextmanager
@@ -271,6 +297,10 @@ class Engine:
             self._d: Callable[..., torch.Tensor] = CompiledForward(self._d_train, "discriminator", mode)
         else:
             self._g, self._d = self._g_train, self._d_train
+        # what the losses call: input-gradient penalties cannot run through synchronised BatchNorm
+        self._d_losses: Callable[..., torch.Tensor] = self._d
+        if self.strategy.distributed and any(isinstance(m, nn.SyncBatchNorm) for m in self.discriminator.modules()):
+            self._d_losses = SyncBatchNormGuard(self._d)
         # Latent noise of the global batch, shared by every process (see the module docstring).
         self._noise = torch.Generator(device=self.device)
 
@@ -461,7 +491,7 @@ class Engine:
             keep_graph = k == n_critic - 1  # only the last fake feeds the generator update
             with self._autocast(), torch.set_grad_enabled(keep_graph):
                 fake = self._g(self._latent(real.shape[0]), cond)
-            ctx = LossContext("discriminator", real, fake.detach(), cond, batch, self._d,
+            ctx = LossContext("discriminator", real, fake.detach(), cond, batch, self._d_losses,
                               step=step, d_step=step * n_critic + k)
             with self._autocast():
                 total = self._objective(ctx, "discriminator_loss", self._d_keys, "loss/d")
@@ -470,7 +500,7 @@ class Engine:
         for p in self._d_params:
             p.requires_grad_(False)
         try:
-            ctx = LossContext("generator", real, fake, cond, batch, self._d,
+            ctx = LossContext("generator", real, fake, cond, batch, self._d_losses,
                               step=step, d_step=step * n_critic + n_critic - 1)
             # D is frozen here: its DDP reducer must not expect gradients from this backward.
             with self._autocast(), self.strategy.no_sync(self._d_train):

@@ -134,3 +134,20 @@ def test_logged_time_is_taken_after_the_losses_are_read(toys: Registry, experime
     first, second = run.metrics("train")
     assert first["time"] >= 0.2 and second["time"] - first["time"] >= 0.2
     assert first["it_s"] <= 5.0 and second["it_s"] <= 5.0
+
+
+def test_sync_batchnorm_refuses_input_gradient_penalties_with_one_line() -> None:
+    """Under torchrun with train.sync_batchnorm, WGAN-GP or R1 would fail inside autograd at the
+    first update of a multi-GPU run; the engine's guard names the setting instead."""
+    from ganzoo.engine.engine import SyncBatchNormGuard
+
+    calls: list[torch.Tensor] = []
+    guard = SyncBatchNormGuard(lambda x, cond: calls.append(x) or x.sum(1))
+    real = torch.randn(4, 3)
+    assert torch.equal(guard(real, None), real.sum(1))
+    fake = torch.randn(4, 3, requires_grad=True) * 2  # not a leaf: the generator step's fake
+    guard(fake, None)
+    with pytest.raises(ConfigError, match=r"^train.sync_batchnorm: .*gradient penalty, R1") as raised:
+        guard(real.clone().requires_grad_(True), None)
+    assert "\n" not in str(raised.value)
+    assert len(calls) == 2
