@@ -263,13 +263,19 @@ def parse_baseline(stdout: str, batch_size: int) -> Measurement:
 
 
 def read_train_records(metrics: Path) -> list[dict[str, Any]]:
-    """``kind == "train"`` records of a metrics.jsonl, in step order."""
+    """``kind == "train"`` records of a metrics.jsonl, in step order.
+
+    A line that is not JSON is skipped: a run stopped by a time limit may die mid-line, and its
+    complete records still count.
+    """
     records = []
     for line in metrics.read_text().splitlines():
-        if line.strip():
+        try:
             record = json.loads(line)
-            if record.get("kind") == "train":
-                records.append(record)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and record.get("kind") == "train":
+            records.append(record)
     return sorted(records, key=lambda record: record["step"])
 
 

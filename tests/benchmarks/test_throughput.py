@@ -381,3 +381,10 @@ def test_cuda_graph_run_errors_instead_of_silently_skipping_graphs(
     env = {Path(run_dir).name: value for run_dir, value in seen.items()}
     assert env["dcgan-b64-cuda_graphs"]["TORCHINDUCTOR_CUDAGRAPH_OR_ERROR"] == "1"
     assert "TORCHINDUCTOR_CUDAGRAPH_OR_ERROR" not in env["dcgan-b64-compile"]
+
+
+def test_a_metrics_line_cut_short_by_a_kill_is_skipped(bench: ModuleType, tmp_path: Path) -> None:
+    metrics = tmp_path / "metrics.jsonl"
+    lines = [json.dumps(record) for record in _records([0.5, 1.0])]
+    metrics.write_text("\n".join([*lines, '{"kind": "train", "step": 3, "ti']) + "\n")
+    assert [record["step"] for record in bench.read_train_records(metrics)] == [1, 2]
