@@ -5,12 +5,15 @@
 #      bf16, torch.compile, all of bf16 + channels_last + fused Adam, and for DCGAN CUDA graphs)
 #      against fp32, for DCGAN at batch 64 and pix2pix at batch 1 (benchmarks/correctness.py;
 #      the runs of a model go at once, each with its own time limit, so one hang loses one
-#      variant; CUDA graphs are skipped in the rehearsal);
+#      variant). pix2pix also trains on the fast path with CUDA graphs, shown but not compared
+#      (dropout draws differ when compiled); that run fills the compile caches which stage 3's
+#      pix2pix b1 run reads. CUDA graphs are skipped in the rehearsal;
 #   3. throughput: ganzoo against the baseline loops (run on CUDA through
 #      benchmarks/baseline_cuda.py), interleaved in one run: pix2pix b1/b16 at 256 px, DCGAN
 #      b64/b512, reference and fast path, the fast path with CUDA graphs at batch 1, where
 #      kernel launches bound the step (benchmarks/throughput.py; finished cases are written as
-#      they finish, so a stage stopped by its time limit keeps them).
+#      they finish, so a stage stopped by its time limit keeps them: the cases with targets
+#      go first, pix2pix b1 after the two that compile nothing, DCGAN b512 last).
 # Each step has a hard time limit, so a hang costs its share of the budget, not the whole check.
 # Results go to $OUT (the device runner's output folder) or benchmarks/results/; the last line
 # on stdout is one JSON document naming every result file and the overall verdicts.
@@ -38,15 +41,18 @@ say() { echo "[gpu_check] $*" | tee -a "$LOG" >&2; }
 if [ "${REHEARSAL:-0}" = 1 ]; then
     DEVICE=cpu
     CORRECT_STEPS=(--steps 2 --jobs 1)
+    DCGAN_S=100 PIX_S=60  # seconds per correctness stage; one run at a time on a busy CPU
     BENCH_ARGS=(--cases pix2pix-b1 dcgan-b64 --size 128 --steps 4 --warmup 2 --log-every 2 --workers 0)
 else
     DEVICE=cuda
     # the fp32 reference and every variant of a model at once: a few small runs share the GPU,
     # and most of each run's time is start-up and compilation on the CPU cores
     CORRECT_STEPS=(--steps 3 --jobs 6)
+    DCGAN_S=80 PIX_S=80  # pix2pix compiles its U-Net cold for CUDA graphs; DCGAN runs in parallel
     # 40 steps, the first 10 untimed; logging every 10 steps keeps ganzoo from synchronising
     # the GPU each step; 6 loader workers decode the PNG batches (the baselines read no data).
-    BENCH_ARGS=(--steps 40 --warmup 10 --log-every 10 --workers 6 --cuda-graphs-max-batch 1)
+    BENCH_ARGS=(--cases pix2pix-b16 dcgan-b64 pix2pix-b1 dcgan-b512
+                --steps 40 --warmup 10 --log-every 10 --workers 6 --cuda-graphs-max-batch 1)
 fi
 
 # --- 1. environment -----------------------------------------------------------------------
@@ -82,13 +88,15 @@ say "environment: $(cat "$ENV_JSON")"
 
 # --- 2. correctness (about 2 minutes) -----------------------------------------------------
 say "correctness: dcgan-b64"
-timeout 100 "$PY" benchmarks/correctness.py --device "$DEVICE" --cases dcgan-b64 --timeout 90 \
+timeout "$DCGAN_S" "$PY" benchmarks/correctness.py --device "$DEVICE" --cases dcgan-b64 \
+    --timeout $((DCGAN_S - 10)) \
     --variants channels_last bf16 compile fast cuda_graphs "${CORRECT_STEPS[@]}" \
     >"$CORRECT_DCGAN" 2>>"$LOG"
 DCGAN_RC=$?
 say "correctness: pix2pix-b1"
-timeout 60 "$PY" benchmarks/correctness.py --device "$DEVICE" --cases pix2pix-b1 --timeout 55 \
-    --variants bf16 fast "${CORRECT_STEPS[@]}" >"$CORRECT_PIX" 2>>"$LOG"
+timeout "$PIX_S" "$PY" benchmarks/correctness.py --device "$DEVICE" --cases pix2pix-b1 \
+    --timeout $((PIX_S - 5)) \
+    --variants bf16 fast fast_graphs "${CORRECT_STEPS[@]}" >"$CORRECT_PIX" 2>>"$LOG"
 PIX_RC=$?
 
 # --- 3. throughput against the baselines (about 3 minutes) ---------------------------------
