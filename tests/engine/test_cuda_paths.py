@@ -151,3 +151,43 @@ def test_sync_batchnorm_refuses_input_gradient_penalties_with_one_line() -> None
         guard(real.clone().requires_grad_(True), None)
     assert "\n" not in str(raised.value)
     assert len(calls) == 2
+
+
+def test_cuda_graphs_start_one_generation_per_training_step(toys: Registry, experiment: Experiment, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """CUDA-graph trees overwrite a graph's outputs when a new generation replays it. A GAN step
+    calls the compiled D several times (real, detached fake, fake) and keeps G's output from the
+    D update into the G update, so everything of one step must be one generation: the engine
+    marks a step begin once per training step (with n_critic D updates), never per call."""
+    from ganzoo.engine import engine as engine_module
+
+    events: list[str] = []
+    modes: list[str | None] = []
+
+    def fake_compile(module: nn.Module, mode: str | None = None) -> Callable[..., Any]:
+        modes.append(mode)
+        name = "G" if module is engine.generator else "D"
+
+        def call(*args: Any) -> Any:
+            events.append(name)
+            return module(*args)
+
+        return call
+
+    engine: Any = None
+    original_init = engine_module.Engine.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        nonlocal engine
+        engine = self
+        original_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(engine_module.Engine, "__init__", init)
+    monkeypatch.setattr(engine_module.Engine, "_check_device_options", lambda self: None)  # CUDA-only switch
+    monkeypatch.setattr(torch, "compile", fake_compile)
+    monkeypatch.setattr(torch.compiler, "cudagraph_mark_step_begin", lambda: events.append("|"))
+    ganzoo.train(experiment("ring", steps=3, n_critic=2, cuda_graphs=True), run_dir=tmp_path / "run")
+    assert modes == ["reduce-overhead", "reduce-overhead"]
+    steps = "".join(events).split("|")
+    # one mark before each of the 3 steps: 2 critic updates (G, D real, D fake), then D of G's update
+    assert steps == ["", "GDDGDDD", "GDDGDDD", "GDDGDDD"]
