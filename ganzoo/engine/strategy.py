@@ -180,6 +180,20 @@ def _rank_device(name: str, local_rank: int) -> torch.device:
     return torch.device("cuda", local_rank)
 
 
+def local_rank(env: Mapping[str, str]) -> int:
+    """This process's index on its machine: torchrun's ``LOCAL_RANK``; without it, the rank in
+    a process group the caller initialised (one machine), else ``RANK``.
+
+    Without the middle case every process of such a group would take ``cuda:0``, which NCCL
+    refuses (two ranks on one GPU).
+    """
+    if "LOCAL_RANK" in env:
+        return int(env["LOCAL_RANK"])
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank()
+    return int(env.get("RANK", "0"))
+
+
 def create_strategy(device: str, *, environ: Mapping[str, str] | None = None) -> Strategy:
     """The strategy for this process: :class:`DDP` under torchrun with several processes.
 
@@ -195,8 +209,7 @@ def create_strategy(device: str, *, environ: Mapping[str, str] | None = None) ->
         return SingleDevice(resolve_device(device))
     if not dist.is_available():
         raise ConfigError(f"WORLD_SIZE={world_size}: this PyTorch build has no torch.distributed")
-    local_rank = int(env.get("LOCAL_RANK", env.get("RANK", "0")))
-    target = _rank_device(device, local_rank)
+    target = _rank_device(device, local_rank(env))
     if target.type == "cuda":
         torch.cuda.set_device(target)
     owns_group = not dist.is_initialized()

@@ -191,3 +191,18 @@ def test_cuda_graphs_start_one_generation_per_training_step(toys: Registry, expe
     steps = "".join(events).split("|")
     # one mark before each of the 3 steps: 2 critic updates (G, D real, D fake), then D of G's update
     assert steps == ["", "GDDGDDD", "GDDGDDD", "GDDGDDD"]
+
+
+def test_local_rank_of_a_group_the_caller_initialised(monkeypatch: pytest.MonkeyPatch) -> None:
+    """torchrun's LOCAL_RANK wins; a group initialised without it (file:// rendezvous, a
+    notebook) gives each process its own rank, so two ranks never share cuda:0."""
+    import torch.distributed as dist
+
+    from ganzoo.engine.strategy import local_rank
+
+    assert local_rank({}) == 0 and local_rank({"RANK": "2"}) == 2
+    monkeypatch.setattr(dist, "is_initialized", lambda: True)
+    monkeypatch.setattr(dist, "get_rank", lambda group=None: 3)
+    assert local_rank({}) == 3
+    assert local_rank({"RANK": "3"}) == 3
+    assert local_rank({"LOCAL_RANK": "1", "RANK": "3"}) == 1
