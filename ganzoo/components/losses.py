@@ -111,11 +111,15 @@ def _input_gradient(ctx: LossContext, x: Tensor) -> Tensor:
 
     ``create_graph=True`` lets the penalty built from this gradient back-propagate into the
     discriminator's parameters. Summing the logits gives every sample (and every patch of a
-    PatchGAN map) its own gradient, because samples do not interact in ``x``.
+    PatchGAN map) its own gradient, because samples do not interact in ``x``. Under fp16 the
+    sum is scaled by ``ctx.input_grad_scale`` before differentiating and the gradient unscaled
+    after, so small input gradients survive the half-precision backward; an overflow gives an
+    infinite penalty, and the GradScaler then skips that update as it does for any other.
     """
     logits = ctx.discriminator(x, ctx.cond)
-    (grad,) = torch.autograd.grad(outputs=logits.float().sum(), inputs=x, create_graph=True)
-    return grad.float().flatten(1)
+    scale = ctx.input_grad_scale
+    (grad,) = torch.autograd.grad(outputs=logits.float().sum() * scale, inputs=x, create_graph=True)
+    return grad.float().flatten(1) / scale
 
 
 class GradientPenalty:

@@ -29,6 +29,11 @@ class LossContext:
         discriminator: ``D(x, cond) -> logits`` (possibly wrapped for DDP or compiled).
         step: index of the current generator update (0-based).
         d_step: index of the current discriminator update (counts every n_critic update).
+        input_grad_scale: factor a loss multiplies into an objective before it differentiates
+            it with respect to the *inputs* (gradient penalties), dividing the gradient by it
+            afterwards. Under fp16 it is the discriminator's GradScaler scale, so the
+            half-precision backward does not underflow (PyTorch's AMP gradient-penalty recipe);
+            otherwise 1.
     """
 
     phase: Phase
@@ -39,6 +44,7 @@ class LossContext:
     discriminator: Callable[..., torch.Tensor]
     step: int = 0
     d_step: int = 0
+    input_grad_scale: float = 1.0
     _d_real: torch.Tensor | None = field(default=None, repr=False)
     _d_fake: torch.Tensor | None = field(default=None, repr=False)
 

@@ -306,6 +306,47 @@ def test_gradient_penalty_under_bf16_autocast_is_float32_and_correct() -> None:
     assert critic.w.grad is not None and torch.isfinite(critic.w.grad).all()
 
 
+class HalfTwoLayerCritic(nn.Module):
+    """``w2 * sum(w1 * x)`` computed in float16, like a discriminator under fp16 autocast.
+
+    The input gradient ``w1 * w2`` is formed in the half-precision backward, so with small
+    weights it underflows there even though each weight is representable.
+    """
+
+    def __init__(self, w1: Tensor, w2: float) -> None:
+        super().__init__()
+        self.w1 = nn.Parameter(w1.half())
+        self.w2 = nn.Parameter(torch.tensor(w2).half())
+
+    def forward(self, x: Tensor, cond: Tensor | None = None) -> Tensor:
+        return (x.half() * self.w1).flatten(1).sum(1) * self.w2
+
+
+def test_input_gradient_scale_keeps_a_tiny_fp16_gradient_from_underflowing() -> None:
+    # Entries of w1 * w2 are about 1e-3 * 1e-6 = 1e-9, far below float16's smallest subnormal.
+    real, fake = _pair((3, 4, 4))
+    w1 = scaled((3, 4, 4), 0.01)
+    critic = HalfTwoLayerCritic(w1, 1e-6)
+    exact = 0.5 * (critic.w2.float().item() * critic.w1.float().norm().item()) ** 2
+    unscaled = R1Penalty().discriminator_loss(make_ctx(real, fake, critic))
+    ctx = make_ctx(real, fake, critic)
+    ctx.input_grad_scale = 2.0**15
+    rescued = R1Penalty().discriminator_loss(ctx)
+    assert rescued.item() == pytest.approx(exact, rel=0.02)
+    assert unscaled.item() < 0.5 * exact
+
+
+def test_input_gradient_scale_is_undone_exactly_in_float32() -> None:
+    real, fake = _pair((3, 4, 4))
+    critic = LinearCritic(scaled((3, 4, 4), 3.0))
+    torch.manual_seed(0)
+    plain = GradientPenalty().discriminator_loss(make_ctx(real, fake, critic))
+    ctx = make_ctx(real, fake, critic)
+    ctx.input_grad_scale = 1024.0
+    torch.manual_seed(0)
+    assert GradientPenalty().discriminator_loss(ctx).item() == pytest.approx(plain.item(), rel=1e-6)
+
+
 # --- R1 --------------------------------------------------------------------------------------
 
 

@@ -181,6 +181,33 @@ def test_mixed_precision_with_one_scaler_per_optimiser(toys: Registry, experimen
         assert set(checkpoint.json("scaler")) == {"generator", "discriminator"}
 
 
+@pytest.mark.parametrize("precision", ["fp32", "fp16"])
+def test_gradient_penalty_sees_the_discriminator_loss_scale_under_fp16(
+        toys: Registry, experiment: Experiment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        precision: str) -> None:
+    import ganzoo.components.losses as losses
+
+    scales: list[float] = []
+    input_gradient = losses._input_gradient
+
+    def recording(ctx: Any, x: torch.Tensor) -> torch.Tensor:
+        scales.append(ctx.input_grad_scale)
+        return input_gradient(ctx, x)
+
+    monkeypatch.setattr(losses, "_input_gradient", recording)
+    raw = experiment("ring", steps=4, precision=precision, log_every=1)
+    raw["losses"] = [{"name": "adversarial", "params": {"mode": "wasserstein"}},
+                     {"name": "gradient-penalty", "weight": 10.0}]
+    run = ganzoo.train(raw, run_dir=tmp_path / "run")
+    assert math.isfinite(run.metrics("train")[-1]["loss/d"])
+    if precision == "fp32":
+        assert scales == [1.0] * 4
+    else:
+        # GradScaler starts at 2**16; a penalty that overflows float16 there makes the scaler
+        # skip that update and halve the scale, as for any other overflowing gradient.
+        assert scales[0] == 2.0**16 and min(scales) < 2.0**16
+
+
 def test_compile_failure_falls_back_to_eager_with_one_warning(toys: Registry, experiment: Experiment, tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     def broken_compile(module: torch.nn.Module) -> Callable[..., Any]:
