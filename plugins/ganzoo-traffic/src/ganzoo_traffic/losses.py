@@ -96,8 +96,11 @@ class MaskedGradientPenalty:
         alpha = torch.rand(n // pac, 1, device=real.device).repeat_interleave(pac, dim=0)
         interp = (alpha * real + (1.0 - alpha) * fake).requires_grad_(True)
         scores = ctx.discriminator(interp, ctx.cond).float()
-        (grad,) = torch.autograd.grad(scores.sum() / self.pac, interp, create_graph=True)
-        norms = grad.reshape(n // pac, -1).norm(2, dim=1)
+        # Scaled under fp16 (ctx.input_grad_scale, 1 otherwise) so the half-precision backward
+        # does not underflow; unscaled right after.
+        scale = ctx.input_grad_scale
+        (grad,) = torch.autograd.grad(scores.sum() * scale / self.pac, interp, create_graph=True)
+        norms = (grad / scale).reshape(n // pac, -1).norm(2, dim=1)
         return ((norms - self.target) ** 2).mean()
 
     def generator_loss(self, ctx: LossContext) -> None:
