@@ -93,7 +93,9 @@ class TrainConfig(BaseModel):
     precision: Literal["fp32", "bf16", "fp16"] = Field(
         "fp32", description="Autocast precision; fp16 uses one gradient scaler per optimiser."
     )
-    channels_last: bool = Field(False, description="Channels-last memory format for images.")
+    channels_last: bool = Field(
+        False, description="Channels-last memory format for images (4-D weights and batches only)."
+    )
     compile: bool = Field(False, description="torch.compile G and D (eager fallback on failure).")
     fused_optimizer: bool = Field(False, description="Fused optimiser kernels where supported.")
     cuda_graphs: bool = Field(
