@@ -39,8 +39,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from ganzoo.engine.engine import resolve_device
     from ganzoo.engine.sampler import load
+    from ganzoo.engine.strategy import resolve_device
     from ganzoo.registry.errors import ConfigError
 
     if args.n < 1:

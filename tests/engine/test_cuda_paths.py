@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 import ganzoo
-from ganzoo.engine.engine import CompiledForward
+from ganzoo.engine.execution import CompiledForward
 from ganzoo.engine.run import train
 from ganzoo.registry.errors import ConfigError
 from ganzoo.registry.registry import Registry
@@ -103,7 +103,7 @@ def test_a_gpu_run_continues_on_the_cpu(toys: Registry, experiment: Experiment, 
 
 
 def test_channels_last_converts_4d_tensors_only() -> None:
-    from ganzoo.engine.engine import channels_last_
+    from ganzoo.engine.execution import channels_last_
 
     module = nn.Sequential(nn.Conv2d(2, 3, 3), nn.BatchNorm2d(3), nn.Conv3d(3, 4, 3), nn.Conv1d(4, 2, 1))
     weight = module[0].weight
@@ -139,7 +139,7 @@ def test_logged_time_is_taken_after_the_losses_are_read(toys: Registry, experime
 def test_sync_batchnorm_refuses_input_gradient_penalties_with_one_line() -> None:
     """Under torchrun with train.sync_batchnorm, WGAN-GP or R1 would fail inside autograd at the
     first update of a multi-GPU run; the engine's guard names the setting instead."""
-    from ganzoo.engine.engine import SyncBatchNormGuard
+    from ganzoo.engine.execution import SyncBatchNormGuard
 
     calls: list[torch.Tensor] = []
     guard = SyncBatchNormGuard(lambda x, cond: calls.append(x) or x.sum(1))

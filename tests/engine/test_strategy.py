@@ -15,7 +15,7 @@ from torch import nn
 
 import ganzoo
 from ganzoo.engine.checkpoint import module_tensors
-from ganzoo.engine.engine import CompiledForward
+from ganzoo.engine.execution import CompiledForward
 from ganzoo.engine.loader import ResumableBatchSampler
 from ganzoo.engine.seed import derive_seed, noise_seed, step_seed
 from ganzoo.engine.strategy import SingleDevice, create_strategy
