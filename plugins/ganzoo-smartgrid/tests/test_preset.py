@@ -28,6 +28,7 @@ def test_preset_is_registered_and_resolves() -> None:
     assert built.spec.shape == (1, 48) and built.spec.condition_shape == (20,)
     assert built.config.generator.params["condition_dim"] == 20
     assert built.config.discriminator.params["norm"] == "none"
+    assert built.config.generator.params["upsample"] == "linear"  # nearest doubling zig-zags
     assert built.config.train.n_critic == 5
     assert [(loss.name, loss.weight) for loss in built.config.losses] == [("adversarial", 1.0), ("gradient-penalty", 10.0)]
 
