@@ -171,7 +171,11 @@ def test_registered_metrics_report_values_and_protocol(ctx: EvalContext) -> None
         for key, entry in out.items():
             assert isinstance(entry["value"], float), key
             assert entry["split"] == "val" and entry["n_real"] == 150
+            # ganzoo compare marks the best run by this direction; every load-curve score is an error
+            assert entry["better"] == "lower", key
         results.update(out)
+    # the report's sd column: spread over the TimeGAN runs (one run here, so 0)
+    assert results["discriminative_score"]["sd"] == 0.0 and "std" not in results["discriminative_score"]
     assert {"discriminative_score", "predictive_score", "predictive_score_real", "kmeans_share_js",
             "forecast_rmse_tstr", "forecast_rmse_trtr", "acf_mae", "profile_mean_rmse"} <= set(results)
     assert results["forecast_rmse_tstr"]["units"] == "kW"

@@ -5,7 +5,8 @@ the model's [-1, 1]). TimeGAN scores and k-means use them rescaled to [0, 1] (Ti
 step, applied with the dataset's global statistics); forecasting errors and profile statistics
 use original units (kW / kWh) recovered with the normalisation stored in the DataSpec, so MAPE
 and RMSE mean what grid analysts expect. Each metric declares ``applies_to(spec)`` so
-``ganzoo evaluate`` runs it by default on series data.
+``ganzoo evaluate`` runs it by default on series data. Every result is an error or a distance
+(``better = "lower"``), which is how ``ganzoo compare`` picks the best run per row.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ class DiscriminativeScore:
         real, fake = ctx.real(), ctx.generated()
         result = discriminative_score(_sequences(ctx, real.x), _sequences(ctx, fake), seed=ctx.seed,
                                       device=ctx.device, **self.options)
-        return {"discriminative_score": {**ctx.protocol(), **result}}
+        return {"discriminative_score": {**ctx.protocol(better="lower"), **result}}
 
 
 class PredictiveScore:
@@ -97,10 +98,10 @@ class PredictiveScore:
 
     def compute(self, ctx: Any) -> dict[str, dict[str, Any]]:
         real, fake = _sequences(ctx, ctx.real().x), _sequences(ctx, ctx.generated())
-        out = {"predictive_score": {**ctx.protocol(), **predictive_score(
+        out = {"predictive_score": {**ctx.protocol(better="lower"), **predictive_score(
             fake, real, seed=ctx.seed, device=ctx.device, **self.options), "trained_on": "synthetic"}}
         if self.train_on_real:
-            out["predictive_score_real"] = {**ctx.protocol(), **predictive_score(
+            out["predictive_score_real"] = {**ctx.protocol(better="lower"), **predictive_score(
                 real, real, seed=ctx.seed, device=ctx.device, **self.options),
                 "trained_on": "real (the same held-out set it is tested on, as TimeGAN's 'original data' row)"}
         return out
@@ -117,7 +118,7 @@ class KMeansAgreement(_SeriesMetric):
         fake = ctx.to_unit(ctx.generated()).numpy()[:, 0]
         result = kmeans_agreement(real, fake, k=self.k, n_init=self.n_init, seed=ctx.seed)
         result["kmeans_share_js"]["figure"] = pca_figure(real, fake, seed=ctx.seed)
-        return {name: {**ctx.protocol(units="model scale [0, 1]"), **entry} for name, entry in result.items()}
+        return {name: {**ctx.protocol(units="model scale [0, 1]", better="lower"), **entry} for name, entry in result.items()}
 
 
 class ForecastTSTR(_SeriesMetric):
@@ -148,7 +149,7 @@ class ForecastTSTR(_SeriesMetric):
             alpha=self.alpha, to_units=to_units,
         )
         split = f"held-out real windows split {1 - self.test_fraction:.0%}/{self.test_fraction:.0%} (forecaster train/test)"
-        return {name: {**ctx.protocol(units=unit, data_split=split), **entry} for name, entry in result.items()}
+        return {name: {**ctx.protocol(units=unit, data_split=split, better="lower"), **entry} for name, entry in result.items()}
 
 
 class LoadStatistics(_SeriesMetric):
@@ -167,11 +168,11 @@ class LoadStatistics(_SeriesMetric):
         codec = ConditionCodec.from_meta(spec.meta["conditions"]) if "conditions" in spec.meta else None
         cond = _cond(real)
         fake_cond = cond if cond is not None and len(fake_x) == len(real_x) else None
-        out = {"acf_mae": {**ctx.protocol(), **autocorrelation_error(real_x, fake_x, self.max_lag or steps)}}
+        out = {"acf_mae": {**ctx.protocol(better="lower"), **autocorrelation_error(real_x, fake_x, self.max_lag or steps)}}
         stats = profile_statistics(real_x, fake_x, steps_per_day=steps, real_cond=cond, fake_cond=fake_cond,
                                    condition_names=codec.names if codec is not None else None)
         minutes = int(spec.meta.get("resolution_minutes", 1440 // steps))
         stats["profile_mean_rmse"]["figures"] = profile_figures(
             real_x, fake_x, minutes=minutes, unit=unit, real_cond=cond, fake_cond=fake_cond, codec=codec)
-        out.update({name: {**ctx.protocol(units=unit), **entry} for name, entry in stats.items()})
+        out.update({name: {**ctx.protocol(units=unit, better="lower"), **entry} for name, entry in stats.items()})
         return out

@@ -113,7 +113,7 @@ def discriminative_score(
         scores.append(abs(accuracy - 0.5))
     return {
         "value": float(np.mean(scores)),
-        "std": float(np.std(scores)),
+        "sd": float(np.std(scores)),
         "accuracy": float(np.mean(accuracies)),
         "runs": runs,
         "iterations": iterations,
@@ -172,7 +172,7 @@ def predictive_score(
             else "last feature at t+1 from the other features up to t")
     return {
         "value": float(np.mean(maes)),
-        "std": float(np.std(maes)),
+        "sd": float(np.std(maes)),
         "runs": runs,
         "iterations": iterations,
         "batch_size": batch_size,
