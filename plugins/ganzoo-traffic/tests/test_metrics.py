@@ -93,4 +93,9 @@ def test_metric_adapters_on_an_eval_context(sim: AccidentsSim) -> None:
     augmented = TableAugmentation(classifiers=["ridge"], seeds=1).compute(ctx)
     assert 0 < augmented["table/augmentation/ridge/acc_real"]["value"] <= 1
     assert augmented["table/augmentation/ridge/acc_real"]["target"] == "accident_severity"
+    # the direction ganzoo compare uses to mark the best run
+    directions = {name: entry["better"] for out in (fidelity, detected, augmented) for name, entry in out.items()}
+    assert {directions["table/quality"], directions["table/detection_score"],
+            directions["table/augmentation/ridge/acc_aug"], directions["table/augmentation/accuracy_gain"]} == {"higher"}
+    assert directions["table/detection_auc"] == directions["table/augmentation/ridge/fpr_aug"] == "lower"
     assert TableFidelity.applies_to(sim.describe())

@@ -50,7 +50,8 @@ class TableFidelity:
     def compute(self, ctx: Any) -> dict[str, dict[str, Any]]:
         real, synth, kinds = tables(ctx)
         report = fidelity_report(real, synth, kinds, alpha=self.alpha, bins=self.bins)
-        protocol = ctx.protocol(alpha=self.alpha, correction="holm", bins=self.bins)
+        # every fidelity score is a share or a similarity in [0, 1]
+        protocol = ctx.protocol(alpha=self.alpha, correction="holm", bins=self.bins, better="higher")
         out = {
             f"table/{key}": {"value": _finite(report[key]), **protocol}
             for key in (
@@ -78,8 +79,9 @@ class TableDetection:
             real_rows_with_gaps_left_out=result["real_rows_with_gaps_left_out"],
         )
         return {
-            "table/detection_auc": {"value": result["auc"], "sd": result["auc_sd"], **protocol},
-            "table/detection_score": {"value": result["score"], **protocol},
+            # 0.5 is the floor a cross-validated AUC reaches when the sets cannot be told apart
+            "table/detection_auc": {"value": result["auc"], "sd": result["auc_sd"], **protocol, "better": "lower"},
+            "table/detection_score": {"value": result["score"], **protocol, "better": "higher"},
         }
 
 
@@ -120,12 +122,15 @@ class TableAugmentation:
             for key in ("acc_real", "acc_aug", "fpr_real", "fpr_aug"):
                 out[f"table/augmentation/{name}/{key}"] = {
                     "value": summary[f"{key}_mean"], "sd": summary[f"{key}_sd"], **protocol,
+                    "better": "higher" if key.startswith("acc") else "lower",
                 }
         out["table/augmentation/accuracy_gain"] = {
             "value": float(np.mean([s["accuracy_gain"] for s in result.values()])), **protocol,
+            "better": "higher",
         }
         out["table/augmentation/fpr_reduction"] = {
             "value": float(np.mean([s["fpr_reduction"] for s in result.values()])), **protocol,
+            "better": "higher",
         }
         return out
 
