@@ -40,6 +40,28 @@ def nice_ticks(low: float, high: float, count: int = 5, *, integer: bool = False
     return ticks
 
 
+#: Width of one legend character in pixels (11 px sans-serif averages about 6.2; rounded up so
+#: a long name never runs into its neighbour).
+LEGEND_CHAR_W = 6.6
+
+
+def legend_layout(names: Sequence[str], width: float) -> list[tuple[float, int]]:
+    """``(x offset, row)`` of each legend entry, laid out left to right and wrapped at ``width``.
+
+    Entries are as wide as their names (swatch, text, a gap), so long loss-term names such as
+    ``loss/d/gradient-penalty`` do not overlap the next entry as fixed columns would.
+    """
+    placed: list[tuple[float, int]] = []
+    x, row = 0.0, 0
+    for name in names:
+        entry_w = 16 + LEGEND_CHAR_W * len(name) + 14
+        if x > 0 and x + entry_w > width:
+            x, row = 0.0, row + 1
+        placed.append((x, row))
+        x += entry_w
+    return placed
+
+
 def _span(values: list[float]) -> tuple[float, float]:
     low, high = min(values), max(values)
     if high == low:
@@ -64,7 +86,9 @@ def line_chart(
         for name, points in series.items()
     }
     clean = {name: sorted(points) for name, points in clean.items() if points}
-    left, right, top, bottom = 64, 16, 34 + 16 * math.ceil(len(clean) / 4), 44
+    left, right, bottom = 64, 16, 44
+    legend = legend_layout(list(clean), width - left - right)
+    top = 34 + 16 * (max((row for _, row in legend), default=-1) + 1)
     plot_w, plot_h = width - left - right, height - top - bottom
     parts = [
         f'<svg class="chart" width="{width}" height="{height}" '
@@ -119,7 +143,8 @@ def line_chart(
                     f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="3" fill="{colour}">'
                     f"<title>{escape(name)}: {fmt(y)} at {fmt(x)}</title></circle>"
                 )
-        lx, ly = left + (i % 4) * (plot_w / 4), 30 + 16 * (i // 4)
+        offset, row = legend[i]
+        lx, ly = left + offset, 30 + 16 * row
         parts.append(f'<rect x="{lx:.1f}" y="{ly - 9}" width="12" height="4" fill="{colour}"/>')
         parts.append(f'<text x="{lx + 16:.1f}" y="{ly - 4}" class="legend">{escape(name)}</text>')
     parts.append("</svg>")

@@ -23,3 +23,20 @@ def test_long_lists_and_mappings_are_abbreviated_with_their_size() -> None:
         "acf_real=[0.9, 0.88, 0.86, …, -0.02, (47 values)], "
         "per_condition={month=1: 0.1, month=2: 0.2, month=3: 0.3, … (12 entries)}"
     )
+
+
+def test_legend_entries_are_as_wide_as_their_names_and_wrap() -> None:
+    from ganzoo.report.svg import LEGEND_CHAR_W, legend_layout
+
+    names = ["loss/d", "loss/d/adversarial", "loss/d/gradient-penalty", "loss/g", "loss/g/adversarial"]
+    placed = legend_layout(names, width=480)
+    rows: dict[int, list[tuple[float, str]]] = {}
+    for (x, row), name in zip(placed, names, strict=True):
+        rows.setdefault(row, []).append((x, name))
+    assert len(rows) == 2  # five entries of these lengths do not fit on one 480 px line
+    for entries in rows.values():
+        assert entries[0][0] == 0.0
+        for (x, name), (next_x, _) in zip(entries, entries[1:], strict=False):
+            assert next_x >= x + 16 + LEGEND_CHAR_W * len(name)  # no overlap with the next entry
+        last_x, last_name = entries[-1]
+        assert last_x + 16 + LEGEND_CHAR_W * len(last_name) <= 480
