@@ -29,6 +29,11 @@ def test_smooth_series_conv_options_conform(spec: DataSpec) -> None:
     check_discriminator("series-conv", spec, base_channels=8, downsample="pool")
 
 
+@pytest.mark.parametrize("spec", SPECS, ids=["unconditional", "label"])
+def test_step_noise_generator_conforms(spec: DataSpec) -> None:
+    check_generator("series-conv", spec, base_channels=8, upsample="linear", step_noise=True)
+
+
 def test_load_profiles_conforms() -> None:
     check_dataset("load-profiles", n_samples=32, n_meters=5)
 

@@ -145,6 +145,11 @@ class SeriesConvGeneratorConfig(ComponentConfig):
         description="Doubling before each conv: 'linear' interpolation avoids the step-to-step zig-zag that "
         "'nearest' (copying each step twice, kept as the default for old checkpoints) produces.",
     )
+    step_noise: bool = Field(
+        False,
+        description="Per-step noise (StyleGAN-style, learned per-channel scale starting at 0) after the conv of the "
+        "last two blocks, for day-specific texture such as spikes; the noise is part of sample_latent.",
+    )
 
 
 class SeriesConvDiscriminatorConfig(ComponentConfig):

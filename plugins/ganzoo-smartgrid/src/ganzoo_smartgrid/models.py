@@ -51,7 +51,18 @@ class SeriesConvGenerator(nn.Module):
     different offsets within the copied pairs: it applies two different effective kernels and
     produces a period-2 (and, one level up, period-4) zig-zag that the training has to undo.
     Linear interpolation gives both phases the same smooth neighbourhood.
+
+    ``step_noise=True`` adds StyleGAN-style per-step noise after the convolution of the last two
+    blocks: a learned per-channel scale times one N(0, 1) value per time step. With one noise
+    vector per day, day-specific texture (appliance spikes) would have to be computed from that
+    vector; fresh noise per step supplies it directly. The scales start at zero, so training starts
+    from the plain generator. The per-step values are part of the latent (``sample_latent``
+    returns ``latent_dim`` + one value per step of the noisy blocks), not drawn inside
+    ``forward``: the engine's per-step seeded noise and ``Sampler.sample(seed=...)`` then make
+    them reproducible, and ``forward`` stays deterministic in eval mode as ganzoo requires.
     """
+
+    NOISY_BLOCKS = 2
 
     def __init__(
         self,
@@ -64,10 +75,15 @@ class SeriesConvGenerator(nn.Module):
         kernel_size: int = 5,
         norm: str = "batch",
         upsample: str = "nearest",
+        step_noise: bool = False,
     ) -> None:
         super().__init__()
         self.latent_dim, self.length, self.condition_dim = latent_dim, length, condition_dim
         self.seed_length = math.ceil(length / 2**n_blocks)
+        noisy = range(max(n_blocks - self.NOISY_BLOCKS, 0), n_blocks) if step_noise else range(0)
+        # conv of block b is module 4 b + 1 of ``blocks``; its output has seed_length * 2^(b+1) steps
+        self._noise_after = {4 * b + 1: i for i, b in enumerate(noisy)}
+        self.noise_lengths = [self.seed_length * 2 ** (b + 1) for b in noisy]
         widths = [base_channels * 2 ** (n_blocks - i) for i in range(n_blocks + 1)]
         self.seed = nn.Linear(latent_dim + condition_dim, widths[0] * self.seed_length)
         self.seed_act = nn.Sequential(_norm1d(norm, widths[0]), nn.ReLU(True))
@@ -81,20 +97,36 @@ class SeriesConvGenerator(nn.Module):
             ]
         self.blocks = nn.Sequential(*blocks)
         self.head = nn.Conv1d(widths[-1], out_channels, kernel_size, padding=kernel_size // 2)
+        # only created when on, so checkpoints without step noise keep their parameter names
+        self.noise_scales = nn.ParameterList(
+            nn.Parameter(torch.zeros(widths[b + 1])) for b in noisy
+        )
         _init(self)
 
     def sample_latent(
         self, n: int, *, device: torch.device | str = "cpu", generator: torch.Generator | None = None
     ) -> torch.Tensor:
-        return torch.randn(n, self.latent_dim, device=device, generator=generator)
+        """``(n, latent_dim + noise steps)``: the day's noise vector, then the per-step noise."""
+        return torch.randn(n, self.latent_dim + sum(self.noise_lengths), device=device, generator=generator)
 
     def forward(self, z: torch.Tensor | None, cond: torch.Tensor | None = None) -> torch.Tensor:
-        if z is None:
-            raise ValueError("SeriesConvGenerator needs noise z of shape (N, latent_dim)")
+        width = self.latent_dim + sum(self.noise_lengths)
+        if z is None or z.ndim != 2 or z.shape[1] != width:
+            got = None if z is None else tuple(z.shape)
+            raise ValueError(f"SeriesConvGenerator needs noise z of shape (N, {width}) from sample_latent, got {got}")
         _check_cond(cond, self.condition_dim, "SeriesConvGenerator")
+        z, step_noise = z[:, : self.latent_dim], z[:, self.latent_dim :]
         h = torch.cat([z, cond.to(z.dtype)], dim=1) if cond is not None else z
-        h = self.seed(h).view(len(z), -1, self.seed_length)
-        h = self.blocks(self.seed_act(h))
+        h = self.seed_act(self.seed(h).view(len(z), -1, self.seed_length))
+        if not self._noise_after:
+            h = self.blocks(h)
+        else:
+            noises = step_noise.split(self.noise_lengths, dim=1)
+            for index, module in enumerate(self.blocks):
+                h = module(h)
+                if index in self._noise_after:
+                    k = self._noise_after[index]
+                    h = h + self.noise_scales[k][:, None] * noises[k][:, None, :].to(h.dtype)
         return torch.tanh(self.head(h)[..., : self.length])
 
 
