@@ -29,11 +29,8 @@ class LossContext:
         discriminator: ``D(x, cond) -> logits`` (possibly wrapped for DDP or compiled).
         step: index of the current generator update (0-based).
         d_step: index of the current discriminator update (counts every n_critic update).
-        input_grad_scale: factor a loss multiplies into an objective before it differentiates
-            it with respect to the *inputs* (gradient penalties), dividing the gradient by it
-            afterwards. Under fp16 it is the discriminator's GradScaler scale, so the
-            half-precision backward does not underflow (PyTorch's AMP gradient-penalty recipe);
-            otherwise 1.
+        loss_scale: under fp16, reads the discriminator's GradScaler scale (``None``
+            otherwise); see :attr:`input_grad_scale`.
     """
 
     phase: Phase
@@ -44,9 +41,20 @@ class LossContext:
     discriminator: Callable[..., torch.Tensor]
     step: int = 0
     d_step: int = 0
-    input_grad_scale: float = 1.0
+    loss_scale: Callable[[], float] | None = field(default=None, repr=False)
     _d_real: torch.Tensor | None = field(default=None, repr=False)
     _d_fake: torch.Tensor | None = field(default=None, repr=False)
+
+    @property
+    def input_grad_scale(self) -> float:
+        """Factor a loss multiplies into an objective before differentiating it with respect to
+        the *inputs* (gradient penalties), dividing the gradient by it afterwards.
+
+        Under fp16 it is the discriminator's loss scale, so the half-precision backward does not
+        underflow (PyTorch's AMP gradient-penalty recipe); otherwise 1. Reading the scale waits
+        for the device, so it is read only when a penalty asks, not on every update.
+        """
+        return 1.0 if self.loss_scale is None else self.loss_scale()
 
     @property
     def d_real(self) -> torch.Tensor:

@@ -174,6 +174,8 @@ class Engine:
         self.scalers: dict[str, torch.amp.GradScaler] = {}
         if train.precision == "fp16":
             self.scalers = {role: torch.amp.GradScaler(self.device.type) for role in ROLES}
+        # handed to the losses and read only when a gradient penalty asks: reading it syncs
+        self._d_loss_scale = self.scalers["discriminator"].get_scale if self.scalers else None
         self._autocast: Callable[[], contextlib.AbstractContextManager[Any]] = contextlib.nullcontext
         if train.precision != "fp32":
             dtype = torch.bfloat16 if train.precision == "bf16" else torch.float16
@@ -382,8 +384,7 @@ class Engine:
             with self._autocast(), torch.set_grad_enabled(keep_graph):
                 fake = self._g(self._latent(real.shape[0]), cond)
             ctx = LossContext("discriminator", real, fake.detach(), cond, batch, self._d_losses,
-                              step=step, d_step=step * n_critic + k,
-                              input_grad_scale=self._input_grad_scale())
+                              step=step, d_step=step * n_critic + k, loss_scale=self._d_loss_scale)
             with self._autocast():
                 total = self._objective(ctx, "discriminator_loss", self._d_keys, "loss/d")
             if total is not None:
@@ -426,15 +427,6 @@ class Engine:
         detached = value.detach().float()
         self._interval.add(key, detached)
         self._epoch_sums.add(key, detached)
-
-    def _input_grad_scale(self) -> float:
-        """The discriminator's loss scale under fp16 (for input-gradient penalties), else 1.
-
-        ``get_scale()`` reads the scale back from the device: one sync per critic step, paid
-        only with fp16, where an unscaled penalty gradient would underflow.
-        """
-        scaler = self.scalers.get("discriminator")
-        return scaler.get_scale() if scaler is not None and scaler.is_enabled() else 1.0
 
     def _update(self, role: str, loss: torch.Tensor) -> None:
         optimizer = self.optimizers[role]
