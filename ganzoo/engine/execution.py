@@ -9,6 +9,7 @@ beyond floating-point order, which is why a run may change them on resume.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -93,6 +94,19 @@ class SyncBatchNormGuard:
         return self.discriminator(*args)
 
 
+@functools.cache
+def _functorch_config() -> Any:
+    """``torch._functorch.config`` when it has the backward-lowering switch, else ``None``.
+
+    Looked up once: ``import torch`` does not import it, and every compiled call needs it.
+    """
+    try:
+        from torch._functorch import config
+    except ImportError:
+        return None
+    return config if hasattr(config, "force_non_lazy_backward_lowering") else None
+
+
 @contextlib.contextmanager
 def _backward_lowered_with_forward() -> Iterator[None]:
     """Compile backward graphs when their forward graph is compiled, not at the first backward.
@@ -100,11 +114,8 @@ def _backward_lowered_with_forward() -> Iterator[None]:
     Set and restored directly (a few microseconds) rather than through ``config.patch``, which
     costs several times more on every call of a launch-bound step.
     """
-    try:
-        from torch._functorch import config  # not imported by ``import torch``
-    except ImportError:
-        config = None
-    if config is None or not hasattr(config, "force_non_lazy_backward_lowering"):
+    config = _functorch_config()
+    if config is None:
         yield
         return
     previous = config.force_non_lazy_backward_lowering
