@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ganzoo.metrics.evaluate import write_json  # atomic: a reader never sees half a document
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 
@@ -714,7 +716,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def write_partial(cases: dict[str, Any]) -> None:
         if args.out:
-            write_document(args.out, {**document, "cases": cases, "complete": False})
+            write_json(args.out, {**document, "cases": cases, "complete": False})
 
     with tempfile.TemporaryDirectory(prefix="ganzoo-bench-") as scratch:
         workdir = args.workdir or Path(scratch)
@@ -731,17 +733,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     document["environment"]["load_avg_end"] = _load_avg()
     document["complete"] = True
     if args.out:
-        write_document(args.out, document)
+        write_json(args.out, document)
     print(json.dumps(document, indent=2))
     return 0
-
-
-def write_document(path: Path, document: dict[str, Any]) -> None:
-    """Write the JSON document whole (a temporary file renamed), never half-written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.tmp")
-    temp.write_text(json.dumps(document, indent=2) + "\n")
-    os.replace(temp, path)
 
 
 if __name__ == "__main__":
