@@ -118,15 +118,12 @@ class SeriesConvGenerator(nn.Module):
         z, step_noise = z[:, : self.latent_dim], z[:, self.latent_dim :]
         h = torch.cat([z, cond.to(z.dtype)], dim=1) if cond is not None else z
         h = self.seed_act(self.seed(h).view(len(z), -1, self.seed_length))
-        if not self._noise_after:
-            h = self.blocks(h)
-        else:
-            noises = step_noise.split(self.noise_lengths, dim=1)
-            for index, module in enumerate(self.blocks):
-                h = module(h)
-                if index in self._noise_after:
-                    k = self._noise_after[index]
-                    h = h + self.noise_scales[k][:, None] * noises[k][:, None, :].to(h.dtype)
+        noises = step_noise.split(self.noise_lengths, dim=1)
+        for index, module in enumerate(self.blocks):
+            h = module(h)
+            if index in self._noise_after:
+                k = self._noise_after[index]
+                h = h + self.noise_scales[k][:, None] * noises[k][:, None, :].to(h.dtype)
         return torch.tanh(self.head(h)[..., : self.length])
 
 
