@@ -37,6 +37,8 @@ from typing import Any
 import torch
 from torch.profiler import ProfilerActivity, profile
 
+from throughput import default_baselines
+
 HERE = Path(__file__).resolve().parent
 
 #: Operators whose self time is convolution arithmetic (forward, both backward passes,
@@ -191,8 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    shared = HERE.parent.parent / "shared" / "baselines"
-    baselines = args.baselines or (shared if shared.is_dir() else HERE / "baselines")
+    baselines = args.baselines or default_baselines()
     document = {
         "benchmark": "ganzoo-cpu-ceiling",
         "environment": {
