@@ -1,9 +1,13 @@
 """Developer sessions: ``nox -s tests`` (default suite), ``lint``, ``slow``, ``docs``.
 
-Sessions use pip in virtualenvs. torch is installed first from ``GANZOO_TORCH_SPEC`` (default
+Sessions use pip in virtualenvs. torch comes from ``GANZOO_TORCH_SPEC`` (default
 ``torch==2.13.0``, a CPU build that pip takes from local disk on our machines); set it to
 ``torch`` or a CUDA wheel spec to test against another build. The core and every distribution
 in ``plugins/`` are installed editable, like the README's Quickstart does.
+
+torch is resolved in the same pip call as the project, never in a call of its own before it:
+a later call resolves torch-fidelity's torchvision to its newest release, which pins a newer
+torch, and pip would replace the pinned CPU build with a multi-GB CUDA one.
 """
 
 from __future__ import annotations
@@ -23,12 +27,11 @@ TORCH = os.environ.get("GANZOO_TORCH_SPEC", "torch==2.13.0")
 
 
 def _install_project(session: nox.Session, *groups: str) -> None:
-    session.install(TORCH)
     editable = ["-e", "."]
     for plugin in PLUGINS:
         editable += ["-e", plugin]
     deps = [dep for group in groups for dep in nox.project.dependency_groups(PYPROJECT, group)]
-    session.install(*editable, *deps)
+    session.install(TORCH, *editable, *deps)
 
 
 def _test_paths() -> list[str]:
