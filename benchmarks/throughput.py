@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ganzoo.metrics.evaluate import write_json  # atomic: a reader never sees half a document
+from ganzoo.files import write_json  # atomic: a reader never sees half a document
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent

@@ -67,7 +67,8 @@ def evaluate_trivial(
     """
     import ganzoo
     from ganzoo.data.images import write_png
-    from ganzoo.metrics.evaluate import evaluate_run, write_json
+    from ganzoo.files import write_json
+    from ganzoo.metrics.evaluate import evaluate_run
 
     spec = ganzoo.load(pix2pix_run).spec
     image, count = mean_training_image(pix2pix_run)
@@ -88,7 +89,7 @@ def evaluate_trivial(
     }
     report.pop("checkpoint", None)
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_json(out_dir / "eval.json", report)
+    write_json(out_dir / "eval.json", report, default=str)
     low, high = spec.value_range
     write_png((image - low) / (high - low), out_dir / "mean_image.png")
     return report

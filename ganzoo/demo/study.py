@@ -77,7 +77,8 @@ def run_demo(
     import torch
 
     from ganzoo.engine.run import train
-    from ganzoo.metrics.evaluate import evaluate_run, write_json
+    from ganzoo.files import write_json, write_text
+    from ganzoo.metrics.evaluate import evaluate_run
     from ganzoo.report.report import write_report
 
     stream = log if log is not None else sys.stderr
@@ -130,9 +131,9 @@ def run_demo(
         result.timings["total"] = time.perf_counter() - start
         result.compare_html = folder / COMPARE_FILE
         context = {"experiments": experiments, "load": load, "torch": torch.__version__}
-        result.compare_html.write_text(render_demo_page(result, context), encoding="utf-8")
+        write_text(result.compare_html, render_demo_page(result, context))
         result.table = render_text(result)
-        write_json(folder / SUMMARY_FILE, summary(result, experiments, load))
+        write_json(folder / SUMMARY_FILE, summary(result, experiments, load), default=str)
     return result
 
 

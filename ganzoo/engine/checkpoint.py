@@ -39,6 +39,7 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 from torch import nn
 
+from ganzoo.files import write_json
 from ganzoo.registry.errors import CheckpointError
 
 FORMAT_VERSION = 1
@@ -185,15 +186,6 @@ def _fsync_path(path: Path) -> None:
 def _fsync_dir(path: Path) -> None:
     with contextlib.suppress(OSError):  # some filesystems / platforms cannot fsync a directory
         _fsync_path(path)
-
-
-def write_json(path: Path, data: Any) -> None:
-    """Write JSON and fsync it."""
-    with path.open("w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=2, sort_keys=False)
-        fh.write("\n")
-        fh.flush()
-        os.fsync(fh.fileno())
 
 
 def write_checkpoint(

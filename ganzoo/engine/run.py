@@ -16,12 +16,10 @@ directory in every process, so several machines need it on a shared filesystem.
 from __future__ import annotations
 
 import json
-import os
 import platform
 import re
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -42,6 +40,7 @@ from ganzoo.engine.callbacks import (
 )
 from ganzoo.engine.checkpoint import CHECKPOINTS_DIR, list_checkpoints
 from ganzoo.engine.seed import deterministic_mode, seed_everything
+from ganzoo.files import write_json, write_text
 from ganzoo.registry.config import ExperimentConfig, validate_model
 from ganzoo.registry.errors import CheckpointError, ConfigError
 
@@ -275,19 +274,6 @@ def _default_run_dir(name: str) -> Path:
     return candidate
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def _versions(manager: Any) -> dict[str, Any]:
     import torch
 
@@ -311,7 +297,7 @@ def _create_run_dir(directory: Path, resolved: dict[str, Any], spec: DataSpec, m
     directory.mkdir(parents=True, exist_ok=True)
     (directory / CHECKPOINTS_DIR).mkdir(exist_ok=True)
     (directory / SAMPLES_DIR).mkdir(exist_ok=True)
-    _write_atomic(directory / CONFIG_FILE, tomli_w.dumps(resolved))
+    write_text(directory / CONFIG_FILE, tomli_w.dumps(resolved))
     manifest = {
         **_versions(manager),
         "python": platform.python_version(),
@@ -321,7 +307,7 @@ def _create_run_dir(directory: Path, resolved: dict[str, Any], spec: DataSpec, m
         "name": resolved.get("name"),
         "data_spec": spec.to_dict(),
     }
-    _write_atomic(directory / RUN_MANIFEST, json.dumps(manifest, indent=2) + "\n")
+    write_json(directory / RUN_MANIFEST, manifest)
 
 
 def _trim_metrics(path: Path, step: int) -> None:
@@ -337,4 +323,4 @@ def _trim_metrics(path: Path, step: int) -> None:
             continue  # a line cut short by the kill
         if isinstance(record, dict) and isinstance(record.get("step", 0), int) and record.get("step", 0) <= step:
             kept.append(line)
-    _write_atomic(path, "".join(f"{line}\n" for line in kept))
+    write_text(path, "".join(f"{line}\n" for line in kept))

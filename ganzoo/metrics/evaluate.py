@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ganzoo.files import write_json
 from ganzoo.metrics.configs import EvalConfig
 from ganzoo.metrics.context import EvalContext, SamplerLike
 from ganzoo.registry.config import ComponentSpec, ExperimentConfig, validate_model
@@ -241,7 +240,7 @@ def evaluate_run(
     if getattr(sampler, "checkpoint", None) is not None:
         report["checkpoint"] = str(getattr(sampler.checkpoint, "path", sampler.checkpoint))
     if write:
-        write_json(run_dir / "eval.json", report)
+        write_json(run_dir / "eval.json", report, default=str)
     return report
 
 
@@ -276,17 +275,3 @@ def evaluate_during_training(
     )
     results, _ = compute_metrics(ctx, planned, registry)
     return {name: entry["value"] for name, entry in results.items() if entry["value"] is not None}
-
-
-def write_json(path: Path, data: Any) -> None:
-    """Write JSON atomically (temp file + rename), so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, default=str)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

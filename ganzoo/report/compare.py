@@ -15,6 +15,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from ganzoo.files import write_text
 from ganzoo.registry.errors import GanzooError
 from ganzoo.report.format import fmt
 from ganzoo.report.page import image, page, table
@@ -48,8 +49,7 @@ def compare_runs(run_dirs: Sequence[str | Path], out: str | Path | None = None) 
     runs = [read_run(p) for p in run_dirs]
     metrics, not_comparable = metric_columns(runs)
     path = Path(out) if out is not None else default_output(run_dirs)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_compare(runs, metrics, not_comparable), encoding="utf-8")
+    write_text(path, render_compare(runs, metrics, not_comparable))
     return Comparison(path, render_text(runs, metrics, not_comparable), metrics, not_comparable)
 
 

@@ -12,6 +12,7 @@ import json
 from html import escape
 from pathlib import Path
 
+from ganzoo.files import write_text
 from ganzoo.report.figures import figures_section
 from ganzoo.report.format import fmt
 from ganzoo.report.page import image, page, protocol_text, table
@@ -23,8 +24,7 @@ def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
     """Write the report of ``run_dir`` (default ``RUN/report.html``) and return its path."""
     run = read_run(run_dir)
     path = Path(out) if out is not None else run.path / "report.html"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_report(run), encoding="utf-8")
+    write_text(path, render_report(run))
     return path
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from ganzoo.metrics.evaluate import write_json
+from ganzoo.files import write_json
 from ganzoo.report.figures import collect_figures
 from ganzoo.report.report import write_report
 
