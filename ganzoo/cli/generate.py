@@ -30,6 +30,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="use the EMA generator (default: when the checkpoint has one)")
     p.add_argument("--device", default="cpu", help="device to sample on (default cpu)")
     p.add_argument("--batch-size", type=int, default=64, metavar="B", help="samples per forward pass")
+    p.add_argument("--overwrite", action="store_true",
+                   help="write into a non-empty OUT, replacing files of the same name")
     p.add_argument("--condition", action="append", default=[], metavar="COL=VALUE",
                    help="generate only this condition, e.g. severity=1 (label-conditional runs; "
                         "repeatable or comma-separated)")
@@ -47,8 +49,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"-n {args.n}: must be a positive number of samples")
     if args.batch_size < 1:
         raise ConfigError(f"--batch-size {args.batch_size}: must be positive")
-    if Path(args.out).exists() and not Path(args.out).is_dir():
-        raise ConfigError(f"-o {args.out}: is a file, expected an output directory")
+    check_output_dir(Path(args.out), overwrite=args.overwrite)
     sampler = load(args.checkpoint or args.run, ema=args.ema, device=resolve_device(args.device))
     sampler.batch_size = args.batch_size
     conditions = None
@@ -63,6 +64,20 @@ def run(args: argparse.Namespace) -> int:
     files = sampler.export(samples, args.out, conditions)
     print(f"wrote {args.n} samples ({len(files)} file{'s' if len(files) != 1 else ''}) to {args.out}")
     return 0
+
+
+def check_output_dir(out: Path, *, overwrite: bool) -> None:
+    """Refuse an ``OUT`` that is a file, or a folder holding files, unless ``overwrite``.
+
+    Exporters name their files by position (``sample_000000.png``, ``samples.csv``), so a second
+    ``generate`` into the same folder would silently replace the first one's samples.
+    """
+    from ganzoo.registry.errors import ConfigError
+
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"-o {out}: is a file, expected an output directory")
+    if not overwrite and out.is_dir() and any(out.iterdir()):
+        raise ConfigError(f"-o {out}: is not empty; choose a new directory or pass --overwrite")
 
 
 def condition_text(values: list[str]) -> str:

@@ -82,6 +82,19 @@ def test_paths_that_are_files(run: Path, tmp_path: Path, capsys: pytest.CaptureF
     assert config.read_text() == tomli_w.dumps(RING)
 
 
+def test_generate_keeps_earlier_samples(run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "samples"
+    assert main(["generate", str(run), "-n", "3", "-o", str(out), "--seed", "1"]) == 0
+    first = {p.name: p.read_bytes() for p in out.iterdir()}
+    capsys.readouterr()
+    _exits_2_with_one_line(["generate", str(run), "-n", "3", "-o", str(out), "--seed", "2"], capsys,
+                           "is not empty", "--overwrite")
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == first
+    assert main(["generate", str(run), "-n", "3", "-o", str(out), "--seed", "2", "--overwrite"]) == 0
+    second = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert second.keys() == first.keys() and second != first
+
+
 def test_frozen_discriminator_parameters_stay_frozen(toys: Registry, tmp_path: Path) -> None:
     from ganzoo.engine.engine import Engine
     from ganzoo.experiment.build import build_experiment
