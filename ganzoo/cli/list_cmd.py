@@ -10,10 +10,16 @@ from ganzoo.registry.registry import KINDS
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("list", help="list registered components")
-    p.add_argument("kind", nargs="?", choices=KINDS, help="only this kind")
+    p.add_argument("kind", nargs="?", type=singular_kind, choices=KINDS, help="only this kind (plurals accepted)")
     p.add_argument("pattern", nargs="?", default="*", help="fnmatch pattern on names (default: *)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
+
+
+def singular_kind(text: str) -> str:
+    """``datasets`` -> ``dataset``, ``losses`` -> ``loss``: people type the plural they read."""
+    plural = {f"{kind}es" if kind.endswith("s") else f"{kind}s": kind for kind in KINDS}
+    return plural.get(text, text)
 
 
 def run(args: argparse.Namespace) -> int:

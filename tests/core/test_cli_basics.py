@@ -37,7 +37,14 @@ def test_config_schema(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_unknown_kind_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
-        main(["list", "generators"])
+        main(["list", "gens"])
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
-    assert "invalid choice: 'generators'" in err and len(err.strip().splitlines()) == 1
+    assert "invalid choice: 'gens'" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("plural, kind", [("generators", "generator"), ("losses", "loss"), ("datasets", "dataset")])
+def test_list_accepts_plural_kinds(plural: str, kind: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["list", plural, "--json"]) == 0
+    entries = json.loads(capsys.readouterr().out)
+    assert entries and {e["kind"] for e in entries} == {kind}
