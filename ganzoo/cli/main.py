@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -77,9 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f"{err.filename}: " if err.filename else ""
         print(f"ganzoo: error: {where}{err.strerror or err}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("ganzoo: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as err:  # TrainingInterrupted says where training stopped and how to go on
+        print(f"ganzoo: interrupted: {err}" if str(err) else "ganzoo: interrupted", file=sys.stderr)
+        return 128 + getattr(err, "signum", signal.SIGINT)
 
 
 if __name__ == "__main__":

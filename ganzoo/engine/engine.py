@@ -58,6 +58,7 @@ from ganzoo.engine.checkpoint import (
 )
 from ganzoo.engine.context import LossContext
 from ganzoo.engine.execution import CompiledForward, SyncBatchNormGuard, channels_last_
+from ganzoo.engine.interrupt import TrainingInterrupted, stop_on_signals
 from ganzoo.engine.loader import make_loader, to_device
 from ganzoo.engine.optim import build_optimizer, lr_factor, optimizer_settings, set_lr
 from ganzoo.engine.sampler import Sampler
@@ -277,7 +278,12 @@ class Engine:
 
     # -- the loop --------------------------------------------------------------------------
     def fit(self, until: int | None = None) -> None:
-        """Train up to ``until`` steps (default: the configured total), then stop."""
+        """Train up to ``until`` steps (default: the configured total), then stop.
+
+        Single-process training stops early on Ctrl-C or SIGTERM: the current step finishes,
+        training ends as it would at ``until`` (checkpoint included), then
+        :class:`~ganzoo.engine.interrupt.TrainingInterrupted` is raised.
+        """
         train = self.train_config
         stop = self.total_steps if until is None else min(until, self.total_steps)
         loader = make_loader(
@@ -295,22 +301,25 @@ class Engine:
         self._last_log = (self.step, self._clock)
         for callback in self.callbacks:
             callback.on_train_start(self)
-        try:
-            while self.step < stop:
-                epoch_before = self.epoch_index(self.step)
-                self._train_step(batches)
-                if self.step % train.log_every == 0 or self.step == stop:
-                    self.emit(self._train_record())
-                if self.step == self.total_steps or self.epoch_index(self.step) != epoch_before:
-                    self._end_epoch(epoch_before + 1)
-                for callback in self.callbacks:
-                    callback.on_step_end(self)
-        finally:
-            del batches  # shuts down loader workers
-            self.elapsed = self._time()
-            self._clock = time.perf_counter()
-        for callback in self.callbacks:
-            callback.on_train_end(self)
+        with stop_on_signals(enabled=self.world_size == 1) as signalled:
+            try:
+                while self.step < stop and not signalled.requested:
+                    epoch_before = self.epoch_index(self.step)
+                    self._train_step(batches)
+                    if self.step % train.log_every == 0 or self.step == stop:
+                        self.emit(self._train_record())
+                    if self.step == self.total_steps or self.epoch_index(self.step) != epoch_before:
+                        self._end_epoch(epoch_before + 1)
+                    for callback in self.callbacks:
+                        callback.on_step_end(self)
+            finally:
+                del batches  # shuts down loader workers
+                self.elapsed = self._time()
+                self._clock = time.perf_counter()
+            for callback in self.callbacks:
+                callback.on_train_end(self)
+        if signalled.signum is not None:
+            raise TrainingInterrupted(signalled.signum, self.step, self.total_steps, self.last_checkpoint, self.run_dir)
 
     def _train_record(self) -> dict[str, Any]:
         """The ``train`` record of the interval since the last one.

@@ -170,6 +170,10 @@ def train(
                     _trim_metrics(directory / METRICS_FILE, engine.step)
             if until is not None and until <= engine.step:
                 raise ConfigError(f"--until {until}: the run is already at step {engine.step}")
+            if engine.step > engine.total_steps:
+                raise ConfigError(
+                    f"train.steps/epochs: {engine.total_steps} steps in all, but the run is already at step {engine.step}"
+                )
             engine.fit(until=until)
             strategy.barrier()  # rank 0's last checkpoint is complete before anyone returns
     finally:

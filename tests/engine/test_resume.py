@@ -131,6 +131,8 @@ def test_resume_only_changes_run_length_and_logging(toys: Registry, experiment: 
         train(resume=run, overrides=["generator.params.hidden=8"])
     with pytest.raises(ConfigError, match="already at step 4"):
         train(resume=run, until=3)
+    with pytest.raises(ConfigError, match="train.steps/epochs: 3 steps in all, but the run is already at step 4"):
+        train(resume=run, overrides=["train.steps=3"])
     longer = train(resume=run, overrides=["train.steps=6", "train.log_every=1"])
     assert (longer.step, longer.total_steps) == (6, 6)
     assert [r["step"] for r in longer.metrics("train")] == [4, 5, 6]
