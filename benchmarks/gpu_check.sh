@@ -37,6 +37,18 @@ BENCH="$RESULTS/gpu-throughput-$STAMP.json"
 LOG="$RESULTS/gpu-check-$STAMP.log"
 
 say() { echo "[gpu_check] $*" | tee -a "$LOG" >&2; }
+# stage SECONDS CMD...: CMD under `timeout`, which leads a process group of its own. A stage cut
+# off sends SIGTERM to that group, and a `ganzoo train` child answers SIGTERM by finishing its
+# step and writing a checkpoint; whatever is left of the group is killed, so it cannot hold the
+# GPU while the next stage is measured.
+stage() {
+    timeout "$@" &
+    local pid=$!
+    wait "$pid"
+    local rc=$?
+    pkill -KILL -g "$pid" 2>/dev/null
+    return "$rc"
+}
 
 if [ "${REHEARSAL:-0}" = 1 ]; then
     DEVICE=cpu
@@ -88,20 +100,20 @@ say "environment: $(cat "$ENV_JSON")"
 
 # --- 2. correctness (about 2 minutes) -----------------------------------------------------
 say "correctness: dcgan-b64"
-timeout "$DCGAN_S" "$PY" benchmarks/correctness.py --device "$DEVICE" --cases dcgan-b64 \
+stage "$DCGAN_S" "$PY" benchmarks/correctness.py --device "$DEVICE" --cases dcgan-b64 \
     --timeout $((DCGAN_S - 10)) \
     --variants channels_last bf16 compile fast cuda_graphs "${CORRECT_STEPS[@]}" \
     >"$CORRECT_DCGAN" 2>>"$LOG"
 DCGAN_RC=$?
 say "correctness: pix2pix-b1"
-timeout "$PIX_S" "$PY" benchmarks/correctness.py --device "$DEVICE" --cases pix2pix-b1 \
+stage "$PIX_S" "$PY" benchmarks/correctness.py --device "$DEVICE" --cases pix2pix-b1 \
     --timeout $((PIX_S - 5)) \
     --variants bf16 fast fast_graphs "${CORRECT_STEPS[@]}" >"$CORRECT_PIX" 2>>"$LOG"
 PIX_RC=$?
 
 # --- 3. throughput against the baselines (about 3 minutes) ---------------------------------
 say "throughput: cases x (baseline, ganzoo) x (reference, fast)"
-timeout 180 "$PY" benchmarks/throughput.py --device "$DEVICE" "${BENCH_ARGS[@]}" --timeout 60 \
+stage 180 "$PY" benchmarks/throughput.py --device "$DEVICE" "${BENCH_ARGS[@]}" --timeout 60 \
     --out "$BENCH" >/dev/null 2>>"$LOG"
 BENCH_RC=$?
 
