@@ -117,6 +117,11 @@ def train(
         callbacks: extra :class:`~ganzoo.engine.callbacks.Callback` objects; under torchrun
             they run in every process (``engine.strategy.is_main`` is true in the one that
             should write).
+
+    Raises:
+        TrainingInterrupted: Ctrl-C or SIGTERM stopped a single-process run at a step boundary
+            after its checkpoint was written (:mod:`ganzoo.engine.interrupt`); it is a
+            ``KeyboardInterrupt`` whose message names the checkpoint.
     """
     from ganzoo.engine.strategy import create_strategy
     from ganzoo.experiment.build import build_experiment
