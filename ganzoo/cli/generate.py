@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import inspect
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
         conditions = sampler.dataset_conditions(args.n)
     elif sampler.spec.condition == "label":
         conditions = sampler.conditions(args.n, None, rng)
-    samples = sampler.sample(args.n, condition=conditions, seed=args.seed)
+    bar = sys.stderr if sys.stderr.isatty() else None
+    samples = sampler.sample(args.n, condition=conditions, seed=args.seed, progress=bar)
     files = sampler.export(samples, args.out, conditions)
     print(f"wrote {args.n} samples ({len(files)} file{'s' if len(files) != 1 else ''}) to {args.out}")
     return 0

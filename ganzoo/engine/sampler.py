@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import torch
 from torch import nn
@@ -49,7 +49,8 @@ class Sampler:
         self.checkpoint = checkpoint
         self.batch_size = batch_size
 
-    def sample(self, n: int, condition: Any = None, seed: int | None = None) -> torch.Tensor:
+    def sample(self, n: int, condition: Any = None, seed: int | None = None, *,
+               progress: IO[str] | None = None) -> torch.Tensor:
         """``n`` samples on the CPU, shaped ``(n, *spec.shape)``, in ``spec.value_range``.
 
         ``condition``: ``None`` for unconditional models; the ``(n, *condition_shape)`` source
@@ -57,6 +58,8 @@ class Sampler:
         vector, ``n`` class indices, one class index for all, or ``None`` to draw labels (from
         ``spec.meta["label_frequencies"]`` when the dataset recorded them, else uniformly).
         ``seed`` makes noise and drawn labels reproducible; without it the global RNG is used.
+        ``progress``: a stream (a terminal's stderr) to draw a progress bar on, for the long
+        batches of a large generator on a CPU.
         """
         if n < 1:
             raise ConfigError(f"number of samples must be positive, got {n}")
@@ -66,13 +69,14 @@ class Sampler:
         was_training = self.generator.training
         self.generator.eval()
         try:
-            with torch.no_grad():
+            with torch.no_grad(), _progress_bar(progress, n) as bar:
                 chunks = []
                 for start in range(0, n, self.batch_size):
                     stop = min(start + self.batch_size, n)
                     z = latent[start:stop].to(self.device) if latent is not None else None
                     c = cond[start:stop].to(self.device) if cond is not None else None
                     chunks.append(self.generator(z, c).float().cpu())
+                    bar.update(stop - start)
         finally:
             self.generator.train(was_training)
         return torch.cat(chunks)
@@ -152,6 +156,13 @@ class Sampler:
         from ganzoo.data.export import export_samples
 
         return export_samples(samples, Path(out_dir), self.spec, conditions, self.dataset_cls)
+
+
+def _progress_bar(stream: IO[str] | None, total: int) -> Any:
+    """A tqdm bar over ``total`` samples on ``stream``; a silent stand-in without one."""
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, file=stream, disable=stream is None, unit="sample", dynamic_ncols=True, desc="sampling")
 
 
 def load(

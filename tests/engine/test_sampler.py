@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 import torch
 
@@ -27,6 +29,14 @@ def test_seeded_sampling_is_reproducible_across_batch_sizes(toys: Registry) -> N
         sampler.sample(2, condition=torch.zeros(2, 3))
     with pytest.raises(ConfigError, match="must be positive"):
         sampler.sample(0)
+
+
+def test_progress_bar_counts_samples_and_changes_nothing(toys: Registry) -> None:
+    sampler = _sampler(toys, DataSpec("table", (2,)))
+    stream = io.StringIO()
+    shown = sampler.sample(7, seed=5, progress=stream)
+    assert torch.equal(shown, sampler.sample(7, seed=5))
+    assert "7/7" in stream.getvalue() and "sample" in stream.getvalue()
 
 
 def test_label_conditions(toys: Registry) -> None:
