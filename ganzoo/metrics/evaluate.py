@@ -145,13 +145,24 @@ def no_metric_note(spec: Any, cfg: EvalConfig, registry: Registry) -> str:
     if cfg.metrics is not None:
         return f"[eval] metrics is empty: nothing to compute; {how}"
     kind = spec.modality if spec.condition == "none" else f"{spec.modality} ({spec.condition}-conditional)"
-    provided = [e.qualified_name for e in registry.entries("metric") if e.provider != CORE_PROVIDER]
-    offer = (
-        f"metrics that plugins provide: {', '.join(provided)}"
-        if provided
-        else "no installed plugin provides metrics (ganzoo list metric)"
-    )
+    provided = [e for e in registry.entries("metric") if e.provider != CORE_PROVIDER]
+    # A metric with ``applies_to`` has said it is not for this data (it would have run otherwise).
+    unscoped = [e.qualified_name for e in provided if not _declares_scope(e)]
+    if unscoped:
+        offer = f"plugin metrics that may apply: {', '.join(unscoped)}"
+    elif provided:
+        which = "the installed plugin metric is" if len(provided) == 1 else f"the {len(provided)} installed plugin metrics are"
+        offer = f"{which} for other data (ganzoo list metric)"
+    else:
+        offer = "no installed plugin provides metrics (ganzoo list metric)"
     return f"no metric ran: no registered metric applies to {kind} data by default; {offer}; {how}"
+
+
+def _declares_scope(entry: Any) -> bool:
+    try:
+        return getattr(entry.load(), "applies_to", None) is not None
+    except Exception:  # a metric that cannot load is reported by the planner, not offered here
+        return True
 
 
 def compute_metrics(

@@ -52,6 +52,17 @@ class Gap:
         return {"gap": {"value": gap, "better": "lower", **ctx.protocol()}}
 
 
+class ImageOnly:
+    """A plugin metric that says it is for images: not offered for a table run."""
+
+    @staticmethod
+    def applies_to(spec: DataSpec) -> bool:
+        return spec.modality == "image"
+
+    def compute(self, ctx: Any) -> dict[str, dict[str, Any]]:
+        raise AssertionError("must not run on table data")
+
+
 class ZeroSampler:
     spec = SPEC
 
@@ -63,7 +74,9 @@ class ZeroSampler:
 def run(tmp_path: Path, ganzoo_plugins: Callable[..., PluginManager], monkeypatch: pytest.MonkeyPatch) -> Path:
     plugin = types.SimpleNamespace(
         ganzoo_register_datasets=ganzoo.hookimpl(lambda register: register("zero-rows", Rows, config=RowsConfig)),
-        ganzoo_register_metrics=ganzoo.hookimpl(lambda register: register("row-gap", Gap, config=GapConfig)),
+        ganzoo_register_metrics=ganzoo.hookimpl(lambda register: [
+            register("row-gap", Gap, config=GapConfig), register("image-only", ImageOnly, config=GapConfig)
+        ]),
     )
     ganzoo_plugins(("ganzoo-rows", plugin), discover=False)
     monkeypatch.setattr(ganzoo, "load", lambda path, **kw: ZeroSampler())
@@ -83,7 +96,8 @@ def test_no_applicable_metric_prints_and_writes_a_note(run: Path, capsys: pytest
     assert "metric  value" not in out and "---" not in out  # no empty table
     (note,) = [line for line in out.splitlines() if line.startswith("note: ")]
     assert "no registered metric applies to table data" in note
-    assert "ganzoo-rows:row-gap" in note
+    assert "plugin metrics that may apply: ganzoo-rows:row-gap;" in note
+    assert "image-only" not in note
     assert '[eval] metrics = ["NAME", ...]' in note and "--metrics" in note
     report = json.loads((run / "eval.json").read_text())
     assert report["metrics"] == {}
@@ -102,3 +116,14 @@ def test_a_chosen_metric_runs_without_the_note(run: Path, capsys: pytest.Capture
     assert "gap" in out and "note:" not in out
     report = json.loads((run / "eval.json").read_text())
     assert report["metrics"]["gap"]["value"] == 0.0 and "note" not in report
+
+
+def test_metrics_scoped_to_other_data_are_counted_not_offered() -> None:
+    from ganzoo.metrics.configs import EvalConfig
+    from ganzoo.metrics.evaluate import no_metric_note
+    from ganzoo.registry.registry import Entry, Registry
+
+    registry = Registry()
+    registry.add(Entry("metric", "image-only", "ganzoo-images", ImageOnly, GapConfig))
+    note = no_metric_note(SPEC, EvalConfig(), registry)
+    assert "the installed plugin metric is for other data" in note and "image-only" not in note
