@@ -120,8 +120,9 @@ class _CachedImageDataset(TorchDataset):
         spec: DataSpec,
         conditions: torch.Tensor | None = None,
     ) -> list[Path]:
-        """Numbered PNG files at the training data's bit depth (conditions are not written)."""
-        return export_images(samples, out_dir, spec)
+        """Numbered PNG files at the training data's bit depth; paired runs write ``A/`` sources
+        beside ``B/`` generated images (:func:`~ganzoo.data.export.export_images`)."""
+        return export_images(samples, out_dir, spec, conditions)
 
 
 class ImageFolder(_CachedImageDataset):

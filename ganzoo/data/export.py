@@ -37,24 +37,41 @@ def export_samples(
     if exporter is not None:
         return list(exporter(samples, out_dir, spec, conditions=conditions))
     if spec.modality == "image":
-        return export_images(samples, out_dir, spec)
+        return export_images(samples, out_dir, spec, conditions)
     return export_csv(samples, out_dir, spec, conditions)
 
 
-def export_images(samples: torch.Tensor, out_dir: str | Path, spec: DataSpec) -> list[Path]:
+def export_images(
+    samples: torch.Tensor, out_dir: str | Path, spec: DataSpec, conditions: torch.Tensor | None = None
+) -> list[Path]:
     """One PNG per sample (``sample_000000.png`` ...), 16-bit when ``spec.meta["bit_depth"] == 16``.
 
-    Samples are mapped from ``spec.value_range`` back to ``[0, 1]`` first.
+    Samples are mapped from ``spec.value_range`` back to ``[0, 1]`` first. An image-to-image
+    model's sources (``conditions`` of a paired spec) are written beside what it made of them:
+    ``A/sample_000000.png`` the source, ``B/sample_000000.png`` the generated image. That is the
+    layout the ``paired-folders`` dataset reads, so synthetic pairs train like real ones, and a
+    generated image is never separated from the input it belongs to.
     """
     _check_batch(samples, spec)
     out_dir = Path(out_dir)
+    if conditions is None or spec.condition != "paired":
+        return _write_pngs(samples, out_dir, spec)
+    if tuple(conditions.shape) != (samples.shape[0], *spec.condition_shape):
+        raise ValueError(
+            f"sources of shape {tuple(conditions.shape)} for {samples.shape[0]} samples; "
+            f"expected {(samples.shape[0], *spec.condition_shape)}"
+        )
+    return _write_pngs(conditions, out_dir / "A", spec) + _write_pngs(samples, out_dir / "B", spec)
+
+
+def _write_pngs(images: torch.Tensor, out_dir: Path, spec: DataSpec) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     low, high = spec.value_range
-    images = ((samples.detach().float().cpu() - low) / (high - low)).clamp(0.0, 1.0)
+    scaled = ((images.detach().float().cpu() - low) / (high - low)).clamp(0.0, 1.0)
     depth = 16 if spec.meta.get("bit_depth") == 16 else 8
     return [
         write_png(image, out_dir / f"sample_{index:06d}.png", bit_depth=depth)
-        for index, image in enumerate(images)
+        for index, image in enumerate(scaled)
     ]
 
 

@@ -243,6 +243,17 @@ def test_export_16bit_pngs_round_trip(tmp_path: Path) -> None:
         assert written.mode.startswith("I;16")
 
 
+def test_paired_export_writes_sources_beside_outputs(tmp_path: Path) -> None:
+    spec = DataSpec(modality="image", shape=(3, 4, 4), condition="paired", condition_shape=(1, 4, 4))
+    samples, sources = torch.zeros(2, 3, 4, 4), torch.ones(2, 1, 4, 4)
+    paths = AlignedPairs.export(samples, tmp_path / "out", spec, conditions=sources)
+    assert [p.relative_to(tmp_path / "out").as_posix() for p in paths] == [
+        "A/sample_000000.png", "A/sample_000001.png", "B/sample_000000.png", "B/sample_000001.png"]
+    assert torch.equal(read_image(paths[0]), torch.ones(1, 4, 4))
+    with pytest.raises(ValueError, match=r"expected \(2, 1, 4, 4\)"):
+        AlignedPairs.export(samples, tmp_path / "bad", spec, conditions=torch.ones(2, 3, 4, 4))
+
+
 def test_export_samples_falls_back_and_prefers_the_dataset_exporter(tmp_path: Path) -> None:
     spec = DataSpec(modality="image", shape=(3, 4, 4))
     paths = export_samples(torch.zeros(2, 3, 4, 4), tmp_path / "png", spec)

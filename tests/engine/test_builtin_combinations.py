@@ -12,6 +12,7 @@ from PIL import Image
 
 import ganzoo
 from ganzoo.cli.main import main
+from ganzoo.data.images import read_image
 from ganzoo.engine.checkpoint import find_checkpoint
 from ganzoo.plugins.manager import reset_manager
 
@@ -68,6 +69,17 @@ def test_pix2pix_preset_with_the_data_on_the_command_line(builtins_only: None, t
     assert run.config.losses[1].name == "l1" and run.config.losses[1].weight == 100.0
     grid = Image.open(tmp_path / "run" / "samples" / "epoch_0001.png")
     assert grid.size[0] > grid.size[1]  # one row: source | generated | target per pair
+
+    # generate writes each source beside what the model made of it, as a paired-folders dataset
+    out = tmp_path / "out"
+    assert main(["generate", str(tmp_path / "run"), "-n", "3", "-o", str(out)]) == 0
+    names = ["sample_000000.png", "sample_000001.png", "sample_000002.png"]
+    assert sorted(p.name for p in (out / "A").iterdir()) == sorted(p.name for p in (out / "B").iterdir()) == names
+    sources = ganzoo.load(tmp_path / "run").dataset_conditions(3)
+    written = torch.stack([read_image(out / "A" / name) for name in names])
+    torch.testing.assert_close(written, (sources + 1) / 2, atol=1 / 255, rtol=0)
+    pairs = ganzoo.create("dataset", "paired-folders", root=str(out), image_size=32, flip=False)
+    assert len(pairs) == 3 and pairs[0]["x"].shape == (3, 32, 32) and pairs[0]["cond"].shape == (3, 32, 32)
 
 
 def test_channels_last_trains_like_contiguous_and_checkpoints(builtins_only: None, tmp_path: Path) -> None:
