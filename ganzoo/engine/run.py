@@ -146,6 +146,7 @@ def train(
     apply_overrides(raw, overrides)
     experiment = validate_model(ExperimentConfig, raw, source=label)
     strategy = create_strategy(experiment.train.device)
+    engine: Engine | None = None
     try:
         if resume is None and directory is not None:
             _raise_from_main(strategy, lambda: _check_new_run_dir(directory))
@@ -181,9 +182,12 @@ def train(
                 )
             engine.fit(until=until)
             strategy.barrier()  # rank 0's last checkpoint is complete before anyone returns
+            result = Run(directory, built.config, built.spec, engine.step, engine.total_steps,
+                         engine.last_checkpoint)
     finally:
+        del engine  # its DDP wrappers use the process group: release them before it is closed
         strategy.close()
-    return Run(directory, built.config, built.spec, engine.step, engine.total_steps, engine.last_checkpoint)
+    return result
 
 
 def _engine(built: Built, directory: Path, strategy: Strategy, manager: Any, progress: bool | None,

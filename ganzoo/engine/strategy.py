@@ -21,6 +21,7 @@ GAN step needs control that a generic ``backward`` wrapper hides (see :mod:`ganz
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 from collections.abc import Mapping
 from datetime import timedelta
@@ -157,6 +158,7 @@ class DDP(Strategy):
 
     def close(self) -> None:
         if self.owns_group and dist.is_initialized():
+            gc.collect()  # DDP wrappers left in reference cycles go before the group they use
             dist.destroy_process_group()
 
 

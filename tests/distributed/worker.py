@@ -16,6 +16,7 @@ references (no torchrun variables: the engine picks its single-device strategy).
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import json
 import os
@@ -93,6 +94,7 @@ def main() -> None:
         run(spec["ops"], Path(spec["out"]))
     finally:
         if dist.is_initialized():
+            gc.collect()  # as ganzoo's own DDP strategy does: the DDP wrappers go before the group
             dist.destroy_process_group()
 
 
