@@ -14,7 +14,6 @@ dataset knows what its columns and values mean (and whether it can honour severa
 from __future__ import annotations
 
 import argparse
-import inspect
 import sys
 from pathlib import Path
 from typing import Any
@@ -45,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from ganzoo.engine.sampler import load
     from ganzoo.engine.strategy import resolve_device
     from ganzoo.registry.errors import ConfigError
+    from ganzoo.registry.protocols import ConditionParsing
 
     if args.n < 1:
         raise ConfigError(f"-n {args.n}: must be a positive number of samples")
@@ -102,10 +102,7 @@ def requested_conditions(sampler: Any, values: list[str], n: int, rng: Any = Non
     if kind != "label":
         what = "unconditional" if kind == "none" else f"{kind}-conditional, not label-conditional"
         raise ConfigError(f"--condition {text}: this run is {what}")
-    parse = getattr(sampler.dataset_cls, "parse_condition", None)
-    if parse is None:
+    if not isinstance(sampler.dataset_cls, ConditionParsing):
         name = sampler.dataset_cls.__name__ if sampler.dataset_cls is not None else "unknown (not installed)"
         raise ConfigError(f"--condition {text}: the run's dataset class {name} cannot parse conditions")
-    if "generator" in inspect.signature(parse).parameters:  # blocks left open are drawn reproducibly
-        return parse(sampler.spec, text, n, generator=rng)
-    return parse(sampler.spec, text, n)
+    return sampler.dataset_cls.parse_condition(sampler.spec, text, n, generator=rng)

@@ -10,7 +10,7 @@ from importlib import resources
 
 from ganzoo.components import configs as c
 from ganzoo.plugins.hookspecs import hookimpl
-from ganzoo.plugins.manager import PresetRegister, Register
+from ganzoo.plugins.register import PresetRegister, Register
 
 
 @hookimpl

@@ -16,6 +16,12 @@ from pathlib import Path
 import torch
 from torch.utils.data import Dataset as TorchDataset
 
+from ganzoo.components.configs import (
+    AlignedPairsConfig,
+    ImageFolderConfig,
+    PairedFoldersConfig,
+    PairedImagesConfig,
+)
 from ganzoo.data.augment import PairedCropFlip
 from ganzoo.data.export import export_images
 from ganzoo.data.images import (
@@ -133,16 +139,14 @@ class ImageFolder(_CachedImageDataset):
     other images are converted to it.
     """
 
-    def __init__(
-        self, root: Path, image_size: int = 64, channels: int | None = None, flip: bool = False
-    ) -> None:
-        self.root = Path(root)
-        self.image_size = image_size
+    def __init__(self, config: ImageFolderConfig) -> None:
+        self.root = config.root
+        self.image_size = image_size = config.image_size
         self.files = _images_in(_existing_folder(self.root))
-        first, _ = read_image_with_depth(self.files[0], channels)
+        first, _ = read_image_with_depth(self.files[0], config.channels)
         self.bit_depth = deepest_bit_depth(self.files)
         self.channels = int(first.shape[0])
-        self._augmenter = PairedCropFlip(size=None, flip=flip)
+        self._augmenter = PairedCropFlip(size=None, flip=config.flip)
         super().__init__(len(self.files), self.channels * image_size**2 * 4)
 
     def describe(self) -> DataSpec:
@@ -175,28 +179,25 @@ class _PairedImages(_CachedImageDataset):
 
     def __init__(
         self,
-        root: Path,
-        image_size: int,
-        load_size: int | None,
-        flip: bool,
-        direction: str,
-        split: str,
+        config: PairedImagesConfig,
+        *,
         source_channels: int,
         target_channels: int,
         bit_depth: int,
         count: int,
     ) -> None:
+        image_size, load_size = config.image_size, config.load_size
         if load_size is not None and load_size < image_size:
             raise ConfigError(f"dataset.params.load_size ({load_size}) must be >= image_size ({image_size})")
-        self.root = Path(root)
+        self.root = config.root
         self.image_size = image_size
-        self.direction = direction
-        self.split = split
-        self.load_size = load_size if load_size is not None and split == "train" else image_size
+        self.direction = config.direction
+        self.split = config.split
+        self.load_size = load_size if load_size is not None and config.split == "train" else image_size
         self.source_channels = source_channels
         self.target_channels = target_channels
         self.bit_depth = bit_depth
-        self._augmenter = PairedCropFlip(size=image_size, flip=flip)
+        self._augmenter = PairedCropFlip(size=image_size, flip=config.flip)
         channels = source_channels + target_channels
         super().__init__(count, channels * self.load_size**2 * 4)
 
@@ -244,21 +245,13 @@ class AlignedPairs(_PairedImages):
     Files come from ``root/<split>`` when it exists (``facades/train/*.jpg``), else from ``root``.
     """
 
-    def __init__(
-        self,
-        root: Path,
-        image_size: int = 256,
-        load_size: int | None = None,
-        flip: bool = True,
-        direction: str = "AtoB",
-        split: str = "train",
-    ) -> None:
-        self.files = _images_in(_existing_folder(Path(root), split), split)
+    def __init__(self, config: AlignedPairsConfig) -> None:
+        self.files = _images_in(_existing_folder(config.root, config.split), config.split)
         first, _ = read_image_with_depth(self.files[0])
         depth = deepest_bit_depth(self.files)
         self.channels = int(first.shape[0])
         super().__init__(
-            root, image_size, load_size, flip, direction, split,
+            config,
             source_channels=self.channels, target_channels=self.channels,
             bit_depth=depth, count=len(self.files),
         )
@@ -276,29 +269,21 @@ class PairedFolders(_PairedImages):
     ``A/`` or ``B/`` without the extension, so ``A/01.gif`` pairs with ``B/01.tif``.
     """
 
-    def __init__(
-        self,
-        root: Path,
-        image_size: int = 256,
-        load_size: int | None = None,
-        flip: bool = True,
-        direction: str = "AtoB",
-        split: str = "train",
-    ) -> None:
-        folder_a, folder_b = _paired_folders(Path(root), split)
-        self.pairs = _match_pairs(folder_a, folder_b, split)
+    def __init__(self, config: PairedFoldersConfig) -> None:
+        folder_a, folder_b = _paired_folders(config.root, config.split)
+        self.pairs = _match_pairs(folder_a, folder_b, config.split)
         first_a, _ = read_image_with_depth(self.pairs[0][0])
         first_b, _ = read_image_with_depth(self.pairs[0][1])
         depth_a = deepest_bit_depth([a for a, _ in self.pairs])
         depth_b = deepest_bit_depth([b for _, b in self.pairs])
         self.channels_a, self.channels_b = int(first_a.shape[0]), int(first_b.shape[0])
         source, target = (self.channels_a, self.channels_b)
-        if direction == "BtoA":
+        if config.direction == "BtoA":
             source, target = target, source
         super().__init__(
-            root, image_size, load_size, flip, direction, split,
+            config,
             source_channels=source, target_channels=target,
-            bit_depth=depth_b if direction == "AtoB" else depth_a, count=len(self.pairs),
+            bit_depth=depth_b if config.direction == "AtoB" else depth_a, count=len(self.pairs),
         )
 
     def _read_pair(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -22,7 +22,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ganzoo.components.weights import NormKind, image_size_log2, init_gan_weights, norm_layer
+from ganzoo.components.configs import DCGANDiscriminatorConfig, DCGANGeneratorConfig
+from ganzoo.components.weights import image_size_log2, init_gan_weights, norm_layer
 
 #: Stage widths are base_channels times this at most (pix2pix's min(2**n, 8)).
 _MAX_WIDTH_MULTIPLIER = 8
@@ -59,22 +60,15 @@ class DCGANGenerator(nn.Module):
     reference.
     """
 
-    def __init__(
-        self,
-        latent_dim: int = 100,
-        out_channels: int = 3,
-        image_size: int = 64,
-        base_channels: int = 64,
-        condition_dim: int = 0,
-    ) -> None:
+    def __init__(self, config: DCGANGeneratorConfig) -> None:
         super().__init__()
-        self.latent_dim = latent_dim
-        self.out_channels = out_channels
-        self.image_size = image_size
-        self.condition_dim = condition_dim
-        widths = _widths(image_size, base_channels)[::-1]
+        self.latent_dim = config.latent_dim
+        self.out_channels = config.out_channels
+        self.image_size = config.image_size
+        self.condition_dim = config.condition_dim
+        widths = _widths(config.image_size, config.base_channels)[::-1]
         layers: list[nn.Module] = [
-            nn.ConvTranspose2d(latent_dim + condition_dim, widths[0], 4, 1, 0, bias=False),
+            nn.ConvTranspose2d(config.latent_dim + config.condition_dim, widths[0], 4, 1, 0, bias=False),
             nn.BatchNorm2d(widths[0]),
             nn.ReLU(inplace=True),
         ]
@@ -84,7 +78,7 @@ class DCGANGenerator(nn.Module):
                 nn.BatchNorm2d(cout),
                 nn.ReLU(inplace=True),
             ]
-        layers += [nn.ConvTranspose2d(widths[-1], out_channels, 4, 2, 1, bias=False), nn.Tanh()]
+        layers += [nn.ConvTranspose2d(widths[-1], config.out_channels, 4, 2, 1, bias=False), nn.Tanh()]
         self.main = nn.Sequential(*layers)
         init_gan_weights(self)
 
@@ -124,22 +118,16 @@ class DCGANDiscriminator(nn.Module):
     every convolution has one, since no norm shift takes its place.
     """
 
-    def __init__(
-        self,
-        in_channels: int = 3,
-        image_size: int = 64,
-        base_channels: int = 64,
-        norm: NormKind = "batch",
-        condition_dim: int = 0,
-    ) -> None:
+    def __init__(self, config: DCGANDiscriminatorConfig) -> None:
         super().__init__()
-        self.in_channels = in_channels
-        self.image_size = image_size
-        self.condition_dim = condition_dim
-        widths = _widths(image_size, base_channels)
+        self.in_channels = config.in_channels
+        self.image_size = config.image_size
+        self.condition_dim = config.condition_dim
+        widths = _widths(config.image_size, config.base_channels)
+        norm = config.norm
         bias = norm != "batch"
         layers: list[nn.Module] = [
-            nn.Conv2d(in_channels + condition_dim, widths[0], 4, 2, 1, bias=bias),
+            nn.Conv2d(config.in_channels + config.condition_dim, widths[0], 4, 2, 1, bias=bias),
             nn.LeakyReLU(0.2, inplace=True),
         ]
         for cin, cout in zip(widths[:-1], widths[1:], strict=True):

@@ -14,17 +14,15 @@ stay stable when the networks run under bf16/fp16 autocast.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal, get_args
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from ganzoo.components.configs import AdversarialLossConfig, GradientPenaltyConfig, L1Config, R1Config
 from ganzoo.engine.context import LossContext
-from ganzoo.registry.errors import ConfigError, DataError
+from ganzoo.registry.errors import DataError
 
-Mode = Literal["vanilla", "nonsaturating", "lsgan", "hinge", "wasserstein"]
-Reduction = Literal["sum", "mean"]
 _Term = Callable[[Tensor], Tensor]
 
 
@@ -84,13 +82,9 @@ class AdversarialLoss:
             the sum (pix2pix's ``loss_D * 0.5``, which slows D relative to G).
     """
 
-    def __init__(self, mode: Mode = "nonsaturating", d_reduction: Reduction = "sum") -> None:
-        if mode not in get_args(Mode):
-            raise ConfigError(f"adversarial loss: unknown mode {mode!r} (expected one of {', '.join(get_args(Mode))})")
-        if d_reduction not in get_args(Reduction):
-            raise ConfigError(f"adversarial loss: d_reduction must be 'sum' or 'mean', got {d_reduction!r}")
-        self.mode = mode
-        self.d_reduction = d_reduction
+    def __init__(self, config: AdversarialLossConfig) -> None:
+        self.mode = config.mode
+        self.d_reduction = config.d_reduction
 
     def discriminator_loss(self, ctx: LossContext) -> Tensor:
         """Push real logits towards "real" and (already detached) fake logits towards "fake"."""
@@ -132,8 +126,8 @@ class GradientPenalty:
     Discriminator objective only; pair it with ``adversarial`` mode ``wasserstein`` and weight 10.
     """
 
-    def __init__(self, target: float = 1.0) -> None:
-        self.target = float(target)
+    def __init__(self, config: GradientPenaltyConfig) -> None:
+        self.target = config.target
 
     def discriminator_loss(self, ctx: LossContext) -> Tensor:
         """Penalty on random real/fake interpolates (uses torch's global RNG for the weights)."""
@@ -161,10 +155,8 @@ class R1Penalty:
     role of gamma. Discriminator objective only.
     """
 
-    def __init__(self, every: int = 1) -> None:
-        if every < 1:
-            raise ConfigError(f"r1 loss: every must be a positive integer, got {every}")
-        self.every = int(every)
+    def __init__(self, config: R1Config) -> None:
+        self.every = config.every
 
     def discriminator_loss(self, ctx: LossContext) -> Tensor | None:
         """The scaled penalty on this step, or ``None`` on the steps lazy R1 skips."""
@@ -190,6 +182,9 @@ class L1Loss:
     left out of both the sum and the count, so data with gaps is compared only where it exists.
     Generator objective only.
     """
+
+    def __init__(self, config: L1Config) -> None:
+        """L1 has no parameters; the config is taken for the one construction rule."""
 
     def discriminator_loss(self, ctx: LossContext) -> None:
         """Reconstruction does not concern the discriminator."""

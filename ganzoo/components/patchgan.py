@@ -19,7 +19,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ganzoo.components.weights import NormKind, init_gan_weights, norm_layer
+from ganzoo.components.configs import PatchGANDiscriminatorConfig
+from ganzoo.components.weights import init_gan_weights, norm_layer
 
 #: Stage widths are base_channels times this at most (pix2pix's min(2**n, 8)).
 _MAX_WIDTH_MULTIPLIER = 8
@@ -31,17 +32,10 @@ class PatchGANDiscriminator(nn.Module):
     For paired data ``in_channels`` counts both: source channels + target channels.
     """
 
-    def __init__(
-        self,
-        in_channels: int = 6,
-        base_channels: int = 64,
-        n_layers: int = 3,
-        norm: NormKind = "batch",
-    ) -> None:
+    def __init__(self, config: PatchGANDiscriminatorConfig) -> None:
         super().__init__()
-        if n_layers < 1:
-            raise ValueError(f"PatchGANDiscriminator needs n_layers >= 1, got {n_layers}")
-        self.in_channels = in_channels
+        self.in_channels = in_channels = config.in_channels
+        base_channels, n_layers, norm = config.base_channels, config.n_layers, config.norm
         bias = norm != "batch"
         layers: list[nn.Module] = [
             nn.Conv2d(in_channels, base_channels, 4, 2, 1, bias=True),

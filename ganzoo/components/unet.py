@@ -22,12 +22,13 @@ baseline (``enc``, ``dec``, ``head``), so its weights load with ``load_state_dic
 
 from __future__ import annotations
 
-from typing import Literal, cast
+from typing import cast
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ganzoo.components.configs import UNetGeneratorConfig
 from ganzoo.components.weights import image_size_log2, init_gan_weights, norm_layer
 
 #: Encoder widths are base_channels times this at most (pix2pix's ngf * 8).
@@ -45,27 +46,18 @@ class UNetGenerator(nn.Module):
     are ``image_size``).
     """
 
-    def __init__(
-        self,
-        in_channels: int = 3,
-        out_channels: int = 3,
-        image_size: int = 256,
-        base_channels: int = 64,
-        norm: Literal["batch", "instance"] = "batch",
-        dropout: bool = True,
-    ) -> None:
+    def __init__(self, config: UNetGeneratorConfig) -> None:
         super().__init__()
-        if norm not in ("batch", "instance"):
-            raise ValueError(f"UNetGenerator norm must be 'batch' or 'instance', got {norm!r}")
-        self.in_channels = in_channels
-        self.out_channels = out_channels
-        self.image_size = image_size
-        self.depth = depth = image_size_log2(image_size, 32, 1024)
+        self.in_channels = in_channels = config.in_channels
+        self.out_channels = out_channels = config.out_channels
+        self.image_size = config.image_size
+        self.depth = depth = image_size_log2(config.image_size, 32, 1024)
+        base_channels, norm, dropout = config.base_channels, config.norm, config.dropout
         widths = [base_channels * min(2**i, _MAX_WIDTH_MULTIPLIER) for i in range(depth)]
         bias = norm == "instance"
 
         def make_norm(channels: int) -> nn.Module:
-            # never None: 'none' is refused above
+            # never None: the config allows only batch and instance norm
             return cast(nn.Module, norm_layer(norm, channels))
 
         encoder: list[nn.Module] = [nn.Conv2d(in_channels, widths[0], 4, 2, 1, bias=bias)]

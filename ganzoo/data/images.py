@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from ganzoo.registry.errors import DataError
+from ganzoo.registry.errors import DataError, first_line
 
 if TYPE_CHECKING:
     import torch
@@ -66,18 +66,13 @@ def read_image_with_depth(path: str | Path, channels: int | None = None) -> tupl
     except FileNotFoundError:
         raise DataError(f"image file {path} does not exist") from None
     except (OSError, SyntaxError, ValueError, struct.error, zlib.error, Image.DecompressionBombError) as err:
-        raise DataError(f"cannot read image {path}: {_one_line(err)}") from None
+        raise DataError(f"cannot read image {path}: {first_line(err)}") from None
     if channels == 1 and array.shape[2] == 3:
         array = (array @ _LUMA)[:, :, None]
     elif channels == 3 and array.shape[2] == 1:
         array = np.repeat(array, 3, axis=2)
     tensor = torch.from_numpy(np.array(array.transpose(2, 0, 1), dtype=np.float32, order="C"))
     return tensor, depth
-
-
-def _one_line(err: BaseException) -> str:
-    text = " ".join(str(err).split())
-    return text or type(err).__name__
 
 
 def probe_bit_depth(path: str | Path) -> int:
@@ -99,7 +94,7 @@ def probe_bit_depth(path: str | Path) -> int:
                 return 16
             return 8
     except (OSError, UnidentifiedImageError) as err:
-        raise DataError(f"cannot read image {path}: {_one_line(err)}") from None
+        raise DataError(f"cannot read image {path}: {first_line(err)}") from None
 
 
 def _decode(path: Path) -> tuple[np.ndarray, int]:

@@ -40,7 +40,7 @@ from safetensors.torch import save_file
 from torch import nn
 
 from ganzoo.files import write_json
-from ganzoo.registry.errors import CheckpointError
+from ganzoo.registry.errors import CheckpointError, describe_error
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -92,7 +92,7 @@ def load_module(module: nn.Module, tensors: Mapping[str, torch.Tensor], aliases:
     try:
         result = module.load_state_dict(state, strict=False)
     except RuntimeError as err:  # e.g. size mismatch: the manifest's parameters do not fit the weights
-        raise CheckpointError(f"{what}: checkpoint does not match the model ({_first_line(err)})") from None
+        raise CheckpointError(f"{what}: checkpoint does not match the model ({describe_error(err)})") from None
     problems = list(result.missing_keys) + list(result.unexpected_keys)
     if problems:
         raise CheckpointError(
@@ -284,7 +284,7 @@ class Checkpoint:
                 self._aliases[stem] = json.loads(metadata.get(_ALIASES_KEY, "{}"))
                 return {key: fh.get_tensor(key) for key in fh.keys()}  # noqa: SIM118 (safe_open has no __iter__)
         except Exception as err:  # SafetensorError, OSError, JSON errors: a damaged file
-            raise CheckpointError(f"{path}: unreadable safetensors file ({_first_line(err)})") from None
+            raise CheckpointError(f"{path}: unreadable safetensors file ({describe_error(err)})") from None
 
     def aliases(self, stem: str) -> dict[str, str]:
         """Alias names of ``<stem>.safetensors`` (read it with :meth:`tensors` first)."""
@@ -356,8 +356,3 @@ def find_checkpoint(path: str | Path) -> Checkpoint:
     if not checkpoints:
         raise CheckpointError(f"{path}: no complete checkpoint (expected {path / CHECKPOINTS_DIR}/step_*/)")
     return checkpoints[-1]
-
-
-def _first_line(err: BaseException) -> str:
-    lines = str(err).strip().splitlines()
-    return f"{type(err).__name__}: {lines[0]}" if lines else type(err).__name__

@@ -66,6 +66,7 @@ from ganzoo.engine.seed import capture_rng, noise_seed, restore_rng, seed_step
 from ganzoo.engine.strategy import SingleDevice, Strategy, resolve_device
 from ganzoo.experiment.build import Built, resolved_dict
 from ganzoo.registry.errors import CheckpointError, ConfigError
+from ganzoo.registry.protocols import Augmenting
 
 ROLES = ("generator", "discriminator")
 
@@ -197,8 +198,7 @@ class Engine:
         # Latent noise of the global batch, shared by every process (see the module docstring).
         self._noise = torch.Generator(device=self.device)
 
-        augment = getattr(self.dataset, "augment", None)
-        self._augment = augment if callable(augment) else None
+        self._augment = self.dataset.augment if isinstance(self.dataset, Augmenting) else None
         # only D's trainable parameters are frozen for the G step and thawed after it: a plugin's
         # deliberately frozen parameters stay frozen (and out of gradient clipping)
         self._d_params = [p for p in self.discriminator.parameters() if p.requires_grad]

@@ -18,7 +18,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ganzoo.registry.errors import ConfigError
+from ganzoo.registry.errors import ConfigError, first_line
 
 
 class CompiledForward:
@@ -51,7 +51,7 @@ class CompiledForward:
     def _fail(self, err: BaseException) -> None:
         # dynamo wraps a backend's error; its own first line names only the backend
         err = getattr(err, "inner_exception", None) or err
-        message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        message = first_line(err)
         warnings.warn(f"{self.switch}: compiling the {self.name} failed ({message}); using eager mode",
                       RuntimeWarning, stacklevel=3)
         self.compiled = None

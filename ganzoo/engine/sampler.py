@@ -19,6 +19,7 @@ from ganzoo.data.spec import CONDITION_KEY, DataSpec
 from ganzoo.engine.checkpoint import Checkpoint, find_checkpoint
 from ganzoo.engine.loader import fixed_batch
 from ganzoo.registry.errors import CheckpointError, ConfigError, GanzooError
+from ganzoo.registry.protocols import ConditionSampling
 from ganzoo.registry.registry import Registry
 
 
@@ -100,10 +101,9 @@ class Sampler:
                 )
             return cond
         classes = self.spec.condition_dim
-        sample_conditions = getattr(self.dataset_cls, "sample_conditions", None)
-        if condition is None and callable(sample_conditions):
+        if condition is None and isinstance(self.dataset_cls, ConditionSampling):
             # the dataset knows its label structure (e.g. several one-hot blocks)
-            return torch.as_tensor(sample_conditions(self.spec, n, rng), dtype=torch.float32)
+            return torch.as_tensor(self.dataset_cls.sample_conditions(self.spec, n, rng), dtype=torch.float32)
         if condition is None:
             frequencies = self.spec.meta.get("label_frequencies")
             if isinstance(frequencies, (list, tuple)) and len(frequencies) == classes:

@@ -24,6 +24,7 @@ from ganzoo.registry.errors import (
     IncompatibleComponentsError,
     RegistryConflictError,
     UnknownComponentError,
+    describe_error,
 )
 from ganzoo.registry.protocols import Augmenting
 from ganzoo.registry.registry import Entry, Registry
@@ -177,7 +178,7 @@ def check_combination(
             except Exception as err:
                 raise IncompatibleComponentsError(
                     f"{g_name} cannot generate for {data_name} (condition {spec.condition!r}, "
-                    f"condition shape {spec.condition_shape}): {_one_line(err)}"
+                    f"condition shape {spec.condition_shape}): {describe_error(err)}"
                 ) from None
             if tuple(fake.shape[1:]) != spec.shape:
                 raise IncompatibleComponentsError(
@@ -190,7 +191,7 @@ def check_combination(
                 except Exception as err:
                     raise IncompatibleComponentsError(
                         f"{d_name} cannot score {what} samples of {data_name} (shape {spec.shape}, "
-                        f"condition {spec.condition!r}): {_one_line(err)}"
+                        f"condition {spec.condition!r}): {describe_error(err)}"
                     ) from None
                 if logits.shape[0] != len(x):
                     raise IncompatibleComponentsError(
@@ -207,8 +208,3 @@ def _entry(registry: Registry, kind: str, name: str, path: str, source: str) -> 
     except (UnknownComponentError, RegistryConflictError) as err:
         where = f"{source}: " if source else ""
         raise ConfigError(f"{where}{path}: {err}") from None
-
-
-def _one_line(err: BaseException) -> str:
-    lines = str(err).strip().splitlines()
-    return f"{type(err).__name__}: {lines[0]}" if lines else type(err).__name__

@@ -3,10 +3,10 @@
 Which metrics run: the experiment's ``[eval] metrics`` (or ``--metrics``), else a default per
 modality and condition: paired images get paired L1/PSNR/SSIM; image runs get FID and KID when
 Inception weights (or an explicit offline feature extractor) are given and are otherwise
-*skipped with a note* rather than silently dropped; plugin metrics join when their class has an
-``applies_to(spec) -> bool`` that returns true. When nothing applies (a table run without
-``[eval] metrics``, say), the report carries a ``note`` saying so and naming the plugin metrics
-that could be chosen, instead of an unexplained empty result.
+*skipped with a note* rather than silently dropped; plugin metrics join when their class's
+``applies_to(spec)`` (part of the :class:`~ganzoo.registry.protocols.Metric` protocol) returns
+true. When nothing applies, the report carries a ``note`` saying so and how to choose metrics,
+instead of an unexplained empty result.
 
 Held-out data: the run's dataset rebuilt with ``split="val"`` (then ``"test"``) when its config
 has a ``split`` field, random flips switched off; a run without held-out data is evaluated on its
@@ -131,8 +131,7 @@ def plan_metrics(
         if entry.provider == CORE_PROVIDER or any(p[0] == entry.name for p in planned):
             continue
         try:
-            applies = getattr(entry.load(), "applies_to", None)
-            if applies is not None and applies(spec):
+            if entry.load().applies_to(spec):
                 planned.append((entry.qualified_name, {}, False))
         except Exception as err:  # a broken plugin metric must not stop the others
             skipped.append({"metric": entry.qualified_name, "reason": f"cannot check it: {err}"})
@@ -146,23 +145,12 @@ def no_metric_note(spec: Any, cfg: EvalConfig, registry: Registry) -> str:
         return f"[eval] metrics is empty: nothing to compute; {how}"
     kind = spec.modality if spec.condition == "none" else f"{spec.modality} ({spec.condition}-conditional)"
     provided = [e for e in registry.entries("metric") if e.provider != CORE_PROVIDER]
-    # A metric with ``applies_to`` has said it is not for this data (it would have run otherwise).
-    unscoped = [e.qualified_name for e in provided if not _declares_scope(e)]
-    if unscoped:
-        offer = f"plugin metrics that may apply: {', '.join(unscoped)}"
-    elif provided:
+    if provided:  # each said through applies_to that it is not for this data
         which = "the installed plugin metric is" if len(provided) == 1 else f"the {len(provided)} installed plugin metrics are"
         offer = f"{which} for other data (ganzoo list metric)"
     else:
         offer = "no installed plugin provides metrics (ganzoo list metric)"
     return f"no metric ran: no registered metric applies to {kind} data by default; {offer}; {how}"
-
-
-def _declares_scope(entry: Any) -> bool:
-    try:
-        return getattr(entry.load(), "applies_to", None) is not None
-    except Exception:  # a metric that cannot load is reported by the planner, not offered here
-        return True
 
 
 def compute_metrics(

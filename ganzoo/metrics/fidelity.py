@@ -34,8 +34,9 @@ from typing import Any
 
 import torch
 
+from ganzoo.metrics.configs import FidelityConfig
 from ganzoo.metrics.features import get_feature_extractor
-from ganzoo.registry.errors import ConfigError, DataError
+from ganzoo.registry.errors import ConfigError, DataError, describe_error
 
 #: torch-fidelity's standard backbone (TF-Inception 2015-12-05 port).
 INCEPTION = "inception-v3-compat"
@@ -75,7 +76,7 @@ def import_torch_fidelity() -> ModuleType:
     try:
         import torchvision  # noqa: F401  (only probing whether it loads)
     except Exception as err:  # missing (ImportError) or broken (RuntimeError, OSError, ...)
-        reason = f"{type(err).__name__}: {str(err).strip().splitlines()[0] if str(err).strip() else ''}"
+        reason = describe_error(err)
         _purge("torchvision")
         _purge("torch_fidelity")  # a failed earlier attempt may have left submodules behind
         stand_ins = _torchvision_stand_in(reason)
@@ -339,8 +340,8 @@ class _FidelityMetric:
     name = ""
     keys: tuple[tuple[str, str | None, str], ...] = ()  # (result name, sd key, better)
 
-    def __init__(self, feature_extractor: str | None = None) -> None:
-        self.feature_extractor = feature_extractor
+    def __init__(self, config: FidelityConfig) -> None:
+        self.feature_extractor = config.feature_extractor
 
     @staticmethod
     def applies_to(spec: Any) -> bool:

@@ -22,6 +22,7 @@ from typing import Any
 import kornia
 import torch
 
+from ganzoo.metrics.configs import PairedImageConfig
 from ganzoo.metrics.context import EvalContext
 from ganzoo.registry.errors import ConfigError
 
@@ -53,8 +54,8 @@ class PairedImageMetric:
 
     better = {"l1": "lower", "psnr": "higher", "ssim": "higher"}
 
-    def __init__(self, window_size: int = 11) -> None:
-        self.window_size = window_size
+    def __init__(self, config: PairedImageConfig) -> None:
+        self.window_size = config.window_size
 
     @staticmethod
     def applies_to(spec: Any) -> bool:

@@ -4,6 +4,9 @@ Each hook receives a ``register`` callback; a plugin calls it once per component
 Registration should be cheap: pass the target as ``"module:Class"`` so torch model code is
 imported only when the component is used.
 
+A component's target is called with one argument, its validated config object (its
+parameters are declared once, in the config model).
+
 Example plugin module (``[project.entry-points.ganzoo] myplugin = "myplugin.plugin"``)::
 
     import ganzoo
@@ -12,16 +15,18 @@ Example plugin module (``[project.entry-points.ganzoo] myplugin = "myplugin.plug
     @ganzoo.hookimpl
     def ganzoo_register_generators(register):
         register("tiny", "myplugin.models:TinyGenerator", config=TinyGeneratorConfig)
+
+    # myplugin/models.py
+    class TinyGenerator(torch.nn.Module):
+        def __init__(self, config: TinyGeneratorConfig) -> None:
+            ...
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pluggy
 
-if TYPE_CHECKING:
-    from ganzoo.plugins.manager import PresetRegister, Register
+from ganzoo.plugins.register import CommandRegister, PresetRegister, Register
 
 PROJECT = "ganzoo"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -33,8 +38,8 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 def ganzoo_register_generators(register: Register) -> None:
     """Register generators: ``register(name, target, *, config, summary=None)``.
 
-    ``target`` is a class or factory (or ``"module:attr"``) called with the validated config's
-    fields as keyword arguments; the result must satisfy :class:`ganzoo.registry.protocols.Generator`.
+    ``target`` is a class or factory (or ``"module:attr"``) called with the validated config
+    object; the result must satisfy :class:`ganzoo.plugin.Generator`.
 
     Example::
 
@@ -103,4 +108,21 @@ def ganzoo_register_presets(register: PresetRegister) -> None:
         @ganzoo.hookimpl
         def ganzoo_register_presets(register):
             register("tiny-rings", {"generator": {"name": "tiny"}, ...}, summary="Rings demo")
+    """
+
+
+@hookspec
+def ganzoo_register_commands(register: CommandRegister) -> None:
+    """Register CLI subcommands: ``register(name, configure, *, help)``.
+
+    ``configure(parser)`` adds the subcommand's arguments and sets ``func`` (``run(args) -> int``,
+    the exit status); errors a command raises as :class:`ganzoo.plugin.GanzooError` are printed
+    on one line with exit status 2, like the built-in commands'. Names of built-in commands
+    cannot be taken.
+
+    Example::
+
+        @ganzoo.hookimpl
+        def ganzoo_register_commands(register):
+            register("demo", "myplugin.cli:configure_demo", help="run the demo")
     """

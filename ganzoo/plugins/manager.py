@@ -17,12 +17,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pluggy
 
 from ganzoo.plugins import hookspecs
 from ganzoo.registry.config import ComponentConfig
+from ganzoo.registry.errors import RegistrationError, describe_error
 from ganzoo.registry.registry import Entry, Registry
 
 DISABLE_ENV = "GANZOO_DISABLE_PLUGINS"
@@ -36,26 +37,8 @@ HOOK_KINDS: dict[str, str] = {
     "ganzoo_register_datasets": "dataset",
     "ganzoo_register_metrics": "metric",
     "ganzoo_register_presets": "preset",
+    "ganzoo_register_commands": "command",
 }
-
-
-class Register(Protocol):
-    """The callback a component hook receives."""
-
-    def __call__(
-        self,
-        name: str,
-        target: Callable[..., Any] | str,
-        *,
-        config: type[ComponentConfig],
-        summary: str | None = None,
-    ) -> None: ...
-
-
-class PresetRegister(Protocol):
-    """The callback ``ganzoo_register_presets`` receives."""
-
-    def __call__(self, name: str, experiment: Mapping[str, Any] | str | Path, *, summary: str | None = None) -> None: ...
 
 
 @dataclass
@@ -110,7 +93,7 @@ class PluginManager:
                 try:
                     module = ep.load()
                 except Exception as err:
-                    self._fail(info, f"import failed: {_describe(err)}")
+                    self._fail(info, f"import failed: {describe_error(err)}")
                     continue
                 self.add_plugin(module, info)
 
@@ -120,46 +103,42 @@ class PluginManager:
         try:
             self._pm.register(plugin, name=f"{info.distribution}:{info.name}")
         except Exception as err:  # e.g. a hookimpl with arguments the spec lacks
-            return self._fail(info, f"invalid plugin: {_describe(err)}")
-        unknown = [
-            name
-            for name in dir(plugin)
-            if name.startswith("ganzoo_") and name not in HOOK_KINDS
-            and hasattr(getattr(plugin, name), "ganzoo_impl")
-        ]
-        if unknown:
+            return self._fail(info, f"invalid plugin: {describe_error(err)}")
+        try:
+            self._pm.check_pending()  # a hookimpl without a hookspec: a misspelt hook name
+        except pluggy.PluginValidationError as err:
             self._pm.unregister(plugin)
-            return self._fail(info, f"unknown hook {unknown[0]!r} (hooks: {', '.join(HOOK_KINDS)})")
+            unknown = str(err).split(" in plugin ")[0]  # pluggy: "unknown hook 'x' in plugin <...>"
+            return self._fail(info, f"{unknown} (hooks: {', '.join(HOOK_KINDS)})")
         for hook_name, kind in HOOK_KINDS.items():
-            impls = [
-                impl
-                for impl in getattr(self._pm.hook, hook_name).get_hookimpls()
-                if impl.plugin is plugin
-            ]
-            for impl in impls:
+            register = self._register_callback(kind, info)
+            for impl in getattr(self._pm.hook, hook_name).get_hookimpls():
+                if impl.plugin is not plugin:
+                    continue
                 try:
-                    impl.function(register=self._register_callback(kind, info))
+                    impl.function(register=register)
                 except Exception as err:
                     self._pm.unregister(plugin)
-                    return self._fail(info, f"{hook_name} failed: {_describe(err)}")
+                    return self._fail(info, f"{hook_name} failed: {describe_error(err)}")
         return info
 
     def _register_callback(self, kind: str, info: PluginInfo) -> Callable[..., None]:
+        """The ``register`` function a hook of ``kind`` receives (see :mod:`ganzoo.plugins.register`)."""
         provider = _canonical(info.distribution)
 
-        if kind == "preset":
+        def add(name: str, target: Any, config: type[ComponentConfig] | None, summary: str) -> None:
+            self.registry.add(Entry(kind, name, provider, target, config, summary, info.version))
+            info.components.setdefault(kind, []).append(name)
 
-            def register_preset(name: str, experiment: Any, *, summary: str | None = None) -> None:
-                if not isinstance(experiment, (Mapping, str, Path)):
-                    from ganzoo.registry.errors import RegistrationError
+        def register_preset(name: str, experiment: Any, *, summary: str | None = None) -> None:
+            if not isinstance(experiment, (Mapping, str, Path)):
+                raise RegistrationError(f"preset {name!r}: experiment must be a mapping or a TOML path")
+            add(name, experiment, None, summary or "")
 
-                    raise RegistrationError(
-                        f"preset {name!r}: experiment must be a mapping or a TOML path"
-                    )
-                self.registry.add(Entry(kind, name, provider, experiment, None, summary or "", info.version))
-                info.components.setdefault(kind, []).append(name)
-
-            return register_preset
+        def register_command(name: str, configure: Any, *, help: str) -> None:
+            if not (callable(configure) or (isinstance(configure, str) and ":" in configure)):
+                raise RegistrationError(f"command {name!r}: configure must be callable or 'module:attr'")
+            add(name, configure, None, help)
 
         def register(
             name: str,
@@ -168,11 +147,9 @@ class PluginManager:
             config: type[ComponentConfig],
             summary: str | None = None,
         ) -> None:
-            line = summary if summary is not None else _first_line(config.__doc__ if config else None)
-            self.registry.add(Entry(kind, name, provider, target, config, line, info.version))
-            info.components.setdefault(kind, []).append(name)
+            add(name, target, config, summary if summary is not None else _first_line(config.__doc__ if config else None))
 
-        return register
+        return {"preset": register_preset, "command": register_command}.get(kind, register)
 
     def _fail(self, info: PluginInfo, error: str) -> PluginInfo:
         if info not in self.plugins:
@@ -195,11 +172,6 @@ def _canonical(dist_name: str) -> str:
 
 def _first_line(doc: str | None) -> str:
     return doc.strip().splitlines()[0].strip() if doc and doc.strip() else ""
-
-
-def _describe(err: BaseException) -> str:
-    text = str(err).strip().splitlines()
-    return f"{type(err).__name__}: {text[0]}" if text else type(err).__name__
 
 
 # -- the process-wide manager ----------------------------------------------------------------

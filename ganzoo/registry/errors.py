@@ -57,3 +57,20 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     """Return ``"; did you mean 'x'?"`` for the closest candidate, or ``""``."""
     close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def first_line(err: BaseException) -> str:
+    """The first line of ``err``'s message, or its type name when the message is empty.
+
+    Error messages of parsers and libraries run over several lines; ganzoo's own errors are one
+    line, so this is what gets quoted inside them.
+    """
+    lines = str(err).strip().splitlines()
+    return lines[0].strip() if lines else type(err).__name__
+
+
+def describe_error(err: BaseException) -> str:
+    """``"TypeName: first line"``, for errors whose type says as much as their text."""
+    text = first_line(err)
+    name = type(err).__name__
+    return name if text == name else f"{name}: {text}"

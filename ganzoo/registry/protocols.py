@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from ganzoo.data.spec import DataSpec
     from ganzoo.engine.context import LossContext
+    from ganzoo.metrics.context import EvalContext
 
 
 @runtime_checkable
@@ -106,28 +107,47 @@ class Exporting(Protocol):
 
 @runtime_checkable
 class ConditionSampling(Protocol):
-    """Optional: a dataset class that draws and parses label conditions for generation.
+    """Optional: a dataset class that draws label conditions for unconditioned generation.
 
-    Both are classmethods (or staticmethods) working from the checkpoint's DataSpec alone.
+    A classmethod (or staticmethod) working from the checkpoint's DataSpec alone:
     ``sample_conditions`` gives ``n`` valid condition vectors (e.g. one one-hot per label block,
-    at the training frequencies) when the user asks for none; ``parse_condition`` turns
-    ``"severity=1"``-style text from ``ganzoo generate --condition`` into ``n`` vectors.
+    at the training frequencies) when ``ganzoo generate`` is given no ``--condition``. Without
+    it, the sampler draws one-hot labels at ``spec.meta["label_frequencies"]`` (else uniformly).
     """
 
     def sample_conditions(self, spec: DataSpec, n: int, generator: torch.Generator | None = None) -> torch.Tensor: ...
 
-    def parse_condition(self, spec: DataSpec, text: str, n: int) -> torch.Tensor: ...
+
+@runtime_checkable
+class ConditionParsing(Protocol):
+    """Optional: a dataset class that parses ``ganzoo generate --condition`` text.
+
+    A classmethod (or staticmethod): ``parse_condition(spec, "severity=1", n)`` returns the
+    ``(n, K)`` condition vectors the text asks for; ``generator`` draws any part the text leaves
+    open, reproducibly. Without it, ``--condition`` is refused for the run.
+    """
+
+    def parse_condition(
+        self, spec: DataSpec, text: str, n: int, generator: torch.Generator | None = None
+    ) -> torch.Tensor: ...
 
 
 @runtime_checkable
 class Metric(Protocol):
     """Scores a trained run; returns named values, each with its protocol.
 
-    ``compute`` receives an :class:`ganzoo.metrics.EvalContext` (real held-out data, a sampler
-    for generated data, the DataSpec) and returns ``{name: {"value": float, ...protocol}}``.
+    ``applies_to(spec)`` (a staticmethod or classmethod: it is asked before the metric is built)
+    says whether the metric can score data described by ``spec``; ``ganzoo evaluate`` runs every
+    metric that applies when the experiment chooses none. ``compute`` receives an
+    :class:`~ganzoo.metrics.context.EvalContext` (held-out real data, generated samples, the
+    DataSpec) and returns ``{name: {"value": float, ...protocol}}``; each result says which
+    direction is better (``"better": "lower" | "higher"``) and the facts of its protocol
+    (``ctx.protocol()``: sample counts, split, seed).
     """
 
-    def compute(self, ctx: Any) -> dict[str, dict[str, Any]]: ...
+    def applies_to(self, spec: DataSpec) -> bool: ...
+
+    def compute(self, ctx: EvalContext) -> dict[str, dict[str, Any]]: ...
 
 
 PROTOCOLS: dict[str, type] = {

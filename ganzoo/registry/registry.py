@@ -30,9 +30,10 @@ from ganzoo.registry.errors import (
     UnknownComponentError,
 )
 
-Kind = Literal["generator", "discriminator", "loss", "dataset", "metric", "preset"]
+Kind = Literal["generator", "discriminator", "loss", "dataset", "metric", "preset", "command"]
 KINDS: tuple[str, ...] = get_args(Kind)
-#: Kinds whose entries are built by ``create`` (presets are experiment files, not objects).
+#: Kinds whose entries are built by ``create`` (presets are experiment files, commands CLI
+#: subcommands, neither is an object built from a config).
 BUILDABLE_KINDS: tuple[str, ...] = ("generator", "discriminator", "loss", "dataset", "metric")
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
@@ -43,12 +44,13 @@ class Entry:
     """One registered component.
 
     Attributes:
-        kind: generator, discriminator, loss, dataset, metric or preset.
+        kind: generator, discriminator, loss, dataset, metric, preset or command.
         name: the short name users write.
         provider: the distribution that registered it (``ganzoo``, ``ganzoo-medical``, ...).
-        target: the class or factory (or ``"module:attr"`` to import lazily); for presets, the
-            experiment as a mapping.
-        config: pydantic model of the parameters (``None`` for presets).
+        target: the class or factory (or ``"module:attr"`` to import lazily), called with one
+            argument, the validated config object; for presets, the experiment as a mapping;
+            for commands, the function that configures the subcommand's parser.
+        config: pydantic model of the parameters (``None`` for presets and commands).
         summary: one line for listings.
     """
 
@@ -183,7 +185,7 @@ class Registry:
             raise GanzooError(f"cannot create a {kind}; kinds: {', '.join(BUILDABLE_KINDS)}")
         entry = self.get(kind, name)
         config = self.validate_params(kind, name, params, prefix=f"{kind}.params")
-        obj = entry.load()(**config.model_dump())
+        obj = entry.load()(config)
         protocol = PROTOCOLS[kind]
         if not isinstance(obj, protocol):
             missing = [m for m in _protocol_methods(protocol) if not hasattr(obj, m)]
@@ -207,3 +209,41 @@ def _protocol_methods(protocol: type) -> list[str]:
         if not name.startswith("_") or name in ("__len__", "__getitem__")
         if callable(getattr(protocol, name, None))
     )
+
+
+def constructor_mismatch(entry: Entry) -> str | None:
+    """Why ``entry``'s target does not take its config object, or ``None`` when it does.
+
+    A component declares its parameters once, in its config model; the target receives the
+    validated config object and nothing else (``def __init__(self, config: MyConfig)``), so
+    names and defaults cannot drift between a config and a constructor. The annotation must be
+    the registered config class or one of its bases (a base shared by several datasets).
+    """
+    import inspect
+    import typing
+
+    target = entry.load()
+    function = target.__init__ if isinstance(target, type) else target
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+        hints = typing.get_type_hints(function)
+    except (TypeError, ValueError, NameError) as err:
+        return f"cannot read the signature of {entry.target!r}: {err}"
+    if isinstance(target, type):
+        parameters = parameters[1:]  # self
+    if len(parameters) != 1 or parameters[0].kind not in (
+        inspect.Parameter.POSITIONAL_ONLY,
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+    ):
+        names = ", ".join(p.name for p in parameters) or "nothing"
+        return f"takes ({names}); it must take exactly one argument, its config object"
+    annotation = hints.get(parameters[0].name)
+    assert entry.config is not None
+    if not (isinstance(annotation, type) and issubclass(entry.config, annotation)):
+        return (
+            f"its argument {parameters[0].name!r} is annotated {annotation!r}, not the registered "
+            f"config {entry.config.__name__} (or a base of it)"
+        )
+    if parameters[0].default is not inspect.Parameter.empty:
+        return f"its config argument {parameters[0].name!r} has a default; the registry always passes one"
+    return None

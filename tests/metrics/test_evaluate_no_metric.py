@@ -29,7 +29,7 @@ class RowsConfig(ComponentConfig):
 
 
 class Rows:
-    def __init__(self, split: str) -> None:
+    def __init__(self, config: RowsConfig) -> None:
         self.rows = torch.zeros(8, 2)
 
     def describe(self) -> DataSpec:
@@ -43,17 +43,27 @@ class Rows:
 
 
 class GapConfig(ComponentConfig):
-    """A plugin metric without ``applies_to``: it runs only when chosen."""
+    """A plugin metric for series only: not run on a table run."""
 
 
 class Gap:
+    def __init__(self, config: GapConfig) -> None:
+        pass
+
+    @staticmethod
+    def applies_to(spec: DataSpec) -> bool:
+        return spec.modality == "series"
+
     def compute(self, ctx: Any) -> dict[str, dict[str, Any]]:
         gap = (ctx.real().x.mean(0) - ctx.generated().mean(0)).norm().item()
         return {"gap": {"value": gap, "better": "lower", **ctx.protocol()}}
 
 
 class ImageOnly:
-    """A plugin metric that says it is for images: not offered for a table run."""
+    """A plugin metric that says it is for images: not run on a table run."""
+
+    def __init__(self, config: GapConfig) -> None:
+        pass
 
     @staticmethod
     def applies_to(spec: DataSpec) -> bool:
@@ -96,8 +106,7 @@ def test_no_applicable_metric_prints_and_writes_a_note(run: Path, capsys: pytest
     assert "metric  value" not in out and "---" not in out  # no empty table
     (note,) = [line for line in out.splitlines() if line.startswith("note: ")]
     assert "no registered metric applies to table data" in note
-    assert "plugin metrics that may apply: ganzoo-rows:row-gap;" in note
-    assert "image-only" not in note
+    assert "the 2 installed plugin metrics are for other data" in note
     assert '[eval] metrics = ["NAME", ...]' in note and "--metrics" in note
     report = json.loads((run / "eval.json").read_text())
     assert report["metrics"] == {}

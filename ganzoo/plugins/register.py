@@ -1,0 +1,52 @@
+"""The ``register`` callbacks the ``ganzoo_register_*`` hooks receive, as typed protocols.
+
+Kept apart from :mod:`ganzoo.plugins.hookspecs` (which names them in its signatures) and from
+:mod:`ganzoo.plugins.manager` (which implements them), so neither imports the other.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+from ganzoo.registry.config import ComponentConfig
+
+#: Adds a subcommand's arguments to its (already created) parser and sets ``func``:
+#: ``parser.set_defaults(func=run)`` where ``run(args) -> int`` is the exit status.
+ConfigureCommand = Callable[[argparse.ArgumentParser], None]
+
+
+class Register(Protocol):
+    """The callback a component hook receives.
+
+    ``target`` is a class or factory, or ``"module:attr"`` to import it only when the component
+    is first built; it is called with one argument, the validated ``config`` object.
+    """
+
+    def __call__(
+        self,
+        name: str,
+        target: Callable[..., Any] | str,
+        *,
+        config: type[ComponentConfig],
+        summary: str | None = None,
+    ) -> None: ...
+
+
+class PresetRegister(Protocol):
+    """The callback ``ganzoo_register_presets`` receives."""
+
+    def __call__(self, name: str, experiment: Mapping[str, Any] | str | Path, *, summary: str | None = None) -> None: ...
+
+
+class CommandRegister(Protocol):
+    """The callback ``ganzoo_register_commands`` receives.
+
+    ``configure`` (or ``"module:attr"``) is called with the subcommand's parser whenever the
+    CLI is built, so keep its module light: import heavy code inside the ``run`` function it
+    sets with ``parser.set_defaults(func=run)``.
+    """
+
+    def __call__(self, name: str, configure: ConfigureCommand | str, *, help: str) -> None: ...
