@@ -2,6 +2,8 @@
 
 Every subcommand module exposes ``add_parser(subparsers)`` (which sets ``func`` on its parser)
 and keeps heavy imports inside its ``run`` so that ``ganzoo --help`` and ``ganzoo list`` stay fast.
+Plugins add subcommands through the ``ganzoo_register_commands`` hook (``ganzoo demo`` comes
+from ganzoo-medical this way); they are listed after the built-in ones.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from ganzoo import __version__
-from ganzoo.registry.errors import GanzooError
+from ganzoo.registry.errors import GanzooError, describe_error
 
 #: Subcommand modules, in the order ``--help`` lists them.
 COMMANDS = (
@@ -25,7 +27,6 @@ COMMANDS = (
     "evaluate",
     "report",
     "compare",
-    "demo",
     "new_plugin",
 )
 
@@ -37,7 +38,12 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, discover: bool | None = None) -> argparse.ArgumentParser:
+    """The CLI's parser: the built-in subcommands, then those of the loaded plugins.
+
+    ``discover=False`` leaves plugins out (``--no-plugins``); ``None`` follows
+    ``GANZOO_DISABLE_PLUGINS``.
+    """
     parser = _Parser(prog="ganzoo", description="A modular, plugin-based GAN zoo.")
     parser.add_argument("--version", action="version", version=f"ganzoo {__version__}")
     parser.add_argument(
@@ -54,20 +60,45 @@ def build_parser() -> argparse.ArgumentParser:
                 continue  # subcommand not shipped in this build
             raise
         module.add_parser(sub)
+    _add_plugin_commands(sub, discover)
     return parser
 
 
+def _add_plugin_commands(sub: argparse._SubParsersAction, discover: bool | None) -> None:
+    """Subparsers for the registry's ``command`` entries; one that cannot be added is skipped
+    with a warning on stderr, so a broken plugin never takes the CLI down."""
+    from ganzoo.plugins.manager import get_manager
+
+    owners = dict.fromkeys(sub.choices, "ganzoo")
+    for entry in get_manager(discover=discover).registry.entries("command"):
+        if entry.name in owners:
+            _skip(entry.provider, entry.name, f"the name is taken by {owners[entry.name]}")
+            continue
+        try:
+            configure = entry.load()
+            parser = sub.add_parser(entry.name, help=entry.summary, description=entry.summary)
+            configure(parser)
+        except Exception as err:  # noqa: BLE001 - a plugin's bug is reported, not fatal
+            sub.choices.pop(entry.name, None)
+            sub._choices_actions[:] = [a for a in sub._choices_actions if a.dest != entry.name]
+            _skip(entry.provider, entry.name, describe_error(err))
+            continue
+        owners[entry.name] = entry.provider
+
+
+def _skip(provider: str, name: str, why: str) -> None:
+    print(f"ganzoo: warning: {provider} command {name!r} skipped: {why}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # plugins are loaded to build the parser (they may add subcommands), so --no-plugins is read first
+    parser = build_parser(discover=False if "--no-plugins" in argv else None)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
     try:
-        if args.no_plugins:
-            from ganzoo.plugins.manager import get_manager
-
-            get_manager(discover=False)  # the process-wide manager, loaded without discovery
         return int(args.func(args) or 0)
     except GanzooError as err:
         print(f"ganzoo: error: {err}", file=sys.stderr)
