@@ -17,6 +17,7 @@ import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from ganzoo.components.configs import AdversarialLossConfig
 from ganzoo.data.spec import CONDITION_KEY, SAMPLE_KEY, DataSpec
 from ganzoo.engine.context import LossContext
 from ganzoo.experiment.build import fill_params
@@ -251,7 +252,7 @@ def _check_gradients(module: nn.Module, objective: Callable[[], torch.Tensor], w
 def _train_steps(generator: nn.Module, critic: nn.Module, spec: DataSpec, who: str, moved: str) -> None:
     from ganzoo.components.losses import AdversarialLoss
 
-    loss = AdversarialLoss(mode="nonsaturating", d_reduction="sum")
+    loss = AdversarialLoss(AdversarialLossConfig(mode="nonsaturating", d_reduction="sum"))
     opt_g = torch.optim.Adam(generator.parameters(), lr=1e-3)
     opt_d = torch.optim.Adam(critic.parameters(), lr=1e-3)
     watched = generator if moved == "generator" else critic

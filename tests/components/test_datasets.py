@@ -11,6 +11,7 @@ from PIL import Image
 
 import ganzoo
 from ganzoo.components import datasets as datasets_module
+from ganzoo.components.configs import AlignedPairsConfig, ImageFolderConfig, PairedFoldersConfig
 from ganzoo.components.datasets import AlignedPairs, ImageFolder, PairedFolders
 from ganzoo.data.export import export_samples
 from ganzoo.data.images import read_image, read_image_with_depth
@@ -50,7 +51,7 @@ def test_image_folder_recursive_sorted_shapes_and_spec(tmp_path: Path) -> None:
         _save(_rgb(24, 40), tmp_path / name)
     _save(_rgb(8, 8), tmp_path / ".hidden" / "x.png")
     (tmp_path / "notes.txt").write_text("not an image")
-    data = ImageFolder(tmp_path, image_size=16)
+    data = ImageFolder(ImageFolderConfig(root=tmp_path, image_size=16))
     assert [p.relative_to(tmp_path).as_posix() for p in data.files] == ["a/0.bmp", "a/1.jpg", "b/2.png", "c.png"]
     assert isinstance(data, Dataset) and isinstance(data, Augmenting) and isinstance(data, Exporting)
     sample = data[2]["x"]
@@ -64,15 +65,15 @@ def test_image_folder_recursive_sorted_shapes_and_spec(tmp_path: Path) -> None:
 def test_image_folder_channels_follow_first_image_or_config(tmp_path: Path) -> None:
     _save(RNG.integers(0, 256, size=(20, 20), dtype=np.uint8), tmp_path / "0.png")
     _save(_rgb(20, 20), tmp_path / "1.png")
-    grey = ImageFolder(tmp_path, image_size=8)
+    grey = ImageFolder(ImageFolderConfig(root=tmp_path, image_size=8))
     assert grey.describe().shape == (1, 8, 8) and grey[1]["x"].shape == (1, 8, 8)
-    assert ImageFolder(tmp_path, image_size=8, channels=3)[0]["x"].shape == (3, 8, 8)
+    assert ImageFolder(ImageFolderConfig(root=tmp_path, image_size=8, channels=3))[0]["x"].shape == (3, 8, 8)
 
 
 def test_image_folder_16bit_keeps_precision_and_reports_depth(tmp_path: Path) -> None:
     levels = (RNG.integers(0, 65535, size=(12, 12), dtype=np.uint16) | 1) & ~np.uint16(0x0100)
     _save(levels, tmp_path / "x16.png")
-    data = ImageFolder(tmp_path, image_size=12)
+    data = ImageFolder(ImageFolderConfig(root=tmp_path, image_size=12))
     assert data.describe().meta == {"bit_depth": 16, "channels": 1}
     back = (data[0]["x"].double() + 1) / 2 * 65535
     assert np.array_equal(np.rint(back[0].numpy()).astype(np.uint16), levels)
@@ -80,27 +81,27 @@ def test_image_folder_16bit_keeps_precision_and_reports_depth(tmp_path: Path) ->
 
 def test_image_folder_flip_augment(tmp_path: Path) -> None:
     _save(_rgb(8, 8), tmp_path / "0.png")
-    data = ImageFolder(tmp_path, image_size=8, flip=True)
+    data = ImageFolder(ImageFolderConfig(root=tmp_path, image_size=8, flip=True))
     image = data[0]["x"]
     torch.manual_seed(0)
     out = data.augment({"x": image.expand(16, -1, -1, -1)})["x"]
     flips = [bool(torch.equal(o, image.flip(-1))) for o in out]
     assert all(f or torch.equal(o, image) for f, o in zip(flips, out, strict=True))
     assert 0 < sum(flips) < 16
-    unflipped = ImageFolder(tmp_path, image_size=8).augment({"x": image[None]})
+    unflipped = ImageFolder(ImageFolderConfig(root=tmp_path, image_size=8)).augment({"x": image[None]})
     assert torch.equal(unflipped["x"][0], image)
 
 
 def test_missing_empty_and_corrupt_data_name_the_culprit(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="nowhere"):
-        ImageFolder(tmp_path / "nowhere")
+        ImageFolder(ImageFolderConfig(root=tmp_path / "nowhere"))
     (tmp_path / "empty").mkdir()
     with pytest.raises(DataError, match="no image files.*empty"):
-        ImageFolder(tmp_path / "empty")
+        ImageFolder(ImageFolderConfig(root=tmp_path / "empty"))
     _save(_rgb(8, 8), tmp_path / "some" / "0.png")
     (tmp_path / "some" / "1.png").write_bytes(b"\x89PNG garbage")
     with pytest.raises(DataError, match="1.png"):  # found when the folder is described
-        ImageFolder(tmp_path / "some", image_size=8)
+        ImageFolder(ImageFolderConfig(root=tmp_path / "some", image_size=8))
 
 
 # --- AlignedPairs --------------------------------------------------------------------------------
@@ -109,15 +110,15 @@ def test_missing_empty_and_corrupt_data_name_the_culprit(tmp_path: Path) -> None
 def test_aligned_pairs_split_halves_and_direction(tmp_path: Path) -> None:
     arrays = _aligned_tree(tmp_path, count=2, size=16)
     _save(_rgb(16, 32), tmp_path / "test" / "0.png")
-    data = AlignedPairs(tmp_path, image_size=16)
+    data = AlignedPairs(AlignedPairsConfig(root=tmp_path, image_size=16))
     assert len(data) == 2 and all(p.parent.name == "train" for p in data.files)
     a = torch.from_numpy(arrays[1][:, :16].transpose(2, 0, 1) / 127.5 - 1).float()
     b = torch.from_numpy(arrays[1][:, 16:].transpose(2, 0, 1) / 127.5 - 1).float()
     sample = data[1]
     assert torch.allclose(sample["cond"], a, atol=1e-6) and torch.allclose(sample["x"], b, atol=1e-6)
-    swapped = AlignedPairs(tmp_path, image_size=16, direction="BtoA")[1]
+    swapped = AlignedPairs(AlignedPairsConfig(root=tmp_path, image_size=16, direction="BtoA"))[1]
     assert torch.allclose(swapped["cond"], b, atol=1e-6) and torch.allclose(swapped["x"], a, atol=1e-6)
-    assert len(AlignedPairs(tmp_path, image_size=16, split="test")) == 1
+    assert len(AlignedPairs(AlignedPairsConfig(root=tmp_path, image_size=16, split="test"))) == 1
     spec = data.describe()
     assert (spec.shape, spec.condition, spec.condition_shape) == ((3, 16, 16), "paired", (3, 16, 16))
     assert spec.meta["bit_depth"] == 8
@@ -125,7 +126,7 @@ def test_aligned_pairs_split_halves_and_direction(tmp_path: Path) -> None:
 
 def test_aligned_pairs_jitter_is_identical_for_source_and_target(tmp_path: Path) -> None:
     _aligned_tree(tmp_path, count=4, size=20, same=True)
-    data = AlignedPairs(tmp_path, image_size=16, load_size=20, flip=True)
+    data = AlignedPairs(AlignedPairsConfig(root=tmp_path, image_size=16, load_size=20, flip=True))
     items = [data[i] for i in range(4)]
     assert items[0]["x"].shape == (3, 20, 20)  # resized to load_size per item, cropped per batch
     batch = {key: torch.stack([item[key] for item in items]) for key in ("cond", "x")}
@@ -137,14 +138,14 @@ def test_aligned_pairs_jitter_is_identical_for_source_and_target(tmp_path: Path)
     (tmp_path / "val").mkdir()
     for path in sorted((tmp_path / "train").glob("*.png"))[-1:]:
         path.rename(tmp_path / "val" / path.name)
-    test_split = AlignedPairs(tmp_path, image_size=16, load_size=20, split="val")
+    test_split = AlignedPairs(AlignedPairsConfig(root=tmp_path, image_size=16, load_size=20, split="val"))
     assert test_split[0]["x"].shape == (3, 16, 16)  # jitter is for training only
 
 
 def test_aligned_pairs_rejects_load_size_below_image_size(tmp_path: Path) -> None:
     _aligned_tree(tmp_path, count=1)
     with pytest.raises(ConfigError, match="load_size"):
-        AlignedPairs(tmp_path, image_size=16, load_size=8)
+        AlignedPairs(AlignedPairsConfig(root=tmp_path, image_size=16, load_size=8))
 
 
 def test_registry_creates_aligned_pairs(tmp_path: Path) -> None:
@@ -169,7 +170,7 @@ def _paired_tree(root: Path, names: list[str], a: str = "A", b: str = "B") -> No
 
 def test_paired_folders_match_stems_across_extensions(tmp_path: Path) -> None:
     _paired_tree(tmp_path, ["02", "01"])
-    data = PairedFolders(tmp_path, image_size=16)
+    data = PairedFolders(PairedFoldersConfig(root=tmp_path, image_size=16))
     assert [(a.name, b.name) for a, b in data.pairs] == [("01.gif", "01.tif"), ("02.gif", "02.tif")]
     sample = data[0]
     assert sample["cond"].shape == (1, 16, 16) and sample["x"].shape == (3, 16, 16)
@@ -177,7 +178,7 @@ def test_paired_folders_match_stems_across_extensions(tmp_path: Path) -> None:
     spec = data.describe()
     assert spec.shape == (3, 16, 16) and spec.condition_shape == (1, 16, 16)
     assert spec.component_defaults("generator") == {"image_size": 16, "out_channels": 3, "in_channels": 1}
-    reverse = PairedFolders(tmp_path, image_size=16, direction="BtoA").describe()
+    reverse = PairedFolders(PairedFoldersConfig(root=tmp_path, image_size=16, direction="BtoA")).describe()
     assert reverse.shape == (1, 16, 16) and reverse.condition_shape == (3, 16, 16)
 
 
@@ -186,19 +187,19 @@ def test_paired_folders_mismatch_lists_names(tmp_path: Path) -> None:
     _save(_rgb(16, 16), tmp_path / "A" / "lonely.png")
     _save(_rgb(8, 8), tmp_path / "B" / "stray.png")
     with pytest.raises(DataError, match=r"no B file for 'lonely'; no A file for 'stray'"):
-        PairedFolders(tmp_path, image_size=16)
+        PairedFolders(PairedFoldersConfig(root=tmp_path, image_size=16))
 
 
 def test_paired_folders_layouts_and_missing_folders(tmp_path: Path) -> None:
     _paired_tree(tmp_path / "split_inside", ["a"], a="A/train", b="B/train")
     _paired_tree(tmp_path / "split_inside", ["b", "c"], a="A/test", b="B/test")
-    assert len(PairedFolders(tmp_path / "split_inside", image_size=16)) == 1
-    assert len(PairedFolders(tmp_path / "split_inside", image_size=16, split="test")) == 2
+    assert len(PairedFolders(PairedFoldersConfig(root=tmp_path / "split_inside", image_size=16))) == 1
+    assert len(PairedFolders(PairedFoldersConfig(root=tmp_path / "split_inside", image_size=16, split="test"))) == 2
     _paired_tree(tmp_path / "split_outside" / "train", ["a", "b"])
-    assert len(PairedFolders(tmp_path / "split_outside", image_size=16)) == 2
+    assert len(PairedFolders(PairedFoldersConfig(root=tmp_path / "split_outside", image_size=16))) == 2
     (tmp_path / "no_pairs").mkdir()
     with pytest.raises(DataError, match="A/ and B/"):
-        PairedFolders(tmp_path / "no_pairs", image_size=16)
+        PairedFolders(PairedFoldersConfig(root=tmp_path / "no_pairs", image_size=16))
 
 
 # --- caching -------------------------------------------------------------------------------------
@@ -206,7 +207,7 @@ def test_paired_folders_layouts_and_missing_folders(tmp_path: Path) -> None:
 
 def test_second_epoch_does_not_decode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _aligned_tree(tmp_path, count=3)
-    data = AlignedPairs(tmp_path, image_size=16)
+    data = AlignedPairs(AlignedPairsConfig(root=tmp_path, image_size=16))
     calls: list[Path] = []
 
     def counting(path: Path, channels: int | None = None) -> tuple[torch.Tensor, int]:
@@ -223,7 +224,7 @@ def test_second_epoch_does_not_decode(tmp_path: Path, monkeypatch: pytest.Monkey
     assert torch.equal(data[0]["x"], first[0]["x"])
 
     monkeypatch.setattr(datasets_module, "CACHE_LIMIT_BYTES", 1)
-    uncached = AlignedPairs(tmp_path, image_size=16)
+    uncached = AlignedPairs(AlignedPairsConfig(root=tmp_path, image_size=16))
     calls.clear()
     uncached[0], uncached[0]
     assert len(calls) == 2

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import math
 
+import pydantic
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
 import ganzoo
+from ganzoo.components.configs import (
+    AdversarialLossConfig,
+    GradientPenaltyConfig,
+    L1Config,
+    R1Config,
+)
 from ganzoo.components.losses import AdversarialLoss, GradientPenalty, L1Loss, R1Penalty
 from ganzoo.engine.context import LossContext, Phase
 from ganzoo.registry.errors import ConfigError, DataError
@@ -129,7 +136,7 @@ EXPECTED: dict[str, tuple[float, float, float]] = {
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("reduction", ["sum", "mean"])
 def test_adversarial_values_match_hand_written_formulas(mode: str, reduction: str) -> None:
-    loss = AdversarialLoss(mode=mode, d_reduction=reduction)
+    loss = AdversarialLoss(AdversarialLossConfig(mode=mode, d_reduction=reduction))
     real_term, fake_term, g_expected = EXPECTED[mode]
     d_expected = (real_term + fake_term) * (0.5 if reduction == "mean" else 1.0)
     d_ctx = make_ctx(D_REAL, D_FAKE, Passthrough())
@@ -149,7 +156,7 @@ def test_nonsaturating_mean_reproduces_the_pix2pix_reference_on_patch_maps() -> 
     gen = torch.Generator().manual_seed(0)
     pred_real = torch.randn(2, 1, 30, 30, generator=gen) * 2
     pred_fake = torch.randn(2, 1, 30, 30, generator=gen) * 2
-    loss = AdversarialLoss(mode="nonsaturating", d_reduction="mean")
+    loss = AdversarialLoss(AdversarialLossConfig(mode="nonsaturating", d_reduction="mean"))
     d = loss.discriminator_loss(make_ctx(pred_real, pred_fake, Passthrough()))
     g = loss.generator_loss(make_ctx(pred_real, pred_fake, Passthrough(), phase="generator"))
     d_ref = 0.5 * (_pix2pix_gan_loss(pred_fake, False) + _pix2pix_gan_loss(pred_real, True))
@@ -161,7 +168,7 @@ def test_nonsaturating_sum_reproduces_the_dcgan_reference_on_vectors() -> None:
     """pytorch/examples DCGAN: BCE on sigmoid outputs, loss_D = loss_real + loss_fake."""
     gen = torch.Generator().manual_seed(1)
     logits_real, logits_fake = torch.randn(8, generator=gen), torch.randn(8, generator=gen)
-    loss = AdversarialLoss(mode="nonsaturating", d_reduction="sum")
+    loss = AdversarialLoss(AdversarialLossConfig(mode="nonsaturating", d_reduction="sum"))
     d = loss.discriminator_loss(make_ctx(logits_real, logits_fake, Passthrough()))
     g = loss.generator_loss(make_ctx(logits_real, logits_fake, Passthrough(), phase="generator"))
     p_real, p_fake = torch.sigmoid(logits_real), torch.sigmoid(logits_fake)
@@ -173,7 +180,7 @@ def test_nonsaturating_sum_reproduces_the_dcgan_reference_on_vectors() -> None:
 def _generator_gradient(mode: str, fake_logit: float) -> float:
     fake = torch.tensor([fake_logit], requires_grad=True)
     ctx = make_ctx(torch.zeros(1), fake, Passthrough(), phase="generator")
-    AdversarialLoss(mode=mode).generator_loss(ctx).backward()
+    AdversarialLoss(AdversarialLossConfig(mode=mode)).generator_loss(ctx).backward()
     assert fake.grad is not None
     return fake.grad.item()
 
@@ -193,18 +200,18 @@ def test_vanilla_generator_saturates_and_nonsaturating_does_not() -> None:
 def test_adversarial_averages_any_logit_shape(mode: str, shape: tuple[int, ...]) -> None:
     gen = torch.Generator().manual_seed(2)
     real, fake = torch.randn(shape, generator=gen), torch.randn(shape, generator=gen)
-    d = AdversarialLoss(mode=mode).discriminator_loss(make_ctx(real, fake, Passthrough()))
-    g = AdversarialLoss(mode=mode).generator_loss(make_ctx(real, fake, Passthrough()))
+    d = AdversarialLoss(AdversarialLossConfig(mode=mode)).discriminator_loss(make_ctx(real, fake, Passthrough()))
+    g = AdversarialLoss(AdversarialLossConfig(mode=mode)).generator_loss(make_ctx(real, fake, Passthrough()))
     assert d.shape == () and g.shape == ()
     # Mean over all elements: flattening the logits changes nothing.
     flat = make_ctx(real.flatten(), fake.flatten(), Passthrough())
-    torch.testing.assert_close(AdversarialLoss(mode=mode).discriminator_loss(flat), d)
+    torch.testing.assert_close(AdversarialLoss(AdversarialLossConfig(mode=mode)).discriminator_loss(flat), d)
 
 
 def test_adversarial_runs_in_float32_on_bf16_logits() -> None:
     real = D_REAL.to(torch.bfloat16)
     fake = D_FAKE.to(torch.bfloat16)
-    d = AdversarialLoss(mode="nonsaturating").discriminator_loss(make_ctx(real, fake, Passthrough()))
+    d = AdversarialLoss(AdversarialLossConfig(mode="nonsaturating")).discriminator_loss(make_ctx(real, fake, Passthrough()))
     assert d.dtype == torch.float32
     expected = F.binary_cross_entropy_with_logits(real.float(), torch.ones(6)) + F.binary_cross_entropy_with_logits(
         fake.float(), torch.zeros(6)
@@ -215,14 +222,14 @@ def test_adversarial_runs_in_float32_on_bf16_logits() -> None:
 def test_adversarial_terms_share_one_discriminator_forward() -> None:
     disc = Passthrough()
     ctx = make_ctx(D_REAL, D_FAKE, disc)
-    AdversarialLoss(mode="hinge").discriminator_loss(ctx)
-    AdversarialLoss(mode="lsgan").discriminator_loss(ctx)
+    AdversarialLoss(AdversarialLossConfig(mode="hinge")).discriminator_loss(ctx)
+    AdversarialLoss(AdversarialLossConfig(mode="lsgan")).discriminator_loss(ctx)
     assert disc.calls == 2  # once for the real batch, once for the fake batch
 
 
-def test_adversarial_rejects_unknown_mode_when_built_directly() -> None:
-    with pytest.raises(ConfigError, match="'relativistic'"):
-        AdversarialLoss(mode="relativistic")  # type: ignore[arg-type]
+def test_adversarial_config_rejects_unknown_mode() -> None:
+    with pytest.raises(pydantic.ValidationError, match="mode"):
+        AdversarialLossConfig(mode="relativistic")  # type: ignore[arg-type]
 
 
 # --- gradient penalty ------------------------------------------------------------------------
@@ -241,7 +248,7 @@ def _pair(shape: tuple[int, ...], n: int = 4) -> tuple[Tensor, Tensor]:
 def test_gradient_penalty_on_a_linear_critic(shape: tuple[int, ...], norm: float, expected: float) -> None:
     real, fake = _pair(shape)
     critic = LinearCritic(scaled(shape, norm))
-    penalty = GradientPenalty(target=1.0).discriminator_loss(make_ctx(real, fake, critic))
+    penalty = GradientPenalty(GradientPenaltyConfig(target=1.0)).discriminator_loss(make_ctx(real, fake, critic))
     assert penalty.shape == ()
     assert penalty.item() == pytest.approx(expected, abs=1e-5)
 
@@ -250,7 +257,7 @@ def test_gradient_penalty_backpropagates_into_the_critic() -> None:
     real, fake = _pair((3, 4, 4))
     w = scaled((3, 4, 4), 3.0)
     critic = LinearCritic(w)
-    GradientPenalty().discriminator_loss(make_ctx(real, fake, critic)).backward()
+    GradientPenalty(GradientPenaltyConfig()).discriminator_loss(make_ctx(real, fake, critic)).backward()
     # d/dw (||w|| - 1)^2 = 2 (||w|| - 1) w / ||w||: needs the double-backward graph.
     assert critic.w.grad is not None
     torch.testing.assert_close(critic.w.grad, 2 * (3.0 - 1.0) * w / 3.0)
@@ -259,7 +266,7 @@ def test_gradient_penalty_backpropagates_into_the_critic() -> None:
 def test_gradient_penalty_norm_is_per_sample_around_the_target() -> None:
     # real == fake pins the interpolate, whatever alpha is; for D = 0.5 ||x||^2, grad = x.
     x = torch.tensor([[3.0, 4.0], [0.0, 1.0], [1.0, 0.0], [0.0, 0.5]])
-    penalty = GradientPenalty(target=2.0).discriminator_loss(make_ctx(x, x.clone(), QuadraticCritic()))
+    penalty = GradientPenalty(GradientPenaltyConfig(target=2.0)).discriminator_loss(make_ctx(x, x.clone(), QuadraticCritic()))
     expected = ((torch.tensor([5.0, 1.0, 1.0, 0.5]) - 2.0) ** 2).mean()
     torch.testing.assert_close(penalty, expected)
 
@@ -269,7 +276,7 @@ def test_gradient_penalty_interpolates_between_real_and_fake() -> None:
     real = torch.full((64, 1), 2.0)
     fake = torch.full((64, 1), 4.0)
     torch.manual_seed(0)
-    penalty = GradientPenalty(target=0.0).discriminator_loss(make_ctx(real, fake, QuadraticCritic()))
+    penalty = GradientPenalty(GradientPenaltyConfig(target=0.0)).discriminator_loss(make_ctx(real, fake, QuadraticCritic()))
     # E[x_hat^2] for x_hat uniform on [2, 4] is 28/3; 64 samples land well inside (4, 16).
     assert 4.0 < penalty.item() < 16.0
     assert penalty.item() == pytest.approx(28 / 3, rel=0.2)
@@ -279,7 +286,7 @@ def test_gradient_penalty_passes_the_condition_unchanged() -> None:
     real, fake = _pair((3, 4, 4))
     cond = torch.randn(4, 2, 4, 4)
     critic = LinearCritic(scaled((3, 4, 4), 3.0), cond_weight=scaled((2, 4, 4), 7.0))
-    penalty = GradientPenalty().discriminator_loss(make_ctx(real, fake, critic, cond=cond))
+    penalty = GradientPenalty(GradientPenaltyConfig()).discriminator_loss(make_ctx(real, fake, critic, cond=cond))
     # Only the gradient w.r.t. x counts; the condition's weight does not enter the norm.
     assert penalty.item() == pytest.approx(4.0, abs=1e-5)
 
@@ -288,7 +295,7 @@ def test_gradient_penalty_leaves_the_generator_alone() -> None:
     real, fake_source = _pair((2, 8))
     g_param = nn.Parameter(torch.ones(()))
     fake = fake_source * g_param  # carries a generator graph, as ctx.fake might
-    loss = GradientPenalty()
+    loss = GradientPenalty(GradientPenaltyConfig())
     # The quadratic critic's input gradient is the interpolate, so any graph into G would show.
     loss.discriminator_loss(make_ctx(real, fake, QuadraticCritic())).backward()
     assert g_param.grad is None
@@ -299,7 +306,7 @@ def test_gradient_penalty_under_bf16_autocast_is_float32_and_correct() -> None:
     real, fake = _pair((3, 4, 4))
     critic = LinearCritic(scaled((3, 4, 4), 3.0))
     with torch.autocast("cpu", dtype=torch.bfloat16):
-        penalty = GradientPenalty().discriminator_loss(make_ctx(real, fake, critic))
+        penalty = GradientPenalty(GradientPenaltyConfig()).discriminator_loss(make_ctx(real, fake, critic))
     assert penalty.dtype == torch.float32
     assert penalty.item() == pytest.approx(4.0, rel=0.03)
     penalty.backward()
@@ -328,10 +335,10 @@ def test_input_gradient_scale_keeps_a_tiny_fp16_gradient_from_underflowing() -> 
     w1 = scaled((3, 4, 4), 0.01)
     critic = HalfTwoLayerCritic(w1, 1e-6)
     exact = 0.5 * (critic.w2.float().item() * critic.w1.float().norm().item()) ** 2
-    unscaled = R1Penalty().discriminator_loss(make_ctx(real, fake, critic))
+    unscaled = R1Penalty(R1Config()).discriminator_loss(make_ctx(real, fake, critic))
     ctx = make_ctx(real, fake, critic)
     ctx.loss_scale = lambda: 2.0**15
-    rescued = R1Penalty().discriminator_loss(ctx)
+    rescued = R1Penalty(R1Config()).discriminator_loss(ctx)
     assert rescued.item() == pytest.approx(exact, rel=0.02)
     assert unscaled.item() < 0.5 * exact
 
@@ -340,11 +347,11 @@ def test_input_gradient_scale_is_undone_exactly_in_float32() -> None:
     real, fake = _pair((3, 4, 4))
     critic = LinearCritic(scaled((3, 4, 4), 3.0))
     torch.manual_seed(0)
-    plain = GradientPenalty().discriminator_loss(make_ctx(real, fake, critic))
+    plain = GradientPenalty(GradientPenaltyConfig()).discriminator_loss(make_ctx(real, fake, critic))
     ctx = make_ctx(real, fake, critic)
     ctx.loss_scale = lambda: 1024.0
     torch.manual_seed(0)
-    assert GradientPenalty().discriminator_loss(ctx).item() == pytest.approx(plain.item(), rel=1e-6)
+    assert GradientPenalty(GradientPenaltyConfig()).discriminator_loss(ctx).item() == pytest.approx(plain.item(), rel=1e-6)
 
 
 # --- R1 --------------------------------------------------------------------------------------
@@ -354,7 +361,7 @@ def test_input_gradient_scale_is_undone_exactly_in_float32() -> None:
 def test_r1_on_a_linear_critic_is_half_the_squared_weight_norm(shape: tuple[int, ...]) -> None:
     real, fake = _pair(shape)
     critic = LinearCritic(scaled(shape, 3.0))
-    penalty = R1Penalty().discriminator_loss(make_ctx(real, fake, critic))
+    penalty = R1Penalty(R1Config()).discriminator_loss(make_ctx(real, fake, critic))
     assert penalty is not None
     assert penalty.item() == pytest.approx(0.5 * 9.0, rel=1e-5)
     penalty.backward()
@@ -365,7 +372,7 @@ def test_r1_on_a_linear_critic_is_half_the_squared_weight_norm(shape: tuple[int,
 def test_r1_is_measured_on_real_samples() -> None:
     real = torch.tensor([[3.0, 4.0], [1.0, 0.0]])
     fake = torch.zeros(2, 2)
-    penalty = R1Penalty().discriminator_loss(make_ctx(real, fake, QuadraticCritic()))
+    penalty = R1Penalty(R1Config()).discriminator_loss(make_ctx(real, fake, QuadraticCritic()))
     assert penalty is not None
     assert penalty.item() == pytest.approx(0.5 * (25.0 + 1.0) / 2)
 
@@ -373,7 +380,7 @@ def test_r1_is_measured_on_real_samples() -> None:
 def test_lazy_r1_skips_steps_and_scales_the_others() -> None:
     real, fake = _pair((5,))
     critic = LinearCritic(scaled((5,), 2.0))
-    lazy = R1Penalty(every=4)
+    lazy = R1Penalty(R1Config(every=4))
     values = {step: lazy.discriminator_loss(make_ctx(real, fake, critic, d_step=step)) for step in range(9)}
     assert [step for step, v in values.items() if v is not None] == [0, 4, 8]
     for step in (0, 4, 8):
@@ -387,7 +394,7 @@ def test_lazy_r1_skips_steps_and_scales_the_others() -> None:
 def test_l1_without_mask_is_the_mean_absolute_error() -> None:
     real = torch.tensor([[1.0, -1.0], [0.5, 0.0]])
     fake = torch.tensor([[0.0, 1.0], [0.5, -1.0]], requires_grad=True)
-    loss = L1Loss()
+    loss = L1Loss(L1Config())
     value = loss.generator_loss(make_ctx(real, fake, Passthrough(), phase="generator"))
     assert value.item() == pytest.approx((1 + 2 + 0 + 1) / 4)
     value.backward()
@@ -400,7 +407,7 @@ def test_l1_ignores_masked_out_entries() -> None:
     fake = torch.tensor([[0.0, -100.0, 0.0], [0.0, 0.0, 50.0]], requires_grad=True)
     mask = torch.tensor([[1.0, 0.0, 1.0], [1.0, 1.0, 0.0]])
     batch = {"x": real, "mask": mask}
-    value = L1Loss().generator_loss(make_ctx(real, fake, Passthrough(), phase="generator", batch=batch))
+    value = L1Loss(L1Config()).generator_loss(make_ctx(real, fake, Passthrough(), phase="generator", batch=batch))
     assert value.item() == pytest.approx((1 + 0 + 2 + 0) / 4)  # 4 observed entries
     value.backward()
     assert fake.grad is not None
@@ -413,14 +420,14 @@ def test_l1_broadcasts_a_per_pixel_mask_over_channels() -> None:
     fake[..., 0, 0] = 9.0  # wrong only where the mask hides it
     mask = torch.tensor([[[[0, 1], [1, 1]]]], dtype=torch.bool)
     batch = {"x": real, "mask": mask}
-    value = L1Loss().generator_loss(make_ctx(real, fake, Passthrough(), batch=batch))
+    value = L1Loss(L1Config()).generator_loss(make_ctx(real, fake, Passthrough(), batch=batch))
     assert value.item() == pytest.approx(1.0)
 
 
 def test_l1_with_nothing_observed_is_zero() -> None:
     real, fake = torch.zeros(2, 3), torch.ones(2, 3)
     batch = {"x": real, "mask": torch.zeros(2, 3)}
-    value = L1Loss().generator_loss(make_ctx(real, fake, Passthrough(), batch=batch))
+    value = L1Loss(L1Config()).generator_loss(make_ctx(real, fake, Passthrough(), batch=batch))
     assert value.item() == 0.0 and not math.isnan(value.item())
 
 
@@ -428,7 +435,7 @@ def test_l1_names_a_mask_of_the_wrong_shape() -> None:
     real, fake = torch.zeros(2, 3), torch.ones(2, 3)
     batch = {"x": real, "mask": torch.ones(2, 4)}
     with pytest.raises(DataError, match=r"batch\['mask'\].*\(2, 4\).*\(2, 3\)"):
-        L1Loss().generator_loss(make_ctx(real, fake, Passthrough(), batch=batch))
+        L1Loss(L1Config()).generator_loss(make_ctx(real, fake, Passthrough(), batch=batch))
 
 
 # --- registry and protocol -------------------------------------------------------------------

@@ -12,6 +12,12 @@ import torch
 from torch import nn
 
 import ganzoo
+from ganzoo.components.configs import (
+    DCGANDiscriminatorConfig,
+    DCGANGeneratorConfig,
+    PatchGANDiscriminatorConfig,
+    UNetGeneratorConfig,
+)
 from ganzoo.components.dcgan import DCGANDiscriminator, DCGANGenerator
 from ganzoo.components.patchgan import PatchGANDiscriminator
 from ganzoo.components.unet import UNetGenerator
@@ -76,13 +82,13 @@ def test_registry_builds_reference_networks(
 
 
 def test_defaults_are_the_reference_configurations() -> None:
-    assert count_parameters(DCGANGenerator()) == 3_576_704
-    assert count_parameters(DCGANDiscriminator()) == 2_765_568
-    assert count_parameters(PatchGANDiscriminator()) == 2_768_705
+    assert count_parameters(DCGANGenerator(DCGANGeneratorConfig())) == 3_576_704
+    assert count_parameters(DCGANDiscriminator(DCGANDiscriminatorConfig())) == 2_765_568
+    assert count_parameters(PatchGANDiscriminator(PatchGANDiscriminatorConfig())) == 2_768_705
 
 
 def test_patchgan_gives_a_30x30_map_at_256() -> None:
-    d = PatchGANDiscriminator(in_channels=6, n_layers=3).eval()
+    d = PatchGANDiscriminator(PatchGANDiscriminatorConfig(in_channels=6, n_layers=3)).eval()
     with torch.no_grad():
         out = d(torch.randn(1, 3, 256, 256), torch.randn(1, 3, 256, 256))
     assert out.shape == (1, 1, 30, 30)
@@ -91,8 +97,8 @@ def test_patchgan_gives_a_30x30_map_at_256() -> None:
 # --------------------------------------------------------------------------- DCGAN
 @pytest.mark.parametrize("size", [32, 64, 128])
 def test_dcgan_shapes(size: int) -> None:
-    g = DCGANGenerator(latent_dim=16, out_channels=1, image_size=size, base_channels=8)
-    d = DCGANDiscriminator(in_channels=1, image_size=size, base_channels=8)
+    g = DCGANGenerator(DCGANGeneratorConfig(latent_dim=16, out_channels=1, image_size=size, base_channels=8))
+    d = DCGANDiscriminator(DCGANDiscriminatorConfig(in_channels=1, image_size=size, base_channels=8))
     z = g.sample_latent(2)
     assert z.shape == (2, 16, 1, 1)
     x = g(z)
@@ -104,8 +110,8 @@ def test_dcgan_shapes(size: int) -> None:
 @pytest.mark.parametrize(("size", "widest"), [(32, 4), (64, 8), (128, 8), (256, 8)])
 def test_dcgan_widest_layer_is_capped_at_8x_base(size: int, widest: int) -> None:
     base = 4
-    g = DCGANGenerator(image_size=size, base_channels=base, latent_dim=8)
-    d = DCGANDiscriminator(image_size=size, base_channels=base)
+    g = DCGANGenerator(DCGANGeneratorConfig(image_size=size, base_channels=base, latent_dim=8))
+    d = DCGANDiscriminator(DCGANDiscriminatorConfig(image_size=size, base_channels=base))
     g_convs = [m for m in g.modules() if isinstance(m, nn.ConvTranspose2d)]
     d_convs = [m for m in d.modules() if isinstance(m, nn.Conv2d)]
     stages = size.bit_length() - 1 - 2  # log2(size) - 2 hidden stages
@@ -116,7 +122,7 @@ def test_dcgan_widest_layer_is_capped_at_8x_base(size: int, widest: int) -> None
 
 
 def test_dcgan_sample_latent_follows_the_generator() -> None:
-    g = DCGANGenerator(latent_dim=5, image_size=32, base_channels=4)
+    g = DCGANGenerator(DCGANGeneratorConfig(latent_dim=5, image_size=32, base_channels=4))
     a = g.sample_latent(3, generator=torch.Generator().manual_seed(1))
     b = g.sample_latent(3, generator=torch.Generator().manual_seed(1))
     assert a.shape == (3, 5, 1, 1)
@@ -126,10 +132,10 @@ def test_dcgan_sample_latent_follows_the_generator() -> None:
 
 def test_dcgan_label_conditioning_changes_outputs() -> None:
     torch.manual_seed(0)
-    g = DCGANGenerator(
+    g = DCGANGenerator(DCGANGeneratorConfig(
         latent_dim=8, out_channels=3, image_size=32, base_channels=8, condition_dim=4
-    ).eval()
-    d = DCGANDiscriminator(in_channels=3, image_size=32, base_channels=8, condition_dim=4).eval()
+    )).eval()
+    d = DCGANDiscriminator(DCGANDiscriminatorConfig(in_channels=3, image_size=32, base_channels=8, condition_dim=4)).eval()
     assert g.main[0].in_channels == 12
     assert d.main[0].in_channels == 7
     z = g.sample_latent(2)
@@ -144,8 +150,8 @@ def test_dcgan_label_conditioning_changes_outputs() -> None:
 
 
 def test_dcgan_refuses_missing_extra_or_misshaped_conditions() -> None:
-    g = DCGANGenerator(latent_dim=8, image_size=32, base_channels=4, condition_dim=3)
-    d = DCGANDiscriminator(image_size=32, base_channels=4)
+    g = DCGANGenerator(DCGANGeneratorConfig(latent_dim=8, image_size=32, base_channels=4, condition_dim=3))
+    d = DCGANDiscriminator(DCGANDiscriminatorConfig(image_size=32, base_channels=4))
     z = g.sample_latent(2)
     with pytest.raises(ValueError, match="condition_dim=3"):
         g(z)
@@ -168,7 +174,7 @@ def test_dcgan_refuses_missing_extra_or_misshaped_conditions() -> None:
     ],
 )
 def test_dcgan_discriminator_norms(norm: str, norm_type: type | None, biased: bool) -> None:
-    d = DCGANDiscriminator(image_size=32, base_channels=4, norm=norm)
+    d = DCGANDiscriminator(DCGANDiscriminatorConfig(image_size=32, base_channels=4, norm=norm))
     norms = [m for m in d.modules() if isinstance(m, (nn.BatchNorm2d, nn.InstanceNorm2d))]
     assert len(norms) == (0 if norm_type is None else 2)
     assert all(type(m) is norm_type for m in norms)
@@ -180,7 +186,7 @@ def test_dcgan_discriminator_norms(norm: str, norm_type: type | None, biased: bo
 # --------------------------------------------------------------------------- U-Net
 @pytest.mark.parametrize("size", [32, 64])
 def test_unet_shapes(size: int) -> None:
-    g = UNetGenerator(in_channels=1, out_channels=3, image_size=size, base_channels=4)
+    g = UNetGenerator(UNetGeneratorConfig(in_channels=1, out_channels=3, image_size=size, base_channels=4))
     assert g.sample_latent(2) is None
     out = g(None, torch.randn(2, 1, size, size))
     assert out.shape == (2, 3, size, size)
@@ -189,7 +195,7 @@ def test_unet_shapes(size: int) -> None:
 
 @pytest.mark.parametrize(("size", "dropouts"), [(32, 0), (64, 1), (128, 2), (256, 3), (1024, 5)])
 def test_unet_depth_and_dropout_follow_pix2pix(size: int, dropouts: int) -> None:
-    g = UNetGenerator(image_size=size, base_channels=2)
+    g = UNetGenerator(UNetGeneratorConfig(image_size=size, base_channels=2))
     depth = size.bit_length() - 1
     assert len(g.enc) == depth
     assert len(g.dec) == depth - 1
@@ -198,13 +204,13 @@ def test_unet_depth_and_dropout_follow_pix2pix(size: int, dropouts: int) -> None
     assert all(m.p == 0.5 for m in drops)
     assert not any(
         isinstance(m, nn.Dropout)
-        for m in UNetGenerator(image_size=size, base_channels=2, dropout=False).modules()
+        for m in UNetGenerator(UNetGeneratorConfig(image_size=size, base_channels=2, dropout=False)).modules()
     )
 
 
 def test_unet_bias_only_with_instance_norm() -> None:
-    batch = UNetGenerator(image_size=32, base_channels=4, norm="batch")
-    inst = UNetGenerator(image_size=32, base_channels=4, norm="instance")
+    batch = UNetGenerator(UNetGeneratorConfig(image_size=32, base_channels=4, norm="batch"))
+    inst = UNetGenerator(UNetGeneratorConfig(image_size=32, base_channels=4, norm="instance"))
     body = [
         m
         for m in batch.modules()
@@ -220,7 +226,7 @@ def test_unet_bias_only_with_instance_norm() -> None:
 
 
 def test_unet_needs_a_source_image() -> None:
-    g = UNetGenerator(image_size=32, base_channels=4)
+    g = UNetGenerator(UNetGeneratorConfig(image_size=32, base_channels=4))
     with pytest.raises(ValueError, match="cond"):
         g(torch.randn(1, 3, 32, 32))
     with pytest.raises(ValueError, match="multiples of 32"):
@@ -229,7 +235,7 @@ def test_unet_needs_a_source_image() -> None:
 
 # --------------------------------------------------------------------------- PatchGAN
 def test_patchgan_puts_the_source_before_the_image() -> None:
-    d = PatchGANDiscriminator(in_channels=4, base_channels=4).eval()
+    d = PatchGANDiscriminator(PatchGANDiscriminatorConfig(in_channels=4, base_channels=4)).eval()
     src, img = torch.randn(2, 1, 64, 64), torch.randn(2, 3, 64, 64)
     with torch.no_grad():
         out = d(img, src)
@@ -243,7 +249,7 @@ def test_patchgan_puts_the_source_before_the_image() -> None:
 
 @pytest.mark.parametrize(("n_layers", "side"), [(1, 30), (2, 14), (3, 6)])
 def test_patchgan_layers(n_layers: int, side: int) -> None:
-    d = PatchGANDiscriminator(in_channels=3, base_channels=4, n_layers=n_layers)
+    d = PatchGANDiscriminator(PatchGANDiscriminatorConfig(in_channels=3, base_channels=4, n_layers=n_layers))
     strides = [m.stride[0] for m in d.modules() if isinstance(m, nn.Conv2d)]
     assert strides == [2] * n_layers + [1, 1]
     assert d(torch.randn(1, 3, 64, 64)).shape == (1, 1, side, side)
@@ -252,7 +258,7 @@ def test_patchgan_layers(n_layers: int, side: int) -> None:
 # --------------------------------------------------------------------------- init and counting
 def test_init_follows_the_references() -> None:
     torch.manual_seed(0)
-    g = UNetGenerator(image_size=64)
+    g = UNetGenerator(UNetGeneratorConfig(image_size=64))
     with torch.no_grad():
         convs = torch.cat(
             [
@@ -294,12 +300,12 @@ def test_count_parameters_can_skip_frozen_ones() -> None:
 @pytest.mark.parametrize(
     "factory",
     [
-        lambda: DCGANGenerator(image_size=48),
-        lambda: DCGANDiscriminator(image_size=512),
-        lambda: UNetGenerator(image_size=16),
-        lambda: UNetGenerator(image_size=32, norm="none"),
-        lambda: DCGANDiscriminator(image_size=32, norm="layer"),
-        lambda: PatchGANDiscriminator(n_layers=0),
+        lambda: DCGANGenerator(DCGANGeneratorConfig(image_size=48)),
+        lambda: DCGANDiscriminator(DCGANDiscriminatorConfig(image_size=512)),
+        lambda: UNetGenerator(UNetGeneratorConfig(image_size=16)),
+        lambda: UNetGenerator(UNetGeneratorConfig(image_size=32, norm="none")),
+        lambda: DCGANDiscriminator(DCGANDiscriminatorConfig(image_size=32, norm="layer")),
+        lambda: PatchGANDiscriminator(PatchGANDiscriminatorConfig(n_layers=0)),
     ],
 )
 def test_invalid_direct_construction_is_refused(factory) -> None:
@@ -324,7 +330,7 @@ def _copy_and_compare(
 def test_dcgan_matches_the_baseline_layer_for_layer() -> None:
     ref = _baseline("baseline_dcgan")
     torch.manual_seed(0)
-    g, d = DCGANGenerator(), DCGANDiscriminator()
+    g, d = DCGANGenerator(DCGANGeneratorConfig()), DCGANDiscriminator(DCGANDiscriminatorConfig())
     rg, rd = ref.DCGANGenerator(100, 64, 3), ref.DCGANDiscriminator(64, 3)
     z = torch.randn(4, 100, 1, 1)
     x = _copy_and_compare(g, rg, lambda: g(z), lambda: rg(z.clone()), seed=1)
@@ -346,9 +352,9 @@ def test_dcgan_matches_the_baseline_layer_for_layer() -> None:
 def test_unet_and_patchgan_match_the_baseline() -> None:
     ref = _baseline("baseline_pix2pix")
     torch.manual_seed(0)
-    g = UNetGenerator(in_channels=3, out_channels=3, image_size=64, base_channels=8)
+    g = UNetGenerator(UNetGeneratorConfig(in_channels=3, out_channels=3, image_size=64, base_channels=8))
     rg = ref.UNet256(3, 3, ngf=8, downs=6)
-    d = PatchGANDiscriminator(in_channels=6, base_channels=8)
+    d = PatchGANDiscriminator(PatchGANDiscriminatorConfig(in_channels=6, base_channels=8))
     rd = ref.PatchGAN(6, ndf=8)
     src, tgt = torch.randn(2, 3, 64, 64), torch.randn(2, 3, 64, 64)
     out = _copy_and_compare(g, rg, lambda: g(None, src), lambda: rg(src.clone()), seed=3)
@@ -365,17 +371,17 @@ def test_channels_last_gives_the_same_outputs(name: str) -> None:
     torch.manual_seed(0)
     nets = {
         "dcgan-g": (
-            DCGANGenerator(latent_dim=8, image_size=32, base_channels=8, condition_dim=2),
+            DCGANGenerator(DCGANGeneratorConfig(latent_dim=8, image_size=32, base_channels=8, condition_dim=2)),
             (2, 8, 1, 1),
             True,
         ),
         "dcgan-d": (
-            DCGANDiscriminator(image_size=32, base_channels=8, condition_dim=2),
+            DCGANDiscriminator(DCGANDiscriminatorConfig(image_size=32, base_channels=8, condition_dim=2)),
             (2, 3, 32, 32),
             True,
         ),
-        "unet": (UNetGenerator(image_size=32, base_channels=8), (2, 3, 32, 32), False),
-        "patchgan": (PatchGANDiscriminator(in_channels=6, base_channels=8), (2, 3, 32, 32), False),
+        "unet": (UNetGenerator(UNetGeneratorConfig(image_size=32, base_channels=8)), (2, 3, 32, 32), False),
+        "patchgan": (PatchGANDiscriminator(PatchGANDiscriminatorConfig(in_channels=6, base_channels=8)), (2, 3, 32, 32), False),
     }
     net, shape, labels = nets[name]
     _randomise(net, seed=5)

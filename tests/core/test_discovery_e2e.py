@@ -15,7 +15,7 @@ import pytest
 
 GOOD_PLUGIN = '''
 import ganzoo
-from ganzoo.registry.config import ComponentConfig
+from ganzoo.plugin import ComponentConfig
 
 
 class TinyConfig(ComponentConfig):
@@ -36,10 +36,10 @@ from torch import nn
 
 
 class TinyGenerator(nn.Module):
-    def __init__(self, latent_dim: int, out_features: int) -> None:
+    def __init__(self, config) -> None:
         super().__init__()
-        self.latent_dim = latent_dim
-        self.net = nn.Linear(latent_dim, out_features)
+        self.latent_dim = config.latent_dim
+        self.net = nn.Linear(config.latent_dim, config.out_features)
 
     def sample_latent(self, n, *, device="cpu", generator=None):
         return torch.randn(n, self.latent_dim, device=device, generator=generator)

@@ -111,13 +111,13 @@ def _write_csv(samples: torch.Tensor, out_dir: Path, name: str) -> list[Path]:
 
 
 class Ring:
-    def __init__(self, n: int, modes: int, radius: float, std: float, labels: bool, jitter: float, seed: int) -> None:
-        g = torch.Generator().manual_seed(seed)
-        self.mode = torch.randint(modes, (n,), generator=g)
-        angle = self.mode.float() * 2 * math.pi / modes
-        centres = torch.stack([angle.cos(), angle.sin()], 1) * radius
-        self.points = centres + std * torch.randn(n, 2, generator=g)
-        self.modes, self.radius, self.labels, self.jitter = modes, radius, labels, jitter
+    def __init__(self, config: RingConfig) -> None:
+        g = torch.Generator().manual_seed(config.seed)
+        self.mode = torch.randint(config.modes, (config.n,), generator=g)
+        angle = self.mode.float() * 2 * math.pi / config.modes
+        centres = torch.stack([angle.cos(), angle.sin()], 1) * config.radius
+        self.points = centres + config.std * torch.randn(config.n, 2, generator=g)
+        self.modes, self.radius, self.labels, self.jitter = config.modes, config.radius, config.labels, config.jitter
 
     def describe(self) -> DataSpec:
         if self.labels:
@@ -145,13 +145,14 @@ class Ring:
 
 
 class Sine:
-    def __init__(self, n: int, length: int, noise: float, paired: bool, split: str, seed: int) -> None:
-        g = torch.Generator().manual_seed(seed + (1000 if split != "train" else 0))
-        t = torch.linspace(0, 2 * math.pi, length)
-        phase = torch.rand(n, 1, generator=g) * 2 * math.pi
-        self.x = (0.8 * torch.sin(t + phase) + noise * torch.randn(n, length, generator=g)).unsqueeze(1)
+    def __init__(self, config: SineConfig) -> None:
+        g = torch.Generator().manual_seed(config.seed + (1000 if config.split != "train" else 0))
+        t = torch.linspace(0, 2 * math.pi, config.length)
+        phase = torch.rand(config.n, 1, generator=g) * 2 * math.pi
+        noise = config.noise * torch.randn(config.n, config.length, generator=g)
+        self.x = (0.8 * torch.sin(t + phase) + noise).unsqueeze(1)
         self.source = (0.8 * torch.cos(t + phase)).unsqueeze(1)
-        self.paired, self.split = paired, split
+        self.paired, self.split = config.paired, config.split
 
     def describe(self) -> DataSpec:
         if self.paired:
@@ -174,12 +175,13 @@ class Sine:
 
 # -- models -----------------------------------------------------------------------------------
 class MLPGenerator(nn.Module):
-    def __init__(self, latent_dim: int, hidden: int, out_features: int, condition_dim: int, batchnorm: bool) -> None:
+    def __init__(self, config: MLPGeneratorConfig) -> None:
         super().__init__()
-        self.latent_dim = latent_dim
+        self.latent_dim, hidden = config.latent_dim, config.hidden
         self.net = nn.Sequential(
-            nn.Linear(latent_dim + condition_dim, hidden), nn.BatchNorm1d(hidden) if batchnorm else nn.Identity(), nn.ReLU(),
-            nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, out_features),
+            nn.Linear(config.latent_dim + config.condition_dim, hidden),
+            nn.BatchNorm1d(hidden) if config.batchnorm else nn.Identity(), nn.ReLU(),
+            nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, config.out_features),
         )
 
     def sample_latent(self, n: int, *, device: torch.device | str = "cpu", generator: torch.Generator | None = None) -> torch.Tensor:
@@ -190,10 +192,11 @@ class MLPGenerator(nn.Module):
 
 
 class MLPDiscriminator(nn.Module):
-    def __init__(self, in_features: int, hidden: int, condition_dim: int, dropout: float) -> None:
+    def __init__(self, config: MLPDiscriminatorConfig) -> None:
         super().__init__()
+        hidden = config.hidden
         self.net = nn.Sequential(
-            nn.Linear(in_features + condition_dim, hidden), nn.LeakyReLU(0.2), nn.Dropout(dropout),
+            nn.Linear(config.in_features + config.condition_dim, hidden), nn.LeakyReLU(0.2), nn.Dropout(config.dropout),
             nn.Linear(hidden, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, 1),
         )
 
@@ -202,9 +205,11 @@ class MLPDiscriminator(nn.Module):
 
 
 class ConvGenerator(nn.Module):
-    def __init__(self, latent_dim: int, hidden: int, out_channels: int, length: int, in_channels: int) -> None:
+    def __init__(self, config: ConvGeneratorConfig) -> None:
         super().__init__()
-        self.latent_dim, self.hidden, self.length, self.in_channels = latent_dim, hidden, length, in_channels
+        self.latent_dim, self.hidden, self.length = config.latent_dim, config.hidden, config.length
+        self.in_channels = in_channels = config.in_channels
+        latent_dim, hidden, out_channels, length = config.latent_dim, config.hidden, config.out_channels, config.length
         if in_channels:
             self.net = nn.Sequential(
                 nn.Conv1d(in_channels, hidden, 5, padding=2), nn.ReLU(), nn.Dropout(0.1),
@@ -229,8 +234,9 @@ class ConvGenerator(nn.Module):
 
 
 class ConvDiscriminator(nn.Module):
-    def __init__(self, in_channels: int, hidden: int, length: int) -> None:
+    def __init__(self, config: ConvDiscriminatorConfig) -> None:
         super().__init__()
+        in_channels, hidden, length = config.in_channels, config.hidden, config.length
         self.net = nn.Sequential(
             nn.Conv1d(in_channels, hidden, 4, 2, 1), nn.LeakyReLU(0.2),
             nn.Conv1d(hidden, hidden * 2, 4, 2, 1), nn.LeakyReLU(0.2),
@@ -243,6 +249,9 @@ class ConvDiscriminator(nn.Module):
 
 # -- losses -----------------------------------------------------------------------------------
 class BCE:
+    def __init__(self, config: BCEConfig) -> None:
+        pass
+
     def discriminator_loss(self, ctx: LossContext) -> torch.Tensor:
         return F.softplus(-ctx.d_real).mean() + F.softplus(ctx.d_fake).mean()
 
@@ -251,8 +260,8 @@ class BCE:
 
 
 class L1:
-    def __init__(self, scale: float) -> None:
-        self.scale = scale
+    def __init__(self, config: L1Config) -> None:
+        self.scale = config.scale
 
     def discriminator_loss(self, ctx: LossContext) -> None:
         return None

@@ -37,11 +37,11 @@ class ToyPairsConfig(ComponentConfig):
 
 
 class ToyPairs:
-    def __init__(self, size: int, split: str, flip: bool, available: list[str]) -> None:
-        if split not in available:
-            raise DataError(f"toy: no {split!r} split")
-        assert not flip or split == "train", "evaluation must switch random flips off"
-        self.size, self.offset = size, SPLITS[split]
+    def __init__(self, config: ToyPairsConfig) -> None:
+        if config.split not in config.available:
+            raise DataError(f"toy: no {config.split!r} split")
+        assert not config.flip or config.split == "train", "evaluation must switch random flips off"
+        self.size, self.offset = config.size, SPLITS[config.split]
 
     def describe(self) -> DataSpec:
         return SPEC
@@ -72,6 +72,9 @@ class NoopConfig(ComponentConfig):
 
 
 class PluginMetric:
+    def __init__(self, config: NoopConfig) -> None:
+        pass
+
     @staticmethod
     def applies_to(spec: Any) -> bool:
         return spec.condition == "paired"

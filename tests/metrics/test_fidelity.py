@@ -10,6 +10,7 @@ import torch
 
 from ganzoo.data.spec import DataSpec
 from ganzoo.metrics import fidelity
+from ganzoo.metrics.configs import FIDConfig, InceptionScoreConfig, KIDConfig, PrecisionRecallConfig
 from ganzoo.metrics.context import EvalContext
 from ganzoo.metrics.features import RANDOM_CONV, RandomConvFeatures
 from ganzoo.metrics.fidelity import FID, KID, InceptionScore, PrecisionRecall, fidelity_metrics
@@ -71,7 +72,7 @@ def test_metrics_report_their_protocol() -> None:
 
     ctx = EvalContext(Sampler(), Data(), split="test", n_samples=32, batch_size=32, feature_extractor=RANDOM_CONV)
     out = {}
-    for metric in (FID(), KID(), InceptionScore(), PrecisionRecall()):
+    for metric in (FID(FIDConfig()), KID(KIDConfig()), InceptionScore(InceptionScoreConfig()), PrecisionRecall(PrecisionRecallConfig())):
         out.update(metric.compute(ctx))
     assert set(out) == {"fid", "kid", "inception_score", "precision", "recall"}
     for entry in out.values():

@@ -10,12 +10,13 @@ import pytest
 import torch
 
 from ganzoo.data.spec import DataSpec
+from ganzoo.metrics.configs import PairedImageConfig
 from ganzoo.metrics.image import PSNR_MAX, PairedImageMetric, paired_scores
 from ganzoo.registry.errors import ConfigError
 
 
 def test_identical_images_score_perfectly(paired_ctx: Callable[..., Any]) -> None:
-    out = PairedImageMetric().compute(paired_ctx(0.0))
+    out = PairedImageMetric(PairedImageConfig()).compute(paired_ctx(0.0))
     assert out["l1"]["value"] == 0.0
     assert out["ssim"]["value"] == pytest.approx(1.0, abs=1e-5)
     assert out["psnr"]["value"] == PSNR_MAX  # capped, documented: never inf
@@ -26,7 +27,7 @@ def test_identical_images_score_perfectly(paired_ctx: Callable[..., Any]) -> Non
 
 def test_constant_offset_gives_exact_l1_and_psnr(paired_ctx: Callable[..., Any]) -> None:
     # +0.2 in [-1, 1] is +0.1 in [0, 1]: L1 0.1, MSE 0.01, PSNR 20 dB (targets stay below 0.6).
-    out = PairedImageMetric().compute(paired_ctx(0.2))
+    out = PairedImageMetric(PairedImageConfig()).compute(paired_ctx(0.2))
     assert out["l1"]["value"] == pytest.approx(0.1, abs=1e-6)
     assert out["l1"]["sd"] == pytest.approx(0.0, abs=1e-6)
     assert out["psnr"]["value"] == pytest.approx(20.0, abs=1e-4)
@@ -35,7 +36,7 @@ def test_constant_offset_gives_exact_l1_and_psnr(paired_ctx: Callable[..., Any])
 
 def test_per_pair_mean_and_sd(paired_ctx: Callable[..., Any]) -> None:
     offsets = torch.tensor([0.1, 0.3] * 6)  # L1 per pair 0.05 and 0.15
-    out = PairedImageMetric().compute(paired_ctx(offsets))
+    out = PairedImageMetric(PairedImageConfig()).compute(paired_ctx(offsets))
     assert out["l1"]["value"] == pytest.approx(0.10, abs=1e-6)
     assert out["l1"]["sd"] == pytest.approx(0.05, abs=1e-6)
     expected_psnr = (20 * math.log10(1 / 0.05) + 20 * math.log10(1 / 0.15)) / 2
@@ -61,7 +62,7 @@ def test_unpaired_run_is_refused(paired_ctx: Callable[..., Any]) -> None:
     ctx = paired_ctx(0.0)
     ctx.sampler.spec = DataSpec("image", (3, 32, 32))
     with pytest.raises(ConfigError, match="paired-image needs paired image data"):
-        PairedImageMetric().compute(ctx)
+        PairedImageMetric(PairedImageConfig()).compute(ctx)
 
 
 def test_real_subset_and_generation_are_seeded(paired_ctx: Callable[..., Any]) -> None:
@@ -76,7 +77,7 @@ def test_global_rng_untouched(paired_ctx: Callable[..., Any]) -> None:
     torch.manual_seed(123)
     expected = torch.rand(3)
     torch.manual_seed(123)
-    PairedImageMetric().compute(paired_ctx(0.1))
+    PairedImageMetric(PairedImageConfig()).compute(paired_ctx(0.1))
     assert torch.equal(torch.rand(3), expected)
 
 

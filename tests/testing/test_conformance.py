@@ -64,9 +64,9 @@ class _Config(ComponentConfig):
 
 
 class WrongShapeGenerator(nn.Module):
-    def __init__(self, out_features: int) -> None:
+    def __init__(self, config: _Config) -> None:
         super().__init__()
-        self.net = nn.Linear(3, out_features + 1)  # one feature too many
+        self.net = nn.Linear(3, config.out_features + 1)  # one feature too many
 
     def sample_latent(self, n, *, device="cpu", generator=None):  # type: ignore[no-untyped-def]
         return torch.randn(n, 3, device=device, generator=generator)
@@ -76,8 +76,8 @@ class WrongShapeGenerator(nn.Module):
 
 
 class UnseededGenerator(WrongShapeGenerator):
-    def __init__(self, out_features: int) -> None:
-        super().__init__(out_features - 1)
+    def __init__(self, config: _Config) -> None:
+        super().__init__(config.model_copy(update={"out_features": config.out_features - 1}))
 
     def sample_latent(self, n, *, device="cpu", generator=None):  # type: ignore[no-untyped-def]
         return torch.randn(n, 3)  # ignores the seeded generator
@@ -123,8 +123,8 @@ class _LabelConfig(ComponentConfig):
 
 
 class LabelBlindGenerator(WrongShapeGenerator):
-    def __init__(self, out_features: int, condition_dim: int) -> None:
-        super().__init__(out_features - 1)
+    def __init__(self, config: _LabelConfig) -> None:
+        super().__init__(_Config(out_features=config.out_features - 1))
 
     def forward(self, z, cond=None):  # type: ignore[no-untyped-def]
         return self.net(z)  # ignores cond
