@@ -44,7 +44,6 @@ def run(args: argparse.Namespace) -> int:
     from ganzoo.engine.sampler import load
     from ganzoo.engine.strategy import resolve_device
     from ganzoo.registry.errors import ConfigError
-    from ganzoo.registry.protocols import ConditionParsing
 
     if args.n < 1:
         raise ConfigError(f"-n {args.n}: must be a positive number of samples")
@@ -96,6 +95,7 @@ def condition_text(values: list[str]) -> str:
 def requested_conditions(sampler: Any, values: list[str], n: int, rng: Any = None) -> Any:
     """The ``(n, K)`` condition batch the run's dataset makes of ``--condition`` values."""
     from ganzoo.registry.errors import ConfigError
+    from ganzoo.registry.protocols import ConditionParsing
 
     text = condition_text(values)
     kind = sampler.spec.condition

@@ -19,7 +19,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from ganzoo.components.configs import AdversarialLossConfig, GradientPenaltyConfig, L1Config, R1Config
+from ganzoo.components.configs import (
+    AdversarialLossConfig,
+    GradientPenaltyConfig,
+    L1Config,
+    R1Config,
+)
 from ganzoo.engine.context import LossContext
 from ganzoo.registry.errors import DataError
 
