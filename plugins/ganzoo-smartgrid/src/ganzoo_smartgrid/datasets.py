@@ -14,8 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from ganzoo.data.spec import DataSpec
-from ganzoo.registry.errors import ConfigError, DataError
+from ganzoo.plugin import ConfigError, DataError, DataSpec
 from ganzoo_smartgrid import readers
 from ganzoo_smartgrid.bdew import STEPS
 from ganzoo_smartgrid.conditions import ConditionCodec

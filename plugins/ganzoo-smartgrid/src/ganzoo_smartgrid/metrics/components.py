@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ganzoo.data.spec import DataSpec
+from ganzoo.plugin import DataSpec
 from ganzoo_smartgrid.conditions import ConditionCodec
 from ganzoo_smartgrid.metrics.clustering import kmeans_agreement
 from ganzoo_smartgrid.metrics.figures import pca_figure, profile_figures
