@@ -20,9 +20,13 @@ validated config object::
     def ganzoo_register_generators(register: Register) -> None:
         register("tiny", "myplugin.models:TinyGenerator", config=TinyGeneratorConfig)
 
+Metric figures (``{"title", "svg"}`` entries of a result's ``figure``/``figures``) can be drawn
+with the report's own charts: :func:`band_chart` (small multiples of lines in bands, e.g. mean
++- 1 sd) and :func:`scatter_chart`, both standalone SVG in :data:`PALETTE` colours.
+
 Everything else under ``ganzoo.`` is internal and may change between releases. Importing this
 module is cheap: names that need torch, numpy or pandas (:class:`LossContext`,
-:class:`EvalContext`, the data helpers) are imported on first use.
+:class:`EvalContext`, the data helpers) and the chart helpers are imported on first use.
 """
 
 from __future__ import annotations
@@ -67,21 +71,29 @@ if TYPE_CHECKING:
     from ganzoo.data.tabular import TableTransformer
     from ganzoo.engine.context import LossContext
     from ganzoo.metrics.context import EvalContext
+    from ganzoo.report.svg import PALETTE, Band, Panel, band_chart, scatter_chart
 
-#: Names imported on first use (they pull in torch, numpy or pandas): name -> module.
+#: Names imported on first use (torch, numpy, pandas, or the report package): name -> module.
 _LAZY = {
     "LossContext": "ganzoo.engine.context",
     "EvalContext": "ganzoo.metrics.context",
     "read_image_with_depth": "ganzoo.data.images",
     "resize": "ganzoo.data.images",
     "TableTransformer": "ganzoo.data.tabular",
+    "PALETTE": "ganzoo.report.svg",
+    "Band": "ganzoo.report.svg",
+    "Panel": "ganzoo.report.svg",
+    "band_chart": "ganzoo.report.svg",
+    "scatter_chart": "ganzoo.report.svg",
 }
 
 __all__ = [
     "COMPONENT_DEFAULTS_KEY",
     "CONDITION_KEY",
     "SAMPLE_KEY",
+    "PALETTE",
     "Augmenting",
+    "Band",
     "CheckpointError",
     "CommandRegister",
     "ComponentConfig",
@@ -103,14 +115,17 @@ __all__ = [
     "LossContext",
     "Metric",
     "Modality",
+    "Panel",
     "PresetRegister",
     "Register",
     "RegistrationError",
     "TableTransformer",
+    "band_chart",
     "first_line",
     "hookimpl",
     "read_image_with_depth",
     "resize",
+    "scatter_chart",
 ]
 
 

@@ -1,14 +1,21 @@
-"""A tiny SVG line-chart helper: inline charts for self-contained HTML, without matplotlib.
+"""Small SVG charts without matplotlib: line charts for report pages, band and scatter figures.
 
-Charts are plain SVG strings (axes, "nice" ticks, one polyline per series, point markers with
-tooltips for short series, a legend) that any browser renders offline. Non-finite values are
-skipped, so a diverged loss leaves a gap instead of breaking the chart.
+Charts are plain SVG strings (axes, "nice" ticks, a legend, lines, bands or points) that any
+browser renders offline. Non-finite values are skipped, so a diverged loss leaves a gap instead
+of breaking the chart.
+
+The charts come in two looks built from the same primitives (spans, ticks, text, legend, plot
+areas). :func:`line_chart` is inline in a report's HTML and styled by the page's CSS classes.
+:func:`band_chart` and :func:`scatter_chart` make standalone documents for metric figures, which
+the report shows as ``<img>`` (see :mod:`ganzoo.report.figures`) where no page CSS reaches, so
+they carry their styling as attributes.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from html import escape
 
 from ganzoo.report.format import fmt
@@ -19,6 +26,26 @@ MARKER_LIMIT = 60  # draw point markers (with tooltips) for series up to this le
 Series = Mapping[str, Sequence[tuple[float, float]]]
 
 
+@dataclass(frozen=True)
+class Band:
+    """One line with a shaded band around it (e.g. mean +- 1 sd), over its chart's x values."""
+
+    label: str
+    colour: str
+    centre: Sequence[float]
+    low: Sequence[float]
+    high: Sequence[float]
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One small plot of a :func:`band_chart`: a title and its bands."""
+
+    title: str
+    bands: Sequence[Band]
+
+
+# -- scales and ticks -------------------------------------------------------------------------
 def nice_ticks(low: float, high: float, count: int = 5, *, integer: bool = False) -> list[float]:
     """About ``count`` round tick values covering ``[low, high]`` (1, 2, 5 x 10^k steps).
 
@@ -38,6 +65,101 @@ def nice_ticks(low: float, high: float, count: int = 5, *, integer: bool = False
         ticks.append(round(value, 12))
         value += step
     return ticks
+
+
+def _extent(values: Iterable[float]) -> tuple[float, float] | None:
+    """Smallest and largest finite value, or ``None`` when there is none."""
+    finite = [float(v) for v in values if math.isfinite(v)]
+    return (min(finite), max(finite)) if finite else None
+
+
+def _span(low: float, high: float) -> tuple[float, float]:
+    """``[low, high]`` padded by 5 % so no value sits on the frame; a single value gets +- 10 %."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return 0.0, 1.0
+    if high <= low:
+        pad = abs(low) * 0.1 or 1.0
+        return low - pad, low + pad
+    pad = (high - low) * 0.05
+    return low - pad, high + pad
+
+
+def _x_range(low: float, high: float) -> tuple[float, float]:
+    """An x axis spans its data exactly (lines run edge to edge), unless that is a single value."""
+    return (low, high) if low < high else _span(low, high)
+
+
+def _scale(low: float, high: float, start: float, length: float) -> Callable[[float], float]:
+    """Map ``[low, high]`` onto ``start .. start + length`` pixels (a negative length points up)."""
+    return lambda value: start + (value - low) / (high - low) * length
+
+
+# -- looks and drawing primitives -------------------------------------------------------------
+@dataclass(frozen=True)
+class _Look:
+    """How a chart styles itself: attributes of the root element and of each part's role.
+
+    ``title_y`` is the title's baseline and ``legend_y`` that of the legend's first row (a
+    standalone figure's larger title needs more room).
+    """
+
+    root: str
+    background: str
+    roles: Mapping[str, str]
+    title_y: float
+    legend_y: float
+
+    def __call__(self, role: str) -> str:
+        return self.roles[role]
+
+
+_PAGE_ROLES = ("chart-title", "tick", "label", "legend", "grid", "axis", "plot-area")
+#: Inline in a report page, whose CSS styles ``.chart`` and these classes.
+_PAGE = _Look('class="chart"', "", {role: f'class="{role}"' for role in _PAGE_ROLES}, title_y=16, legend_y=26)
+#: A standalone document, shown as an image: every part carries its own style.
+_FIGURE = _Look(
+    'xmlns="http://www.w3.org/2000/svg" font-family="DejaVu Sans, Arial, sans-serif"',
+    '<rect width="100%" height="100%" fill="#fff"/>',
+    {
+        "chart-title": 'font-size="14" font-weight="bold" fill="#333"',
+        "panel-title": 'font-size="11" font-weight="bold" fill="#333"',
+        "tick": 'font-size="10" fill="#333"',
+        "label": 'font-size="11" fill="#333"',
+        "legend": 'font-size="11" fill="#333"',
+        "grid": 'stroke="#e3e3e3"',
+        "axis": 'stroke="#888"',
+        "plot-area": 'fill="#fafafa" stroke="none"',
+    },
+    title_y=20,
+    legend_y=38,
+)
+
+#: Margins around plot areas: room for y tick labels and the rotated y label, x ticks and label.
+_LEFT, _RIGHT, _BOTTOM = 64, 16, 44
+
+
+def _text(x: float, y: float, text: str, role: str, look: _Look, *, anchor: str = "middle",
+          extra: str = "") -> str:
+    return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" {look(role)}{extra}>{escape(text)}</text>'
+
+
+def _open(width: int, height: int, title: str, look: _Look) -> list[str]:
+    """The root element, its accessible title, the background and the visible title."""
+    parts = [
+        f'<svg {look.root} width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{escape(title)}">',
+        f"<title>{escape(title)}</title>",
+    ]
+    if look.background:
+        parts.append(look.background)
+    parts.append(_text(width / 2, look.title_y, title, "chart-title", look))
+    return parts
+
+
+def _no_data(parts: list[str], width: int, height: int, look: _Look) -> str:
+    parts.append(_text(width / 2, height / 2, "no data", "label", look))
+    parts.append("</svg>")
+    return "".join(parts)
 
 
 #: Width of one legend character in pixels (11 px sans-serif averages about 6.2; rounded up so
@@ -62,15 +184,62 @@ def legend_layout(names: Sequence[str], width: float) -> list[tuple[float, int]]
     return placed
 
 
-def _span(values: list[float]) -> tuple[float, float]:
-    low, high = min(values), max(values)
-    if high == low:
-        pad = abs(low) * 0.1 or 1.0
-        return low - pad, high + pad
-    pad = (high - low) * 0.05
-    return low - pad, high + pad
+def _legend(entries: Sequence[tuple[str, str]], left: float, width: float, look: _Look) -> tuple[list[str], float]:
+    """Swatch and name of each ``(name, colour)`` under the title, and the y where plots may start."""
+    placed = legend_layout([name for name, _ in entries], width)
+    parts = []
+    for (name, colour), (offset, row) in zip(entries, placed, strict=True):
+        x, y = left + offset, look.legend_y + 16 * row
+        parts.append(f'<rect x="{x:.1f}" y="{y - 5:.1f}" width="12" height="4" fill="{colour}"/>')
+        parts.append(_text(x + 16, y, name, "legend", look, anchor="start"))
+    rows = max((row for _, row in placed), default=-1) + 1
+    return parts, look.legend_y + 8 + 16 * rows
 
 
+def _plot_area(
+    box: tuple[float, float, float, float],
+    sx: Callable[[float], float],
+    sy: Callable[[float], float],
+    x_ticks: Sequence[float],
+    y_ticks: Sequence[float],
+    look: _Look,
+    *,
+    y_labels: bool = True,
+) -> list[str]:
+    """Background, horizontal grid lines with y tick labels, x tick marks and labels, the axes."""
+    x0, y0, w, h = box
+    parts = [f'<rect x="{x0:.1f}" y="{y0:.1f}" width="{w:.1f}" height="{h:.1f}" {look("plot-area")}/>']
+    for tick in y_ticks:
+        y = sy(tick)
+        parts.append(f'<line x1="{x0:.1f}" y1="{y:.1f}" x2="{x0 + w:.1f}" y2="{y:.1f}" {look("grid")}/>')
+        if y_labels:
+            parts.append(_text(x0 - 6, y + 4, fmt(tick), "tick", look, anchor="end"))
+    for tick in x_ticks:
+        x = sx(tick)
+        parts.append(f'<line x1="{x:.1f}" y1="{y0 + h:.1f}" x2="{x:.1f}" y2="{y0 + h + 4:.1f}" {look("axis")}/>')
+        parts.append(_text(x, y0 + h + 16, fmt(tick), "tick", look))
+    parts.append(f'<line x1="{x0:.1f}" y1="{y0 + h:.1f}" x2="{x0 + w:.1f}" y2="{y0 + h:.1f}" {look("axis")}/>')
+    parts.append(f'<line x1="{x0:.1f}" y1="{y0:.1f}" x2="{x0:.1f}" y2="{y0 + h:.1f}" {look("axis")}/>')
+    return parts
+
+
+def _axis_labels(x_label: str, y_label: str, x_mid: float, y_mid: float, height: int, look: _Look) -> list[str]:
+    """The x label along the bottom edge, the y label rotated along the left edge."""
+    return [
+        _text(x_mid, height - 8, x_label, "label", look),
+        _text(0, 0, y_label, "label", look, extra=f' transform="translate(14 {y_mid:.1f}) rotate(-90)"'),
+    ]
+
+
+def _coords(points: Iterable[tuple[float, float]], sx: Callable[[float], float], sy: Callable[[float], float]) -> str:
+    return " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in points)
+
+
+def _polyline(coords: str, colour: str, extra: str = "") -> str:
+    return f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2"{extra}/>'
+
+
+# -- charts -----------------------------------------------------------------------------------
 def line_chart(
     series: Series,
     *,
@@ -80,72 +249,147 @@ def line_chart(
     width: int = 560,
     height: int = 300,
 ) -> str:
-    """An inline ``<svg>`` line chart of ``{series name: [(x, y), ...]}``."""
+    """An inline ``<svg>`` line chart of ``{series name: [(x, y), ...]}``, styled by the page's CSS."""
+    look = _PAGE
     clean = {
         name: [(float(x), float(y)) for x, y in points if math.isfinite(x) and math.isfinite(y)]
         for name, points in series.items()
     }
     clean = {name: sorted(points) for name, points in clean.items() if points}
-    left, right, bottom = 64, 16, 44
-    legend = legend_layout(list(clean), width - left - right)
-    top = 34 + 16 * (max((row for _, row in legend), default=-1) + 1)
-    plot_w, plot_h = width - left - right, height - top - bottom
-    parts = [
-        f'<svg class="chart" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">',
-        f"<title>{escape(title)}</title>",
-        f'<text x="{width / 2:.1f}" y="16" text-anchor="middle" class="chart-title">{escape(title)}</text>',
-    ]
+    colours = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(clean)}
+    plot_w = width - _LEFT - _RIGHT
+    parts = _open(width, height, title, look)
+    legend, top = _legend(list(colours.items()), _LEFT, plot_w, look)
     if not clean:
-        parts.append(f'<text x="{width / 2:.1f}" y="{height / 2:.1f}" text-anchor="middle">no data</text></svg>')
-        return "".join(parts)
+        return _no_data(parts, width, height, look)
 
     xs = [x for points in clean.values() for x, _ in points]
     ys = [y for points in clean.values() for _, y in points]
-    x_low, x_high = (min(xs), max(xs)) if min(xs) < max(xs) else _span(xs)
-    y_low, y_high = _span(ys)
-
-    def sx(x: float) -> float:
-        return left + (x - x_low) / (x_high - x_low) * plot_w
-
-    def sy(y: float) -> float:
-        return top + (1 - (y - y_low) / (y_high - y_low)) * plot_h
-
-    parts.append(f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" class="plot-area"/>')
-    for tick in nice_ticks(y_low, y_high):
-        y = sy(tick)
-        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" class="grid"/>')
-        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" class="tick">{fmt(tick)}</text>')
+    x_low, x_high = _x_range(min(xs), max(xs))
+    y_low, y_high = _span(min(ys), max(ys))
+    plot_h = height - top - _BOTTOM
+    sx = _scale(x_low, x_high, _LEFT, plot_w)
+    sy = _scale(y_low, y_high, top + plot_h, -plot_h)
     whole = all(x == int(x) for x in xs)
-    for tick in nice_ticks(x_low, x_high, 6, integer=whole):
-        x = sx(tick)
-        parts.append(f'<line x1="{x:.1f}" y1="{top + plot_h}" x2="{x:.1f}" y2="{top + plot_h + 4}" class="axis"/>')
-        parts.append(f'<text x="{x:.1f}" y="{top + plot_h + 16}" text-anchor="middle" class="tick">{fmt(tick)}</text>')
-    parts.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" class="axis"/>')
-    parts.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" class="axis"/>')
-    parts.append(
-        f'<text x="{left + plot_w / 2:.1f}" y="{height - 8}" text-anchor="middle" class="label">{escape(x_label)}</text>'
-    )
-    parts.append(
-        f'<text transform="translate(14 {top + plot_h / 2:.1f}) rotate(-90)" text-anchor="middle" '
-        f'class="label">{escape(y_label)}</text>'
-    )
-    for i, (name, points) in enumerate(clean.items()):
-        colour = PALETTE[i % len(PALETTE)]
-        coords = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in points)
-        parts.append(
-            f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="2" '
-            f'data-series="{escape(name)}"/>'
-        )
+    parts += _plot_area((_LEFT, top, plot_w, plot_h), sx, sy, nice_ticks(x_low, x_high, 6, integer=whole),
+                        nice_ticks(y_low, y_high), look)
+    parts += _axis_labels(x_label, y_label, _LEFT + plot_w / 2, top + plot_h / 2, height, look)
+    for name, points in clean.items():
+        colour = colours[name]
+        parts.append(_polyline(_coords(points, sx, sy), colour, f' data-series="{escape(name)}"'))
         if len(points) <= MARKER_LIMIT:
             for x, y in points:
                 parts.append(
                     f'<circle cx="{sx(x):.1f}" cy="{sy(y):.1f}" r="3" fill="{colour}">'
                     f"<title>{escape(name)}: {fmt(y)} at {fmt(x)}</title></circle>"
                 )
-        offset, row = legend[i]
-        lx, ly = left + offset, 30 + 16 * row
-        parts.append(f'<rect x="{lx:.1f}" y="{ly - 9}" width="12" height="4" fill="{colour}"/>')
-        parts.append(f'<text x="{lx + 16:.1f}" y="{ly - 4}" class="legend">{escape(name)}</text>')
+    parts += legend
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _band(band: Band, xs: Sequence[float], sx: Callable[[float], float], sy: Callable[[float], float]) -> list[str]:
+    """A band's translucent ``low .. high`` area and its centre line (steps with a non-finite value skipped)."""
+    rows = [
+        (x, float(c), float(lo), float(hi))
+        for x, c, lo, hi in zip(xs, band.centre, band.low, band.high, strict=True)
+        if math.isfinite(c) and math.isfinite(lo) and math.isfinite(hi)
+    ]
+    if not rows:
+        return []
+    upper = _coords(((x, hi) for x, _, _, hi in rows), sx, sy)
+    lower = _coords(((x, lo) for x, _, lo, _ in reversed(rows)), sx, sy)
+    return [
+        f'<polygon points="{upper} {lower}" fill="{band.colour}" fill-opacity="0.15" stroke="none"/>',
+        _polyline(_coords(((x, c) for x, c, _, _ in rows), sx, sy), band.colour),
+    ]
+
+
+def band_chart(
+    panels: Sequence[Panel],
+    x: Sequence[float],
+    *,
+    title: str,
+    x_label: str = "",
+    y_label: str = "",
+    columns: int = 4,
+    panel_width: int = 250,
+    panel_height: int = 170,
+) -> str:
+    """Small multiples sharing x and y scales, each band a line in its translucent band (standalone SVG).
+
+    Panels fill rows of ``columns``; y tick labels are on the first column only, since every
+    panel uses the same scale. The legend lists each distinct ``(label, colour)`` once.
+    """
+    look = _FIGURE
+    xs = [float(v) for v in x]
+    columns = max(1, min(columns, len(panels)))
+    rows = -(-len(panels) // columns)
+    gap_x, gap_y, title_h = 14, 46, 16
+    width = _LEFT + columns * panel_width + (columns - 1) * gap_x + _RIGHT
+    entries = sorted({(b.label, b.colour) for p in panels for b in p.bands})
+    legend, top = _legend(entries, _LEFT, width - _LEFT - _RIGHT, look)
+    first_y = top + title_h
+    height = first_y + rows * panel_height + max(rows - 1, 0) * gap_y + _BOTTOM
+    parts = _open(width, height, title, look)
+    x_extent = _extent(xs)
+    y_extent = _extent(v for p in panels for b in p.bands for values in (b.low, b.high) for v in values)
+    if x_extent is None or y_extent is None:
+        return _no_data(parts, width, height, look)
+
+    x_low, x_high = _x_range(*x_extent)
+    y_low, y_high = _span(*y_extent)
+    x_ticks = nice_ticks(x_low, x_high, 5, integer=all(v == int(v) for v in xs))
+    y_ticks = nice_ticks(y_low, y_high, 4)
+    parts += legend
+    for i, panel in enumerate(panels):
+        r, c = divmod(i, columns)
+        x0, y0 = _LEFT + c * (panel_width + gap_x), first_y + r * (panel_height + gap_y)
+        sx = _scale(x_low, x_high, x0, panel_width)
+        sy = _scale(y_low, y_high, y0 + panel_height, -panel_height)
+        parts += _plot_area((x0, y0, panel_width, panel_height), sx, sy, x_ticks, y_ticks, look, y_labels=c == 0)
+        parts.append(_text(x0 + panel_width / 2, y0 - 5, panel.title, "panel-title", look))
+        for band in panel.bands:
+            parts += _band(band, xs, sx, sy)
+    plots_h = height - first_y - _BOTTOM
+    parts += _axis_labels(x_label, y_label, (width + _LEFT - _RIGHT) / 2, first_y + plots_h / 2, height, look)
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def scatter_chart(
+    groups: Sequence[tuple[str, str, Iterable[tuple[float, float]]]],
+    *,
+    title: str,
+    x_label: str = "",
+    y_label: str = "",
+    width: int = 560,
+    height: int = 460,
+) -> str:
+    """2-D scatter of ``(label, colour, points)`` groups, drawn in order: later groups on top (standalone SVG)."""
+    look = _FIGURE
+    clean = [
+        (label, colour, [(float(a), float(b)) for a, b in points if math.isfinite(a) and math.isfinite(b)])
+        for label, colour, points in groups
+    ]
+    plot_w = width - _LEFT - _RIGHT
+    parts = _open(width, height, title, look)
+    legend, top = _legend([(label, colour) for label, colour, _ in clean], _LEFT, plot_w, look)
+    every = [point for _, _, points in clean for point in points]
+    if not every:
+        return _no_data(parts, width, height, look)
+
+    x_low, x_high = _span(min(a for a, _ in every), max(a for a, _ in every))
+    y_low, y_high = _span(min(b for _, b in every), max(b for _, b in every))
+    plot_h = height - top - _BOTTOM
+    sx = _scale(x_low, x_high, _LEFT, plot_w)
+    sy = _scale(y_low, y_high, top + plot_h, -plot_h)
+    parts += legend
+    parts += _plot_area((_LEFT, top, plot_w, plot_h), sx, sy, nice_ticks(x_low, x_high, 6),
+                        nice_ticks(y_low, y_high, 6), look)
+    for _, colour, points in clean:
+        parts += [f'<circle cx="{sx(a):.1f}" cy="{sy(b):.1f}" r="2.2" fill="{colour}" fill-opacity="0.35"/>'
+                  for a, b in points]
+    parts += _axis_labels(x_label, y_label, _LEFT + plot_w / 2, top + plot_h / 2, height, look)
     parts.append("</svg>")
     return "".join(parts)

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 from ganzoo_smartgrid.conditions import ConditionCodec
+from ganzoo_smartgrid.configs import LoadProfilesConfig, LongCSVConfig
 from ganzoo_smartgrid.datasets import LoadProfiles, LongCSV
 from ganzoo_smartgrid.daytypes import day_type, german_holidays
 from ganzoo_smartgrid.normalise import Normaliser
@@ -26,7 +27,7 @@ TINY = ["train.steps=2", "train.batch_size=16", "train.sample_every=0", "train.p
 
 @pytest.fixture(scope="module")
 def profiles() -> LoadProfiles:
-    return LoadProfiles(CLASSES, n_samples=400, n_meters=20, seed=3)
+    return LoadProfiles(LoadProfilesConfig(profiles=CLASSES, n_samples=400, n_meters=20, seed=3))
 
 
 def _one_hot_per_block(cond: torch.Tensor, sizes: list[int]) -> bool:
@@ -56,7 +57,7 @@ def test_file_loader_labels_are_valid(tmp_path: Path) -> None:
             t = dt.datetime(2024, 2, 26) + dt.timedelta(minutes=30 * i)
             lines.append(f"{meter},{t:%Y-%m-%d %H:%M},{0.5 + 0.1 * (i % 48) / 48:.3f}")
     (tmp_path / "long.csv").write_text("\n".join(lines) + "\n")
-    ds = LongCSV(tmp_path / "long.csv", conditional=True, val_fraction=0.0, test_fraction=0.2)
+    ds = LongCSV(LongCSVConfig(path=tmp_path / "long.csv", conditional=True, val_fraction=0.0, test_fraction=0.2))
     cond = torch.stack([ds[i]["cond"] for i in range(len(ds))])
     assert _one_hot_per_block(cond, [12, 3])  # no class column: month and day type only
     for label, start in zip(ConditionCodec().decode(cond.numpy()), ds.start, strict=True):
@@ -116,7 +117,7 @@ def test_parse_condition_names_what_is_wrong(profiles: LoadProfiles, text: str, 
 
 
 def test_unconditional_data_has_no_conditions_to_choose() -> None:
-    spec = LoadProfiles(["h25"], n_samples=8, n_meters=2, conditional=False).describe()
+    spec = LoadProfiles(LoadProfilesConfig(profiles=["h25"], n_samples=8, n_meters=2, conditional=False)).describe()
     with pytest.raises(ConfigError, match="not label-conditional"):
         LoadProfiles.parse_condition(spec, "month=3", 2)
 

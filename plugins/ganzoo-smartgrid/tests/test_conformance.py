@@ -40,3 +40,29 @@ def test_load_profiles_conforms() -> None:
 
 def test_file_loader_conforms(lcl_original: Path) -> None:
     check_dataset("london-lcl", path=str(lcl_original), conditional=True, val_fraction=0.0, test_fraction=0.0)
+
+
+def _entries(kind: str) -> list:
+    from ganzoo.plugins.manager import get_registry
+
+    return [e for e in get_registry().entries(kind) if e.provider == "ganzoo-smartgrid"]
+
+
+def test_every_component_is_built_from_its_config_object() -> None:
+    from ganzoo.registry.registry import constructor_mismatch
+
+    entries = [e for kind in ("generator", "discriminator", "dataset", "metric") for e in _entries(kind)]
+    assert len(entries) == 2 + 2 + 6 + 5
+    assert {e.qualified_name: constructor_mismatch(e) for e in entries} == {e.qualified_name: None for e in entries}
+
+
+def test_metrics_say_what_they_apply_to_and_datasets_parse_conditions() -> None:
+    from ganzoo.plugin import ConditionParsing, ConditionSampling
+
+    for entry in _entries("metric"):
+        target = entry.load()
+        assert target.applies_to(DataSpec("series", (1, 48))), entry.name
+        assert not target.applies_to(DataSpec("image", (3, 8, 8))), entry.name
+    for entry in _entries("dataset"):
+        target = entry.load()
+        assert isinstance(target, ConditionParsing) and isinstance(target, ConditionSampling), entry.name

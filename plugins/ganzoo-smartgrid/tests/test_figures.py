@@ -7,8 +7,13 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 from ganzoo_smartgrid.conditions import ConditionCodec
-from ganzoo_smartgrid.metrics.figures import SCATTER_POINTS, pca_figure, profile_figures
-from ganzoo_smartgrid.metrics.svgplot import REAL, SYNTHETIC
+from ganzoo_smartgrid.metrics.figures import (
+    REAL,
+    SCATTER_POINTS,
+    SYNTHETIC,
+    pca_figure,
+    profile_figures,
+)
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 

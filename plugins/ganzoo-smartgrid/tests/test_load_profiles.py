@@ -11,6 +11,7 @@ import pytest
 import torch
 from ganzoo_smartgrid import bdew
 from ganzoo_smartgrid.conditions import ConditionCodec
+from ganzoo_smartgrid.configs import LoadProfilesConfig
 from ganzoo_smartgrid.datasets import LoadProfiles
 from ganzoo_smartgrid.daytypes import day_type, easter_sunday, german_holidays
 from ganzoo_smartgrid.normalise import Normaliser
@@ -66,7 +67,7 @@ def test_household_profiles_are_dynamised() -> None:
 
 # -- the dataset --------------------------------------------------------------------------------
 def test_shapes_range_and_labels() -> None:
-    ds = LoadProfiles(["h25", "g25"], resolution_minutes=30, **SMALL)
+    ds = LoadProfiles(LoadProfilesConfig(profiles=["h25", "g25"], resolution_minutes=30, **SMALL))
     spec = ds.describe()
     assert spec.modality == "series" and spec.shape == (1, 48)
     assert spec.condition == "label" and spec.condition_shape == (12 + 3 + 2,)
@@ -83,7 +84,8 @@ def test_shapes_range_and_labels() -> None:
 
 
 def test_resolution_window_and_unconditional() -> None:
-    ds = LoadProfiles(["h0"], resolution_minutes=15, window_days=2, conditional=False, **SMALL)
+    config = LoadProfilesConfig(profiles=["h0"], resolution_minutes=15, window_days=2, conditional=False, **SMALL)
+    ds = LoadProfiles(config)
     spec = ds.describe()
     assert spec.shape == (1, 192) and spec.condition == "none"
     assert "cond" not in ds[0]
@@ -91,17 +93,17 @@ def test_resolution_window_and_unconditional() -> None:
 
 
 def test_seeded_and_splits_differ() -> None:
-    a = LoadProfiles(["h25"], seed=3, **SMALL)
-    b = LoadProfiles(["h25"], seed=3, **SMALL)
-    val = LoadProfiles(["h25"], seed=3, split="val", **SMALL)
-    other = LoadProfiles(["h25"], seed=4, **SMALL)
+    a = LoadProfiles(LoadProfilesConfig(profiles=["h25"], seed=3, **SMALL))
+    b = LoadProfiles(LoadProfilesConfig(profiles=["h25"], seed=3, **SMALL))
+    val = LoadProfiles(LoadProfilesConfig(profiles=["h25"], seed=3, split="val", **SMALL))
+    other = LoadProfiles(LoadProfilesConfig(profiles=["h25"], seed=4, **SMALL))
     assert torch.equal(a.x, b.x)
     assert not torch.equal(a.x, val.x) and not torch.equal(a.x, other.x)
     assert val.meta["normalisation"] == a.meta["normalisation"]
 
 
 def test_households_are_noisier_than_commercial() -> None:
-    ds = LoadProfiles(["h25", "g25"], n_samples=400, n_meters=40, normalisation="minmax")
+    ds = LoadProfiles(LoadProfilesConfig(profiles=["h25", "g25"], n_samples=400, n_meters=40, normalisation="minmax"))
     kw = Normaliser.from_meta(ds.meta["normalisation"]).inverse(ds.x[:, 0].numpy())
     profile = np.asarray(ds.profile)
 
@@ -120,7 +122,7 @@ def test_config_validation() -> None:
 
 # -- export ---------------------------------------------------------------------------------------
 def test_export_reverses_normalisation(tmp_path: Path) -> None:
-    ds = LoadProfiles(["h25", "s25"], conditional=False, **SMALL)
+    ds = LoadProfiles(LoadProfilesConfig(profiles=["h25", "s25"], conditional=False, **SMALL))
     rows = _read(LoadProfiles.export(ds.x[:3], tmp_path, ds.describe())[0])
     assert len(rows) == 3 * 48 and list(rows[0]) == ["timestamp", "meter", "value"]
     expected = Normaliser.from_meta(ds.meta["normalisation"]).inverse(ds.x[:3, 0].numpy())
@@ -130,7 +132,7 @@ def test_export_reverses_normalisation(tmp_path: Path) -> None:
 
 
 def test_export_dates_match_conditions_in_a_fresh_spec(tmp_path: Path) -> None:
-    ds = LoadProfiles(["h25", "g25", "p25"], **SMALL)
+    ds = LoadProfiles(LoadProfilesConfig(profiles=["h25", "g25", "p25"], **SMALL))
     spec = DataSpec.from_dict(ds.describe().to_dict())  # as stored in a checkpoint
     codec = ConditionCodec(("h25", "g25", "p25"))
     wanted = [(3, "saturday", "g25"), (12, "sunday-holiday", "h25"), (4, "sunday-holiday", "p25"), (7, "workday", "h25")]
@@ -149,7 +151,7 @@ def test_export_dates_match_conditions_in_a_fresh_spec(tmp_path: Path) -> None:
 
 
 def test_export_rejects_mismatched_samples(tmp_path: Path) -> None:
-    ds = LoadProfiles(["h25"], **SMALL)
+    ds = LoadProfiles(LoadProfilesConfig(profiles=["h25"], **SMALL))
     with pytest.raises(DataError, match="do not match the data's length 48"):
         LoadProfiles.export(torch.zeros(2, 1, 24), tmp_path, ds.describe(), conditions=ds.cond[:2])
     with pytest.raises(DataError, match=r"expected \(N, 16\)"):
@@ -165,6 +167,6 @@ def test_codec_roundtrip_and_label_frequencies() -> None:
     freqs = np.asarray(meta["label_frequencies"])
     assert freqs[0] == 0.5 and freqs[12] == 0.5 and freqs[15] == 0.75
     assert [freqs[:12].sum(), freqs[12:15].sum(), freqs[15:].sum()] == pytest.approx([1, 1, 1])
-    ds = LoadProfiles(["h25", "g25"], split="val", **SMALL)
+    ds = LoadProfiles(LoadProfilesConfig(profiles=["h25", "g25"], split="val", **SMALL))
     assert ds.meta["label_blocks"] == [12, 3, 2]
     assert ds.meta["label_frequencies"][15:] == pytest.approx([0.5, 0.5], abs=0.2)

@@ -9,6 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from ganzoo_smartgrid import readers
+from ganzoo_smartgrid.configs import (
+    LCLConfig,
+    LongCSVConfig,
+    UCIElectricityConfig,
+    UCIHouseholdConfig,
+    WideCSVConfig,
+)
 from ganzoo_smartgrid.datasets import LondonLCL, LongCSV, UCIElectricity, UCIHousehold, WideCSV
 from ganzoo_smartgrid.windows import make_windows, split_by_date
 
@@ -25,7 +32,7 @@ def _denormalised(ds) -> np.ndarray:
 
 # -- London LCL --------------------------------------------------------------------------------
 def test_lcl_original_layout_null_drops_its_day(lcl_original: Path) -> None:
-    ds = LondonLCL(lcl_original, val_fraction=0.0, test_fraction=0.0)
+    ds = LondonLCL(LCLConfig(path=lcl_original, val_fraction=0.0, test_fraction=0.0))
     assert ds.describe().shape == (1, 48)
     # 2 meters x 10 days, minus the day of MAC000001 that holds the Null reading
     assert len(ds) == 19
@@ -37,7 +44,7 @@ def test_lcl_original_layout_null_drops_its_day(lcl_original: Path) -> None:
 
 
 def test_lcl_conditional_labels_month_daytype_tariff(lcl_original: Path) -> None:
-    ds = LondonLCL(lcl_original, conditional=True, val_fraction=0.0, test_fraction=0.0)
+    ds = LondonLCL(LCLConfig(path=lcl_original, conditional=True, val_fraction=0.0, test_fraction=0.0))
     spec = ds.describe()
     assert spec.condition == "label" and spec.condition_shape == (12 + 3 + 2,)
     first = ds.start.index(dt.date(2013, 1, 5))  # a Saturday
@@ -47,7 +54,8 @@ def test_lcl_conditional_labels_month_daytype_tariff(lcl_original: Path) -> None
 
 
 def test_lcl_kaggle_folder_with_household_tariffs(lcl_kaggle: Path) -> None:
-    ds = LondonLCL(lcl_kaggle, resolution_minutes=60, conditional=True, val_fraction=0.0, test_fraction=0.0)
+    ds = LondonLCL(LCLConfig(path=lcl_kaggle, resolution_minutes=60, conditional=True, val_fraction=0.0,
+                             test_fraction=0.0))
     assert ds.describe().shape == (1, 24)
     assert len(ds) == 18  # 2 blocks x 10 days, each loses the day holding its Null
     assert ds.meta["classes"] == ["Std", "ToU"]
@@ -56,19 +64,19 @@ def test_lcl_kaggle_folder_with_household_tariffs(lcl_kaggle: Path) -> None:
 def test_lcl_rejects_a_file_of_another_format(write) -> None:
     path = write("x.csv", "a,b\n1,2\n")
     with pytest.raises(DataError, match=r"x\.csv: not a London LCL file"):
-        LondonLCL(path)
+        LondonLCL(LCLConfig(path=path))
 
 
 def test_lcl_bad_value_names_line_and_column(write) -> None:
     path = write("bad.csv", "LCLid,tstp,energy(kWh/hh)\nM1,2013-01-01 00:00:00,0.1\nM1,2013-01-01 00:30:00,zero\n")
     with pytest.raises(DataError, match=r"bad\.csv: line 3: column 'energy\(kWh/hh\)': 'zero' is not a number"):
-        LondonLCL(path)
+        LondonLCL(LCLConfig(path=path))
 
 
 def test_lcl_bad_timestamp_names_line(write) -> None:
     path = write("bad.csv", "LCLid,tstp,energy(kWh/hh)\nM1,2013-01-01 00:00:00,0.1\n\nM1,yesterday,0.2\n")
     with pytest.raises(DataError, match=r"bad\.csv: line 4: column 'tstp': 'yesterday' is not a date/time"):
-        LondonLCL(path)
+        LondonLCL(LCLConfig(path=path))
 
 
 # -- UCI ElectricityLoadDiagrams ---------------------------------------------------------------
@@ -81,7 +89,8 @@ def test_uci_electricity_decimal_comma_and_leading_zeros(uci_electricity: Path) 
     mt2 = data.series["MT_002"][1]
     assert np.isnan(mt2[: 96 * 2 + 10]).all() and mt2[96 * 2 + 10] == 20 + (96 * 2 + 10) % 5
 
-    ds = UCIElectricity(uci_electricity, resolution_minutes=15, val_fraction=0.0, test_fraction=0.0)
+    ds = UCIElectricity(UCIElectricityConfig(path=uci_electricity, resolution_minutes=15, val_fraction=0.0,
+                                             test_fraction=0.0))
     assert ds.describe().shape == (1, 96)
     # MT_001: 8 full days; MT_002: day 3 is partly not-yet-connected, days 4..8 complete
     assert len(ds) == 8 + 5
@@ -89,8 +98,8 @@ def test_uci_electricity_decimal_comma_and_leading_zeros(uci_electricity: Path) 
 
 
 def test_uci_electricity_power_is_averaged_when_resampling(uci_electricity: Path) -> None:
-    ds = UCIElectricity(uci_electricity, resolution_minutes=60, max_meters=1, normalisation="minmax",
-                        val_fraction=0.0, test_fraction=0.0)
+    ds = UCIElectricity(UCIElectricityConfig(path=uci_electricity, resolution_minutes=60, max_meters=1,
+                                             normalisation="minmax", val_fraction=0.0, test_fraction=0.0))
     values = _denormalised(ds)
     raw = readers.read_uci_electricity(uci_electricity, max_meters=1).series["MT_001"][1]
     np.testing.assert_allclose(values[0, 0], raw[:4].mean(), rtol=1e-5)
@@ -99,19 +108,20 @@ def test_uci_electricity_power_is_averaged_when_resampling(uci_electricity: Path
 def test_uci_electricity_bad_cell(write) -> None:
     path = write("LD.txt", '"";"MT_001"\n"2012-01-01 00:15:00";1,5\n"2012-01-01 00:30:00";abc\n')
     with pytest.raises(DataError, match=r"LD\.txt: line 3: column 'MT_001': 'abc' is not a number"):
-        UCIElectricity(path)
+        UCIElectricity(UCIElectricityConfig(path=path))
 
 
 # -- UCI household power -----------------------------------------------------------------------
 def test_uci_household_question_mark_missing(uci_household: Path) -> None:
-    ds = UCIHousehold(uci_household, val_fraction=0.0, test_fraction=0.0)
+    ds = UCIHousehold(UCIHouseholdConfig(path=uci_household, val_fraction=0.0, test_fraction=0.0))
     assert len(ds) == 2  # day 2 holds the '?'
     assert [d.day for d in ds.start] == [1, 3]
     np.testing.assert_allclose(_denormalised(ds)[0, 0], np.mean(1 + np.arange(30) / 60), rtol=1e-5)
 
 
 def test_uci_household_sub_metering_is_energy(uci_household: Path) -> None:
-    ds = UCIHousehold(uci_household, column="Sub_metering_3", val_fraction=0.0, test_fraction=0.0)
+    ds = UCIHousehold(UCIHouseholdConfig(path=uci_household, column="Sub_metering_3", val_fraction=0.0,
+                                         test_fraction=0.0))
     assert ds.meta["unit"] == "Wh" and ds.meta["quantity"] == "energy"
     np.testing.assert_allclose(_denormalised(ds), 17 * 30, rtol=1e-6)  # 30 minutes x 17 Wh
 
@@ -119,7 +129,7 @@ def test_uci_household_sub_metering_is_energy(uci_household: Path) -> None:
 def test_uci_household_bad_date(write) -> None:
     path = write("h.txt", "Date;Time;Global_active_power\n1/1/2007;00:00:00;1.0\n31/2/2007;00:01:00;1.0\n")
     with pytest.raises(DataError, match=r"h\.txt: line 3: column 'Date/Time'"):
-        UCIHousehold(path)
+        UCIHousehold(UCIHouseholdConfig(path=path))
 
 
 # -- generic CSV -------------------------------------------------------------------------------
@@ -134,8 +144,8 @@ def _long_rows(days: int = 6) -> str:
 
 def test_long_csv_energy_is_summed_and_classes_label(write) -> None:
     path = write("long.csv", _long_rows())
-    ds = LongCSV(path, resolution_minutes=60, conditional=True, class_column="kind", normalisation="minmax",
-                 val_fraction=0.0, test_fraction=0.0)
+    ds = LongCSV(LongCSVConfig(path=path, resolution_minutes=60, conditional=True, class_column="kind",
+                               normalisation="minmax", val_fraction=0.0, test_fraction=0.0))
     assert ds.describe().shape == (1, 24) and ds.describe().condition_shape == (17,)
     assert ds.meta["classes"] == ["home", "shop"]
     np.testing.assert_allclose(_denormalised(ds)[0, 0], 0.5 + 0.5 + 1 / 48, rtol=1e-4)
@@ -143,8 +153,9 @@ def test_long_csv_energy_is_summed_and_classes_label(write) -> None:
 
 def test_long_csv_window_days_and_chronological_split(write) -> None:
     path = write("long.csv", _long_rows(days=10))
-    train = LongCSV(path, window_days=2, stride_days=1, val_fraction=0.2, test_fraction=0.2)
-    test = LongCSV(path, window_days=2, stride_days=1, val_fraction=0.2, test_fraction=0.2, split="test")
+    config = LongCSVConfig(path=path, window_days=2, stride_days=1, val_fraction=0.2, test_fraction=0.2)
+    train = LongCSV(config)
+    test = LongCSV(config.model_copy(update={"split": "test"}))
     assert train.describe().shape == (1, 96)
     assert max(train.start) < min(test.start)
     assert train.meta["normalisation"] == test.meta["normalisation"]  # statistics from train only
@@ -153,19 +164,19 @@ def test_long_csv_window_days_and_chronological_split(write) -> None:
 def test_long_csv_missing_column(write) -> None:
     path = write("long.csv", "meter,time,value\na,2021-01-01 00:00,1\n")
     with pytest.raises(DataError, match=r"long\.csv: missing column 'timestamp'"):
-        LongCSV(path)
+        LongCSV(LongCSVConfig(path=path))
 
 
 def test_long_csv_empty_meter_cell(write) -> None:
     path = write("long.csv", "meter,timestamp,value\na,2021-01-01 00:00,1\n,2021-01-01 00:30,1\n")
     with pytest.raises(DataError, match=r"line 3: column 'meter': is empty"):
-        LongCSV(path)
+        LongCSV(LongCSVConfig(path=path))
 
 
 def test_long_csv_ragged_row(write) -> None:
     path = write("long.csv", "meter,timestamp,value\na,2021-01-01 00:00,1\na,2021-01-01 00:30,1,9\n")
     with pytest.raises(DataError, match=r"long\.csv: .*line 3"):
-        LongCSV(path)
+        LongCSV(LongCSVConfig(path=path))
 
 
 def test_wide_csv_semicolon_decimal_comma(write) -> None:
@@ -174,8 +185,8 @@ def test_wide_csv_semicolon_decimal_comma(write) -> None:
         t = dt.datetime(2020, 6, 1) + dt.timedelta(minutes=15 * i)
         rows.append(f"{t:%Y-%m-%d %H:%M};{1 + i % 4},5;2,0")
     path = write("wide.csv", "\n".join(rows) + "\n")
-    ds = WideCSV(path, timestamp_column="time", sep=";", decimal=",", quantity="power", unit="kW",
-                 resolution_minutes=30, val_fraction=0.0, test_fraction=0.0, normalisation="minmax")
+    ds = WideCSV(WideCSVConfig(path=path, timestamp_column="time", sep=";", decimal=",", quantity="power", unit="kW",
+                               resolution_minutes=30, val_fraction=0.0, test_fraction=0.0, normalisation="minmax"))
     assert len(ds) == 8 and ds.describe().shape == (1, 48)
     values = _denormalised(ds)
     np.testing.assert_allclose(values[ds.meter_ids.index("m1"), :2], [2.0, 4.0], rtol=1e-5)
@@ -184,21 +195,21 @@ def test_wide_csv_semicolon_decimal_comma(write) -> None:
 
 def test_empty_and_missing_files(write, tmp_path: Path) -> None:
     with pytest.raises(DataError, match="no such file"):
-        WideCSV(tmp_path / "nope.csv")
+        WideCSV(WideCSVConfig(path=tmp_path / "nope.csv"))
     with pytest.raises(DataError, match="empty"):
-        WideCSV(write("empty.csv", ""))
+        WideCSV(WideCSVConfig(path=write("empty.csv", "")))
 
 
 def test_upsampling_is_refused(write) -> None:
     path = write("long.csv", _long_rows())
     with pytest.raises(DataError, match="finer than the data's 30 min"):
-        LongCSV(path, resolution_minutes=15)
+        LongCSV(LongCSVConfig(path=path, resolution_minutes=15))
 
 
 def test_too_few_days_for_the_split(write) -> None:
     path = write("long.csv", _long_rows(days=2))
     with pytest.raises(DataError, match="'val' split has no complete windows"):
-        LongCSV(path, split="val", val_fraction=0.1, test_fraction=0.1)
+        LongCSV(LongCSVConfig(path=path, split="val", val_fraction=0.1, test_fraction=0.1))
 
 
 def test_duplicate_readings_keep_the_first() -> None:

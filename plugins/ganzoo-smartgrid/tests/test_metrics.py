@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from ganzoo_smartgrid.configs import LoadProfilesConfig
 from ganzoo_smartgrid.datasets import LoadProfiles
 from ganzoo_smartgrid.metrics.clustering import kmeans_agreement
 from ganzoo_smartgrid.metrics.forecast import forecast_task, tstr_forecast
@@ -144,8 +145,8 @@ class _DataSampler:
 
 @pytest.fixture(scope="module")
 def ctx() -> EvalContext:
-    train = LoadProfiles(["h25", "g25"], n_samples=300, n_meters=20)
-    held_out = LoadProfiles(["h25", "g25"], n_samples=150, n_meters=20, split="val")
+    train = LoadProfiles(LoadProfilesConfig(profiles=["h25", "g25"], n_samples=300, n_meters=20))
+    held_out = LoadProfiles(LoadProfilesConfig(profiles=["h25", "g25"], n_samples=150, n_meters=20, split="val"))
     return EvalContext(_DataSampler(train), held_out, split="val", n_samples=150, batch_size=50)
 
 

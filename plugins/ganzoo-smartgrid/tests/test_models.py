@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import pytest
 import torch
+from ganzoo_smartgrid.configs import (
+    SeriesConvDiscriminatorConfig,
+    SeriesConvGeneratorConfig,
+    SeriesRNNDiscriminatorConfig,
+    SeriesRNNGeneratorConfig,
+)
 from ganzoo_smartgrid.models import (
     SeriesConvDiscriminator,
     SeriesConvGenerator,
@@ -18,6 +24,17 @@ PAIRS = [
     (SeriesConvGenerator, SeriesConvDiscriminator, {"base_channels": 8}),
     (SeriesRNNGenerator, SeriesRNNDiscriminator, {"hidden_dim": 8}),
 ]
+CONFIGS = {
+    SeriesConvGenerator: SeriesConvGeneratorConfig,
+    SeriesConvDiscriminator: SeriesConvDiscriminatorConfig,
+    SeriesRNNGenerator: SeriesRNNGeneratorConfig,
+    SeriesRNNDiscriminator: SeriesRNNDiscriminatorConfig,
+}
+
+
+def _build(cls: type[torch.nn.Module], **params) -> torch.nn.Module:
+    """A model built as the registry builds it: from its validated config object."""
+    return cls(CONFIGS[cls](**params))
 
 
 def _onehot(n: int, k: int) -> torch.Tensor:
@@ -27,8 +44,8 @@ def _onehot(n: int, k: int) -> torch.Tensor:
 @pytest.mark.parametrize(("gen_cls", "disc_cls", "size"), PAIRS)
 @pytest.mark.parametrize("length", [48, 96, 25])
 def test_shapes_and_range(gen_cls, disc_cls, size, length: int) -> None:
-    g = gen_cls(out_channels=2, length=length, condition_dim=5, **size)
-    d = disc_cls(in_channels=2, length=length, condition_dim=5, **size)
+    g = _build(gen_cls, out_channels=2, length=length, condition_dim=5, **size)
+    d = _build(disc_cls, in_channels=2, length=length, condition_dim=5, **size)
     cond = _onehot(4, 5)
     x = g(g.sample_latent(4), cond)
     assert x.shape == (4, 2, length)
@@ -39,8 +56,8 @@ def test_shapes_and_range(gen_cls, disc_cls, size, length: int) -> None:
 @pytest.mark.parametrize(("gen_cls", "disc_cls", "size"), PAIRS)
 def test_labels_change_the_output(gen_cls, disc_cls, size) -> None:
     torch.manual_seed(0)
-    g = gen_cls(length=24, condition_dim=3, **size).eval()
-    d = disc_cls(length=24, condition_dim=3, **size)
+    g = _build(gen_cls, length=24, condition_dim=3, **size).eval()
+    d = _build(disc_cls, length=24, condition_dim=3, **size)
     z = g.sample_latent(1).repeat(2, *([1] * (g.sample_latent(1).ndim - 1)))
     cond = _onehot(2, 3)
     out = g(z, cond)
@@ -52,16 +69,16 @@ def test_labels_change_the_output(gen_cls, disc_cls, size) -> None:
 
 @pytest.mark.parametrize(("gen_cls", "disc_cls", "size"), PAIRS)
 def test_condition_mismatch_is_an_error(gen_cls, disc_cls, size) -> None:
-    g = gen_cls(length=24, condition_dim=3, **size)
+    g = _build(gen_cls, length=24, condition_dim=3, **size)
     with pytest.raises(ValueError, match=r"label vector of shape \(N, 3\)"):
         g(g.sample_latent(2), None)
-    d = disc_cls(length=24, **size)
+    d = _build(disc_cls, length=24, **size)
     with pytest.raises(ValueError, match="unconditional"):
         d(torch.zeros(2, 1, 24), _onehot(2, 3))
 
 
 def test_latent_is_seeded() -> None:
-    g = SeriesRNNGenerator(length=12, latent_dim=3)
+    g = _build(SeriesRNNGenerator, length=12, latent_dim=3)
     a = g.sample_latent(2, generator=torch.Generator().manual_seed(1))
     b = g.sample_latent(2, generator=torch.Generator().manual_seed(1))
     assert a.shape == (2, 12, 3) and torch.equal(a, b)
@@ -71,8 +88,8 @@ def test_latent_is_seeded() -> None:
 def test_wgan_gp_step_updates_both_networks(gen_cls, disc_cls, size) -> None:
     """The recommended losses run through the engine's LossContext, double backward included."""
     torch.manual_seed(0)
-    g = gen_cls(length=24, condition_dim=3, **size)
-    d = disc_cls(length=24, condition_dim=3, **size)
+    g = _build(gen_cls, length=24, condition_dim=3, **size)
+    d = _build(disc_cls, length=24, condition_dim=3, **size)
     adv = ganzoo.create("loss", "adversarial", mode="wasserstein")
     gp = ganzoo.create("loss", "gradient-penalty")
     real, cond = torch.rand(6, 1, 24) * 2 - 1, _onehot(6, 3)
@@ -116,7 +133,8 @@ def test_linear_upsampling_maps_a_ramp_to_a_ramp(seed: int) -> None:
     ramp = torch.linspace(-1, 1, 12) * torch.randn(1, 32, 1) + torch.randn(1, 32, 1)  # 32 = seed width
     zigzag = {}
     for mode in ("linear", "nearest"):
-        g = SeriesConvGenerator(length=48, base_channels=8, n_blocks=2, kernel_size=5, norm="none", upsample=mode)
+        g = _build(SeriesConvGenerator, length=48, base_channels=8, n_blocks=2, kernel_size=5, norm="none",
+                   upsample=mode)
         upsample_and_conv = g.blocks[:2]  # the first block before its activation
         with torch.no_grad():
             for p in upsample_and_conv.parameters():
@@ -150,7 +168,7 @@ def test_pooling_critic_gradient_does_not_alternate() -> None:
         values = []
         for seed in range(5):
             torch.manual_seed(seed)
-            d = SeriesConvDiscriminator(length=48, base_channels=8, downsample=mode)
+            d = _build(SeriesConvDiscriminator, length=48, base_channels=8, downsample=mode)
             x = (0.3 * torch.randn(64, 1, 1)).expand(-1, -1, 48).clone().requires_grad_(True)
             (grad,) = torch.autograd.grad(d(x).sum(), x)
             values.append(_lag1_correlation_of_steps(grad))
@@ -162,9 +180,10 @@ def test_pooling_critic_gradient_does_not_alternate() -> None:
 def _noisy_pair(**params: object) -> tuple[SeriesConvGenerator, SeriesConvGenerator]:
     """The same seeded initialisation without and with step noise."""
     torch.manual_seed(0)
-    plain = SeriesConvGenerator(length=48, condition_dim=3, base_channels=8, upsample="linear", **params)
+    plain = _build(SeriesConvGenerator, length=48, condition_dim=3, base_channels=8, upsample="linear", **params)
     torch.manual_seed(0)
-    noisy = SeriesConvGenerator(length=48, condition_dim=3, base_channels=8, upsample="linear", step_noise=True, **params)
+    noisy = _build(SeriesConvGenerator, length=48, condition_dim=3, base_channels=8, upsample="linear",
+                   step_noise=True, **params)
     return plain, noisy
 
 

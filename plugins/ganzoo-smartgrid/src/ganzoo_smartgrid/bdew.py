@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ganzoo.registry.errors import DataError
+from ganzoo.plugin import DataError
 from ganzoo_smartgrid.daytypes import bdew_season, day_type, german_holidays
 
 PROFILES_1999: tuple[str, ...] = ("h0", "g0", "g1", "g2", "g3", "g4", "g5", "g6", "l0", "l1", "l2")

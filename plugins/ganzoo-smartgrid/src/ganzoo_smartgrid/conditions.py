@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ganzoo.registry.errors import ConfigError, DataError
+from ganzoo.plugin import ConfigError, DataError
 from ganzoo_smartgrid.daytypes import DAY_TYPES
 
 MONTHS: tuple[int, ...] = tuple(range(1, 13))

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, PositiveInt, field_validator, model_validator
 
-from ganzoo.registry.config import ComponentConfig
+from ganzoo.plugin import ComponentConfig
 from ganzoo_smartgrid.bdew import PROFILES
 
 Split = Literal["train", "val", "test"]

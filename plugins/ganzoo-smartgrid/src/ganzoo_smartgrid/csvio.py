@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ganzoo.registry.errors import DataError
+from ganzoo.plugin import DataError, first_line
 
 
 def header(path: Path, *, sep: str = ",") -> list[str]:
@@ -26,7 +26,7 @@ def header(path: Path, *, sep: str = ",") -> list[str]:
     except pd.errors.EmptyDataError:
         raise DataError(f"{path}: the file is empty") from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as err:
-        raise DataError(f"{path}: cannot read the header ({_first_line(err)})") from None
+        raise DataError(f"{path}: cannot read the header ({first_line(err)})") from None
 
 
 def find_columns(path: Path, columns: Sequence[str], wanted: Sequence[str], what: str) -> dict[str, str]:
@@ -74,7 +74,7 @@ def read_chunks(
     except pd.errors.EmptyDataError:
         raise DataError(f"{path}: the file is empty") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as err:
-        raise DataError(f"{path}: {_first_line(err)}") from None
+        raise DataError(f"{path}: {first_line(err)}") from None
 
 
 def numbers(
@@ -128,8 +128,3 @@ def _check_file(path: Path) -> None:
         raise DataError(f"{path}: no such file")
     if not path.is_file():
         raise DataError(f"{path}: not a file")
-
-
-def _first_line(err: BaseException) -> str:
-    lines = str(err).strip().splitlines()
-    return lines[0] if lines else type(err).__name__

@@ -7,18 +7,26 @@ when conditional) and describes itself with a series DataSpec whose ``meta`` car
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 import torch
 
-from ganzoo.data.spec import DataSpec
-from ganzoo.registry.errors import ConfigError, DataError
+from ganzoo.plugin import ConfigError, DataError, DataSpec
 from ganzoo_smartgrid import readers
 from ganzoo_smartgrid.bdew import STEPS
 from ganzoo_smartgrid.conditions import ConditionCodec
+from ganzoo_smartgrid.configs import (
+    GenericCSVConfig,
+    LCLConfig,
+    LoadProfilesConfig,
+    LongCSVConfig,
+    SeriesFileConfig,
+    UCIElectricityConfig,
+    UCIHouseholdConfig,
+    WideCSVConfig,
+)
 from ganzoo_smartgrid.daytypes import day_type, german_holidays
 from ganzoo_smartgrid.export import export_csv
 from ganzoo_smartgrid.normalise import Normaliser
@@ -96,33 +104,23 @@ class LoadProfiles(SeriesDataset):
     in the BDEW profiles) and customer class. Values are mean power in kW.
     """
 
-    def __init__(
-        self,
-        profiles: list[str],
-        n_samples: int = 4096,
-        n_meters: int = 100,
-        year: int = 2023,
-        resolution_minutes: int = 30,
-        window_days: int = 1,
-        conditional: bool = True,
-        normalisation: str = "log",
-        seed: int = 0,
-        split: str = "train",
-    ) -> None:
+    def __init__(self, config: LoadProfilesConfig) -> None:
+        profiles, n_meters, year, seed = config.profiles, config.n_meters, config.year, config.seed
+        resolution_minutes, window_days, split = config.resolution_minutes, config.window_days, config.split
         meters = draw_meters(tuple(profiles), n_meters, np.random.default_rng([seed, 0]))
 
         def draw(which: str) -> Any:
             rng = np.random.default_rng([seed, 1 + SPLITS.index(which)])
-            return draw_days(meters, n_samples, year, window_days, rng)
+            return draw_days(meters, config.n_samples, year, window_days, rng)
 
         factor = resolution_minutes // 15
         train = draw("train")
         data = train if split == "train" else draw(split)
-        norm = Normaliser.fit(_coarsen(train.values, factor), normalisation, source="load-profiles")
+        norm = Normaliser.fit(_coarsen(train.values, factor), config.normalisation, source="load-profiles")
         codec = ConditionCodec(tuple(profiles))
         holidays = german_holidays(year)
         cond = None
-        if conditional:
+        if config.conditional:
             cond = codec.encode([d.month for d in data.start], [day_type(d, holidays) for d in data.start], data.profile)
         meta = {
             "source": "load-profiles",
@@ -138,7 +136,7 @@ class LoadProfiles(SeriesDataset):
             "classes": list(profiles),
             "meters": n_meters,
         }
-        if conditional:
+        if config.conditional:
             train_cond = cond if split == "train" else codec.encode(
                 [d.month for d in train.start], [day_type(d, holidays) for d in train.start], train.profile)
             meta.update({"conditions": codec.to_meta(), **codec.sampling_meta(train_cond)})
@@ -146,36 +144,27 @@ class LoadProfiles(SeriesDataset):
         self.start, self.profile = data.start, data.profile
 
 
-class SmartMeterFiles(SeriesDataset, ABC):
-    """Shared loader logic: read, resample, cut complete day windows, split by date, normalise.
+class SmartMeterFiles(SeriesDataset):
+    """Shared loader logic: resample the readings, cut complete day windows, split by date, normalise.
 
     Windows with a missing reading are dropped (see :mod:`ganzoo_smartgrid.windows`); the counts
     of kept and dropped windows are in ``describe().meta["windows"]``. Labels (when
     ``conditional``) are the month and day type of the window's first day (Sundays only: real
     data sets come from different countries, so no holiday calendar is assumed) plus the customer
     class where the format records one.
+
+    Not a registered component itself: each format's subclass reads its readings and passes them
+    here with its config.
     """
 
     source: ClassVar[str] = "files"
 
-    def __init__(
-        self,
-        path: Path,
-        resolution_minutes: int = 30,
-        window_days: int = 1,
-        stride_days: int = 1,
-        conditional: bool = False,
-        normalisation: str = "log",
-        split: str = "train",
-        val_fraction: float = 0.1,
-        test_fraction: float = 0.1,
-        max_meters: int | None = None,
-        **reader_options: Any,
-    ) -> None:
-        path = Path(path)
-        data = self.read(path, max_meters=max_meters, **reader_options)
+    def __init__(self, data: readers.Readings, config: SeriesFileConfig) -> None:
+        path, split = config.path, config.split
+        resolution_minutes, window_days = config.resolution_minutes, config.window_days
+        val_fraction, test_fraction = config.val_fraction, config.test_fraction
         windows = make_windows(
-            data, resolution_minutes=resolution_minutes, window_days=window_days, stride_days=stride_days,
+            data, resolution_minutes=resolution_minutes, window_days=window_days, stride_days=config.stride_days,
             source=str(path),
         )
         if not len(windows.values):
@@ -188,7 +177,7 @@ class SmartMeterFiles(SeriesDataset, ABC):
         if not len(chosen) or not len(train):
             empty = split if not len(chosen) else "train"
             raise DataError(f"{path}: the {empty!r} split has no complete windows; use more days or other fractions")
-        norm = Normaliser.fit(windows.values[train], normalisation, source=str(path))
+        norm = Normaliser.fit(windows.values[train], config.normalisation, source=str(path))
         starts = [windows.start[i] for i in chosen]
         meters = [windows.meter[i] for i in chosen]
         class_names = sorted(set(data.classes.values()))
@@ -201,7 +190,7 @@ class SmartMeterFiles(SeriesDataset, ABC):
             classes = [data.classes.get(windows.meter[i], "unknown") for i in rows] if class_names else None
             return codec.encode([d.month for d in days], [day_type(d) for d in days], classes)
 
-        cond = labels(chosen) if conditional else None
+        cond = labels(chosen) if config.conditional else None
         meta = {
             "source": self.source,
             "path": str(path),
@@ -219,14 +208,10 @@ class SmartMeterFiles(SeriesDataset, ABC):
             "windows": {"kept": len(windows.values), "dropped_incomplete": windows.dropped,
                         "duplicate_readings": windows.duplicates, "in_split": len(chosen)},
         }
-        if conditional:
+        if config.conditional:
             meta.update({"conditions": codec.to_meta(), **codec.sampling_meta(labels(train))})
         super().__init__(norm.forward(windows.values[chosen]), cond, meta)
         self.start, self.meter_ids = starts, meters
-
-    @abstractmethod
-    def read(self, path: Path, *, max_meters: int | None, **options: Any) -> readers.Readings:
-        """Per-meter readings of the file format this loader knows."""
 
 
 class LondonLCL(SmartMeterFiles):
@@ -234,8 +219,8 @@ class LondonLCL(SmartMeterFiles):
 
     source = "london-lcl"
 
-    def read(self, path: Path, *, max_meters: int | None, **options: Any) -> readers.Readings:
-        return readers.read_lcl(path, max_meters=max_meters)
+    def __init__(self, config: LCLConfig) -> None:
+        super().__init__(readers.read_lcl(config.path, max_meters=config.max_meters), config)
 
 
 class UCIElectricity(SmartMeterFiles):
@@ -243,8 +228,8 @@ class UCIElectricity(SmartMeterFiles):
 
     source = "uci-electricity"
 
-    def read(self, path: Path, *, max_meters: int | None, **options: Any) -> readers.Readings:
-        return readers.read_uci_electricity(path, max_meters=max_meters)
+    def __init__(self, config: UCIElectricityConfig) -> None:
+        super().__init__(readers.read_uci_electricity(config.path, max_meters=config.max_meters), config)
 
 
 class UCIHousehold(SmartMeterFiles):
@@ -252,8 +237,14 @@ class UCIHousehold(SmartMeterFiles):
 
     source = "uci-household"
 
-    def read(self, path: Path, *, max_meters: int | None, **options: Any) -> readers.Readings:
-        return readers.read_uci_household(path, column=options.get("column", "Global_active_power"))
+    def __init__(self, config: UCIHouseholdConfig) -> None:
+        super().__init__(readers.read_uci_household(config.path, column=config.column), config)
+
+
+def _csv_options(config: GenericCSVConfig) -> dict[str, Any]:
+    """Reader options shared by the generic long and wide CSV formats."""
+    return {"unit": config.unit, "quantity": config.quantity, "sep": config.sep, "decimal": config.decimal,
+            "max_meters": config.max_meters}
 
 
 class LongCSV(SmartMeterFiles):
@@ -261,8 +252,12 @@ class LongCSV(SmartMeterFiles):
 
     source = "long-csv"
 
-    def read(self, path: Path, *, max_meters: int | None, **options: Any) -> readers.Readings:
-        return readers.read_long(path, max_meters=max_meters, **options)
+    def __init__(self, config: LongCSVConfig) -> None:
+        data = readers.read_long(
+            config.path, meter_column=config.meter_column, timestamp_column=config.timestamp_column,
+            value_column=config.value_column, class_column=config.class_column, **_csv_options(config),
+        )
+        super().__init__(data, config)
 
 
 class WideCSV(SmartMeterFiles):
@@ -270,5 +265,6 @@ class WideCSV(SmartMeterFiles):
 
     source = "wide-csv"
 
-    def read(self, path: Path, *, max_meters: int | None, **options: Any) -> readers.Readings:
-        return readers.read_wide(path, max_meters=max_meters, **options)
+    def __init__(self, config: WideCSVConfig) -> None:
+        super().__init__(readers.read_wide(config.path, timestamp_column=config.timestamp_column,
+                                           **_csv_options(config)), config)

@@ -16,8 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ganzoo.data.spec import DataSpec
-from ganzoo.registry.errors import DataError
+from ganzoo.plugin import DataError, DataSpec
 from ganzoo_smartgrid.conditions import ConditionCodec
 from ganzoo_smartgrid.daytypes import dates_matching, german_holidays
 from ganzoo_smartgrid.normalise import Normaliser

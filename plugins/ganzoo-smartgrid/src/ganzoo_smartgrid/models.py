@@ -18,6 +18,13 @@ from contextlib import nullcontext
 import torch
 from torch import nn
 
+from ganzoo_smartgrid.configs import (
+    SeriesConvDiscriminatorConfig,
+    SeriesConvGeneratorConfig,
+    SeriesRNNDiscriminatorConfig,
+    SeriesRNNGeneratorConfig,
+)
+
 
 def _init(module: nn.Module) -> None:
     """DCGAN-style N(0, 0.02) convolution weights; BatchNorm N(1, 0.02)."""
@@ -64,39 +71,29 @@ class SeriesConvGenerator(nn.Module):
 
     NOISY_BLOCKS = 2
 
-    def __init__(
-        self,
-        latent_dim: int = 64,
-        out_channels: int = 1,
-        length: int = 48,
-        condition_dim: int = 0,
-        base_channels: int = 64,
-        n_blocks: int = 3,
-        kernel_size: int = 5,
-        norm: str = "batch",
-        upsample: str = "nearest",
-        step_noise: bool = False,
-    ) -> None:
+    def __init__(self, config: SeriesConvGeneratorConfig) -> None:
         super().__init__()
-        self.latent_dim, self.length, self.condition_dim = latent_dim, length, condition_dim
+        latent_dim, length, n_blocks = config.latent_dim, config.length, config.n_blocks
+        base_channels, kernel_size, norm = config.base_channels, config.kernel_size, config.norm
+        self.latent_dim, self.length, self.condition_dim = latent_dim, length, config.condition_dim
         self.seed_length = math.ceil(length / 2**n_blocks)
-        noisy = range(max(n_blocks - self.NOISY_BLOCKS, 0), n_blocks) if step_noise else range(0)
+        noisy = range(max(n_blocks - self.NOISY_BLOCKS, 0), n_blocks) if config.step_noise else range(0)
         # conv of block b is module 4 b + 1 of ``blocks``; its output has seed_length * 2^(b+1) steps
         self._noise_after = {4 * b + 1: i for i, b in enumerate(noisy)}
         self.noise_lengths = [self.seed_length * 2 ** (b + 1) for b in noisy]
         widths = [base_channels * 2 ** (n_blocks - i) for i in range(n_blocks + 1)]
-        self.seed = nn.Linear(latent_dim + condition_dim, widths[0] * self.seed_length)
+        self.seed = nn.Linear(latent_dim + config.condition_dim, widths[0] * self.seed_length)
         self.seed_act = nn.Sequential(_norm1d(norm, widths[0]), nn.ReLU(True))
         blocks: list[nn.Module] = []
         for c_in, c_out in zip(widths[:-1], widths[1:], strict=True):
             blocks += [
-                _upsample(upsample),
+                _upsample(config.upsample),
                 nn.Conv1d(c_in, c_out, kernel_size, padding=kernel_size // 2, bias=norm == "none"),
                 _norm1d(norm, c_out),
                 nn.ReLU(True),
             ]
         self.blocks = nn.Sequential(*blocks)
-        self.head = nn.Conv1d(widths[-1], out_channels, kernel_size, padding=kernel_size // 2)
+        self.head = nn.Conv1d(widths[-1], config.out_channels, kernel_size, padding=kernel_size // 2)
         # only created when on, so checkpoints without step noise keep their parameter names
         self.noise_scales = nn.ParameterList(
             nn.Parameter(torch.zeros(widths[b + 1])) for b in noisy
@@ -138,24 +135,15 @@ class SeriesConvDiscriminator(nn.Module):
     its direct neighbours.
     """
 
-    def __init__(
-        self,
-        in_channels: int = 1,
-        length: int = 48,
-        condition_dim: int = 0,
-        base_channels: int = 64,
-        n_blocks: int = 3,
-        kernel_size: int = 5,
-        norm: str = "none",
-        downsample: str = "stride",
-    ) -> None:
+    def __init__(self, config: SeriesConvDiscriminatorConfig) -> None:
         super().__init__()
-        self.condition_dim, self.length = condition_dim, length
+        kernel_size, norm, downsample = config.kernel_size, config.norm, config.downsample
+        self.condition_dim, self.length = config.condition_dim, config.length
         layers: list[nn.Module] = []
-        c_in, steps = in_channels + condition_dim, length
+        c_in, steps = config.in_channels + config.condition_dim, config.length
         stride = 2 if downsample == "stride" else 1
-        for i in range(n_blocks):
-            c_out = base_channels * 2**i
+        for i in range(config.n_blocks):
+            c_out = config.base_channels * 2**i
             conv = nn.Conv1d(c_in, c_out, kernel_size, stride=stride, padding=kernel_size // 2)
             steps = -(-steps // 2)  # ceil: both ways of halving keep a last odd step
             if norm == "spectral":
@@ -189,21 +177,13 @@ class SeriesRNNGenerator(nn.Module):
     counting steps; per-step noise (as in TimeGAN and RCGAN) gives step-level variety.
     """
 
-    def __init__(
-        self,
-        latent_dim: int = 8,
-        out_channels: int = 1,
-        length: int = 48,
-        condition_dim: int = 0,
-        hidden_dim: int = 64,
-        num_layers: int = 2,
-        cell: str = "gru",
-    ) -> None:
+    def __init__(self, config: SeriesRNNGeneratorConfig) -> None:
         super().__init__()
-        self.latent_dim, self.length, self.condition_dim = latent_dim, length, condition_dim
-        rnn = nn.GRU if cell == "gru" else nn.LSTM
-        self.rnn = rnn(latent_dim + condition_dim + 2, hidden_dim, num_layers, batch_first=True)
-        self.head = nn.Linear(hidden_dim, out_channels)
+        self.latent_dim, self.length, self.condition_dim = config.latent_dim, config.length, config.condition_dim
+        rnn = nn.GRU if config.cell == "gru" else nn.LSTM
+        self.rnn = rnn(config.latent_dim + config.condition_dim + 2, config.hidden_dim, config.num_layers,
+                       batch_first=True)
+        self.head = nn.Linear(config.hidden_dim, config.out_channels)
 
     def sample_latent(
         self, n: int, *, device: torch.device | str = "cpu", generator: torch.Generator | None = None
@@ -231,20 +211,13 @@ class SeriesRNNDiscriminator(nn.Module):
     backward and the gradient penalty differentiates through the critic's gradient.
     """
 
-    def __init__(
-        self,
-        in_channels: int = 1,
-        length: int = 48,
-        condition_dim: int = 0,
-        hidden_dim: int = 64,
-        num_layers: int = 1,
-        cell: str = "gru",
-    ) -> None:
+    def __init__(self, config: SeriesRNNDiscriminatorConfig) -> None:
         super().__init__()
-        self.condition_dim, self.length = condition_dim, length
-        rnn = nn.GRU if cell == "gru" else nn.LSTM
-        self.rnn = rnn(in_channels + condition_dim, hidden_dim, num_layers, batch_first=True)
-        self.head = nn.Linear(hidden_dim, 1)
+        self.condition_dim, self.length = config.condition_dim, config.length
+        rnn = nn.GRU if config.cell == "gru" else nn.LSTM
+        self.rnn = rnn(config.in_channels + config.condition_dim, config.hidden_dim, config.num_layers,
+                       batch_first=True)
+        self.head = nn.Linear(config.hidden_dim, 1)
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
         _check_cond(cond, self.condition_dim, "SeriesRNNDiscriminator")

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ganzoo.registry.errors import DataError
+from ganzoo.plugin import DataError
 
 Kind = Literal["minmax", "log"]
 

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from importlib import resources
 
-from ganzoo.plugins.hookspecs import hookimpl
-from ganzoo.plugins.manager import PresetRegister, Register
+from ganzoo.plugin import PresetRegister, Register, hookimpl
 from ganzoo_smartgrid import configs as c
 
 _DATA = "ganzoo_smartgrid.datasets"

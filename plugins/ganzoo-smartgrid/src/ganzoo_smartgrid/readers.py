@@ -30,7 +30,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ganzoo.registry.errors import DataError
+from ganzoo.plugin import DataError
 from ganzoo_smartgrid import csvio
 
 Quantity = Literal["power", "energy"]

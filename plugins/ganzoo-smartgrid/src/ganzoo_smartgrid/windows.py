@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ganzoo.registry.errors import DataError
+from ganzoo.plugin import DataError
 from ganzoo_smartgrid.readers import Readings
 
 MINUTES_PER_DAY = 24 * 60

@@ -11,13 +11,20 @@ and RMSE mean what grid analysts expect. Each metric declares ``applies_to(spec)
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
-from ganzoo.data.spec import DataSpec
+from ganzoo.plugin import DataSpec
 from ganzoo_smartgrid.conditions import ConditionCodec
+from ganzoo_smartgrid.configs import (
+    DiscriminativeScoreConfig,
+    ForecastConfig,
+    KMeansAgreementConfig,
+    LoadStatisticsConfig,
+    PredictiveScoreConfig,
+)
 from ganzoo_smartgrid.metrics.clustering import kmeans_agreement
 from ganzoo_smartgrid.metrics.figures import pca_figure, profile_figures
 from ganzoo_smartgrid.metrics.forecast import tstr_forecast
@@ -25,8 +32,11 @@ from ganzoo_smartgrid.metrics.statistics import autocorrelation_error, profile_s
 from ganzoo_smartgrid.metrics.timegan import discriminative_score, predictive_score
 from ganzoo_smartgrid.normalise import Normaliser
 
+if TYPE_CHECKING:
+    from ganzoo.plugin import EvalContext
 
-def _sequences(ctx: Any, x: torch.Tensor) -> np.ndarray:
+
+def _sequences(ctx: EvalContext, x: torch.Tensor) -> np.ndarray:
     """(N, C, L) model-space samples -> (N, L, C) in [0, 1]."""
     return ctx.to_unit(x).numpy().transpose(0, 2, 1)
 
@@ -70,14 +80,15 @@ class _SeriesMetric:
 class DiscriminativeScore:
     """TimeGAN discriminative score (see :mod:`ganzoo_smartgrid.metrics.timegan`)."""
 
-    def __init__(self, iterations: int = 2000, batch_size: int = 128, runs: int = 10, hidden_dim: int | None = None) -> None:
-        self.options = {"iterations": iterations, "batch_size": batch_size, "runs": runs, "hidden_dim": hidden_dim}
+    def __init__(self, config: DiscriminativeScoreConfig) -> None:
+        self.options = {"iterations": config.iterations, "batch_size": config.batch_size, "runs": config.runs,
+                        "hidden_dim": config.hidden_dim}
 
     @staticmethod
     def applies_to(spec: DataSpec) -> bool:
         return spec.modality == "series"
 
-    def compute(self, ctx: Any) -> dict[str, dict[str, Any]]:
+    def compute(self, ctx: EvalContext) -> dict[str, dict[str, Any]]:
         real, fake = ctx.real(), ctx.generated()
         result = discriminative_score(_sequences(ctx, real.x), _sequences(ctx, fake), seed=ctx.seed,
                                       device=ctx.device, **self.options)
@@ -87,16 +98,16 @@ class DiscriminativeScore:
 class PredictiveScore:
     """TimeGAN predictive score, train-on-synthetic, with the train-on-real reference."""
 
-    def __init__(self, iterations: int = 5000, batch_size: int = 128, runs: int = 10, hidden_dim: int | None = None,
-                 train_on_real: bool = True) -> None:
-        self.options = {"iterations": iterations, "batch_size": batch_size, "runs": runs, "hidden_dim": hidden_dim}
-        self.train_on_real = train_on_real
+    def __init__(self, config: PredictiveScoreConfig) -> None:
+        self.options = {"iterations": config.iterations, "batch_size": config.batch_size, "runs": config.runs,
+                        "hidden_dim": config.hidden_dim}
+        self.train_on_real = config.train_on_real
 
     @staticmethod
     def applies_to(spec: DataSpec) -> bool:
         return spec.modality == "series"
 
-    def compute(self, ctx: Any) -> dict[str, dict[str, Any]]:
+    def compute(self, ctx: EvalContext) -> dict[str, dict[str, Any]]:
         real, fake = _sequences(ctx, ctx.real().x), _sequences(ctx, ctx.generated())
         out = {"predictive_score": {**ctx.protocol(better="lower"), **predictive_score(
             fake, real, seed=ctx.seed, device=ctx.device, **self.options), "trained_on": "synthetic"}}
@@ -110,10 +121,10 @@ class PredictiveScore:
 class KMeansAgreement(_SeriesMetric):
     """k-means cluster shares and centroids (see :mod:`ganzoo_smartgrid.metrics.clustering`)."""
 
-    def __init__(self, k: int | None = None, n_init: int = 10) -> None:
-        self.k, self.n_init = k, n_init
+    def __init__(self, config: KMeansAgreementConfig) -> None:
+        self.k, self.n_init = config.k, config.n_init
 
-    def compute(self, ctx: Any) -> dict[str, dict[str, Any]]:
+    def compute(self, ctx: EvalContext) -> dict[str, dict[str, Any]]:
         real = ctx.to_unit(ctx.real().x).numpy()[:, 0]
         fake = ctx.to_unit(ctx.generated()).numpy()[:, 0]
         result = kmeans_agreement(real, fake, k=self.k, n_init=self.n_init, seed=ctx.seed)
@@ -124,10 +135,10 @@ class KMeansAgreement(_SeriesMetric):
 class ForecastTSTR(_SeriesMetric):
     """Ridge forecaster trained on synthetic vs real, tested on held-out real windows."""
 
-    def __init__(self, alpha: float = 1.0, test_fraction: float = 0.3) -> None:
-        self.alpha, self.test_fraction = alpha, test_fraction
+    def __init__(self, config: ForecastConfig) -> None:
+        self.alpha, self.test_fraction = config.alpha, config.test_fraction
 
-    def compute(self, ctx: Any) -> dict[str, dict[str, Any]]:
+    def compute(self, ctx: EvalContext) -> dict[str, dict[str, Any]]:
         spec, real = ctx.spec, ctx.real()
         real_x, fake_x = _model_space(real.x), _model_space(ctx.generated())
         to_units, unit = _to_units(spec)
@@ -155,10 +166,10 @@ class ForecastTSTR(_SeriesMetric):
 class LoadStatistics(_SeriesMetric):
     """Autocorrelation and daily-profile statistics (see :mod:`ganzoo_smartgrid.metrics.statistics`)."""
 
-    def __init__(self, max_lag: int | None = None) -> None:
-        self.max_lag = max_lag
+    def __init__(self, config: LoadStatisticsConfig) -> None:
+        self.max_lag = config.max_lag
 
-    def compute(self, ctx: Any) -> dict[str, dict[str, Any]]:
+    def compute(self, ctx: EvalContext) -> dict[str, dict[str, Any]]:
         spec, real = ctx.spec, ctx.real()
         real_x, unit = _original(spec, real.x)
         fake_x, _ = _original(spec, ctx.generated())

@@ -3,7 +3,8 @@
 A distance between distributions says *that* synthetic curves differ; a grid analyst wants to
 see *where*: the evening peak too flat on Saturdays, the PV dip missing for ``p25``, a cluster of
 real days that no synthetic day reaches. Each function returns ``{"title", "svg"}`` entries for
-a metric result's ``figures`` (see ``ganzoo.report.figures``).
+a metric result's ``figures``; the drawing is ganzoo's (:func:`ganzoo.plugin.band_chart`,
+:func:`ganzoo.plugin.scatter_chart`), this module only chooses what to draw and how to name it.
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ from typing import Any
 
 import numpy as np
 
+from ganzoo.plugin import PALETTE, Band, Panel, band_chart, scatter_chart
 from ganzoo_smartgrid.conditions import ConditionCodec
-from ganzoo_smartgrid.metrics.svgplot import REAL, SYNTHETIC, Band, Panel, band_panels, scatter
+
+#: Colours of the real and the synthetic set in every figure.
+REAL, SYNTHETIC = PALETTE[0], PALETTE[1]
 
 #: Blocks drawn as profile overlays, in this order (month last: 12 panels).
 PROFILE_BLOCKS = ("daytype", "class", "month")
@@ -23,7 +27,7 @@ SCATTER_POINTS = 800
 
 def _band(label: str, colour: str, curves: np.ndarray) -> Band:
     mean, sd = curves.mean(0), curves.std(0)
-    return Band(label, colour, mean, mean - sd, mean + sd)
+    return Band(label, colour, mean.tolist(), (mean - sd).tolist(), (mean + sd).tolist())
 
 
 def _panel(title: str, real: np.ndarray, fake: np.ndarray) -> Panel:
@@ -42,11 +46,11 @@ def profile_figures(
     ``real``/``fake`` are (N, L) windows in ``unit``; with conditions, each block (day type,
     customer class, month) gets small multiples with one panel per value seen in either set.
     """
-    hours = np.arange(real.shape[1]) * minutes / 60.0
+    hours = (np.arange(real.shape[1]) * minutes / 60.0).tolist()
     labels = {"x_label": "hour of the window", "y_label": unit}
     figures = [{"title": "Mean profile +- 1 sd, all windows",
-                "svg": band_panels([_panel("all", real, fake)], hours, title=f"Mean profile +- 1 sd ({unit})",
-                                   panel_width=520, panel_height=220, **labels)}]
+                "svg": band_chart([_panel("all", real, fake)], hours, title=f"Mean profile +- 1 sd ({unit})",
+                                  panel_width=520, panel_height=220, **labels)}]
     if real_cond is None or fake_cond is None or codec is None:
         return figures
     start = 0
@@ -65,7 +69,7 @@ def profile_figures(
                 panels.append(_panel(f"{block}={value}", r, f))
         if panels:
             title = f"Mean profile +- 1 sd by {block} ({unit})"
-            figures.append({"title": title, "svg": band_panels(panels, hours, title=title, **labels)})
+            figures.append({"title": title, "svg": band_chart(panels, hours, title=title, **labels)})
     return figures
 
 
@@ -78,12 +82,14 @@ def pca_figure(real: np.ndarray, fake: np.ndarray, *, seed: int = 0, units: str 
     share = singular**2 / max(float((singular**2).sum()), 1e-300)
     rng = np.random.default_rng(seed)
 
-    def project(x: np.ndarray) -> np.ndarray:
+    def project(x: np.ndarray) -> list[list[float]]:
         if len(x) > SCATTER_POINTS:
             x = x[rng.choice(len(x), SCATTER_POINTS, replace=False)]
-        return (x - centre) @ axes[:2].T if len(axes) >= 2 else np.c_[(x - centre) @ axes[:1].T, np.zeros(len(x))]
+        points = (x - centre) @ axes[:2].T if len(axes) >= 2 else np.c_[(x - centre) @ axes[:1].T, np.zeros(len(x))]
+        return points.tolist()
 
-    svg = scatter([(f"real (n={len(real)})", REAL, project(real)), (f"synthetic (n={len(fake)})", SYNTHETIC, project(fake))],
-                  title="PCA: real vs synthetic windows", x_label=f"PC1 ({share[0]:.0%} of real variance; {units})",
-                  y_label=f"PC2 ({share[1] if len(share) > 1 else 0:.0%})")
+    groups = [(f"real (n={len(real)})", REAL, project(real)), (f"synthetic (n={len(fake)})", SYNTHETIC, project(fake))]
+    svg = scatter_chart(groups, title="PCA: real vs synthetic windows",
+                        x_label=f"PC1 ({share[0]:.0%} of real variance; {units})",
+                        y_label=f"PC2 ({share[1] if len(share) > 1 else 0:.0%})")
     return {"title": f"PCA of real vs synthetic windows ({units}; axes fitted on real)", "svg": svg}
