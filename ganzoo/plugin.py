@@ -26,7 +26,17 @@ with the report's own charts: :func:`band_chart` (small multiples of lines in ba
 
 Everything else under ``ganzoo.`` is internal and may change between releases. Importing this
 module is cheap: names that need torch, numpy or pandas (:class:`LossContext`,
-:class:`EvalContext`, the data helpers) and the chart helpers are imported on first use.
+:class:`EvalContext`, the data helpers, :func:`evaluate_run`) are imported on first use.
+
+Plugins that ship a workflow of their own (a ``ganzoo_register_commands`` subcommand that trains,
+evaluates and reports, like ganzoo-medical's ``ganzoo demo``) also get the pieces the built-in
+commands are made of: :func:`evaluate_run` (``ganzoo evaluate``, optionally scoring a stand-in
+sampler), :func:`write_report` (``ganzoo report``), :func:`read_run` for a run directory's
+records, the HTML building blocks of the reports (:func:`html_page`, :func:`html_table`,
+:func:`html_figure`, :func:`svg_line_chart`, :func:`format_value`, :func:`protocol_text`), atomic
+file writes (:func:`write_text_atomic`, :func:`write_json_atomic`) and :func:`write_png`. Training
+and loading go through the top-level API (:func:`ganzoo.train`, :func:`ganzoo.load`,
+:func:`ganzoo.create`).
 """
 
 from __future__ import annotations
@@ -42,6 +52,8 @@ from ganzoo.data.spec import (
     DataSpec,
     Modality,
 )
+from ganzoo.files import write_json as write_json_atomic
+from ganzoo.files import write_text as write_text_atomic
 from ganzoo.plugins.hookspecs import hookimpl
 from ganzoo.plugins.register import CommandRegister, ConfigureCommand, PresetRegister, Register
 from ganzoo.registry.config import ComponentConfig
@@ -65,26 +77,32 @@ from ganzoo.registry.protocols import (
     Loss,
     Metric,
 )
+from ganzoo.report.format import fmt as format_value
+from ganzoo.report.page import image as html_figure
+from ganzoo.report.page import page as html_page
+from ganzoo.report.page import protocol_text
+from ganzoo.report.page import table as html_table
+from ganzoo.report.report import write_report
+from ganzoo.report.rundata import RunData, read_run
+from ganzoo.report.svg import PALETTE, Band, Panel, band_chart, scatter_chart
+from ganzoo.report.svg import line_chart as svg_line_chart
 
 if TYPE_CHECKING:
-    from ganzoo.data.images import read_image_with_depth, resize
+    from ganzoo.data.images import read_image_with_depth, resize, write_png
     from ganzoo.data.tabular import TableTransformer
     from ganzoo.engine.context import LossContext
     from ganzoo.metrics.context import EvalContext
-    from ganzoo.report.svg import PALETTE, Band, Panel, band_chart, scatter_chart
+    from ganzoo.metrics.evaluate import evaluate_run
 
-#: Names imported on first use (torch, numpy, pandas, or the report package): name -> module.
+#: Names imported on first use (they pull in torch, numpy or pandas): name -> module.
 _LAZY = {
     "LossContext": "ganzoo.engine.context",
     "EvalContext": "ganzoo.metrics.context",
     "read_image_with_depth": "ganzoo.data.images",
     "resize": "ganzoo.data.images",
     "TableTransformer": "ganzoo.data.tabular",
-    "PALETTE": "ganzoo.report.svg",
-    "Band": "ganzoo.report.svg",
-    "Panel": "ganzoo.report.svg",
-    "band_chart": "ganzoo.report.svg",
-    "scatter_chart": "ganzoo.report.svg",
+    "write_png": "ganzoo.data.images",
+    "evaluate_run": "ganzoo.metrics.evaluate",
 }
 
 __all__ = [
@@ -119,13 +137,26 @@ __all__ = [
     "PresetRegister",
     "Register",
     "RegistrationError",
+    "RunData",
     "TableTransformer",
     "band_chart",
+    "evaluate_run",
     "first_line",
+    "format_value",
     "hookimpl",
+    "html_figure",
+    "html_page",
+    "html_table",
+    "protocol_text",
     "read_image_with_depth",
+    "read_run",
     "resize",
     "scatter_chart",
+    "svg_line_chart",
+    "write_json_atomic",
+    "write_png",
+    "write_report",
+    "write_text_atomic",
 ]
 
 

@@ -31,6 +31,7 @@ TITLES = {
     "dataset": "Datasets",
     "metric": "Metrics",
     "preset": "Presets",
+    "command": "Commands",
 }
 
 
@@ -71,6 +72,9 @@ def catalogue_markdown(registry: Registry, failed: list[tuple[str, str]] = ()) -
 def _entry_section(entry: Entry) -> list[str]:
     lines = [f"### `{entry.name}` ({entry.kind}) {{#{anchor(entry)}}}", ""]
     lines += [f"Provider: `{entry.provider}`" + (f" {entry.version}" if entry.version else ""), ""]
+    if entry.kind == "command":  # a plugin's CLI subcommand: its options are in the CLI reference
+        lines += [entry.summary or "", "", f"Run it as `ganzoo {entry.name}` (options: `ganzoo {entry.name} --help`).", ""]
+        return lines
     if entry.config is None:  # a preset: its experiment is shown by `ganzoo train --preset`
         lines += [entry.summary or "", "", f"Use it with `ganzoo train --preset {entry.name}`.", ""]
         return lines

@@ -5,18 +5,24 @@ from __future__ import annotations
 import gzip
 import io
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 import torch
+from ganzoo_medical.configs import FundusConfig
 from ganzoo_medical.fundus import Fundus
 from ganzoo_medical.layouts import detect_layout
 from PIL import Image
 
 import ganzoo
-from ganzoo.registry.errors import DataError
+from ganzoo.plugin import DataError
 
 Eye = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
+def _fundus(root: Path, **params: Any) -> Fundus:
+    return Fundus(FundusConfig(root=root, **params))
 
 
 def _rgb(image: np.ndarray) -> Image.Image:
@@ -95,7 +101,7 @@ def test_drive_pairs_masks_and_uses_fov_files(tmp_path: Path, eye: Eye) -> None:
     ds = ganzoo.create("dataset", "fundus", root=tmp_path, image_size=48)
     assert ds.layout.name == "drive"
     assert [r.key for r in ds.records] == ["21", "22", "23", "24"]  # 25 is val
-    assert [r.key for r in Fundus(tmp_path, image_size=48, split="val").records] == ["25"]
+    assert [r.key for r in _fundus(tmp_path, image_size=48, split="val").records] == ["25"]
     item = ds[0]
     assert item["x"].shape == (3, 48, 48) and item["cond"].shape == (1, 48, 48)
     # padded to a square (4 black rows above and below), no resize at 48 px: exact pairing
@@ -109,19 +115,19 @@ def test_drive_pairs_masks_and_uses_fov_files(tmp_path: Path, eye: Eye) -> None:
 def test_drive_test_split_without_labels(tmp_path: Path, eye: Eye) -> None:
     make_drive(tmp_path, eye)
     with pytest.raises(DataError, match="test split has no images with vessel annotations"):
-        Fundus(tmp_path, split="test")
-    unpaired = Fundus(tmp_path, image_size=32, split="test", paired=False)
+        _fundus(tmp_path, split="test")
+    unpaired = _fundus(tmp_path, image_size=32, split="test", paired=False)
     assert len(unpaired) == 2 and set(unpaired[0]) == {"x", "fov"}
     assert unpaired.describe().condition == "none"
 
 
 def test_stare_gz_labels_and_derived_fov(tmp_path: Path, eye: Eye) -> None:
     make_stare(tmp_path, eye)
-    splits = {s: Fundus(tmp_path, image_size=48, split=s) for s in ("train", "val", "test")}
+    splits = {s: _fundus(tmp_path, image_size=48, split=s) for s in ("train", "val", "test")}
     assert splits["train"].layout.name == "stare"
     keys = {s: [r.key for r in d.records] for s, d in splits.items()}
     assert keys == {"train": ["im0001", "im0002"], "val": ["im0004"], "test": ["im0005"]}
-    assert len(Fundus(tmp_path, paired=False, split="train", image_size=48)) + 2 == 5  # im0003 unlabelled
+    assert len(_fundus(tmp_path, paired=False, split="train", image_size=48)) + 2 == 5  # im0003 unlabelled
     item = splits["train"][0]
     _, _, fov = _crop(eye)
     derived = item["fov"][0, 4:44].numpy() > 0.5
@@ -131,13 +137,13 @@ def test_stare_gz_labels_and_derived_fov(tmp_path: Path, eye: Eye) -> None:
 
 def test_chase_keeps_both_eyes_of_a_child_in_one_split(tmp_path: Path, eye: Eye) -> None:
     make_chase(tmp_path, eye)
-    train = Fundus(tmp_path, image_size=32, test_fraction=0.5, val_fraction=0.0)
-    test = Fundus(tmp_path, image_size=32, test_fraction=0.5, val_fraction=0.0, split="test")
+    train = _fundus(tmp_path, image_size=32, test_fraction=0.5, val_fraction=0.0)
+    test = _fundus(tmp_path, image_size=32, test_fraction=0.5, val_fraction=0.0, split="test")
     assert train.layout.name == "chase_db1"
     assert [r.key for r in train.records] == ["Image_01L", "Image_01R"]
     assert [r.key for r in test.records] == ["Image_02L", "Image_02R"]
     assert train.records[0].vessels.name == "Image_01L_1stHO.png"
-    second = Fundus(tmp_path, image_size=32, annotator=2, test_fraction=0.5)
+    second = _fundus(tmp_path, image_size=32, annotator=2, test_fraction=0.5)
     assert second.records[0].vessels.name == "Image_01L_2ndHO.png"
     assert train[0]["x"].shape == (3, 32, 32)
 
@@ -149,17 +155,17 @@ def test_hrf_upper_case_extensions(tmp_path: Path, eye: Eye) -> None:
     assert sorted(r.key for r in layout.records) == ["01_dr", "01_g", "01_h", "02_h"]
     dr = next(r for r in layout.records if r.key == "01_dr")
     assert dr.image.name == "01_dr.JPG" and dr.vessels.name == "01_dr.tif" and dr.fov.name == "01_dr_mask.tif"
-    ds = Fundus(tmp_path, image_size=32, val_fraction=0.0, test_fraction=0.25)
+    ds = _fundus(tmp_path, image_size=32, val_fraction=0.0, test_fraction=0.25)
     assert len(ds) == 3 and ds[0]["fov"].sum() > 0
     with pytest.raises(DataError, match="annotator = 1"):
-        Fundus(tmp_path, annotator=2)
+        _fundus(tmp_path, annotator=2)
 
 
 def test_vess2ret_official_splits(tmp_path: Path, eye: Eye) -> None:
     make_vess2ret(tmp_path, eye)
-    sizes = {s: len(Fundus(tmp_path, image_size=48, split=s)) for s in ("train", "val", "test")}
+    sizes = {s: len(_fundus(tmp_path, image_size=48, split=s)) for s in ("train", "val", "test")}
     assert sizes == {"train": 3, "val": 1, "test": 1}
-    item = Fundus(tmp_path, image_size=48, split="val")[0]
+    item = _fundus(tmp_path, image_size=48, split="val")[0]
     mask, _, fov = eye
     assert (item["cond"][0] > 0).sum() > 0.8 * mask.sum()
 
@@ -179,7 +185,7 @@ def test_unknown_layout_lists_what_was_looked_for(tmp_path: Path) -> None:
     for name in ("DRIVE", "STARE", "CHASE_DB1", "HRF", "vess2ret"):
         assert name in message
     with pytest.raises(DataError, match="does not exist"):
-        Fundus(tmp_path / "missing")
+        _fundus(tmp_path / "missing")
 
 
 def test_sixteen_bit_grey_images_keep_their_precision(tmp_path: Path, eye: Eye) -> None:
@@ -190,7 +196,7 @@ def test_sixteen_bit_grey_images_keep_their_precision(tmp_path: Path, eye: Eye) 
         _save(Image.fromarray(grey), tmp_path / "images" / f"{name}.png")
         _save(_grey(mask), tmp_path / "manual1" / f"{name}.tif")
         _save(_grey(fov), tmp_path / "mask" / f"{name}_mask.tif")
-    ds = Fundus(tmp_path, image_size=48, val_fraction=0.0, test_fraction=0.0)
+    ds = _fundus(tmp_path, image_size=48, val_fraction=0.0, test_fraction=0.0)
     assert ds.describe().shape == (1, 48, 48)
     assert ds.describe().meta["bit_depth"] == 16
     levels = (ds[0]["x"][0] + 1) / 2 * 65535

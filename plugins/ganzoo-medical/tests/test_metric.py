@@ -5,14 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from ganzoo_medical.configs import RetinaProceduralConfig, VesselAgreementConfig
 from ganzoo_medical.metrics import VesselAgreement, vessel_dice
 from ganzoo_medical.procedural import RetinaProcedural, render_sample
 from ganzoo_medical.vesselness import sigmas_for
 
 import ganzoo
-from ganzoo.data.spec import DataSpec
-from ganzoo.metrics.context import EvalContext
-from ganzoo.registry.errors import ConfigError
+from ganzoo.plugin import ConfigError, DataSpec, EvalContext
 
 
 def _eyes(n: int, size: int = 96) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -54,7 +53,7 @@ class _Sampler:
 
 @pytest.mark.parametrize("oracle", [True, False])
 def test_metric_on_an_eval_context(oracle: bool) -> None:
-    data = RetinaProcedural(image_size=64, split="val", length=4)
+    data = RetinaProcedural(RetinaProceduralConfig(image_size=64, split="val", length=4))
     ctx = EvalContext(_Sampler(data, oracle), data, split="val", n_samples=4, batch_size=2)
     metric = ganzoo.create("metric", "vessel-agreement", max_pairs=3)
     assert VesselAgreement.applies_to(ctx.spec)
@@ -75,4 +74,4 @@ def test_metric_refuses_unpaired_runs() -> None:
 
     assert not VesselAgreement.applies_to(Ctx.spec)
     with pytest.raises(ConfigError, match="vessel-agreement"):
-        VesselAgreement().compute(Ctx())
+        VesselAgreement(VesselAgreementConfig()).compute(Ctx())

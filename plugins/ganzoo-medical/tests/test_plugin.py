@@ -1,4 +1,4 @@
-"""Registration through the entry point, presets, and cheap imports."""
+"""Registration through the entry point, the config-object rule, presets, and cheap imports."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from ganzoo_medical.plugin import PRESETS
 from ganzoo.experiment.build import validate_experiment
 from ganzoo.experiment.load import read_experiment
 from ganzoo.plugins.manager import get_manager, get_registry
+from ganzoo.registry.registry import BUILDABLE_KINDS, constructor_mismatch
 
 
 def test_plugin_loads_from_its_entry_point() -> None:
@@ -18,7 +19,15 @@ def test_plugin_loads_from_its_entry_point() -> None:
     assert info.status == "ok", info.error
     assert info.components["dataset"] == ["retina-procedural", "retina-skimage", "fundus"]
     assert info.components["metric"] == ["vessel-agreement"]
+    assert info.components["command"] == ["demo"]
     assert get_registry().get("dataset", "retina-procedural").provider == "ganzoo-medical"
+
+
+def test_components_are_built_from_their_config_object() -> None:
+    entries = [e for e in get_registry().entries() if e.provider == "ganzoo-medical" and e.kind in BUILDABLE_KINDS]
+    assert len(entries) == 4
+    for entry in entries:
+        assert constructor_mismatch(entry) is None, (entry.name, constructor_mismatch(entry))
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
@@ -37,9 +46,9 @@ def test_presets_validate(name: str) -> None:
     assert config.train.lr == 2e-4 and tuple(config.train.betas) == (0.5, 0.999)
 
 
-def test_plugin_module_imports_no_heavy_libraries() -> None:
+def test_plugin_module_and_demo_command_import_no_heavy_libraries() -> None:
     code = (
-        "import sys, ganzoo_medical.plugin; "
+        "import sys, ganzoo_medical.plugin, ganzoo_medical.demo.cli; "
         "heavy = [m for m in ('torch', 'skimage', 'scipy') if m in sys.modules]; "
         "print(','.join(heavy))"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from ganzoo_medical.configs import RetinaSkimageConfig
 from ganzoo_medical.skimage_retina import RetinaSkimage, load_photograph
 
 import ganzoo
@@ -42,22 +43,22 @@ def test_patches_through_the_registry() -> None:
 
 
 def test_splits_are_pixel_disjoint() -> None:
-    footprints = {s: _footprint(RetinaSkimage(split=s, **SMALL)) for s in ("train", "val", "test")}
+    footprints = {s: _footprint(RetinaSkimage(RetinaSkimageConfig(split=s, **SMALL))) for s in ("train", "val", "test")}
     assert not (footprints["train"] & footprints["val"]).any()
     assert not (footprints["train"] & footprints["test"]).any()
     assert not (footprints["val"] & footprints["test"]).any()
-    cells = {s: RetinaSkimage(split=s, **SMALL).cells() for s in ("train", "val", "test")}
+    cells = {s: RetinaSkimage(RetinaSkimageConfig(split=s, **SMALL)).cells() for s in ("train", "val", "test")}
     assert all(cells.values())
     assert len(cells["train"]) > len(cells["val"])
 
 
 def test_patch_positions_are_seeded() -> None:
-    assert RetinaSkimage(**SMALL).boxes == RetinaSkimage(**SMALL).boxes
-    assert RetinaSkimage(**SMALL).boxes != RetinaSkimage(seed=1, **SMALL).boxes
+    assert RetinaSkimage(RetinaSkimageConfig(**SMALL)).boxes == RetinaSkimage(RetinaSkimageConfig(**SMALL)).boxes
+    assert RetinaSkimage(RetinaSkimageConfig(**SMALL)).boxes != RetinaSkimage(RetinaSkimageConfig(seed=1, **SMALL)).boxes
 
 
 def test_augment_transforms_image_mask_and_fov_together() -> None:
-    ds = RetinaSkimage(**SMALL)
+    ds = RetinaSkimage(RetinaSkimageConfig(**SMALL))
     batch = {k: torch.stack([ds[i][k] for i in range(8)]) for k in ("x", "cond", "fov")}
     torch.manual_seed(0)
     out = ds.augment(batch)
@@ -76,7 +77,7 @@ def test_augment_transforms_image_mask_and_fov_together() -> None:
             break
         else:
             pytest.fail(f"sample {i} is not a flip/rotation of its input")
-    val = RetinaSkimage(split="val", **SMALL)
+    val = RetinaSkimage(RetinaSkimageConfig(split="val", **SMALL))
     assert val.augment(batch) is batch
 
 

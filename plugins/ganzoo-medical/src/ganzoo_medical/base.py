@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from ganzoo.data.spec import CONDITION_KEY, SAMPLE_KEY, DataSpec
+from ganzoo.plugin import CONDITION_KEY, SAMPLE_KEY, DataSpec
+from ganzoo_medical.configs import RetinaDataConfig
 
 #: Extra sample key holding the 1-channel {0, 1} field-of-view mask.
 FOV_KEY = "fov"
@@ -23,15 +24,16 @@ class RetinaDataset:
     """Base class: subclasses implement ``__len__`` and ``arrays(index)``.
 
     Samples: ``x`` fundus image (C, S, S) in [-1, 1]; ``cond`` vessel mask (1, S, S) in {-1, 1}
-    when ``paired``; ``fov`` (1, S, S) in {0, 1}.
+    when ``paired``; ``fov`` (1, S, S) in {0, 1}. Subclasses are registered components: each is
+    built from its own config, a subclass of :class:`~ganzoo_medical.configs.RetinaDataConfig`.
     """
 
     channels: int = 3
 
-    def __init__(self, image_size: int, paired: bool, split: str) -> None:
-        self.image_size = image_size
-        self.paired = paired
-        self.split = split
+    def __init__(self, config: RetinaDataConfig) -> None:
+        self.image_size = config.image_size
+        self.paired = config.paired
+        self.split = config.split
 
     def arrays(self, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(mask (S, S) bool, image (S, S, C) float in [0, 1], fov (S, S) bool)`` of sample ``index``."""

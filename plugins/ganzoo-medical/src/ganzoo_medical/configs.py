@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import Field, PositiveInt, model_validator
 
-from ganzoo.registry.config import ComponentConfig
+from ganzoo.plugin import ComponentConfig
 
 Split = Literal["train", "val", "test"]
 

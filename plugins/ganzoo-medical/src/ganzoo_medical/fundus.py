@@ -3,7 +3,7 @@
 The layout is detected by :mod:`ganzoo_medical.layouts`. Every image is padded to a square
 (black, like the background of a fundus photograph, so the whole field of view survives) and
 resized to ``image_size`` with antialiasing on float data: 16-bit and 1-channel images keep their
-precision and channel count (through :func:`ganzoo.data.images.read_image_with_depth`). Vessel
+precision and channel count (through :func:`ganzoo.plugin.read_image_with_depth`). Vessel
 masks are resized the same way and kept where at least a quarter of a pixel is vessel, so the main
 vessels stay connected at 64 px; FOV masks come from the release's mask files or, where it has
 none (STARE, CHASE_DB1, vess2ret), from thresholding the image. Loaded samples are cached.
@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from ganzoo.data.images import read_image_with_depth, resize
-from ganzoo.registry.errors import DataError
+from ganzoo.plugin import DataError, read_image_with_depth, resize
 from ganzoo_medical.base import RetinaDataset
+from ganzoo_medical.configs import FundusConfig
 from ganzoo_medical.layouts import Record, assign_splits, detect_layout
 from ganzoo_medical.vesselness import fov_from_image
 
@@ -33,20 +33,11 @@ VESSEL_COVERAGE = 0.25
 class Fundus(RetinaDataset):
     """Public fundus datasets with their vessel annotations and FOV masks."""
 
-    def __init__(
-        self,
-        root: Path,
-        image_size: int = 64,
-        paired: bool = True,
-        split: str = "train",
-        layout: str = "auto",
-        annotator: int = 1,
-        val_fraction: float = 0.2,
-        test_fraction: float = 0.25,
-    ) -> None:
-        super().__init__(image_size, paired, split)
-        self.layout = detect_layout(Path(root), layout, annotator)
-        records = assign_splits(self.layout.records, val_fraction, test_fraction)[split]
+    def __init__(self, config: FundusConfig) -> None:
+        super().__init__(config)
+        split, paired = self.split, self.paired
+        self.layout = detect_layout(config.root, config.layout, config.annotator)
+        records = assign_splits(self.layout.records, config.val_fraction, config.test_fraction)[split]
         if paired:
             records = [r for r in records if r.vessels is not None]
         if not records:

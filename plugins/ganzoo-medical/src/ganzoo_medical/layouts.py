@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ganzoo.registry.errors import DataError
+from ganzoo.plugin import DataError
 
 
 @dataclass(frozen=True)

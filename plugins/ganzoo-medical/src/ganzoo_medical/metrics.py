@@ -22,11 +22,12 @@ mask files), because the evaluation context keeps only ``x`` and ``cond`` of hel
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ganzoo.registry.errors import ConfigError
+from ganzoo.plugin import ConfigError, DataSpec
+from ganzoo_medical.configs import VesselAgreementConfig
 from ganzoo_medical.vesselness import (
     EXTRACTOR,
     fov_from_image,
@@ -34,6 +35,9 @@ from ganzoo_medical.vesselness import (
     threshold_vessels,
     vesselness,
 )
+
+if TYPE_CHECKING:
+    from ganzoo.plugin import EvalContext
 
 
 def vessel_dice(
@@ -67,23 +71,24 @@ def vessel_dice(
 class VesselAgreement:
     """Dice between input vessel masks and vessels re-extracted from generated fundus images."""
 
-    def __init__(self, threshold: float | None = None, max_pairs: int = 64) -> None:
-        self.threshold = threshold
-        self.max_pairs = max_pairs
+    def __init__(self, config: VesselAgreementConfig) -> None:
+        self.threshold = config.threshold
+        self.max_pairs = config.max_pairs
 
     @staticmethod
-    def applies_to(spec: Any) -> bool:
-        """Paired retina images whose condition is a one-channel vessel mask."""
-        return (
-            spec.modality == "image"
-            and spec.condition == "paired"
-            and spec.condition_shape[:1] == (1,)
-            and spec.meta.get("domain") == "retina"
-        )
+    def applies_to(spec: DataSpec) -> bool:
+        """Runs by default only on retina data: paired images conditioned on a 1-channel vessel mask.
 
-    def compute(self, ctx: Any) -> dict[str, dict[str, Any]]:
+        The retina datasets mark their DataSpec with ``meta["domain"] = "retina"``; other paired
+        image runs (facades, maps, any 1-channel condition that is not a vessel mask) are left
+        alone unless the metric is asked for by name, which :meth:`compute` allows for any
+        1-channel-mask pairs.
+        """
+        return _mask_pairs(spec) and spec.meta.get("domain") == "retina"
+
+    def compute(self, ctx: EvalContext) -> dict[str, dict[str, Any]]:
         spec = ctx.spec
-        if not (spec.modality == "image" and spec.condition == "paired" and spec.condition_shape[:1] == (1,)):
+        if not _mask_pairs(spec):
             raise ConfigError(
                 "vessel-agreement needs paired image data with a 1-channel vessel mask as condition; "
                 f"this run has {spec.modality} data with condition {spec.condition!r}"
@@ -108,6 +113,11 @@ class VesselAgreement:
             better="higher",
         )
         return {"vessel-dice": {"value": value, **protocol}}
+
+
+def _mask_pairs(spec: DataSpec) -> bool:
+    """Paired image data whose condition has one channel (a mask)."""
+    return spec.modality == "image" and spec.condition == "paired" and spec.condition_shape[:1] == (1,)
 
 
 def _channels_last(images: Any) -> np.ndarray:

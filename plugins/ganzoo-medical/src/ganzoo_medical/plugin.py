@@ -1,16 +1,15 @@
-"""ganzoo-medical's plugin module: registers the retina datasets, metric and presets.
+"""ganzoo-medical's plugin module: registers the retina datasets, metric, presets and ``ganzoo demo``.
 
 Loaded through the ``[project.entry-points.ganzoo] medical`` entry point. It imports only the
-pydantic configs; targets are ``"module:Class"`` strings, so ``ganzoo list`` stays free of torch,
-scikit-image and scipy until a component is actually built.
+pydantic configs; targets are ``"module:Class"`` strings, so ``ganzoo list`` and ``ganzoo --help``
+stay free of torch, scikit-image and scipy until a component is built or the demo runs.
 """
 
 from __future__ import annotations
 
 from importlib import resources
 
-from ganzoo.plugins.hookspecs import hookimpl
-from ganzoo.plugins.manager import PresetRegister, Register
+from ganzoo.plugin import CommandRegister, PresetRegister, Register, hookimpl
 from ganzoo_medical import configs as c
 
 
@@ -40,3 +39,12 @@ def ganzoo_register_presets(register: PresetRegister) -> None:
     folder = resources.files("ganzoo_medical") / "presets"
     for name, summary in PRESETS.items():
         register(name, str(folder / f"{name}.toml"), summary=summary)
+
+
+@hookimpl
+def ganzoo_register_commands(register: CommandRegister) -> None:
+    register(
+        "demo",
+        "ganzoo_medical.demo.cli:configure",
+        help="reproduce the GAN vs pix2pix retina comparison on bundled data (minutes on a CPU)",
+    )

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ganzoo_medical.base import RetinaDataset
+from ganzoo_medical.configs import RetinaProceduralConfig
 from ganzoo_medical.render import render_fundus
 from ganzoo_medical.vessel_tree import grow_vessel_tree, make_anatomy
 
@@ -24,23 +25,14 @@ _CACHE_BYTES = 256 * 2**20
 class RetinaProcedural(RetinaDataset):
     """Procedural fundus photographs grown from seeded vessel trees."""
 
-    def __init__(
-        self,
-        image_size: int = 64,
-        paired: bool = True,
-        split: str = "train",
-        length: int = 1024,
-        seed: int = 0,
-        vessel_width: float = 1.0,
-        cache: bool = True,
-    ) -> None:
-        super().__init__(image_size, paired, split)
-        self.length = length
-        self.seed = seed
-        self.vessel_width = vessel_width
-        per_sample = image_size * image_size * (3 * 4 + 2)
+    def __init__(self, config: RetinaProceduralConfig) -> None:
+        super().__init__(config)
+        self.length = config.length
+        self.seed = config.seed
+        self.vessel_width = config.vessel_width
+        per_sample = self.image_size * self.image_size * (3 * 4 + 2)
         self._cache: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = (
-            {} if cache and per_sample * length <= _CACHE_BYTES else None
+            {} if config.cache and per_sample * self.length <= _CACHE_BYTES else None
         )
 
     def __len__(self) -> int:

@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from ganzoo.registry.errors import DataError
+from ganzoo.plugin import DataError
 from ganzoo_medical.base import RetinaDataset, flip_rotate
+from ganzoo_medical.configs import RetinaSkimageConfig
 from ganzoo_medical.procedural import SPLIT_STREAMS
 from ganzoo_medical.vesselness import fov_from_image, sigmas_for, threshold_vessels, vesselness
 
@@ -68,22 +69,13 @@ def load_photograph(scale: float) -> Photograph:
 class RetinaSkimage(RetinaDataset):
     """Patches of scikit-image's bundled fundus photograph with a vesselness-filter vessel mask."""
 
-    def __init__(
-        self,
-        image_size: int = 64,
-        paired: bool = True,
-        split: str = "train",
-        length: int = 512,
-        scale: float = 0.5,
-        seed: int = 0,
-        augment: bool = True,
-    ) -> None:
-        super().__init__(image_size, paired, split)
-        self.length = length
-        self.scale = scale
-        self.seed = seed
-        self.augment_batches = augment and split == "train"
-        self.photo = load_photograph(scale)
+    def __init__(self, config: RetinaSkimageConfig) -> None:
+        super().__init__(config)
+        self.length = config.length
+        self.scale = config.scale
+        self.seed = config.seed
+        self.augment_batches = config.augment and self.split == "train"
+        self.photo = load_photograph(self.scale)
         self.boxes = self._draw_patches()
 
     def __len__(self) -> int:

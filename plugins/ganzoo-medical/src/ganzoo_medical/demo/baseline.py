@@ -4,19 +4,22 @@ A validation error means little without the error of a model that learned nothin
 input. The mean of the training images (pixel by pixel) is the best constant answer under a
 squared error and a strong one under L1 and SSIM on smooth fundus patches, so pix2pix has to
 beat it to show that it uses the vessel mask. It is scored by the very same code as the
-pix2pix run: :func:`ganzoo.metrics.evaluate.evaluate_run` on the pix2pix run directory with a
-stand-in sampler, hence the same held-out pairs, sample counts, seed and metric settings.
+pix2pix run: :func:`ganzoo.plugin.evaluate_run` (what ``ganzoo evaluate`` runs) on the pix2pix
+run directory with a stand-in sampler, hence the same held-out pairs, sample counts, seed and
+metric settings.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
+import ganzoo
+from ganzoo.plugin import SAMPLE_KEY, DataError, DataSpec, read_run
 
-from ganzoo.data.spec import SAMPLE_KEY, DataSpec
+if TYPE_CHECKING:
+    import torch  # imported where it is used, so that importing the demo (and ``ganzoo --help``) stays light
 
 #: Directory (and row label) of the trivial predictor inside the demo folder.
 TRIVIAL_NAME = "trivial-mean-image"
@@ -41,12 +44,13 @@ def mean_training_image(run_dir: Path) -> tuple[torch.Tensor, int]:
 
     Returns the image (in the DataSpec's value range) and the number of training samples used.
     """
-    from ganzoo.metrics.evaluate import run_config
-    from ganzoo.plugins.manager import get_registry
+    import torch
 
-    config = run_config(run_dir)
-    params = {**config.dataset.params, "split": "train"}
-    dataset = get_registry().create("dataset", config.dataset.name, **params)
+    table = read_run(run_dir).config.get("dataset")
+    if not isinstance(table, dict) or "name" not in table:
+        raise DataError(f"{run_dir / 'config.toml'}: no [dataset] table with a name")
+    params = {**table.get("params", {}), "split": "train"}
+    dataset = ganzoo.create("dataset", table["name"], **params)
     total = torch.zeros(())
     for i in range(len(dataset)):
         total = total + dataset[i][SAMPLE_KEY].float()
@@ -65,10 +69,7 @@ def evaluate_trivial(
     ``out_dir`` receives ``eval.json`` (with a ``predictor`` entry saying what was scored) and
     ``mean_image.png``.
     """
-    import ganzoo
-    from ganzoo.data.images import write_png
-    from ganzoo.files import write_json
-    from ganzoo.metrics.evaluate import evaluate_run
+    from ganzoo.plugin import evaluate_run, write_json_atomic, write_png
 
     spec = ganzoo.load(pix2pix_run).spec
     image, count = mean_training_image(pix2pix_run)
@@ -89,7 +90,7 @@ def evaluate_trivial(
     }
     report.pop("checkpoint", None)
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_json(out_dir / "eval.json", report, default=str)
+    write_json_atomic(out_dir / "eval.json", report, default=str)
     low, high = spec.value_range
     write_png((image - low) / (high - low), out_dir / "mean_image.png")
     return report

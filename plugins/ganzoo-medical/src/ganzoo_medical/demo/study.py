@@ -26,16 +26,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from ganzoo.demo.baseline import TRIVIAL_NAME
-from ganzoo.demo.profiles import DATASET, FEATURE_EXTRACTOR, PIX2PIX_METRICS, PROFILES, Profile
-from ganzoo.registry.errors import ConfigError
+from ganzoo.plugin import ConfigError
+from ganzoo_medical.demo.baseline import TRIVIAL_NAME
+from ganzoo_medical.demo.profiles import (
+    DATASET,
+    FEATURE_EXTRACTOR,
+    PIX2PIX_METRICS,
+    PROFILES,
+    Profile,
+)
 
 DEFAULT_OUT = Path("runs") / "demo"
 COMPARE_FILE = "compare.html"
 SUMMARY_FILE = "demo.json"
-#: What the demo needs from the medical plugin.
-REQUIRED = (("preset", "retina-dcgan"), ("preset", "retina-pix2pix"), ("dataset", DATASET),
-            ("metric", "vessel-agreement"))
 
 
 @dataclass
@@ -76,14 +79,11 @@ def run_demo(
     """
     import torch
 
-    from ganzoo.engine.run import train
-    from ganzoo.files import write_json, write_text
-    from ganzoo.metrics.evaluate import evaluate_run
-    from ganzoo.report.report import write_report
+    import ganzoo
+    from ganzoo.plugin import evaluate_run, write_json_atomic, write_report, write_text_atomic
 
     stream = log if log is not None else sys.stderr
     start = time.perf_counter()
-    check_plugin()
     profile = profile or PROFILES["quick" if quick else "default"]
     folder = choose_output(Path(out), stream)
     chosen = choose_threads(threads)
@@ -102,7 +102,7 @@ def run_demo(
             steps = next(o for o in experiment.overrides if o.startswith("train.steps=")).split("=")[1]
             stage(number, f"training {experiment.run_name}: {experiment.title} ({steps} steps)")
             tick = time.perf_counter()
-            run = train(preset=experiment.preset, run_dir=folder / experiment.run_name,
+            run = ganzoo.train(preset=experiment.preset, run_dir=folder / experiment.run_name,
                         overrides=experiment.overrides, progress=progress)
             result.runs[experiment.key] = run.directory
             result.timings[f"train {experiment.run_name}"] = time.perf_counter() - tick
@@ -113,7 +113,7 @@ def run_demo(
             result.evaluations[experiment.key] = evaluate_run(
                 result.runs[experiment.key], metrics=list(experiment.metrics), feature_extractor=FEATURE_EXTRACTOR,
             )
-        from ganzoo.demo.baseline import evaluate_trivial
+        from ganzoo_medical.demo.baseline import evaluate_trivial
 
         result.evaluations["trivial"] = evaluate_trivial(
             result.runs["pix2pix"], folder / TRIVIAL_NAME, metrics=PIX2PIX_METRICS,
@@ -125,29 +125,16 @@ def run_demo(
         tick = time.perf_counter()
         for path in result.runs.values():
             write_report(path)
-        from ganzoo.demo.page import render_demo_page, render_text
+        from ganzoo_medical.demo.page import render_demo_page, render_text
 
         result.timings["report"] = time.perf_counter() - tick
         result.timings["total"] = time.perf_counter() - start
         result.compare_html = folder / COMPARE_FILE
         context = {"experiments": experiments, "load": load, "torch": torch.__version__}
-        write_text(result.compare_html, render_demo_page(result, context))
+        write_text_atomic(result.compare_html, render_demo_page(result, context))
         result.table = render_text(result)
-        write_json(folder / SUMMARY_FILE, summary(result, experiments, load), default=str)
+        write_json_atomic(folder / SUMMARY_FILE, summary(result, experiments, load), default=str)
     return result
-
-
-def check_plugin() -> None:
-    """Fail with one line when the medical plugin (or a part the demo uses) is missing."""
-    from ganzoo.plugins.manager import get_registry
-
-    registry = get_registry()
-    missing = [f"{kind} {name!r}" for kind, name in REQUIRED if name not in registry.names(kind)]
-    if missing:
-        raise ConfigError(
-            f"ganzoo demo needs the medical plugin ({', '.join(missing)} not found): "
-            "pip install 'ganzoo[medical]' (in this repository: pip install -e plugins/ganzoo-medical)"
-        )
 
 
 def choose_output(out: Path, stream: IO[str]) -> Path:

@@ -1,23 +1,25 @@
-"""``ganzoo demo``: the whole pipeline on a tiny profile, its pieces, and ``--quick`` end to end (slow)."""
+"""``ganzoo demo``: the whole pipeline on a tiny profile, its pieces, the subcommand's registration,
+and ``--quick`` end to end (slow)."""
 
 from __future__ import annotations
 
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import torch
+from ganzoo_medical.demo import PROFILES, Profile, run_demo
+from ganzoo_medical.demo.baseline import TRIVIAL_NAME, MeanImageSampler
+from ganzoo_medical.demo.page import verdicts
+from ganzoo_medical.demo.study import DemoResult, choose_output, choose_threads
 
 from ganzoo.cli.main import main
-from ganzoo.data.spec import DataSpec
-from ganzoo.demo import PROFILES, Profile, run_demo
-from ganzoo.demo.baseline import TRIVIAL_NAME, MeanImageSampler
-from ganzoo.demo.page import verdicts
-from ganzoo.demo.study import DemoResult, choose_output, choose_threads
-
-pytest.importorskip("ganzoo_medical")
+from ganzoo.plugin import DataSpec
 
 #: Small enough for the default suite: 32 px, a handful of steps, two epochs per run.
 TINY = Profile(
@@ -132,11 +134,35 @@ def test_verdicts_say_who_wins() -> None:
     assert text[1].startswith("pix2pix does NOT beat the trivial predictor on held-out SSIM")
 
 
-def test_demo_without_the_medical_plugin_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--no-plugins", "demo", "--out", str(tmp_path / "demo")]) == 2
+def _help(*, plugins: bool) -> str:
+    """``ganzoo --help`` of a fresh process, with plugin discovery on or off (GANZOO_DISABLE_PLUGINS)."""
+    env = {k: v for k, v in os.environ.items() if k != "GANZOO_DISABLE_PLUGINS"}
+    if not plugins:
+        env["GANZOO_DISABLE_PLUGINS"] = "1"
+    done = subprocess.run([sys.executable, "-m", "ganzoo", "--help"], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_demo_is_a_command_of_the_medical_plugin_only() -> None:
+    assert re.search(r"^\s+demo\s+reproduce the GAN vs pix2pix", _help(plugins=True), re.M)
+    assert not re.search(r"\bdemo\b", _help(plugins=False))
+
+
+def test_demo_without_plugins_is_a_one_line_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--no-plugins", "demo", "--out", str(tmp_path / "demo")])
+    assert exit_info.value.code == 2
     err = capsys.readouterr().err.strip()
-    assert "\n" not in err and "ganzoo[medical]" in err
+    assert "\n" not in err and "invalid choice: 'demo'" in err
     assert not (tmp_path / "demo").exists()
+
+
+def test_demo_help_keeps_its_description(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["demo", "--help"])
+    out = capsys.readouterr().out
+    assert "--quick" in out and "OUT/compare.html" in out
 
 
 @pytest.mark.slow

@@ -19,12 +19,18 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from ganzoo.demo.baseline import TRIVIAL_NAME, TRIVIAL_TITLE
-from ganzoo.demo.profiles import DATASET
-from ganzoo.report.format import fmt
-from ganzoo.report.page import image, page, protocol_text, table
-from ganzoo.report.rundata import RunData, read_run
-from ganzoo.report.svg import line_chart
+from ganzoo.plugin import (
+    RunData,
+    format_value,
+    html_figure,
+    html_page,
+    html_table,
+    protocol_text,
+    read_run,
+    svg_line_chart,
+)
+from ganzoo_medical.demo.baseline import TRIVIAL_NAME, TRIVIAL_TITLE
+from ganzoo_medical.demo.profiles import DATASET
 
 #: Columns of the comparison: (result name in eval.json, header, better direction).
 COLUMNS = (
@@ -92,12 +98,12 @@ def verdicts(evaluations: dict[str, dict[str, Any]]) -> list[str]:
             continue
         wins = a < b if better == "lower" else a > b
         out.append(f"pix2pix {'beats' if wins else 'does NOT beat'} the trivial predictor on held-out {label}: "
-                   f"{fmt(a)} vs {fmt(b)} ({better} is better)")
+                   f"{format_value(a)} vs {format_value(b)} ({better} is better)")
     dice = pix2pix.value("vessel-dice")
     if dice is not None:
         reference = rows.get(REFERENCE_LABEL)
-        ref = f" (real images: {fmt(reference.value('vessel-dice'))})" if reference else ""
-        out.append(f"vessel agreement of pix2pix: Dice {fmt(dice)}{ref}")
+        ref = f" (real images: {format_value(reference.value('vessel-dice'))})" if reference else ""
+        out.append(f"vessel agreement of pix2pix: Dice {format_value(dice)}{ref}")
     return out
 
 
@@ -110,7 +116,7 @@ def render_text(result: Any) -> str:
         cells = [row.label]
         for name, _, better in COLUMNS:
             mark = "*" if i in best_rows(rows, name, better) else ""
-            cells.append(fmt(row.value(name)) + mark)
+            cells.append(format_value(row.value(name)) + mark)
         body.append(cells)
     widths = [max(len(r[c]) for r in [headers, *body]) for c in range(len(headers))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in [headers, *body]]
@@ -132,7 +138,7 @@ def _count(evaluation: dict[str, Any], name: str) -> Any:
 
 
 def render_demo_page(result: Any, context: dict[str, Any]) -> str:
-    """``compare.html`` of a finished demo (``result`` is a :class:`ganzoo.demo.study.DemoResult`)."""
+    """``compare.html`` of a finished demo (``result`` is a :class:`ganzoo_medical.demo.study.DemoResult`)."""
     runs = {key: read_run(path) for key, path in result.runs.items()}
     experiments = context["experiments"]
     body = [
@@ -153,7 +159,7 @@ def render_demo_page(result: Any, context: dict[str, Any]) -> str:
         *samples_section(runs, experiments, result.out),
         *runs_section(result, runs, experiments),
     ]
-    return page("ganzoo demo: GAN vs pix2pix", body)
+    return html_page("ganzoo demo: GAN vs pix2pix", body)
 
 
 def image_size_text(result: Any) -> str:
@@ -169,7 +175,7 @@ def settings_text(profile: Any) -> str:
         f"pix2pix U-Net/PatchGAN width {p.pix2pix_width}, batch {p.pix2pix_batch}, {p.pix2pix_steps} steps, "
         f"{p.pix2pix_adversarial:g} x adversarial + 100 x L1 (the paper: 1 x adversarial), Adam {p.pix2pix_lr:g} "
         f"decaying linearly to 0 over the last {1 - p.decay_from:.0%} of the steps. The smaller adversarial "
-        "weight and larger learning rate suit runs of a few hundred CPU steps; see ganzoo/demo/profiles.py."
+        "weight and larger learning rate suit runs of a few hundred CPU steps; see ganzoo_medical/demo/profiles.py."
     )
 
 
@@ -186,7 +192,7 @@ def metrics_section(result: Any) -> list[str]:
         cells.append([row.label, row.description, *values])
     out = [
         "<h2>Validation on held-out real patches</h2>",
-        table(headers, cells, numeric=range(2, 2 + len(COLUMNS)), best=best),
+        html_table(headers, cells, numeric=range(2, 2 + len(COLUMNS)), best=best),
         '<p class="note">Bold: best predictor of the column (the reference row is not a predictor). '
         f"{escape(DAGGER)} Empty cells: the metric does not apply (the plain GAN has no input mask, "
         "so it has no paired error).</p>",
@@ -206,8 +212,8 @@ def _with_sd(entry: dict[str, Any] | None) -> str:
     if not entry or not isinstance(entry.get("value"), (int, float)):
         return ""
     sd = entry.get("sd")
-    text = fmt(float(entry["value"]))
-    return f"{text} ± {fmt(float(sd), 2)}" if isinstance(sd, (int, float)) and sd > 0 else text
+    text = format_value(float(entry["value"]))
+    return f"{text} ± {format_value(float(sd), 2)}" if isinstance(sd, (int, float)) and sd > 0 else text
 
 
 def protocol_table(evaluations: dict[str, dict[str, Any]]) -> str:
@@ -225,7 +231,7 @@ def protocol_table(evaluations: dict[str, dict[str, Any]]) -> str:
     ]
     order = {name: i for i, (name, _, _) in enumerate(COLUMNS)}
     rows.sort(key=lambda row: order.get(row[0], len(order)))
-    return table(("metric", "predictors", "split", "n_real", "n_fake", "seed", "feature extractor", "settings"),
+    return html_table(("metric", "predictors", "split", "n_real", "n_fake", "seed", "feature extractor", "settings"),
                  rows, numeric=(3, 4, 5))
 
 
@@ -241,7 +247,7 @@ def epoch_series(run: RunData, prefix: str) -> dict[str, list[tuple[float, float
 def losses_section(runs: dict[str, RunData], experiments: Sequence[Any]) -> list[str]:
     out = ["<h2>Losses per epoch</h2>"]
     for prefix, label in (("loss/g", "Generator"), ("loss/d", "Discriminator")):
-        charts = [line_chart(epoch_series(runs[e.key], prefix), title=f"{label} loss: {e.run_name}",
+        charts = [svg_line_chart(epoch_series(runs[e.key], prefix), title=f"{label} loss: {e.run_name}",
                              x_label="epoch", y_label="loss", width=540, height=280) for e in experiments]
         out.append('<div class="row">' + "".join(charts) + "</div>")
     out.append('<p class="note">Means over each epoch; an epoch is one pass over the training patches. '
@@ -255,14 +261,14 @@ def samples_section(runs: dict[str, RunData], experiments: Sequence[Any], out_di
     for e in experiments:
         grids = runs[e.key].first_last_grids()
         note = " Rows: vessel mask | generated | real patch." if e.key == "pix2pix" else ""
-        figures = "".join(image(path, label, width=_display_width(path)) for label, path in grids)
+        figures = "".join(html_figure(path, label, width=_display_width(path)) for label, path in grids)
         figures = figures or '<p class="note">no sample grids</p>'
         out.append(f"<h3>{escape(e.run_name)}: {escape(e.title)}</h3>"
                    f'<p class="note">Fixed inputs from the training data.{note}</p><div class="row">{figures}</div>')
     mean_image = out_dir / TRIVIAL_NAME / "mean_image.png"
     if mean_image.is_file():
         out.append(f"<h3>{escape(TRIVIAL_NAME)}</h3><div class=\"row\">"
-                   f"{image(mean_image, 'the trivial predictor answers every mask with this image', width=128)}</div>")
+                   f"{html_figure(mean_image, 'the trivial predictor answers every mask with this image', width=128)}</div>")
     return out
 
 
