@@ -22,7 +22,7 @@ validated config object::
 
 Everything else under ``ganzoo.`` is internal and may change between releases. Importing this
 module is cheap: names that need torch, numpy or pandas (:class:`LossContext`,
-:class:`EvalContext`, the data helpers) are imported on first use.
+:class:`EvalContext`, the data helpers such as :class:`CsvFile`) are imported on first use.
 """
 
 from __future__ import annotations
@@ -63,6 +63,7 @@ from ganzoo.registry.protocols import (
 )
 
 if TYPE_CHECKING:
+    from ganzoo.data.csv import CsvFile
     from ganzoo.data.images import read_image_with_depth, resize
     from ganzoo.data.tabular import TableTransformer
     from ganzoo.engine.context import LossContext
@@ -72,6 +73,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "LossContext": "ganzoo.engine.context",
     "EvalContext": "ganzoo.metrics.context",
+    "CsvFile": "ganzoo.data.csv",
     "read_image_with_depth": "ganzoo.data.images",
     "resize": "ganzoo.data.images",
     "TableTransformer": "ganzoo.data.tabular",
@@ -90,6 +92,7 @@ __all__ = [
     "ConditionSampling",
     "ConfigError",
     "ConfigureCommand",
+    "CsvFile",
     "DataError",
     "DataSpec",
     "Dataset",
