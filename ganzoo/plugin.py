@@ -26,7 +26,8 @@ with the report's own charts: :func:`band_chart` (small multiples of lines in ba
 
 Everything else under ``ganzoo.`` is internal and may change between releases. Importing this
 module is cheap: names that need torch, numpy or pandas (:class:`LossContext`,
-:class:`EvalContext`, the data helpers, :func:`evaluate_run`) are imported on first use.
+:class:`EvalContext`, the data helpers such as :class:`CsvFile`, :func:`evaluate_run`) are
+imported on first use.
 
 Plugins that ship a workflow of their own (a ``ganzoo_register_commands`` subcommand that trains,
 evaluates and reports, like ganzoo-medical's ``ganzoo demo``) also get the pieces the built-in
@@ -88,6 +89,7 @@ from ganzoo.report.svg import PALETTE, Band, Panel, band_chart, scatter_chart
 from ganzoo.report.svg import line_chart as svg_line_chart
 
 if TYPE_CHECKING:
+    from ganzoo.data.csv import CsvFile
     from ganzoo.data.images import read_image_with_depth, resize, write_png
     from ganzoo.data.tabular import TableTransformer
     from ganzoo.engine.context import LossContext
@@ -98,6 +100,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "LossContext": "ganzoo.engine.context",
     "EvalContext": "ganzoo.metrics.context",
+    "CsvFile": "ganzoo.data.csv",
     "read_image_with_depth": "ganzoo.data.images",
     "resize": "ganzoo.data.images",
     "TableTransformer": "ganzoo.data.tabular",
@@ -120,6 +123,7 @@ __all__ = [
     "ConditionSampling",
     "ConfigError",
     "ConfigureCommand",
+    "CsvFile",
     "DataError",
     "DataSpec",
     "Dataset",

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from ganzoo_traffic.configs import TableDetectionConfig, TableFidelityConfig
 from ganzoo_traffic.metrics.components import TableDetection, TableFidelity
 
 import ganzoo
@@ -79,7 +80,7 @@ def main() -> None:
     test = get_registry().create("dataset", data["name"], **data["params"], split="test")
     ctx = EvalContext(sampler, test, split="test", n_samples=args.eval_samples, batch_size=500)
     quality: dict[str, Any] = {}
-    for metric in (TableFidelity(), TableDetection()):
+    for metric in (TableFidelity(TableFidelityConfig()), TableDetection(TableDetectionConfig())):
         for name, value in metric.compute(ctx).items():
             quality[name] = value["value"]
     per_epoch = statistics.median(times) if times else None

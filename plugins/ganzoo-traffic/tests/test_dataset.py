@@ -9,8 +9,10 @@ import pandas as pd
 import pytest
 import torch
 from ganzoo_traffic.conditions import condition_vector, sample_conditions
+from ganzoo_traffic.configs import AccidentsSimConfig
 from ganzoo_traffic.data.dataset import AccidentsSim, TableDataset, decode
 
+import ganzoo
 from ganzoo.data.spec import DataSpec
 from ganzoo.registry.errors import ConfigError, DataError
 from ganzoo.testing.conformance import check_dataset
@@ -31,7 +33,7 @@ def test_describe_and_deterministic_items(sim: AccidentsSim) -> None:
 
 
 def test_splits_share_the_training_encoding(sim: AccidentsSim) -> None:
-    test = AccidentsSim(n_rows=1500, seed=0, max_fit_rows=1500, split="test")
+    test = AccidentsSim(AccidentsSimConfig(n_rows=1500, seed=0, max_fit_rows=1500, split="test"))
     assert len(test) == 300
     assert test.describe().to_dict() == sim.describe().to_dict()
 
@@ -63,7 +65,7 @@ def test_masked_dataset_yields_masks_and_zeroes_gaps(sim_masked: AccidentsSim) -
 
 
 def test_drop_policy_keeps_complete_training_rows() -> None:
-    ds = AccidentsSim(n_rows=1000, missing_rate=0.1, missing="drop", max_fit_rows=1000)
+    ds = AccidentsSim(AccidentsSimConfig(n_rows=1000, missing_rate=0.1, missing="drop", max_fit_rows=1000))
     assert len(ds) < 700 and ds.frame.notna().all().all()
 
 
@@ -99,6 +101,8 @@ def test_condition_vectors_from_strings(sim: AccidentsSim) -> None:
     assert (cond[:, block.offset] == 1).all() and cond.sum() == 4
     assert torch.equal(condition_vector(spec, {"speed_limit": 70}, 2), condition_vector(spec, ["speed_limit=70"], 2))
     assert torch.equal(TableDataset.parse_condition(spec, "accident_severity=1", 4), cond)
+    drawn = TableDataset.parse_condition(spec, "accident_severity=1", 4, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(drawn, cond)  # the CLI always passes a generator; the text leaves nothing to draw
     with pytest.raises(ConfigError, match="no category"):
         condition_vector(spec, "severity=9")
     with pytest.raises(ConfigError, match="not a condition column"):
@@ -120,6 +124,6 @@ def test_sampled_conditions_follow_frequencies(sim: AccidentsSim) -> None:
 
 def test_bad_condition_columns() -> None:
     with pytest.raises(DataError, match="latitude"):
-        AccidentsSim(n_rows=300, condition_columns=["latitude"], max_fit_rows=300)
-    with pytest.raises(DataError, match="target"):
-        AccidentsSim(n_rows=300, missing_rate=0.1, missing_columns=["accident_severity"])
+        AccidentsSim(AccidentsSimConfig(n_rows=300, condition_columns=["latitude"], max_fit_rows=300))
+    with pytest.raises(ConfigError, match=r"dataset\.params\.missing_columns: .*target"):  # caught by the config
+        ganzoo.create("dataset", "accidents-sim", n_rows=300, missing_rate=0.1, missing_columns=["accident_severity"])

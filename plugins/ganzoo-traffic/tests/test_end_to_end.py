@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 from ganzoo_traffic.conditions import condition_vector
+from ganzoo_traffic.configs import AccidentsSimConfig, TableFidelityConfig
 from ganzoo_traffic.data.dataset import AccidentsSim
 from ganzoo_traffic.metrics.components import TableFidelity
 
@@ -18,7 +19,7 @@ DATA = {"n_rows": 600, "seed": 0, "max_fit_rows": 600, "missing_rate": 0.1, "mis
 
 
 def experiment() -> dict:
-    spans = AccidentsSim(**DATA).describe().meta["spans"]
+    spans = AccidentsSim(AccidentsSimConfig(**DATA)).describe().meta["spans"]
     return {
         "name": "tiny-traffic",
         # spans are given explicitly so the test does not depend on DataSpec filling them
@@ -46,11 +47,11 @@ def test_train_load_condition_export(tmp_path: Path) -> None:
     assert samples.shape == (30, *sampler.spec.shape)
     (path,) = sampler.export(samples, tmp_path / "out", conditions=cond)
     table = pd.read_csv(path)
-    reference = AccidentsSim(**DATA).frame
+    reference = AccidentsSim(AccidentsSimConfig(**DATA)).frame
     assert list(table.columns) == list(reference.columns) and len(table) == 30
     assert set(table["accident_severity"]) <= {1, 2, 3}
     assert table.notna().all().all()  # masked training generates complete rows
     val = get_registry().create("dataset", "accidents-sim", **DATA, split="val")
     ctx = EvalContext(sampler, val, split="val", n_samples=60, batch_size=30)
-    assert 0 <= TableFidelity().compute(ctx)["table/quality"]["value"] <= 1
+    assert 0 <= TableFidelity(TableFidelityConfig()).compute(ctx)["table/quality"]["value"] <= 1
     assert torch.isfinite(samples).all()

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
+from ganzoo_traffic.configs import AccidentsSimConfig, TableCSVConfig
 from ganzoo_traffic.data.dataset import AccidentsSim, TableDataset, apply_conditions, decode
 from ganzoo_traffic.data.loaders import load_csv
 from ganzoo_traffic.data.simulator import ACCIDENT_KINDS
@@ -46,7 +47,7 @@ def test_condition_generates_only_the_requested_class_in_the_source_schema(condi
     rows = pd.read_csv(out / "samples.csv")
     assert len(rows) == 120 and (rows["accident_severity"] == 1).all()
 
-    real = AccidentsSim(**DATA)  # the same rows, exported through the same path: the reference schema
+    real = AccidentsSim(AccidentsSimConfig(**DATA))  # the same rows, exported through the same path: the reference schema
     reference = pd.read_csv(TableDataset.export(real._x[:120], tmp_path / "real", real.describe())[0])
     assert list(rows.columns) == list(reference.columns) == list(ACCIDENT_KINDS)
     assert rows.dtypes.to_dict() == reference.dtypes.to_dict()
@@ -54,9 +55,9 @@ def test_condition_generates_only_the_requested_class_in_the_source_schema(condi
         if kind == "categorical":  # the source's own codes (no gaps were trained, so no -1)
             assert set(rows[column]) <= set(real.frame[column].dropna().astype(int)), column
 
-    back = load_csv(out / "samples.csv", kinds=ACCIDENT_KINDS, target="accident_severity")
+    back = load_csv(TableCSVConfig(path=out / "samples.csv", kinds=ACCIDENT_KINDS, target="accident_severity"))
     assert back.kinds == ACCIDENT_KINDS and len(back.frame) == 120
-    again = load_csv(tmp_path / "real" / "samples.csv", kinds=ACCIDENT_KINDS, target="accident_severity")
+    again = load_csv(TableCSVConfig(path=tmp_path / "real" / "samples.csv", kinds=ACCIDENT_KINDS, target="accident_severity"))
     assert back.frame.dtypes.to_dict() == again.frame.dtypes.to_dict()
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from ganzoo_traffic.configs import Stats19Config, TableCSVConfig, USAccidentsConfig
 from ganzoo_traffic.data.dataset import Stats19, TableCSV, TableDataset, USAccidents
 from ganzoo_traffic.data.loaders import load_csv, load_stats19, load_us_accidents, stats19_canonical
 from ganzoo_traffic.data.simulator import simulate_accidents
@@ -56,7 +57,7 @@ def test_stats19_schemas_normalise_to_one_table(tmp_path: Path, schema: str) -> 
 def test_stats19_export_uses_the_file_header_and_minus_one(tmp_path: Path) -> None:
     path = tmp_path / "Accidents2015.csv"
     stats19_frame(80, schema="old").to_csv(path, index=False)
-    ds = Stats19(path, split="train", val_fraction=0.0, test_fraction=0.0, max_fit_rows=200)
+    ds = Stats19(Stats19Config(path=path, split="train", val_fraction=0.0, test_fraction=0.0, max_fit_rows=200))
     rows = pd.read_csv(TableDataset.export(ds._x, tmp_path / "out", ds.describe())[0])
     assert "Weather_Conditions" in rows.columns and "Accident_Severity" in rows.columns
     assert (rows["Weather_Conditions"] == -1).sum() == 2
@@ -72,12 +73,12 @@ def test_stats19_header_canonicalisation() -> None:
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda f: f.assign(road_type=f["road_type"].where(f.index != 3, 42)), r"'road_type' line 5: unknown code 42"),
-        (lambda f: f.assign(number_of_vehicles=f["number_of_vehicles"].astype(str).where(f.index != 1, "two")), r"'number_of_vehicles' line 3: 'two' is not a number"),
+        (lambda f: f.assign(road_type=f["road_type"].where(f.index != 3, 42)), r"line 5: column 'road_type': unknown code 42"),
+        (lambda f: f.assign(number_of_vehicles=f["number_of_vehicles"].astype(str).where(f.index != 1, "two")), r"line 3: column 'number_of_vehicles': 'two' is not a number"),
         (lambda f: f.assign(junction_detail=None), r"'junction_detail' is empty"),
-        (lambda f: f.assign(accident_severity=f["accident_severity"].where(f.index != 6, None)), r"'accident_severity' line 8: missing value in a required column"),
+        (lambda f: f.assign(accident_severity=f["accident_severity"].where(f.index != 6, None)), r"line 8: column 'accident_severity': missing value in a required column"),
         (lambda f: f.drop(columns=["speed_limit"]), r"column 'speed_limit' is not in the file"),
-        (lambda f: f.assign(time=f["time"].where(f.index != 0, "25h")), r"'time' line 2: '25h' is not a time"),
+        (lambda f: f.assign(time=f["time"].where(f.index != 0, "25h")), r"line 2: column 'time': '25h' is not a time"),
     ],
 )
 def test_malformed_stats19_errors_name_file_and_column(tmp_path: Path, edit, message: str) -> None:
@@ -116,13 +117,13 @@ def test_us_accidents_types(tmp_path: Path) -> None:
     assert table.kinds["Start_Time"] == "datetime" and table.kinds["Amenity"] == "boolean"
     assert table.frame["Start_Time"].dtype.kind == "M" and table.frame["Amenity"].dtype == bool
     assert table.frame["Temperature(F)"].isna().sum() == 1
-    ds = USAccidents(path, val_fraction=0.0, test_fraction=0.0, max_fit_rows=100)
+    ds = USAccidents(USAccidentsConfig(path=path, val_fraction=0.0, test_fraction=0.0, max_fit_rows=100))
     back = pd.read_csv(TableDataset.export(ds._x, tmp_path / "out", ds.describe())[0])
     assert list(back.columns) == list(table.frame.columns)
     assert set(back["Sunrise_Sunset"]) <= {"Day", "Night"}
     bad = us_frame().assign(Bump="maybe")
     bad.to_csv(path, index=False)
-    with pytest.raises(DataError, match=r"'Bump' line 2: 'maybe' is not True/False"):
+    with pytest.raises(DataError, match=r"line 2: column 'Bump': 'maybe' is not True/False"):
         load_us_accidents(path)
 
 
@@ -137,17 +138,17 @@ def test_generic_csv_inference_and_declarations(tmp_path: Path) -> None:
         "day": [f"2020-01-{1 + i % 28:02d}" for i in range(30)],
         "gappy": [None if i % 3 == 0 else float(i) + 0.5 for i in range(30)],
     }).to_csv(path, index=False)
-    table = load_csv(path)
+    table = load_csv(TableCSVConfig(path=path))
     assert table.kinds == {"code": "categorical", "count": "integer", "value": "continuous", "label": "categorical",
                            "flag": "boolean", "day": "datetime", "gappy": "continuous"}
-    declared = load_csv(path, categorical=["count"], kinds={"code": "integer"}, columns=["code", "value"])
+    declared = load_csv(TableCSVConfig(path=path, categorical=["count"], kinds={"code": "integer"}, columns=["code", "value"]))
     assert declared.kinds == {"code": "integer", "value": "continuous", "count": "categorical"}
-    ds = TableCSV(path, target="label", val_fraction=0.0, test_fraction=0.0, max_fit_rows=100)
+    ds = TableCSV(TableCSVConfig(path=path, target="label", val_fraction=0.0, test_fraction=0.0, max_fit_rows=100))
     assert ds.describe().meta["table"]["target"] == "label"
-    with pytest.raises(DataError, match=r"'gappy' line 2: missing value in a required column"):
-        load_csv(path, required=["gappy"])
+    with pytest.raises(DataError, match=r"line 2: column 'gappy': missing value in a required column"):
+        load_csv(TableCSVConfig(path=path, required=["gappy"]))
     with pytest.raises(DataError, match="column 'nope' is not in the file"):
-        load_csv(path, categorical=["nope"])
+        load_csv(TableCSVConfig(path=path, categorical=["nope"]))
 
 
 @pytest.mark.parametrize(
@@ -155,20 +156,29 @@ def test_generic_csv_inference_and_declarations(tmp_path: Path) -> None:
     [
         ("a,b\n1,x\n2,y\n", None),
         ("a,b\n1,\n2,\n", r"column 'b' is empty"),
-        ("a,b\n" + "".join(f"{i},x\n" for i in range(40)) + "oops,x\n", r"'a' line 42: 'oops' is not a number"),
-        ("", r"not a readable CSV"),
+        ("a,b\n" + "".join(f"{i},x\n" for i in range(40)) + "oops,x\n", r"line 42: column 'a': 'oops' is not a number"),
+        ("", r"the file is empty"),
+        ("a,b\n", r"no data rows"),
     ],
 )
 def test_generic_csv_malformed(tmp_path: Path, text: str, message: str | None) -> None:
     path = tmp_path / "t.csv"
     path.write_text(text)
     if message is None:
-        assert len(load_csv(path).frame) == 2
+        assert len(load_csv(TableCSVConfig(path=path)).frame) == 2
     else:
         with pytest.raises(DataError, match=message):
-            load_csv(path)
+            load_csv(TableCSVConfig(path=path))
 
 
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="no such file"):
-        load_csv(tmp_path / "absent.csv")
+        load_csv(TableCSVConfig(path=tmp_path / "absent.csv"))
+
+
+def test_bad_cell_line_counts_blank_lines(tmp_path: Path) -> None:
+    """The reported line is the file's physical line: blank lines that pandas skips still count."""
+    path = tmp_path / "t.csv"
+    path.write_text("a,b\n1,x\n\n\n2,y\n\noops,z\n")  # 'oops' sits on line 7
+    with pytest.raises(DataError, match=r"t\.csv: line 7: column 'a': 'oops' is not a number"):
+        load_csv(TableCSVConfig(path=path, kinds={"a": "continuous"}))

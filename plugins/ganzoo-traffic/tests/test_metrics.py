@@ -6,14 +6,23 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from ganzoo_traffic.data.dataset import AccidentsSim
+from ganzoo_traffic.configs import (
+    AccidentsSimConfig,
+    TableAugmentationConfig,
+    TableCSVConfig,
+    TableDetectionConfig,
+    TableFidelityConfig,
+)
+from ganzoo_traffic.data.dataset import AccidentsSim, TableCSV
 from ganzoo_traffic.data.simulator import ACCIDENT_KINDS, simulate_accidents
 from ganzoo_traffic.metrics.augmentation import augmentation_test, false_positive_rate
 from ganzoo_traffic.metrics.components import TableAugmentation, TableDetection, TableFidelity
 from ganzoo_traffic.metrics.detection import detection
 from ganzoo_traffic.metrics.fidelity import column_tests, fidelity_report, holm, tv_complement
 
+import ganzoo
 from ganzoo.metrics.context import EvalContext
+from ganzoo.plugin import ConfigError, DataSpec
 
 
 def test_holm_matches_hand_computation() -> None:
@@ -81,16 +90,16 @@ class _ReplaySampler:
 
 
 def test_metric_adapters_on_an_eval_context(sim: AccidentsSim) -> None:
-    val = AccidentsSim(n_rows=1500, seed=0, max_fit_rows=1500, split="test")
+    val = AccidentsSim(AccidentsSimConfig(n_rows=1500, seed=0, max_fit_rows=1500, split="test"))
     rows = torch.stack([sim[i]["x"] for i in range(300)])
     ctx = EvalContext(_ReplaySampler(sim.describe(), rows), val, split="test", n_samples=300, batch_size=100)
-    fidelity = TableFidelity().compute(ctx)
+    fidelity = TableFidelity(TableFidelityConfig()).compute(ctx)
     assert fidelity["table/quality"]["value"] > 0.8
     assert fidelity["table/quality"]["n_real"] == 300 and fidelity["table/quality"]["split"] == "test"
     assert "accident_severity" in fidelity["table/columns_not_different"]["tests"]
-    detected = TableDetection().compute(ctx)
+    detected = TableDetection(TableDetectionConfig()).compute(ctx)
     assert detected["table/detection_auc"]["value"] < 0.7
-    augmented = TableAugmentation(classifiers=["ridge"], seeds=1).compute(ctx)
+    augmented = TableAugmentation(TableAugmentationConfig(classifiers=["ridge"], seeds=1)).compute(ctx)
     assert 0 < augmented["table/augmentation/ridge/acc_real"]["value"] <= 1
     assert augmented["table/augmentation/ridge/acc_real"]["target"] == "accident_severity"
     # the direction ganzoo compare uses to mark the best run
@@ -99,3 +108,23 @@ def test_metric_adapters_on_an_eval_context(sim: AccidentsSim) -> None:
             directions["table/augmentation/ridge/acc_aug"], directions["table/augmentation/accuracy_gain"]} == {"higher"}
     assert directions["table/detection_auc"] == directions["table/augmentation/ridge/fpr_aug"] == "lower"
     assert TableFidelity.applies_to(sim.describe())
+
+
+def test_augmentation_applies_by_default_only_with_a_target_of_two_classes(sim: AccidentsSim, tmp_path) -> None:
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"x": np.linspace(0, 1, 40), "label": ["a", "b"] * 20, "one": ["c"] * 40}).to_csv(path, index=False)
+    data = {"path": path, "val_fraction": 0.0, "test_fraction": 0.0, "max_fit_rows": 40}
+    untargeted = TableCSV(TableCSVConfig(**data)).describe()
+    assert TableFidelity.applies_to(untargeted) and TableDetection.applies_to(untargeted)
+    assert not TableAugmentation.applies_to(untargeted)  # table-csv without target: nothing to classify
+    assert TableAugmentation.applies_to(TableCSV(TableCSVConfig(**data, target="label")).describe())
+    assert not TableAugmentation.applies_to(TableCSV(TableCSVConfig(**data, target="one")).describe())
+    assert TableAugmentation.applies_to(sim.describe())
+    image = DataSpec("image", (3, 8, 8), (-1.0, 1.0))
+    assert not any(m.applies_to(image) for m in (TableFidelity, TableDetection, TableAugmentation))
+
+
+def test_augmentation_config_is_the_one_default() -> None:
+    assert TableAugmentation(TableAugmentationConfig()).classifiers == ["svm", "knn", "ridge", "mlp"]
+    with pytest.raises(ConfigError, match=r"metric\.params\.classifiers"):
+        ganzoo.create("metric", "table-augmentation", classifiers=[])  # used to mean all four, silently

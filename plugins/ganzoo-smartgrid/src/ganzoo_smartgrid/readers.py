@@ -30,7 +30,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ganzoo.plugin import DataError
+from ganzoo.plugin import CsvFile, DataError
 from ganzoo_smartgrid import csvio
 
 Quantity = Literal["power", "energy"]
@@ -109,7 +109,9 @@ def read_lcl(path: Path, *, max_meters: int | None = None) -> Readings:
     classes: dict[str, str] = {}
     used = 0
     for file in csv_files(path):
-        stripped = {c.strip() for c in csvio.header(file)}
+        csv = CsvFile(file, na_values=["Null"])
+        header = csv.header()
+        stripped = {c.strip() for c in header}
         if set(LCL_ORIGINAL) <= stripped:
             wanted = LCL_ORIGINAL
         elif set(LCL_KAGGLE) <= stripped:
@@ -122,13 +124,13 @@ def read_lcl(path: Path, *, max_meters: int | None = None) -> Readings:
         else:
             continue  # Kaggle folders also hold daily files, weather, household information
         used += 1
-        cols = csvio.find_columns(file, csvio.header(file), wanted, "London LCL")
-        for chunk in csvio.read_chunks(file, usecols=list(cols.values()), na_values=["Null"], dtype=str):
+        cols = csvio.find_columns(csv, header, wanted, "London LCL")
+        for chunk in csvio.read_chunks(csv, usecols=list(cols.values()), dtype=str):
             meters = chunk[cols["LCLid"]].astype("string").str.strip().to_numpy(dtype=object)
             time_col = cols[wanted[-2]]
             value_col = cols[wanted[-1]]
-            times = csvio.timestamps(chunk[time_col], file, time_col)
-            values = csvio.numbers(chunk[value_col], file, value_col, missing=["Null"])
+            times = csvio.timestamps(csv, chunk[time_col], time_col)
+            values = csvio.numbers(csv, chunk[value_col], value_col)
             collector.add(meters, times, values)
             if wanted is LCL_ORIGINAL:
                 _first_classes(classes, meters, chunk[cols["stdorToU"]])
@@ -146,9 +148,10 @@ def _kaggle_households(root: Path) -> dict[str, str]:
     """Tariff per household from Kaggle's ``informations_households.csv`` (next to the blocks)."""
     for candidate in (root / "informations_households.csv", root.parent / "informations_households.csv"):
         if candidate.is_file():
-            cols = csvio.find_columns(candidate, csvio.header(candidate), ("LCLid", "stdorToU"), "household tariffs")
+            csv = CsvFile(candidate)
+            cols = csvio.find_columns(csv, csv.header(), ("LCLid", "stdorToU"), "household tariffs")
             classes: dict[str, str] = {}
-            for chunk in csvio.read_chunks(candidate, usecols=list(cols.values()), dtype=str):
+            for chunk in csvio.read_chunks(csv, usecols=list(cols.values()), dtype=str):
                 for meter, tariff in zip(chunk[cols["LCLid"]], chunk[cols["stdorToU"]], strict=True):
                     if pd.notna(meter) and pd.notna(tariff):
                         classes[str(meter).strip()] = str(tariff).strip()
@@ -159,21 +162,22 @@ def _kaggle_households(root: Path) -> dict[str, str]:
 # -- UCI ElectricityLoadDiagrams20112014 ------------------------------------------------------
 def read_uci_electricity(path: Path, *, max_meters: int | None = None) -> Readings:
     """``LD2011_2014.txt``: kW per quarter-hour per client; leading zeros become missing."""
-    columns = csvio.header(path, sep=";")
+    csv = CsvFile(path, sep=";", decimal=",")
+    columns = csv.header()
     if len(columns) < 2:
         raise DataError(f"{path}: expected ';'-separated columns (timestamp;MT_001;MT_002;...), found {columns}")
     time_col, clients = columns[0], columns[1:]
     if max_meters is not None:
         clients = clients[:max_meters]
-    frames = list(csvio.read_chunks(path, usecols=[time_col, *clients], sep=";", decimal=",", chunksize=200_000))
+    frames = list(csvio.read_chunks(csv, usecols=[time_col, *clients], chunksize=200_000))
     if not frames:
         raise DataError(f"{path}: no data rows")
     frame = pd.concat(frames) if len(frames) > 1 else frames[0]
-    times = csvio.timestamps(frame[time_col], path, time_col or "timestamp")
+    times = csvio.timestamps(csv, frame[time_col], time_col or "timestamp")
     times = times - np.timedelta64(15, "m")  # labels mark the end of the quarter-hour
     series = {}
     for client in clients:
-        values = csvio.numbers(frame[client], path, client, decimal=",")
+        values = csvio.numbers(csv, frame[client], client)
         active = np.flatnonzero(np.nan_to_num(values) != 0)
         if active.size == 0:
             continue  # never connected in this file
@@ -196,12 +200,13 @@ def read_uci_household(path: Path, *, column: str = "Global_active_power") -> Re
     """``household_power_consumption.txt``: one household, one-minute readings, ``?`` missing."""
     if column not in UCI_HOUSEHOLD_UNITS:
         raise DataError(f"{path}: column {column!r} is not a load column ({', '.join(UCI_HOUSEHOLD_UNITS)})")
-    cols = csvio.find_columns(path, csvio.header(path, sep=";"), ("Date", "Time", column), "UCI household power")
+    csv = CsvFile(path, sep=";", na_values=["?"])
+    cols = csvio.find_columns(csv, csv.header(), ("Date", "Time", column), "UCI household power")
     times_parts, value_parts = [], []
-    for chunk in csvio.read_chunks(path, usecols=list(cols.values()), sep=";", na_values=["?"], dtype=str):
+    for chunk in csvio.read_chunks(csv, usecols=list(cols.values()), dtype=str):
         text = chunk[cols["Date"]].astype("string").str.strip() + " " + chunk[cols["Time"]].astype("string").str.strip()
-        times_parts.append(csvio.timestamps(text, path, "Date/Time", fmt="%d/%m/%Y %H:%M:%S"))
-        value_parts.append(csvio.numbers(chunk[cols[column]], path, cols[column], missing=["?"]))
+        times_parts.append(csvio.timestamps(csv, text, "Date/Time", fmt="%d/%m/%Y %H:%M:%S"))
+        value_parts.append(csvio.numbers(csv, chunk[cols[column]], cols[column]))
     if not times_parts:
         raise DataError(f"{path}: no data rows")
     unit, quantity = UCI_HOUSEHOLD_UNITS[column]
@@ -230,15 +235,14 @@ def read_long(
     collector = _LongCollector(max_meters)
     classes: dict[str, str] = {}
     for file in csv_files(path):
-        cols = csvio.find_columns(file, csvio.header(file, sep=sep), wanted, "a long meter CSV")
-        for chunk in csvio.read_chunks(file, usecols=list(cols.values()), sep=sep, na_values=list(MISSING), dtype=str):
+        csv = CsvFile(file, sep=sep, decimal=decimal, na_values=MISSING)
+        cols = csvio.find_columns(csv, csv.header(), wanted, "a long meter CSV")
+        for chunk in csvio.read_chunks(csv, usecols=list(cols.values()), dtype=str):
             meter_raw = chunk[cols[meter_column]].astype("string").str.strip()
-            if meter_raw.isna().any():
-                row = int(np.flatnonzero(meter_raw.isna().to_numpy())[0])
-                raise DataError(f"{file}: line {int(chunk.index[row]) + 2}: column {meter_column!r}: is empty")
+            csv.check_cells(meter_raw, meter_raw.isna(), meter_column, "is empty")
             meters = meter_raw.to_numpy(dtype=object)
-            times = csvio.timestamps(chunk[cols[timestamp_column]], file, timestamp_column)
-            values = csvio.numbers(chunk[cols[value_column]], file, value_column, decimal=decimal, missing=MISSING)
+            times = csvio.timestamps(csv, chunk[cols[timestamp_column]], timestamp_column)
+            values = csvio.numbers(csv, chunk[cols[value_column]], value_column)
             collector.add(meters, times, values)
             if class_column:
                 _first_classes(classes, meters, chunk[cols[class_column]])
@@ -257,18 +261,18 @@ def read_wide(
     max_meters: int | None = None,
 ) -> Readings:
     """Wide CSV: a timestamp column and one value column per meter."""
-    columns = csvio.header(path, sep=sep)
-    cols = csvio.find_columns(path, columns, [timestamp_column], "a wide meter CSV")
+    csv = CsvFile(path, sep=sep, decimal=decimal, na_values=MISSING)
+    columns = csv.header()
+    cols = csvio.find_columns(csv, columns, [timestamp_column], "a wide meter CSV")
     meters = [c for c in columns if c != cols[timestamp_column]]
     if not meters:
         raise DataError(f"{path}: no meter columns next to {timestamp_column!r}")
     if max_meters is not None:
         meters = meters[:max_meters]
-    frames = list(csvio.read_chunks(path, usecols=[cols[timestamp_column], *meters], sep=sep, decimal=decimal,
-                                    na_values=list(MISSING)))
+    frames = list(csvio.read_chunks(csv, usecols=[cols[timestamp_column], *meters]))
     if not frames:
         raise DataError(f"{path}: no data rows")
     frame = pd.concat(frames) if len(frames) > 1 else frames[0]
-    times = csvio.timestamps(frame[cols[timestamp_column]], path, timestamp_column)
-    series = {m.strip(): (times, csvio.numbers(frame[m], path, m, decimal=decimal, missing=MISSING)) for m in meters}
+    times = csvio.timestamps(csv, frame[cols[timestamp_column]], timestamp_column)
+    series = {m.strip(): (times, csvio.numbers(csv, frame[m], m)) for m in meters}
     return Readings(series, unit, quantity)

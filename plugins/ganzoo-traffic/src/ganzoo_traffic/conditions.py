@@ -24,9 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ganzoo.data.spec import DataSpec
-from ganzoo.data.tabular import TableTransformer
-from ganzoo.registry.errors import ConfigError, DataError
+from ganzoo.plugin import ConfigError, DataError, DataSpec, TableTransformer
 
 
 @dataclass(frozen=True)

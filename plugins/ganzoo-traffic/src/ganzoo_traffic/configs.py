@@ -9,15 +9,18 @@ dataset's DataSpec; ``spans`` (the encoded row layout) from ``DataSpec.meta["spa
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
-from pydantic import Field, PositiveInt, model_validator
+from pydantic import Field, PositiveInt, field_validator, model_validator
 
-from ganzoo.registry.config import ComponentConfig
+from ganzoo.plugin import ComponentConfig
 
 SpanLayout = list[tuple[Literal["tanh", "softmax"], PositiveInt]]
 MissingHandling = Literal["indicator", "mask", "drop"]
 Split = Literal["train", "val", "test"]
+Classifier = Literal["svm", "knn", "ridge", "mlp"]
+#: The augmentation test's classifiers, in the order reported (Chen et al. 2021, MLP for the CNN).
+CLASSIFIERS: tuple[str, ...] = get_args(Classifier)
 
 
 class CTGANGeneratorConfig(ComponentConfig):
@@ -34,7 +37,14 @@ class CTGANGeneratorConfig(ComponentConfig):
     )
     tau: float = Field(0.2, gt=0, description="Gumbel-softmax temperature of one-hot spans.")
 
-
+    @model_validator(mode="after")
+    def _spans_cover_the_row(self) -> CTGANGeneratorConfig:
+        # out_features is a placeholder until the DataSpec (or the user) sets it
+        if self.spans is not None and "out_features" in self.model_fields_set:
+            covered = sum(width for _, width in self.spans)
+            if covered != self.out_features:
+                raise ValueError(f"spans cover {covered} outputs, expected out_features = {self.out_features}")
+        return self
 
 
 class PacGANDiscriminatorConfig(ComponentConfig):
@@ -101,6 +111,13 @@ class AccidentsSimConfig(TableDataConfig):
     missingness: Literal["mcar", "mar", "mnar"] = Field("mcar", description="Mechanism of the removed entries.")
     missing_columns: list[str] | None = Field(None, description="Columns that lose entries (default: a STATS19-like set).")
 
+    @field_validator("missing_columns")
+    @classmethod
+    def _target_keeps_its_values(cls, columns: list[str] | None) -> list[str] | None:
+        if columns is not None and "accident_severity" in columns:
+            raise ValueError("accident_severity is the target and cannot have gaps")
+        return columns
+
 
 class Stats19Config(TableDataConfig):
     """UK DfT STATS19 collision/accident CSV (old Title_Case or new snake_case schema)."""
@@ -151,7 +168,9 @@ class TableAugmentationConfig(ComponentConfig):
     """Augmentation test: classifiers trained on real vs real + synthetic, tested on held-out real."""
 
     target: str | None = Field(None, description="Label column (default: the dataset's target).")
-    classifiers: list[Literal["svm", "knn", "ridge", "mlp"]] = ["svm", "knn", "ridge", "mlp"]
+    classifiers: list[Classifier] = Field(
+        list(CLASSIFIERS), min_length=1, description="Classifiers trained and scored (all four by default)."
+    )
     seeds: PositiveInt = Field(5, description="Repetitions (synthetic subsample and model seeds).")
     ratio: float = Field(1.0, gt=0, description="Synthetic rows per real training row.")
     positive: str | None = Field(None, description="Class whose false-positive rate is reported (default: macro one-vs-rest).")

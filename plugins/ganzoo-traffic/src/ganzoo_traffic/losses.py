@@ -17,14 +17,26 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import torch
 from torch import Tensor
 
-from ganzoo.engine.context import LossContext
-from ganzoo.registry.errors import ConfigError
+from ganzoo.plugin import ConfigError
+from ganzoo_traffic.configs import (
+    ConditionalCEConfig,
+    MaskedGradientPenaltyConfig,
+    MaskedWassersteinConfig,
+)
+
+if TYPE_CHECKING:
+    from ganzoo.plugin import LossContext
 
 MASK_KEY = "mask"
 TARGET_KEY = "cond_target"
+#: Floor of the probability inside the log, so a category the generator never produces costs
+#: -log(1e-8) ~ 18 instead of infinity.
+EPS = 1e-8
 
 
 def _masked(ctx: LossContext, x: Tensor) -> Tensor:
@@ -35,8 +47,8 @@ def _masked(ctx: LossContext, x: Tensor) -> Tensor:
 class ConditionalCrossEntropy:
     """Generator term: cross-entropy of the generated category the condition asked for."""
 
-    def __init__(self, eps: float = 1e-8) -> None:
-        self.eps = eps
+    def __init__(self, config: ConditionalCEConfig) -> None:
+        """No parameters (the config is empty)."""
 
     def discriminator_loss(self, ctx: LossContext) -> None:
         """Shapes the generator only."""
@@ -51,7 +63,7 @@ class ConditionalCrossEntropy:
             )
         chosen = (ctx.fake.float() * target.float()).sum(dim=1)
         has_target = target.float().sum(dim=1) > 0
-        losses = -torch.log(chosen.clamp_min(self.eps))
+        losses = -torch.log(chosen.clamp_min(EPS))
         return (losses * has_target).sum() / ctx.fake.shape[0]
 
     def __repr__(self) -> str:
@@ -60,6 +72,9 @@ class ConditionalCrossEntropy:
 
 class MaskedWasserstein:
     """Critic difference on observed entries: ``D(fake * m) - D(real * m)``."""
+
+    def __init__(self, config: MaskedWassersteinConfig) -> None:
+        """No parameters (the config is empty)."""
 
     def discriminator_loss(self, ctx: LossContext) -> Tensor:
         real = ctx.discriminator(_masked(ctx, ctx.real), ctx.cond)
@@ -76,17 +91,16 @@ class MaskedWasserstein:
 class MaskedGradientPenalty:
     """``E[(||grad D(x_hat)||_pack - target)^2]`` on masked real/fake interpolates.
 
-    Args:
-        pac: pack size of the critic; with ``pac > 1`` and a batch divisible by it, every pack
-            shares one interpolation weight and the norm is taken over the pack's gradient, as in
-            CTGAN. (A pack critic repeats its score for each row of the pack, so the summed
-            scores count each pack ``pac`` times; the gradient is divided by ``pac``.)
-        target: the norm the penalty pulls towards (1 in WGAN-GP).
+    With ``pac > 1`` (the critic's pack size) and a batch divisible by it, every pack shares one
+    interpolation weight and the norm is taken over the pack's gradient, as in CTGAN. (A pack
+    critic repeats its score for each row of the pack, so the summed scores count each pack
+    ``pac`` times; the gradient is divided by ``pac``.) ``target`` is the norm the penalty pulls
+    towards (1 in WGAN-GP).
     """
 
-    def __init__(self, pac: int = 1, target: float = 1.0) -> None:
-        self.pac = int(pac)
-        self.target = float(target)
+    def __init__(self, config: MaskedGradientPenaltyConfig) -> None:
+        self.pac = config.pac
+        self.target = config.target
 
     def discriminator_loss(self, ctx: LossContext) -> Tensor:
         real = _masked(ctx, ctx.real.detach()).float()

@@ -16,11 +16,11 @@ its pack's score) so every ganzoo loss, which averages per-sample scores, works 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+from ganzoo_traffic.configs import CTGANGeneratorConfig, PacGANDiscriminatorConfig
 
 
 class _Residual(nn.Module):
@@ -38,39 +38,26 @@ class _Residual(nn.Module):
 class CTGANGenerator(nn.Module):
     """Noise (+ conditional vector) -> encoded table row with per-span activations.
 
-    Args:
-        latent_dim: noise width (CTGAN's ``embedding_dim``, 128).
-        hidden: widths of the residual blocks ((256, 256)).
-        out_features: width of an encoded row.
-        condition_dim: width of the conditional vector (0 = unconditional).
-        spans: ``[[activation, width], ...]`` covering the row; ``None`` = tanh everywhere.
-        tau: Gumbel-softmax temperature.
+    Parameters (:class:`~ganzoo_traffic.configs.CTGANGeneratorConfig`): the noise width
+    ``latent_dim`` (CTGAN's ``embedding_dim``), the residual block widths ``hidden``, the row
+    width ``out_features``, the conditional-vector width ``condition_dim`` (0 = unconditional),
+    the ``spans`` layout (``None`` = tanh everywhere) and the Gumbel-softmax temperature ``tau``.
     """
 
-    def __init__(
-        self,
-        latent_dim: int = 128,
-        hidden: Sequence[int] = (256, 256),
-        out_features: int = 1,
-        condition_dim: int = 0,
-        spans: Sequence[Sequence[object]] | None = None,
-        tau: float = 0.2,
-    ) -> None:
+    def __init__(self, config: CTGANGeneratorConfig) -> None:
         super().__init__()
-        self.latent_dim = latent_dim
-        self.condition_dim = condition_dim
-        self.out_features = out_features
-        self.tau = tau
-        layout = [(str(a), int(d)) for a, d in spans] if spans is not None else [("tanh", out_features)]
-        if sum(d for _, d in layout) != out_features:
-            raise ValueError(f"spans cover {sum(d for _, d in layout)} outputs, expected {out_features}")
-        self.spans: list[tuple[str, int]] = layout
+        self.latent_dim = config.latent_dim
+        self.condition_dim = config.condition_dim
+        self.out_features = config.out_features
+        self.tau = config.tau
+        spans = config.spans if config.spans is not None else [("tanh", config.out_features)]
+        self.spans: list[tuple[str, int]] = [(str(a), int(d)) for a, d in spans]
         blocks: list[nn.Module] = []
-        width = latent_dim + condition_dim
-        for size in hidden:
+        width = config.latent_dim + config.condition_dim
+        for size in config.hidden:
             blocks.append(_Residual(width, size))
             width += size
-        blocks.append(nn.Linear(width, out_features))
+        blocks.append(nn.Linear(width, config.out_features))
         self.net = nn.Sequential(*blocks)
 
     @property
@@ -126,26 +113,18 @@ class PacGANDiscriminator(nn.Module):
 
     A batch whose size is not a multiple of ``pac`` is padded by wrapping around to its first
     rows; the padding's scores are dropped. No normalisation layers: WGAN-GP needs per-sample
-    gradients.
+    gradients. Parameters: :class:`~ganzoo_traffic.configs.PacGANDiscriminatorConfig`.
     """
 
-    def __init__(
-        self,
-        in_features: int = 1,
-        condition_dim: int = 0,
-        hidden: Sequence[int] = (256, 256),
-        pac: int = 10,
-        negative_slope: float = 0.2,
-        dropout: float = 0.5,
-    ) -> None:
+    def __init__(self, config: PacGANDiscriminatorConfig) -> None:
         super().__init__()
-        self.in_features = in_features
-        self.condition_dim = condition_dim
-        self.pac = pac
+        self.in_features = config.in_features
+        self.condition_dim = config.condition_dim
+        self.pac = config.pac
         layers: list[nn.Module] = []
-        width = (in_features + condition_dim) * pac
-        for size in hidden:
-            layers += [nn.Linear(width, size), nn.LeakyReLU(negative_slope), nn.Dropout(dropout)]
+        width = (config.in_features + config.condition_dim) * config.pac
+        for size in config.hidden:
+            layers += [nn.Linear(width, size), nn.LeakyReLU(config.negative_slope), nn.Dropout(config.dropout)]
             width = size
         layers.append(nn.Linear(width, 1))
         self.net = nn.Sequential(*layers)

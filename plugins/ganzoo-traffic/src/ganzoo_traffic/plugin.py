@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from importlib import resources
 
-from ganzoo.plugins.hookspecs import hookimpl
-from ganzoo.plugins.manager import PresetRegister, Register
+from ganzoo.plugin import PresetRegister, Register, hookimpl
 from ganzoo_traffic import configs as c
 
 

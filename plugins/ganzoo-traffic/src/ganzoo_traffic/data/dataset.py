@@ -3,7 +3,7 @@
 Every source (the simulator, STATS19, US Accidents, any CSV) becomes a :class:`Table`; this
 module turns it into training samples the same way:
 
-* the rows are split (train/val/test, seeded) and a :class:`~ganzoo.data.tabular.TableTransformer`
+* the rows are split (train/val/test, seeded) and a :class:`~ganzoo.plugin.TableTransformer`
   is fitted on the *training* rows only, whichever split is asked for, so all splits share one
   encoding and the DataSpec of a validation set can decode generated rows;
 * ``dataset[i]`` is deterministic: row ``i``'s encoding ``x``, the conditional vector ``cond``
@@ -22,20 +22,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import torch
 
-from ganzoo.data.spec import COMPONENT_DEFAULTS_KEY, DataSpec
-from ganzoo.data.tabular import TableTransformer
-from ganzoo.registry.errors import DataError
+from ganzoo.plugin import COMPONENT_DEFAULTS_KEY, DataError, DataSpec, TableTransformer
 from ganzoo_traffic.conditions import (
     ConditionBlock,
     condition_layout,
     condition_vector,
     layout_from_spec,
+)
+from ganzoo_traffic.configs import (
+    AccidentsSimConfig,
+    Stats19Config,
+    TableCSVConfig,
+    TableDataConfig,
+    USAccidentsConfig,
 )
 from ganzoo_traffic.data.loaders import Table, load_csv, load_stats19, load_us_accidents
 from ganzoo_traffic.data.missing import inject_missing
@@ -58,26 +62,19 @@ def split_rows(n: int, split: str, val_fraction: float, test_fraction: float, se
 
 
 class TableDataset:
-    """Encoded rows of a :class:`Table` for a tabular GAN (see the module docstring)."""
+    """Encoded rows of a :class:`Table` for a tabular GAN (see the module docstring).
 
-    def __init__(
-        self,
-        table: Table,
-        *,
-        missing: str = "indicator",
-        conditional: bool = True,
-        condition_columns: Sequence[str] | None = None,
-        training_by_sampling: bool = True,
-        split: str = "train",
-        val_fraction: float = 0.1,
-        test_fraction: float = 0.2,
-        split_seed: int = 0,
-        max_modes: int = 10,
-        max_fit_rows: int = 20_000,
-    ) -> None:
+    Not registered itself: each source subclass loads its :class:`Table` and passes it here with
+    its config, whose :class:`~ganzoo_traffic.configs.TableDataConfig` options (missing values,
+    conditioning, split, mixture fitting) every table dataset shares.
+    """
+
+    def __init__(self, table: Table, config: TableDataConfig) -> None:
         frame = table.frame
-        train = frame.iloc[split_rows(len(frame), "train", val_fraction, test_fraction, split_seed)]
-        rows = train if split == "train" else frame.iloc[split_rows(len(frame), split, val_fraction, test_fraction, split_seed)]
+        split, missing, seed = config.split, config.missing, config.split_seed
+        fractions = (config.val_fraction, config.test_fraction)
+        train = frame.iloc[split_rows(len(frame), "train", *fractions, seed)]
+        rows = train if split == "train" else frame.iloc[split_rows(len(frame), split, *fractions, seed)]
         policy = "mask" if missing == "drop" else missing
         if missing == "drop":
             train = train.dropna()
@@ -90,13 +87,13 @@ class TableDataset:
         self.table = table
         self.frame = rows.reset_index(drop=True)
         self.transformer = TableTransformer(
-            table.kinds, missing=policy, max_modes=max_modes, seed=split_seed, max_fit_rows=max_fit_rows
+            table.kinds, missing=policy, max_modes=config.max_modes, seed=seed, max_fit_rows=config.max_fit_rows
         ).fit(train)
         data, mask = self.transformer.transform_with_mask(self.frame)
         self._x = torch.from_numpy(data)
         self._mask = torch.from_numpy(mask) if policy == "mask" else None
-        self.training_by_sampling = training_by_sampling
-        columns = self._condition_columns(condition_columns) if conditional else []
+        self.training_by_sampling = config.training_by_sampling
+        columns = self._condition_columns(config.condition_columns) if config.conditional else []
         self.blocks: list[ConditionBlock] = condition_layout(self.transformer, columns)
         self.condition_dim = sum(b.size for b in self.blocks)
         self._row_categories = self._categories_per_row()
@@ -251,11 +248,14 @@ class TableDataset:
         return [path]
 
     @classmethod
-    def parse_condition(cls, spec: DataSpec, text: str, n: int) -> torch.Tensor:
+    def parse_condition(
+        cls, spec: DataSpec, text: str, n: int, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
         """``(n, cond_dim)`` conditions from ``"column=value"`` (``ganzoo generate --condition``).
 
         ``text`` may hold comma-separated pairs (the CLI joins repeated options so); CTGAN honours
-        one column at a time, so more than one pair is a :class:`ConfigError`.
+        one column at a time, so more than one pair is a :class:`ConfigError`. The one pair fixes
+        the whole vector, so ``generator`` has nothing left to draw.
         """
         return condition_vector(spec, [part for part in text.split(",") if part.strip()], n)
 
@@ -298,62 +298,33 @@ def decode(samples: torch.Tensor | np.ndarray, spec: DataSpec, *, native: bool =
 class AccidentsSim(TableDataset):
     """The seeded STATS19-like accident simulator, optionally with injected gaps."""
 
-    def __init__(
-        self,
-        n_rows: int = 10_000,
-        seed: int = 0,
-        missing_rate: float = 0.0,
-        missingness: str = "mcar",
-        missing_columns: Sequence[str] | None = None,
-        **options: Any,
-    ) -> None:
-        frame = simulate_accidents(n_rows, seed)
-        columns = list(missing_columns) if missing_columns is not None else list(DEFAULT_MISSING_COLUMNS)
-        if "accident_severity" in columns:
-            raise DataError("missing_columns: accident_severity is the target and cannot have gaps")
-        frame = inject_missing(frame, columns, missing_rate, missingness, seed=seed + 1, driver="urban_or_rural_area")  # type: ignore[arg-type]
+    def __init__(self, config: AccidentsSimConfig) -> None:
+        frame = simulate_accidents(config.n_rows, config.seed)
+        columns = list(config.missing_columns) if config.missing_columns is not None else list(DEFAULT_MISSING_COLUMNS)
+        frame = inject_missing(
+            frame, columns, config.missing_rate, config.missingness, seed=config.seed + 1, driver="urban_or_rural_area"
+        )
         codes = {c: -1 for c, kind in ACCIDENT_KINDS.items() if kind != "continuous"}
         table = Table(frame, dict(ACCIDENT_KINDS), "accidents-sim", {}, codes, "accident_severity")
-        super().__init__(table, **options)
+        super().__init__(table, config)
 
 
 class Stats19(TableDataset):
     """UK STATS19 collision/accident CSV (any schema vintage)."""
 
-    def __init__(self, path: Path, columns: Sequence[str] | None = None, **options: Any) -> None:
-        super().__init__(load_stats19(Path(path), columns), **options)
+    def __init__(self, config: Stats19Config) -> None:
+        super().__init__(load_stats19(config.path, config.columns), config)
 
 
 class USAccidents(TableDataset):
     """US Accidents (Kaggle) CSV; CC BY-NC-SA 4.0: non-commercial use only."""
 
-    def __init__(self, path: Path, columns: Sequence[str] | None = None, **options: Any) -> None:
-        super().__init__(load_us_accidents(Path(path), columns), **options)
+    def __init__(self, config: USAccidentsConfig) -> None:
+        super().__init__(load_us_accidents(config.path, config.columns), config)
 
 
 class TableCSV(TableDataset):
     """Any CSV with a declared or inferred schema."""
 
-    def __init__(
-        self,
-        path: Path,
-        columns: Sequence[str] | None = None,
-        categorical: Sequence[str] | None = None,
-        kinds: Mapping[str, str] | None = None,
-        required: Sequence[str] = (),
-        target: str | None = None,
-        missing_values: Sequence[str] = ("", "NA", "N/A", "NaN", "null", "NULL"),
-        max_categories: int = 20,
-        **options: Any,
-    ) -> None:
-        table = load_csv(
-            Path(path),
-            columns=columns,
-            categorical=categorical,
-            kinds=kinds,
-            required=required,
-            target=target,
-            missing_values=missing_values,
-            max_categories=max_categories,
-        )
-        super().__init__(table, **options)
+    def __init__(self, config: TableCSVConfig) -> None:
+        super().__init__(load_csv(config), config)

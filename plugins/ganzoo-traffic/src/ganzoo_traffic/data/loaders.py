@@ -1,9 +1,10 @@
 """Read accident tables from their native CSV files into a checked, typed :class:`Table`.
 
 Every loader validates before anything trains, and every problem is a one-line
-:class:`~ganzoo.registry.errors.DataError` naming the file and the column (and the CSV line for
-single bad values): a missing column, a column with no values, a value of the wrong type, a code
-the format does not define, a gap in a required column.
+:class:`~ganzoo.plugin.DataError` naming the file and the column (and the line in the file for
+single bad values, as :class:`~ganzoo.plugin.CsvFile` numbers them): a missing column, a column
+with no values, a value of the wrong type, a code the format does not define, a gap in a
+required column.
 
 * **STATS19** (UK DfT road-safety data, collision/accident file). Old files use Title_Case
   headers (``Accident_Severity``, ``1st_Road_Class``, ``Local_Authority_(District)``), newer ones
@@ -24,7 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ganzoo.registry.errors import DataError
+from ganzoo.plugin import CsvFile, DataError
+from ganzoo_traffic.configs import TableCSVConfig
 
 
 @dataclass
@@ -48,50 +50,18 @@ class Table:
     target: str | None = None
 
 
-def _read_csv(path: Path, na_values: Iterable[str]) -> pd.DataFrame:
-    if not path.is_file():
-        raise DataError(f"{path}: no such file")
-    try:
-        frame = pd.read_csv(path, dtype=str, na_values=list(na_values), keep_default_na=False, skipinitialspace=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise DataError(f"{path}: not a readable CSV file ({first})") from None
-    if frame.empty:
-        raise DataError(f"{path}: the table has no rows")
+def _read_csv(path: Path, na_values: Iterable[str]) -> tuple[CsvFile, pd.DataFrame]:
+    """The file (for its checks) and its table as text, headers stripped, ``na_values`` missing."""
+    file = CsvFile(path, na_values=tuple(na_values), keep_default_na=False, skipinitialspace=True)
+    frame = file.read()
     frame.columns = [str(c).strip() for c in frame.columns]
-    return frame
+    return file, frame
 
 
-def _numbers(path: Path, column: str, values: pd.Series, *, integer: bool = False) -> pd.Series:
-    """Numeric column, or a DataError naming the first value that is not a number."""
-    numbers = pd.to_numeric(values, errors="coerce")
-    bad = numbers.isna() & values.notna()
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(f"{path}: column {column!r} line {row + 2}: {values.iloc[row]!r} is not a number")
-    if integer:
-        whole = numbers.dropna()
-        fractional = whole[np.mod(whole, 1) != 0]
-        if len(fractional):
-            row = values.index.get_loc(fractional.index[0])
-            raise DataError(f"{path}: column {column!r} line {row + 2}: {values.iloc[row]!r} is not a whole number")
-    return numbers.astype(float)
-
-
-def _check_not_empty(path: Path, frame: pd.DataFrame) -> None:
-    for column in frame.columns:
-        if frame[column].isna().all():
-            raise DataError(f"{path}: column {column!r} is empty")
-
-
-def _check_required(path: Path, frame: pd.DataFrame, required: Iterable[str], names: Mapping[str, str]) -> None:
+def _check_required(file: CsvFile, frame: pd.DataFrame, required: Iterable[str], names: Mapping[str, str]) -> None:
     for column in required:
-        gaps = frame[column].isna().to_numpy()
-        if gaps.any():
-            row = int(np.flatnonzero(gaps)[0])
-            raise DataError(
-                f"{path}: column {names.get(column, column)!r} line {row + 2}: missing value in a required column"
-            )
+        gaps = frame[column].isna()
+        file.check_cells(frame[column], gaps, names.get(column, column), "missing value in a required column")
 
 
 # -- STATS19 -----------------------------------------------------------------------------------
@@ -152,8 +122,7 @@ def stats19_canonical(header: str) -> str:
 
 def load_stats19(path: Path, columns: Sequence[str] | None = None) -> Table:
     """A STATS19 collision/accident CSV as a checked :class:`Table`."""
-    path = Path(path)
-    raw = _read_csv(path, ["", "NULL", "null", "NA"])
+    file, raw = _read_csv(Path(path), ["", "NULL", "null", "NA"])
     originals: dict[str, str] = {}
     for header in raw.columns:
         originals.setdefault(stats19_canonical(header), header)
@@ -161,7 +130,7 @@ def load_stats19(path: Path, columns: Sequence[str] | None = None) -> Table:
     raw = raw.loc[:, ~pd.Index(raw.columns).duplicated()]
     wanted = list(columns) if columns else list(STATS19_COLUMNS)
     if "accident_severity" not in raw.columns:
-        raise DataError(f"{path}: no severity column (Accident_Severity / accident_severity / collision_severity)")
+        raise DataError(f"{file.path}: no severity column (Accident_Severity / accident_severity / collision_severity)")
     if "accident_severity" not in wanted:
         wanted.insert(0, "accident_severity")
     frame = pd.DataFrame(index=raw.index)
@@ -171,65 +140,57 @@ def load_stats19(path: Path, columns: Sequence[str] | None = None) -> Table:
     for column in wanted:
         source = _DERIVED.get(column, column)
         if source not in raw.columns:
-            raise DataError(f"{path}: column {column!r} is not in the file (looked for {source!r})")
+            raise DataError(f"{file.path}: column {column!r} is not in the file (looked for {source!r})")
         values = raw[source]
         names[column] = column if column in _DERIVED else originals[source]
-        if values.isna().all():
-            raise DataError(f"{path}: column {names[column]!r} is empty")
+        file.check_not_empty(values, names[column])
         if column == "hour":
-            frame[column] = _hours(path, originals["time"], values)
+            frame[column] = _hours(file, originals["time"], values)
             kinds[column] = "integer"
         elif column == "month":
-            frame[column] = _months(path, originals["date"], values)
+            frame[column] = _months(file, originals["date"], values)
             kinds[column] = "categorical"
         elif column in STATS19_CODES:
-            numbers = _numbers(path, names[column], values, integer=True).replace(-1, np.nan)
-            _check_codes(path, names[column], numbers, STATS19_CODES[column])
+            numbers = file.numbers(values, names[column], integer=True).replace(-1, np.nan)
+            _check_codes(file, names[column], numbers, STATS19_CODES[column])
             frame[column] = numbers
             kinds[column] = "categorical"
             missing_codes[column] = -1
         elif column in _STATS19_INTEGERS:
-            frame[column] = _numbers(path, names[column], values, integer=True).replace(-1, np.nan)
+            frame[column] = file.numbers(values, names[column], integer=True).replace(-1, np.nan)
             kinds[column] = "integer"
             missing_codes[column] = -1
         elif column in _STATS19_CONTINUOUS:
-            frame[column] = _numbers(path, names[column], values)
+            frame[column] = file.numbers(values, names[column])
             kinds[column] = "continuous"
         else:  # identifiers and district codes: text categories
             frame[column] = values.replace("-1", np.nan)
             kinds[column] = "categorical"
-    _check_not_empty(path, frame.rename(columns=names))
-    _check_required(path, frame, ["accident_severity"], names)
-    return Table(frame.reset_index(drop=True), kinds, f"stats19:{path.name}", names, missing_codes, "accident_severity")
+    for column in frame.columns:  # "-1" everywhere is a column with no values too
+        file.check_not_empty(frame[column], names[column])
+    _check_required(file, frame, ["accident_severity"], names)
+    source = f"stats19:{file.path.name}"
+    return Table(frame.reset_index(drop=True), kinds, source, names, missing_codes, "accident_severity")
 
 
-def _check_codes(path: Path, column: str, numbers: pd.Series, codes: frozenset[int]) -> None:
-    unknown = numbers.dropna()[~numbers.dropna().isin(list(codes))]
-    if len(unknown):
-        row = numbers.index.get_loc(unknown.index[0])
-        expected = ", ".join(str(c) for c in sorted(codes))
-        raise DataError(
-            f"{path}: column {column!r} line {row + 2}: unknown code {int(unknown.iloc[0])} (expected -1 or {expected})"
-        )
+def _check_codes(file: CsvFile, column: str, numbers: pd.Series, codes: frozenset[int]) -> None:
+    unknown = numbers.notna() & ~numbers.isin(list(codes))
+    expected = ", ".join(str(c) for c in sorted(codes))
+    file.check_cells(numbers, unknown, column, lambda code: f"unknown code {int(code)} (expected -1 or {expected})")
 
 
-def _hours(path: Path, column: str, values: pd.Series) -> pd.Series:
+def _hours(file: CsvFile, column: str, values: pd.Series) -> pd.Series:
     parsed = pd.to_datetime(values, format="%H:%M", errors="coerce")
     parsed = parsed.fillna(pd.to_datetime(values, format="%H:%M:%S", errors="coerce"))
-    bad = parsed.isna() & values.notna()
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(f"{path}: column {column!r} line {row + 2}: {values.iloc[row]!r} is not a time (HH:MM)")
+    file.check_cells(values, parsed.isna() & values.notna(), column, lambda cell: f"{cell!r} is not a time (HH:MM)")
     return parsed.dt.hour.astype(float)
 
 
-def _months(path: Path, column: str, values: pd.Series) -> pd.Series:
+def _months(file: CsvFile, column: str, values: pd.Series) -> pd.Series:
     parsed = pd.to_datetime(values, format="%d/%m/%Y", errors="coerce")
     parsed = parsed.fillna(pd.to_datetime(values, format="%Y-%m-%d", errors="coerce"))
     bad = parsed.isna() & values.notna()
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(f"{path}: column {column!r} line {row + 2}: {values.iloc[row]!r} is not a date (DD/MM/YYYY)")
+    file.check_cells(values, bad, column, lambda cell: f"{cell!r} is not a date (DD/MM/YYYY)")
     return parsed.dt.month.astype(float)
 
 
@@ -254,8 +215,7 @@ US_COLUMNS: tuple[str, ...] = (
 
 def load_us_accidents(path: Path, columns: Sequence[str] | None = None) -> Table:
     """A US Accidents CSV (Kaggle column names) as a checked :class:`Table`."""
-    path = Path(path)
-    raw = _read_csv(path, ["", "NA", "NaN", "nan"])
+    file, raw = _read_csv(Path(path), ["", "NA", "NaN", "nan"])
     wanted = list(columns) if columns else list(US_COLUMNS)
     if "Severity" not in wanted:
         wanted.insert(0, "Severity")
@@ -263,38 +223,29 @@ def load_us_accidents(path: Path, columns: Sequence[str] | None = None) -> Table
     kinds: dict[str, str] = {}
     for column in wanted:
         if column not in raw.columns:
-            raise DataError(f"{path}: column {column!r} is not in the file")
+            raise DataError(f"{file.path}: column {column!r} is not in the file")
         values = raw[column]
-        if values.isna().all():
-            raise DataError(f"{path}: column {column!r} is empty")
+        file.check_not_empty(values, column)
         if column == "Severity":
-            numbers = _numbers(path, column, values, integer=True)
-            _check_codes(path, column, numbers, frozenset({1, 2, 3, 4}))
+            numbers = file.numbers(values, column, integer=True)
+            _check_codes(file, column, numbers, frozenset({1, 2, 3, 4}))
             frame[column], kinds[column] = numbers, "categorical"
         elif column in _US_CONTINUOUS:
-            frame[column], kinds[column] = _numbers(path, column, values), "continuous"
+            frame[column], kinds[column] = file.numbers(values, column), "continuous"
         elif column in _US_DATETIMES:
-            stamps = pd.to_datetime(values, format="mixed", errors="coerce")
-            bad = stamps.isna() & values.notna()
-            if bad.any():
-                row = int(np.flatnonzero(bad.to_numpy())[0])
-                raise DataError(f"{path}: column {column!r} line {row + 2}: {values.iloc[row]!r} is not a date/time")
-            frame[column], kinds[column] = stamps, "datetime"
+            frame[column], kinds[column] = file.timestamps(values, column, fmt="mixed"), "datetime"
         elif column in US_BOOLEANS:
-            frame[column], kinds[column] = _booleans(path, column, values), "boolean"
+            frame[column], kinds[column] = _booleans(file, column, values), "boolean"
         else:
             frame[column], kinds[column] = values, "categorical"
-    _check_required(path, frame, ["Severity"], {})
-    return Table(frame.reset_index(drop=True), kinds, f"us-accidents:{path.name}", {}, {}, "Severity")
+    _check_required(file, frame, ["Severity"], {})
+    return Table(frame.reset_index(drop=True), kinds, f"us-accidents:{file.path.name}", {}, {}, "Severity")
 
 
-def _booleans(path: Path, column: str, values: pd.Series) -> pd.Series:
+def _booleans(file: CsvFile, column: str, values: pd.Series) -> pd.Series:
     lookup = {"true": True, "false": False, "1": True, "0": False}
     mapped = values.str.strip().str.lower().map(lookup)
-    bad = mapped.isna() & values.notna()
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise DataError(f"{path}: column {column!r} line {row + 2}: {values.iloc[row]!r} is not True/False")
+    file.check_cells(values, mapped.isna() & values.notna(), column, lambda cell: f"{cell!r} is not True/False")
     return mapped.astype("boolean") if mapped.isna().any() else mapped.astype(bool)
 
 
@@ -303,33 +254,23 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$"
 _BOOL_WORDS = {"true", "false"}
 
 
-def load_csv(
-    path: Path,
-    *,
-    columns: Sequence[str] | None = None,
-    categorical: Sequence[str] | None = None,
-    kinds: Mapping[str, str] | None = None,
-    required: Sequence[str] = (),
-    target: str | None = None,
-    missing_values: Sequence[str] = ("", "NA", "N/A", "NaN", "null", "NULL"),
-    max_categories: int = 20,
-) -> Table:
-    """Any CSV as a checked :class:`Table`; kinds declared or inferred.
+def load_csv(config: TableCSVConfig) -> Table:
+    """The CSV of a ``table-csv`` dataset as a checked :class:`Table`; kinds declared or inferred.
 
     Inference: ``true``/``false`` -> boolean; ISO dates -> datetime; numbers -> integer or
     continuous, except whole numbers with at most ``max_categories`` distinct values ->
     categorical (codes); anything else -> categorical. A column whose values are numbers except
     for a few (under 5 %) is a wrong-type error, not a category: declare it to mean otherwise.
     """
-    path = Path(path)
-    raw = _read_csv(path, missing_values)
-    chosen = list(columns) if columns else list(raw.columns)
-    declared = dict(kinds or {})
-    for column in categorical or ():
+    file, raw = _read_csv(config.path, config.missing_values)
+    target = config.target
+    chosen = list(config.columns) if config.columns else list(raw.columns)
+    declared: dict[str, str] = dict(config.kinds)
+    for column in config.categorical or ():
         declared.setdefault(column, "categorical")
-    for column in [*chosen, *declared, *required, *([target] if target else [])]:
+    for column in [*chosen, *declared, *config.required, *([target] if target else [])]:
         if column not in raw.columns:
-            raise DataError(f"{path}: column {column!r} is not in the file")
+            raise DataError(f"{file.path}: column {column!r} is not in the file")
     for column in declared:
         if column not in chosen:
             chosen.append(column)
@@ -339,32 +280,26 @@ def load_csv(
     out_kinds: dict[str, str] = {}
     for column in chosen:
         values = raw[column]
-        if values.isna().all():
-            raise DataError(f"{path}: column {column!r} is empty")
-        kind = declared.get(column) or ("categorical" if column == target else _infer(path, column, values, max_categories))
+        file.check_not_empty(values, column)
+        kind = declared.get(column) or (
+            "categorical" if column == target else _infer(file, column, values, config.max_categories)
+        )
         if kind in ("continuous", "integer"):
-            frame[column] = _numbers(path, column, values, integer=kind == "integer")
+            frame[column] = file.numbers(values, column, integer=kind == "integer")
         elif kind == "boolean":
-            frame[column] = _booleans(path, column, values)
+            frame[column] = _booleans(file, column, values)
         elif kind == "datetime":
-            stamps = pd.to_datetime(values, format="mixed", errors="coerce")
-            bad = stamps.isna() & values.notna()
-            if bad.any():
-                row = int(np.flatnonzero(bad.to_numpy())[0])
-                raise DataError(f"{path}: column {column!r} line {row + 2}: {values.iloc[row]!r} is not a date/time")
-            frame[column] = stamps
-        elif kind == "categorical":
+            frame[column] = file.timestamps(values, column, fmt="mixed")
+        else:  # categorical: codes stay numbers, text stays text
             numbers = pd.to_numeric(values, errors="coerce")
             numeric = (numbers.notna() | values.isna()).all()
             frame[column] = numbers.astype(float) if numeric else values
-        else:
-            raise DataError(f"{path}: column {column!r}: unknown kind {kind!r}")
         out_kinds[column] = kind
-    _check_required(path, frame, required, {})
-    return Table(frame.reset_index(drop=True), out_kinds, f"csv:{path.name}", {}, {}, target)
+    _check_required(file, frame, config.required, {})
+    return Table(frame.reset_index(drop=True), out_kinds, f"csv:{file.path.name}", {}, {}, target)
 
 
-def _infer(path: Path, column: str, values: pd.Series, max_categories: int) -> str:
+def _infer(file: CsvFile, column: str, values: pd.Series, max_categories: int) -> str:
     present = values.dropna()
     if present.str.strip().str.lower().isin(_BOOL_WORDS).all():
         return "boolean"
@@ -378,9 +313,8 @@ def _infer(path: Path, column: str, values: pd.Series, max_categories: int) -> s
             return "categorical"
         return "integer" if whole else "continuous"
     if bad.mean() < 0.05:
-        row = values.index.get_loc(bad[bad].index[0])
-        raise DataError(
-            f"{path}: column {column!r} line {row + 2}: {values.iloc[row]!r} is not a number "
-            "(declare the column categorical if text is intended)"
+        file.check_cells(
+            present, bad, column,
+            lambda cell: f"{cell!r} is not a number (declare the column categorical if text is intended)",
         )
     return "categorical"

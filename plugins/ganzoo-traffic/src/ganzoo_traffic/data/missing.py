@@ -18,7 +18,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ganzoo.registry.errors import DataError
+from ganzoo.plugin import DataError
 
 Mechanism = Literal["mcar", "mar", "mnar"]
 

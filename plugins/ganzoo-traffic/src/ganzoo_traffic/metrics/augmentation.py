@@ -22,9 +22,8 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.neural_network import MLPClassifier
 from sklearn.svm import SVC
 
+from ganzoo_traffic.configs import CLASSIFIERS
 from ganzoo_traffic.metrics.features import FeatureEncoder
-
-CLASSIFIERS = ("svm", "knn", "ridge", "mlp")
 
 
 def make_classifier(name: str, seed: int) -> Any:

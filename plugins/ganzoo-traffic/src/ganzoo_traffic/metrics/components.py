@@ -1,26 +1,35 @@
 """The registered table metrics: EvalContext adapters around the pure functions.
 
 Each metric decodes the held-out real rows and the generated rows of an
-:class:`ganzoo.metrics.context.EvalContext` back to tables with the DataSpec (so both are
+:class:`~ganzoo.plugin.EvalContext` back to tables with the DataSpec (so both are
 compared in the data's own units and categories, never in the encoded space) and reports every
 value with its protocol (sample counts, split, seed, test settings).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from ganzoo.registry.errors import ConfigError, DataError
+from ganzoo.plugin import ConfigError, DataError
+from ganzoo_traffic.configs import (
+    TableAugmentationConfig,
+    TableDetectionConfig,
+    TableFidelityConfig,
+)
 from ganzoo_traffic.data.dataset import decode
 from ganzoo_traffic.metrics.augmentation import augmentation_test
 from ganzoo_traffic.metrics.detection import detection
 from ganzoo_traffic.metrics.fidelity import fidelity_report
 
+if TYPE_CHECKING:
+    from ganzoo.plugin import DataSpec, EvalContext
 
-def tables(ctx: Any) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
+
+def tables(ctx: EvalContext) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
     """Real and generated rows of the evaluation as DataFrames, plus the column kinds."""
     spec = ctx.spec
     table = spec.meta.get("table") if spec.modality == "table" else None
@@ -34,9 +43,25 @@ def _finite(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
 
 
-def applies_to_tables(spec: Any) -> bool:
+def applies_to_tables(spec: DataSpec) -> bool:
     """True for DataSpecs of ganzoo-traffic table datasets (``ganzoo evaluate`` defaults)."""
-    return getattr(spec, "modality", None) == "table" and isinstance(spec.meta.get("table"), dict)
+    return getattr(spec, "modality", None) == "table" and isinstance(spec.meta.get("table"), Mapping)
+
+
+def applies_to_labelled_tables(spec: DataSpec) -> bool:
+    """True for ganzoo-traffic tables whose target column has at least two classes.
+
+    The augmentation test trains classifiers to predict the dataset's target, so it can run
+    only on such tables (``table-csv`` has a target only when ``target`` is set); it is also the
+    slowest metric, so ``ganzoo evaluate`` must not pick it where it would only fail.
+    """
+    if not applies_to_tables(spec):
+        return False
+    table = spec.meta["table"]
+    column = next((c for c in table["transformer"]["columns"] if c["name"] == table.get("target")), None)
+    if column is None or column["kind"] not in ("categorical", "boolean"):
+        return False
+    return sum(category is not None for category in column["categories"]) >= 2
 
 
 class TableFidelity:
@@ -44,10 +69,10 @@ class TableFidelity:
 
     applies_to = staticmethod(applies_to_tables)
 
-    def __init__(self, alpha: float = 0.05, bins: int = 10) -> None:
-        self.alpha, self.bins = alpha, bins
+    def __init__(self, config: TableFidelityConfig) -> None:
+        self.alpha, self.bins = config.alpha, config.bins
 
-    def compute(self, ctx: Any) -> dict[str, dict[str, Any]]:
+    def compute(self, ctx: EvalContext) -> dict[str, dict[str, Any]]:
         real, synth, kinds = tables(ctx)
         report = fidelity_report(real, synth, kinds, alpha=self.alpha, bins=self.bins)
         # every fidelity score is a share or a similarity in [0, 1]
@@ -68,12 +93,12 @@ class TableDetection:
 
     applies_to = staticmethod(applies_to_tables)
 
-    def __init__(self, classifier: str = "logistic", folds: int = 3) -> None:
-        self.classifier, self.folds = classifier, folds
+    def __init__(self, config: TableDetectionConfig) -> None:
+        self.classifier, self.folds = config.classifier, config.folds
 
-    def compute(self, ctx: Any) -> dict[str, dict[str, Any]]:
+    def compute(self, ctx: EvalContext) -> dict[str, dict[str, Any]]:
         real, synth, kinds = tables(ctx)
-        result = detection(real, synth, kinds, classifier=self.classifier, folds=self.folds, seed=ctx.seed)  # type: ignore[arg-type]
+        result = detection(real, synth, kinds, classifier=self.classifier, folds=self.folds, seed=ctx.seed)
         protocol = ctx.protocol(
             classifier=self.classifier, folds=self.folds, rows_per_class=result["rows_per_class"],
             real_rows_with_gaps_left_out=result["real_rows_with_gaps_left_out"],
@@ -89,24 +114,19 @@ class TableAugmentation:
     """Accuracy and false-positive rate of classifiers trained on real vs real + synthetic rows.
 
     The held-out real rows are split in half (seeded, stratified by the target): classifiers learn
-    on one half (alone, or with synthetic rows) and are scored on the other.
+    on one half (alone, or with synthetic rows) and are scored on the other. ``ganzoo evaluate``
+    runs it by default only on tables with a target of two or more classes; chosen explicitly,
+    ``params.target`` may name the label column of any table.
     """
 
-    applies_to = staticmethod(applies_to_tables)
+    applies_to = staticmethod(applies_to_labelled_tables)
 
-    def __init__(
-        self,
-        target: str | None = None,
-        classifiers: list[str] | None = None,
-        seeds: int = 5,
-        ratio: float = 1.0,
-        positive: str | None = None,
-    ) -> None:
-        self.target = target
-        self.classifiers = classifiers or ["svm", "knn", "ridge", "mlp"]
-        self.seeds, self.ratio, self.positive = seeds, ratio, positive
+    def __init__(self, config: TableAugmentationConfig) -> None:
+        self.target = config.target
+        self.classifiers = list(config.classifiers)
+        self.seeds, self.ratio, self.positive = config.seeds, config.ratio, config.positive
 
-    def compute(self, ctx: Any) -> dict[str, dict[str, Any]]:
+    def compute(self, ctx: EvalContext) -> dict[str, dict[str, Any]]:
         real, synth, kinds = tables(ctx)
         target = self.target or ctx.spec.meta["table"].get("target")
         if not target or target not in kinds:
