@@ -2,7 +2,7 @@
 
 Run the checks from your plugin's tests::
 
-    from ganzoo.data.spec import DataSpec
+    from ganzoo import DataSpec
     from ganzoo.testing import check_generator
 
     def test_my_generator_conforms():
@@ -11,7 +11,10 @@ Run the checks from your plugin's tests::
 Each check builds the component through the registry (so your entry point and config are
 exercised too) and raises :class:`ConformanceError` with a message that says what to fix.
 Fixtures for pytest live in :mod:`ganzoo.testing.pytest_plugin` (opt in with
-``pytest_plugins = ["ganzoo.testing.pytest_plugin"]``).
+``pytest_plugins = ["ganzoo.testing.pytest_plugin"]``). :func:`load_plugins` loads plugin
+modules in-process without pytest, and :class:`PluginManager` and :class:`Registry` are here
+so that a plugin's tests annotate with public names (plugins import only ``ganzoo``,
+``ganzoo.plugin`` and ``ganzoo.testing``).
 """
 
 from ganzoo.testing.conformance import (
@@ -21,5 +24,15 @@ from ganzoo.testing.conformance import (
     check_generator,
     check_loss,
 )
+from ganzoo.testing.plugins import PluginManager, Registry, load_plugins
 
-__all__ = ["ConformanceError", "check_dataset", "check_discriminator", "check_generator", "check_loss"]
+__all__ = [
+    "ConformanceError",
+    "PluginManager",
+    "Registry",
+    "check_dataset",
+    "check_discriminator",
+    "check_generator",
+    "check_loss",
+    "load_plugins",
+]

@@ -18,7 +18,8 @@ import torch
 
 from ganzoo.data.spec import DataSpec
 from ganzoo.plugins import manager as manager_module
-from ganzoo.plugins.manager import PluginManager, reset_manager
+from ganzoo.plugins.manager import PluginManager
+from ganzoo.testing.plugins import load_plugins
 
 
 @pytest.fixture
@@ -44,7 +45,7 @@ def ganzoo_plugins() -> Iterator[Callable[..., PluginManager]]:
     previous = manager_module._manager
 
     def load(*plugins: tuple[str, object], discover: bool = True, strict: bool = True) -> PluginManager:
-        manager = reset_manager(plugins, discover=discover)
+        manager = load_plugins(*plugins, discover=discover)
         failures = manager.failures()
         if strict and failures:
             lines = [f"{p.distribution} ({p.name}): {p.error}" for p in failures]

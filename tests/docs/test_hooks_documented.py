@@ -18,7 +18,7 @@ from ganzoo.engine.context import LossContext
 from ganzoo.experiment.build import validate_experiment
 from ganzoo.metrics.context import EvalContext
 from ganzoo.plugins.manager import PluginInfo, PluginManager
-from ganzoo.registry.registry import BUILDABLE_KINDS
+from ganzoo.registry.registry import BUILDABLE_KINDS, constructor_mismatch
 
 HOOKS_PAGE = Path(__file__).resolve().parents[2] / "docs" / "plugins" / "hooks.md"
 
@@ -38,7 +38,7 @@ def _python_blocks(text: str) -> list[str]:
 def test_every_hook_has_a_heading_with_its_exact_signature() -> None:
     headings = {line[3:].strip() for line in HOOKS_PAGE.read_text().splitlines() if line.startswith("## ")}
     signatures = _hook_signatures()
-    assert len(signatures) == 6
+    assert len(signatures) == 7
     missing = [sig for sig in signatures.values() if sig not in headings]
     assert not missing, f"docs/plugins/hooks.md lacks a '## <signature>' heading for {missing}"
 
@@ -78,10 +78,12 @@ def test_hook_examples_register_working_components(documented_plugin: PluginMana
     assert provided == {
         ("generator", "linear"), ("discriminator", "linear"), ("loss", "mean-match"),
         ("dataset", "gaussian-rows"), ("metric", "mean-gap"), ("preset", "linear-gaussian"),
+        ("command", "row-stats"),
     }
     for kind, name in provided:
         if kind in BUILDABLE_KINDS:
             registry.create(kind, name)  # validates the config and checks the protocol
+            assert constructor_mismatch(registry.get(kind, name)) is None, (kind, name)
 
     generator = registry.create("generator", "linear", out_features=3)
     assert generator(generator.sample_latent(5)).shape == (5, 3)
@@ -108,6 +110,23 @@ def test_metric_example_runs_on_a_real_eval_context(documented_plugin: PluginMan
     expected = torch.stack([dataset[i]["x"] for i in range(16)]).mean(0).norm().item()
     assert result["mean_gap"]["value"] == pytest.approx(expected)
     assert result["mean_gap"]["n_real"] == 16
+    metric = registry.get("metric", "mean-gap").load()
+    assert metric.applies_to(Sampler.spec) and not metric.applies_to(DataSpec("image", (3, 8, 8)))
+
+
+def test_command_example_runs_from_the_cli(
+    ganzoo_plugins: Callable[..., PluginManager], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ganzoo_plugins(*_example_modules(), discover=False)
+    rows = tmp_path / "rows.csv"
+    rows.write_text("0.1,0.2\n-0.5,0.5\n")
+    assert main(["row-stats", str(rows)]) == 0
+    assert capsys.readouterr().out.splitlines() == [f"{rows}: 2 rows, column means -0.20 0.35"]
+    assert "data/rows.csv: 2 rows, column means -0.20 0.35" in _section("## ganzoo_register_commands(register)")
+
+    rows.write_text("0.1,0.2\n0.3,n/a\n")
+    assert main(["row-stats", str(rows)]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [f"ganzoo: error: {rows}: row 2: not a number in ['0.3', 'n/a']"]
 
 
 def test_preset_example_is_a_valid_experiment(documented_plugin: PluginManager) -> None:

@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from ganzoo.plugins.manager import PluginManager
-from ganzoo.registry.registry import Registry
+from ganzoo.testing import PluginManager, Registry
 
 import ganzoo_example.plugin
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import ganzoo
 import pytest
-from ganzoo.registry.registry import Registry
+from ganzoo.testing import Registry
 
 from ganzoo_example.plugin import RINGS_EXPERIMENT
 

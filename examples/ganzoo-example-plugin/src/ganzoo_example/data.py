@@ -15,6 +15,8 @@ from pathlib import Path
 import torch
 from ganzoo import DataSpec
 
+from ganzoo_example.configs import RingsConfig
+
 COLUMNS = ("x", "y")
 _SPLIT_OFFSET = {"train": 0, "val": 1, "test": 2}
 
@@ -28,12 +30,12 @@ def ring_centres(modes: int, radius: float) -> torch.Tensor:
 class Rings:
     """Rows ``(x, y)`` from ``modes`` Gaussians of width ``std`` on a ring of ``radius``."""
 
-    def __init__(self, n_samples: int, modes: int, radius: float, std: float, seed: int, split: str) -> None:
-        self.modes, self.radius, self.std = modes, radius, std
-        gen = torch.Generator().manual_seed(seed * 3 + _SPLIT_OFFSET[split])
-        which = torch.randint(modes, (n_samples,), generator=gen)
-        noise = torch.randn(n_samples, 2, generator=gen) * std
-        self.rows = (ring_centres(modes, radius)[which] + noise).clamp(-1.0, 1.0)
+    def __init__(self, config: RingsConfig) -> None:
+        self.modes, self.radius, self.std = config.modes, config.radius, config.std
+        gen = torch.Generator().manual_seed(config.seed * 3 + _SPLIT_OFFSET[config.split])
+        which = torch.randint(config.modes, (config.n_samples,), generator=gen)
+        noise = torch.randn(config.n_samples, 2, generator=gen) * config.std
+        self.rows = (ring_centres(config.modes, config.radius)[which] + noise).clamp(-1.0, 1.0)
 
     def describe(self) -> DataSpec:
         meta = {"columns": list(COLUMNS), "modes": self.modes, "radius": self.radius, "std": self.std}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import ganzoo
-from ganzoo.plugins.manager import PresetRegister, Register
+from ganzoo.plugin import PresetRegister, Register
 
 from ganzoo_example.configs import (
     MLPDiscriminatorConfig,
