@@ -62,13 +62,23 @@ def legend_layout(names: Sequence[str], width: float) -> list[tuple[float, int]]
     return placed
 
 
-def _span(values: list[float]) -> tuple[float, float]:
-    low, high = min(values), max(values)
-    if high == low:
+def data_span(low: float, high: float) -> tuple[float, float]:
+    """The axis range shown for data from ``low`` to ``high``: padded by 5 % so no value sits on
+    the frame; a single value gets +- 10 % (+- 1 at zero); no finite data gets ``(0, 1)``.
+
+    Shared by these charts and the PIL sample previews (:mod:`ganzoo.report.samples`).
+    """
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return 0.0, 1.0
+    if high <= low:
         pad = abs(low) * 0.1 or 1.0
-        return low - pad, high + pad
+        return low - pad, low + pad
     pad = (high - low) * 0.05
     return low - pad, high + pad
+
+
+def _span(values: list[float]) -> tuple[float, float]:
+    return data_span(min(values), max(values))
 
 
 def line_chart(
