@@ -443,7 +443,8 @@ class Engine:
         self._epoch_sums.add(key, detached)
 
     def _d_loss_scale(self) -> Callable[[], float] | None:
-        """Reads D's fp16 loss scale for gradient penalties (reading it syncs, so only they do)."""
+        """What reads D's fp16 loss scale, handed to the losses: reading it syncs, so only a
+        gradient penalty calls it."""
         return self.d.scaler.get_scale if self.d.scaler is not None else None
 
     @torch.no_grad()
@@ -531,11 +532,10 @@ class Engine:
             stem = f"optim_{role}"
             load_optimizer(network.optimizer, network.module, checkpoint.tensors(stem), checkpoint.json(stem),
                            what=str(checkpoint.path / stem))
-        if checkpoint.has("scaler"):
+        scalers = {role: network.scaler for role, network in self.networks.items() if network.scaler is not None}
+        if scalers and checkpoint.has("scaler"):
             for role, state in checkpoint.json("scaler").items():
-                scaler = self.networks[role].scaler
-                if scaler is not None:
-                    scaler.load_state_dict(state)
+                scalers[role].load_state_dict(state)
         restore_rng(checkpoint.tensors("rng"), checkpoint.json("rng"))
         loop = checkpoint.manifest.get("loop", {})
         self.elapsed = float(loop.get("elapsed", 0.0))
