@@ -7,8 +7,11 @@ each record it emits (a ``train`` record at log steps, an ``epoch`` record when 
 checkpoints and evaluation (a ``ganzoo-rich`` package could ship a rich progress bar); there are
 no per-step plugin hooks, which would cost a pluggy dispatch every step.
 
-Callbacks must not touch the global RNGs or model state in ways that outlive the call: the
-stop-and-resume guarantee relies on each step depending only on (seed, step) and the weights.
+Callbacks see the trainer through :class:`~ganzoo.engine.state.TrainerState` (progress, run,
+data, ``sampler()``, ``emit()``, ``save_checkpoint()``), not through the engine class, which
+imports this module. They must not touch the global RNGs or model state in ways that outlive the
+call: the stop-and-resume guarantee relies on each step depending only on (seed, step) and the
+weights.
 """
 
 from __future__ import annotations
@@ -18,37 +21,34 @@ import math
 import sys
 import warnings
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 import torch
 
-from ganzoo.data.spec import CONDITION_KEY, SAMPLE_KEY, DataSpec
+from ganzoo.data.spec import CONDITION_KEY, SAMPLE_KEY
 from ganzoo.engine.loader import fixed_batch
 from ganzoo.engine.seed import STREAM_SAMPLES, derive_seed
+from ganzoo.engine.state import TrainerState
 from ganzoo.registry.errors import GanzooError
-
-if TYPE_CHECKING:
-    from PIL import Image
-
-    from ganzoo.engine.engine import Engine
+from ganzoo.report.samples import render_samples
 
 
 class Callback:
     """Base class with no-op methods; override the ones you need."""
 
-    def on_train_start(self, engine: Engine) -> None:
+    def on_train_start(self, engine: TrainerState) -> None:
         """Before the first step of this process (also after a resume)."""
 
-    def on_log(self, engine: Engine, record: dict[str, Any]) -> None:
+    def on_log(self, engine: TrainerState, record: dict[str, Any]) -> None:
         """A metrics record (``kind``: train, epoch or eval) was emitted."""
 
-    def on_epoch_end(self, engine: Engine, epoch: int) -> None:
+    def on_epoch_end(self, engine: TrainerState, epoch: int) -> None:
         """1-based ``epoch`` just ended (also the partial last epoch of a finished run)."""
 
-    def on_step_end(self, engine: Engine) -> None:
+    def on_step_end(self, engine: TrainerState) -> None:
         """``engine.step`` steps are done."""
 
-    def on_train_end(self, engine: Engine) -> None:
+    def on_train_end(self, engine: TrainerState) -> None:
         """Training stopped (finished, or reached ``until``)."""
 
 
@@ -57,7 +57,7 @@ class Callback:
 MAX_EPOCH_REPORTS = 20
 
 
-def reported_epoch(engine: Engine, epoch: int) -> bool:
+def reported_epoch(engine: TrainerState, epoch: int) -> bool:
     """Whether ``epoch`` gets an epoch-end sample grid and console line."""
     stride = max(1, math.ceil(engine.total_epochs / MAX_EPOCH_REPORTS))
     return epoch == 1 or epoch % stride == 0 or engine.step >= engine.total_steps
@@ -76,7 +76,7 @@ class ProgressCallback(Callback):
         self.stream = stream if stream is not None else sys.stderr
         self.bar: Any = None
 
-    def on_train_start(self, engine: Engine) -> None:
+    def on_train_start(self, engine: TrainerState) -> None:
         if self.stream.isatty():
             from tqdm.auto import tqdm
 
@@ -92,7 +92,7 @@ class ProgressCallback(Callback):
             print(f"training {engine.config.name or 'experiment'}: step {engine.step}/{engine.total_steps}",
                   file=self.stream, flush=True)
 
-    def on_log(self, engine: Engine, record: dict[str, Any]) -> None:
+    def on_log(self, engine: TrainerState, record: dict[str, Any]) -> None:
         if self.bar is not None:
             if record["kind"] == "train":
                 self.bar.set_postfix_str(f"epoch {record['epoch']} {_format_losses(record)}", refresh=False)
@@ -110,11 +110,11 @@ class ProgressCallback(Callback):
             line = f"eval at step {record['step']}: {values}"
         print(line, file=self.stream, flush=True)
 
-    def on_step_end(self, engine: Engine) -> None:
+    def on_step_end(self, engine: TrainerState) -> None:
         if self.bar is not None:
             self.bar.update(1)
 
-    def on_train_end(self, engine: Engine) -> None:
+    def on_train_end(self, engine: TrainerState) -> None:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
@@ -127,15 +127,15 @@ class MetricsLogger(Callback):
         self.path = path
         self.file: IO[str] | None = None
 
-    def on_train_start(self, engine: Engine) -> None:
+    def on_train_start(self, engine: TrainerState) -> None:
         self.file = self.path.open("a", encoding="utf-8")
 
-    def on_log(self, engine: Engine, record: dict[str, Any]) -> None:
+    def on_log(self, engine: TrainerState, record: dict[str, Any]) -> None:
         assert self.file is not None
         self.file.write(json.dumps(record) + "\n")
         self.file.flush()
 
-    def on_train_end(self, engine: Engine) -> None:
+    def on_train_end(self, engine: TrainerState) -> None:
         if self.file is not None:
             self.file.close()
             self.file = None
@@ -147,11 +147,11 @@ class CheckpointCallback(Callback):
     def __init__(self, every: int) -> None:
         self.every = every
 
-    def on_step_end(self, engine: Engine) -> None:
+    def on_step_end(self, engine: TrainerState) -> None:
         if self.every and engine.step % self.every == 0:
             engine.save_checkpoint()
 
-    def on_train_end(self, engine: Engine) -> None:
+    def on_train_end(self, engine: TrainerState) -> None:
         if engine.checkpoint_step != engine.step:
             engine.save_checkpoint()
 
@@ -170,7 +170,7 @@ class EvalCallback(Callback):
         self.every = every
         self.hook: Any = None
 
-    def on_train_start(self, engine: Engine) -> None:
+    def on_train_start(self, engine: TrainerState) -> None:
         if not self.every:
             return
         try:
@@ -179,7 +179,7 @@ class EvalCallback(Callback):
             return
         self.hook = evaluate_during_training
 
-    def on_step_end(self, engine: Engine) -> None:
+    def on_step_end(self, engine: TrainerState) -> None:
         if self.hook is None or engine.step % self.every:
             return
         try:
@@ -199,8 +199,8 @@ class EvalCallback(Callback):
 class SampleGridWriter(Callback):
     """PNG grids of samples from fixed noise and conditions, per epoch and every ``every`` steps.
 
-    Images are tiled (paired data: rows of source | generated | target); series are drawn as
-    line plots; tables as a scatter of the first two features, generated over real. The fixed
+    Rendering is :func:`ganzoo.report.samples.render_samples` (images tiled, series as line
+    plots, tables as a scatter of the first two features, generated over real). The fixed
     inputs come from their own RNG stream, so writing grids never changes training.
     """
 
@@ -210,7 +210,7 @@ class SampleGridWriter(Callback):
         self.count = count
         self.inputs: dict[str, Any] = {}
 
-    def on_train_start(self, engine: Engine) -> None:
+    def on_train_start(self, engine: TrainerState) -> None:
         spec = engine.spec
         default = {"image": 4 if spec.condition == "paired" else 16, "series": 16, "table": 512}[spec.modality]
         count = min(self.count or default, len(engine.dataset))
@@ -224,101 +224,17 @@ class SampleGridWriter(Callback):
         }
         self.directory.mkdir(parents=True, exist_ok=True)
 
-    def on_epoch_end(self, engine: Engine, epoch: int) -> None:
+    def on_epoch_end(self, engine: TrainerState, epoch: int) -> None:
         if reported_epoch(engine, epoch):
             self.write(engine, self.directory / f"epoch_{epoch:04d}.png")
 
-    def on_step_end(self, engine: Engine) -> None:
+    def on_step_end(self, engine: TrainerState) -> None:
         if self.every and engine.step % self.every == 0:
             self.write(engine, self.directory / f"step_{engine.step:06d}.png")
 
-    def write(self, engine: Engine, path: Path) -> Path:
+    def write(self, engine: TrainerState, path: Path) -> Path:
         cond = self.inputs["cond"]
         fake = engine.sampler().sample(len(self.inputs["real"]), condition=cond, seed=self.inputs["seed"])
         image = render_samples(fake, engine.spec, real=self.inputs["real"], cond=cond)
         image.save(path)
         return path
-
-
-# -- rendering --------------------------------------------------------------------------------
-def _to_unit(x: torch.Tensor, spec: DataSpec) -> torch.Tensor:
-    low, high = spec.value_range
-    return ((x.float() - low) / (high - low)).clamp(0, 1)
-
-
-def _rgb(x: torch.Tensor) -> torch.Tensor:
-    """(N, C, H, W) in [0, 1] -> (N, 3, H, W): the first channel as grey unless C >= 3."""
-    if x.shape[1] >= 3:
-        return x[:, :3]
-    return x[:, :1].expand(-1, 3, -1, -1)
-
-
-def _tile(images: torch.Tensor, columns: int, pad: int = 2) -> torch.Tensor:
-    n, c, h, w = images.shape
-    rows = math.ceil(n / columns)
-    canvas = torch.ones(c, rows * (h + pad) + pad, columns * (w + pad) + pad)
-    for i in range(n):
-        r, col = divmod(i, columns)
-        canvas[:, pad + r * (h + pad) : pad + r * (h + pad) + h, pad + col * (w + pad) : pad + col * (w + pad) + w] = images[i]
-    return canvas
-
-
-def render_samples(
-    fake: torch.Tensor, spec: DataSpec, *, real: torch.Tensor | None = None, cond: torch.Tensor | None = None
-) -> Image.Image:
-    """A PIL image showing ``fake`` (with sources/targets or real data where that helps)."""
-    from PIL import Image
-
-    if spec.modality == "image":
-        if spec.condition == "paired" and cond is not None and real is not None:
-            source = _rgb(_to_unit(cond, spec))
-            rows = torch.stack([source, _rgb(_to_unit(fake, spec)), _rgb(_to_unit(real, spec))], dim=1)
-            grid = _tile(rows.flatten(0, 1), columns=3)
-        else:
-            grid = _tile(_rgb(_to_unit(fake, spec)), columns=math.ceil(math.sqrt(len(fake))))
-        array = (grid.permute(1, 2, 0) * 255).round().to(torch.uint8).numpy()
-        return Image.fromarray(array, mode="RGB")
-    if spec.modality == "series":
-        return _plot_series(_to_unit(fake, spec))
-    return _plot_table(fake, real)
-
-
-_COLOURS = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189)]
-
-
-def _plot_series(series: torch.Tensor, width: int = 160, height: int = 64, columns: int = 4) -> Image.Image:
-    from PIL import Image, ImageDraw
-
-    rows = math.ceil(len(series) / columns)
-    image = Image.new("RGB", (columns * (width + 4) + 4, rows * (height + 4) + 4), "white")
-    draw = ImageDraw.Draw(image)
-    for i, sample in enumerate(series):
-        r, c = divmod(i, columns)
-        x0, y0 = 4 + c * (width + 4), 4 + r * (height + 4)
-        draw.rectangle((x0, y0, x0 + width - 1, y0 + height - 1), outline=(200, 200, 200))
-        length = sample.shape[-1]
-        for channel, values in enumerate(sample):
-            points = [(x0 + j * (width - 1) / max(length - 1, 1), y0 + (1 - float(v)) * (height - 1))
-                      for j, v in enumerate(values)]
-            draw.line(points, fill=_COLOURS[channel % len(_COLOURS)], width=1)
-    return image
-
-
-def _plot_table(fake: torch.Tensor, real: torch.Tensor | None, size: int = 256) -> Image.Image:
-    from PIL import Image, ImageDraw
-
-    def columns(x: torch.Tensor) -> torch.Tensor:
-        x = x.float().reshape(len(x), -1)
-        return x[:, :2] if x.shape[1] >= 2 else torch.stack([x[:, 0], torch.linspace(0, 1, len(x))], 1)
-
-    points = [columns(fake)] + ([columns(real)] if real is not None else [])
-    both = torch.cat(points)
-    low, high = both.min(0).values, both.max(0).values
-    span = torch.where(high > low, high - low, torch.ones_like(high))
-    image = Image.new("RGB", (size, size), "white")
-    draw = ImageDraw.Draw(image)
-    for data, colour in reversed(list(zip(points, [(214, 39, 40), (160, 160, 160)], strict=False))):
-        scaled = ((data - low) / span * (size - 9) + 4).tolist()
-        for x, y in scaled:
-            draw.ellipse((x - 1.5, size - y - 1.5, x + 1.5, size - y + 1.5), fill=colour)
-    return image

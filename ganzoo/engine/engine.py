@@ -25,9 +25,10 @@ global batch (:mod:`ganzoo.engine.loader`) and of the global batch's latent nois
 generator seeded by ``(seed, step)`` alone, so N processes with batch B compute what one process
 with batch N*B would. Three GAN details: the G step runs D's forward under ``no_sync`` (D's
 parameters are frozen there, so D's reducer must not wait for gradients); sampling, EMA and
-checkpoints use the unwrapped modules, never a DDP forward without its backward; logged losses
-are averaged over processes at log time (every process calls the engine's collectives at the
-same steps; :func:`ganzoo.engine.run.train` gives the callbacks that write files to rank 0 only).
+checkpoints use the unwrapped modules, never a DDP forward without its backward (each
+:class:`~ganzoo.engine.network.Network` names these views apart); logged losses are averaged
+over processes at log time (every process calls the engine's collectives at the same steps;
+:func:`ganzoo.engine.run.train` gives the callbacks that write files to rank 0 only).
 """
 
 from __future__ import annotations
@@ -57,18 +58,16 @@ from ganzoo.engine.checkpoint import (
     write_checkpoint,
 )
 from ganzoo.engine.context import LossContext
-from ganzoo.engine.execution import CompiledForward, SyncBatchNormGuard, channels_last_
 from ganzoo.engine.interrupt import TrainingInterrupted, stop_on_signals
 from ganzoo.engine.loader import make_loader, to_device
-from ganzoo.engine.optim import build_optimizer, lr_factor, optimizer_settings, set_lr
+from ganzoo.engine.network import Network, build_network, place
+from ganzoo.engine.optim import lr_factor, set_lr
 from ganzoo.engine.sampler import Sampler
 from ganzoo.engine.seed import capture_rng, noise_seed, restore_rng, seed_step
 from ganzoo.engine.strategy import SingleDevice, Strategy, resolve_device
 from ganzoo.experiment.build import Built, resolved_dict
 from ganzoo.registry.errors import CheckpointError, ConfigError
 from ganzoo.registry.protocols import Augmenting
-
-ROLES = ("generator", "discriminator")
 
 
 class _Sums:
@@ -107,6 +106,14 @@ class _Sums:
     def load(self, state: Mapping[str, Any], device: torch.device) -> None:
         self.sums = {k: torch.tensor(v, dtype=torch.float32, device=device) for k, v in state["sums"].items()}
         self.counts = {k: int(v) for k, v in state["counts"].items()}
+
+
+def _autocast_factory(precision: str, device: torch.device) -> Callable[[], contextlib.AbstractContextManager[Any]]:
+    """Makes the mixed-precision context of ``train.precision`` (a no-op for fp32)."""
+    if precision == "fp32":
+        return contextlib.nullcontext
+    dtype = torch.bfloat16 if precision == "bf16" else torch.float16
+    return partial(torch.autocast, device_type=device.type, dtype=dtype)
 
 
 def _term_keys(names: Sequence[str]) -> list[str]:
@@ -151,63 +158,42 @@ class Engine:
         self.strategy = strategy if strategy is not None else SingleDevice(resolve_device(train.device))
         self.device = self.strategy.device
         self._check_device_options()
+        self._build_networks()
+        self._prepare_step()
+        self._count_steps()
+        self._reset_progress()
 
-        self.generator = built.generator.to(self.device).train()
-        self.discriminator = built.discriminator.to(self.device).train()
-        if train.sync_batchnorm:
-            self.generator = nn.SyncBatchNorm.convert_sync_batchnorm(self.generator)
-            self.discriminator = nn.SyncBatchNorm.convert_sync_batchnorm(self.discriminator)
-        if train.channels_last:
-            channels_last_(self.generator)
-            channels_last_(self.discriminator)
+    def _build_networks(self) -> None:
+        """G, D (each with its optimiser, scaler and forward views) and the EMA copy of G.
+
+        The EMA copy is taken from the placed G before any DDP wrapper exists; G's wrapper is
+        built before D's in every process (DDP construction is a collective).
+        """
+        train = self.train_config
+        generator = place(self.built.generator, train, self.device)
+        discriminator = place(self.built.discriminator, train, self.device)
         for term in self.losses:
             if isinstance(term.module, nn.Module):
                 term.module.to(self.device)
         self.ema: nn.Module | None = None
         if train.ema is not None:
-            self.ema = copy.deepcopy(self.generator).requires_grad_(False).eval()
+            self.ema = copy.deepcopy(generator).requires_grad_(False).eval()
+        self.g = build_network("generator", generator, train, self.strategy)
+        self.d = build_network("discriminator", discriminator, train, self.strategy)
 
-        self.optimizers: dict[str, torch.optim.Optimizer] = {}
-        self.base_lr: dict[str, float] = {}
-        for role, module in zip(ROLES, (self.generator, self.discriminator), strict=True):
-            settings = optimizer_settings(train, role)
-            self.optimizers[role] = build_optimizer(module.parameters(), settings, fused=train.fused_optimizer)
-            self.base_lr[role] = settings.lr
-        self.scalers: dict[str, torch.amp.GradScaler] = {}
-        if train.precision == "fp16":
-            self.scalers = {role: torch.amp.GradScaler(self.device.type) for role in ROLES}
-        # handed to the losses and read only when a gradient penalty asks: reading it syncs
-        self._d_loss_scale = self.scalers["discriminator"].get_scale if self.scalers else None
-        self._autocast: Callable[[], contextlib.AbstractContextManager[Any]] = contextlib.nullcontext
-        if train.precision != "fp32":
-            dtype = torch.bfloat16 if train.precision == "bf16" else torch.float16
-            self._autocast = partial(torch.autocast, device_type=self.device.type, dtype=dtype)
-        # Training passes go through the DDP wrappers; everything else uses the bare modules.
-        self._g_train = self.strategy.setup_module(self.generator)
-        self._d_train = self.strategy.setup_module(self.discriminator)
-        if train.compile or train.cuda_graphs:
-            mode = "reduce-overhead" if train.cuda_graphs else None
-            self._g: Callable[..., torch.Tensor] = CompiledForward(self._g_train, "generator", mode)
-            self._d: Callable[..., torch.Tensor] = CompiledForward(self._d_train, "discriminator", mode)
-        else:
-            self._g, self._d = self._g_train, self._d_train
-        # what the losses call: input-gradient penalties cannot run through synchronised BatchNorm
-        self._d_losses: Callable[..., torch.Tensor] = self._d
-        if self.strategy.distributed and any(isinstance(m, nn.SyncBatchNorm) for m in self.discriminator.modules()):
-            self._d_losses = SyncBatchNormGuard(self._d)
+    def _prepare_step(self) -> None:
+        """What every step reuses: precision context, noise generator, augmentation, log keys."""
+        self._autocast = _autocast_factory(self.train_config.precision, self.device)
         # Latent noise of the global batch, shared by every process (see the module docstring).
         self._noise = torch.Generator(device=self.device)
-
         self._augment = self.dataset.augment if isinstance(self.dataset, Augmenting) else None
-        # only D's trainable parameters are frozen for the G step and thawed after it: a plugin's
-        # deliberately frozen parameters stay frozen (and out of gradient clipping)
-        self._d_params = [p for p in self.discriminator.parameters() if p.requires_grad]
-        self._params = {"generator": list(self.generator.parameters()), "discriminator": self._d_params}
-        names = [term.name for term in self.losses]
-        keys = _term_keys(names)
+        keys = _term_keys([term.name for term in self.losses])
         self._d_keys = [f"loss/d/{key}" for key in keys]
         self._g_keys = [f"loss/g/{key}" for key in keys]
 
+    def _count_steps(self) -> None:
+        """Global batch, batches per epoch and the run's total steps."""
+        train = self.train_config
         self.world_size = self.strategy.world_size
         self.global_batch = train.batch_size * self.world_size
         self.batches_per_epoch = len(self.dataset) // self.global_batch
@@ -218,6 +204,9 @@ class Engine:
                 f"({len(self.dataset)} samples)"
             )
         self.total_steps = train.steps or max(1, train.epochs * self.batches_per_epoch // train.n_critic)
+
+    def _reset_progress(self) -> None:
+        """Step 0: no checkpoint, no time spent, empty loss sums."""
         self.step = 0
         self.checkpoint_step: int | None = None
         self.last_checkpoint: Path | None = None
@@ -243,6 +232,27 @@ class Engine:
             if self.strategy.distributed:
                 raise ConfigError("train.cuda_graphs: only for single-process training (it targets small "
                                   "launch-bound batches on one GPU); set it to false under torchrun")
+
+    # -- the networks by their public names -------------------------------------------------
+    @property
+    def networks(self) -> dict[str, Network]:
+        """``{role: Network}`` in update order (G first, as checkpoints list them)."""
+        return {"generator": self.g, "discriminator": self.d}
+
+    @property
+    def generator(self) -> nn.Module:
+        """The bare generator (unwrapped, uncompiled)."""
+        return self.g.module
+
+    @property
+    def discriminator(self) -> nn.Module:
+        """The bare discriminator (unwrapped, uncompiled)."""
+        return self.d.module
+
+    @property
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]:
+        """``{role: optimiser}``."""
+        return {role: network.optimizer for role, network in self.networks.items()}
 
     # -- progress bookkeeping --------------------------------------------------------------
     def epoch_index(self, step: int) -> int:
@@ -272,7 +282,7 @@ class Engine:
         It samples in eval mode, so its batch size does not change results; at least 16 keeps
         evaluations of batch-1 experiments (pix2pix) from running one sample per forward pass.
         """
-        generator = self.ema if self.ema is not None else self.generator
+        generator = self.ema if self.ema is not None else self.g.module
         return Sampler(generator, self.spec, dataset_cls=type(self.dataset), device=self.device,
                        batch_size=max(self.train_config.batch_size, 16))
 
@@ -336,8 +346,8 @@ class Engine:
         record: dict[str, Any] = {"kind": "train", "step": self.step, "epoch": self.epoch,
                                   "time": round(self._time(), 3)}
         record.update(losses)
-        record["lr/g"] = self.optimizers["generator"].param_groups[0]["lr"]
-        record["lr/d"] = self.optimizers["discriminator"].param_groups[0]["lr"]
+        record["lr/g"] = self.g.optimizer.param_groups[0]["lr"]
+        record["lr/d"] = self.d.optimizer.param_groups[0]["lr"]
         record["it_s"] = rate
         record["samples_s"] = rate * self.global_batch
         return record
@@ -359,8 +369,8 @@ class Engine:
         else:
             factor = lr_factor(schedule, step, self.total_steps)
         if factor != self._lr_factor:
-            for role, optimizer in self.optimizers.items():
-                set_lr(optimizer, self.base_lr[role] * factor)
+            for network in self.networks.values():
+                set_lr(network.optimizer, network.base_lr * factor)
             self._lr_factor = factor
 
     def _next_batch(self, batches: Iterator[dict[str, Any]]) -> dict[str, Any]:
@@ -373,7 +383,7 @@ class Engine:
 
     def _latent(self, n: int) -> torch.Tensor | None:
         """This process's slice of the latent noise of the global batch."""
-        z = self.generator.sample_latent(n * self.world_size, device=self.device, generator=self._noise)
+        z = self.g.module.sample_latent(n * self.world_size, device=self.device, generator=self._noise)
         if z is None or self.world_size == 1:
             return z
         return z[self.strategy.rank * n : (self.strategy.rank + 1) * n]
@@ -391,27 +401,22 @@ class Engine:
             real, cond = batch[SAMPLE_KEY], batch.get(CONDITION_KEY)
             keep_graph = k == n_critic - 1  # only the last fake feeds the generator update
             with self._autocast(), torch.set_grad_enabled(keep_graph):
-                fake = self._g(self._latent(real.shape[0]), cond)
-            ctx = LossContext("discriminator", real, fake.detach(), cond, batch, self._d_losses,
-                              step=step, d_step=step * n_critic + k, loss_scale=self._d_loss_scale)
+                fake = self.g.forward(self._latent(real.shape[0]), cond)
+            ctx = LossContext("discriminator", real, fake.detach(), cond, batch, self.d.loss_forward,
+                              step=step, d_step=step * n_critic + k, loss_scale=self._d_loss_scale())
             with self._autocast():
                 total = self._objective(ctx, "discriminator_loss", self._d_keys, "loss/d")
             if total is not None:
-                self._update("discriminator", total)
-        for p in self._d_params:
-            p.requires_grad_(False)
-        try:
-            ctx = LossContext("generator", real, fake, cond, batch, self._d_losses,
+                self.d.update(total, self.train_config.grad_clip)
+        with self.d.frozen():
+            ctx = LossContext("generator", real, fake, cond, batch, self.d.loss_forward,
                               step=step, d_step=step * n_critic + n_critic - 1)
             # D is frozen here: its DDP reducer must not expect gradients from this backward.
-            with self._autocast(), self.strategy.no_sync(self._d_train):
+            with self._autocast(), self.strategy.no_sync(self.d.train):
                 total = self._objective(ctx, "generator_loss", self._g_keys, "loss/g")
             if total is None:
                 raise ConfigError("losses: no loss term contributes to the generator objective")
-            self._update("generator", total)
-        finally:
-            for p in self._d_params:
-                p.requires_grad_(True)
+            self.g.update(total, self.train_config.grad_clip)
         self.step = step + 1
         if self.ema is not None:
             self._update_ema()
@@ -437,33 +442,20 @@ class Engine:
         self._interval.add(key, detached)
         self._epoch_sums.add(key, detached)
 
-    def _update(self, role: str, loss: torch.Tensor) -> None:
-        optimizer = self.optimizers[role]
-        scaler = self.scalers.get(role)
-        clip = self.train_config.grad_clip
-        optimizer.zero_grad(set_to_none=True)
-        if scaler is None:
-            loss.backward()
-            if clip is not None:
-                nn.utils.clip_grad_norm_(self._params[role], clip)
-            optimizer.step()
-            return
-        scaler.scale(loss).backward()
-        if clip is not None:
-            scaler.unscale_(optimizer)
-            nn.utils.clip_grad_norm_(self._params[role], clip)
-        scaler.step(optimizer)
-        scaler.update()
+    def _d_loss_scale(self) -> Callable[[], float] | None:
+        """What reads D's fp16 loss scale, handed to the losses: reading it syncs, so only a
+        gradient penalty calls it."""
+        return self.d.scaler.get_scale if self.d.scaler is not None else None
 
     @torch.no_grad()
     def _update_ema(self) -> None:
         assert self.ema is not None and self.train_config.ema is not None
-        ema_params = list(self.ema.parameters())
+        ema_params, params = list(self.ema.parameters()), list(self.g.module.parameters())
         if self.step <= self.train_config.ema.start_step:
-            torch._foreach_copy_(ema_params, self._params["generator"])
+            torch._foreach_copy_(ema_params, params)
         else:
-            torch._foreach_lerp_(ema_params, self._params["generator"], 1.0 - self.train_config.ema.decay)
-        for ema_buffer, buffer in zip(self.ema.buffers(), self.generator.buffers(), strict=True):
+            torch._foreach_lerp_(ema_params, params, 1.0 - self.train_config.ema.decay)
+        for ema_buffer, buffer in zip(self.ema.buffers(), self.g.module.buffers(), strict=True):
             ema_buffer.copy_(buffer)
 
     # -- checkpoints -------------------------------------------------------------------------
@@ -498,15 +490,17 @@ class Engine:
         tensors: dict[str, dict[str, torch.Tensor]] = {}
         aliases: dict[str, dict[str, str]] = {}
         jsons: dict[str, Any] = {}
-        modules = {"generator": self.generator, "discriminator": self.discriminator}
+        modules = {role: network.module for role, network in self.networks.items()}
         if self.ema is not None:
             modules["generator_ema"] = self.ema
         for stem, module in modules.items():
             tensors[stem], aliases[stem] = module_tensors(module)
-        for role, module in zip(ROLES, (self.generator, self.discriminator), strict=True):
-            tensors[f"optim_{role}"], jsons[f"optim_{role}"] = optimizer_tensors(self.optimizers[role], module)
-        if self.scalers:
-            jsons["scaler"] = {role: scaler.state_dict() for role, scaler in self.scalers.items()}
+        for role, network in self.networks.items():
+            tensors[f"optim_{role}"], jsons[f"optim_{role}"] = optimizer_tensors(network.optimizer, network.module)
+        scalers = {role: network.scaler.state_dict() for role, network in self.networks.items()
+                   if network.scaler is not None}
+        if scalers:
+            jsons["scaler"] = scalers
         tensors["rng"], jsons["rng"] = capture_rng()
         manifest = {
             "step": self.step,
@@ -527,20 +521,21 @@ class Engine:
 
     def restore(self, checkpoint: Checkpoint) -> None:
         """Load every state a checkpoint holds; training continues at ``checkpoint.step``."""
-        checkpoint.load_module(self.generator, "generator")
-        checkpoint.load_module(self.discriminator, "discriminator")
+        for role, network in self.networks.items():
+            checkpoint.load_module(network.module, role)
         if self.ema is not None:
             if checkpoint.has("generator_ema"):
                 checkpoint.load_module(self.ema, "generator_ema")
             else:
-                self.ema.load_state_dict(self.generator.state_dict())
-        for role, module in zip(ROLES, (self.generator, self.discriminator), strict=True):
+                self.ema.load_state_dict(self.g.module.state_dict())
+        for role, network in self.networks.items():
             stem = f"optim_{role}"
-            load_optimizer(self.optimizers[role], module, checkpoint.tensors(stem), checkpoint.json(stem),
+            load_optimizer(network.optimizer, network.module, checkpoint.tensors(stem), checkpoint.json(stem),
                            what=str(checkpoint.path / stem))
-        if self.scalers and checkpoint.has("scaler"):
+        scalers = {role: network.scaler for role, network in self.networks.items() if network.scaler is not None}
+        if scalers and checkpoint.has("scaler"):
             for role, state in checkpoint.json("scaler").items():
-                self.scalers[role].load_state_dict(state)
+                scalers[role].load_state_dict(state)
         restore_rng(checkpoint.tensors("rng"), checkpoint.json("rng"))
         loop = checkpoint.manifest.get("loop", {})
         self.elapsed = float(loop.get("elapsed", 0.0))

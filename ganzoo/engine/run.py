@@ -15,13 +15,14 @@ directory in every process, so several machines need it on a shared filesystem.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import platform
 import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,13 +42,14 @@ from ganzoo.engine.callbacks import (
 from ganzoo.engine.checkpoint import CHECKPOINTS_DIR, list_checkpoints
 from ganzoo.engine.seed import deterministic_mode, seed_everything
 from ganzoo.files import write_json, write_text
-from ganzoo.registry.config import ExperimentConfig, validate_model
+from ganzoo.registry.config import ExperimentConfig, TrainConfig, validate_model
 from ganzoo.registry.errors import CheckpointError, ConfigError
 
 if TYPE_CHECKING:
     from ganzoo.engine.engine import Engine
     from ganzoo.engine.strategy import Strategy
     from ganzoo.experiment.build import Built
+    from ganzoo.registry.registry import Registry
 
 CONFIG_FILE = "config.toml"
 RUN_MANIFEST = "manifest.json"
@@ -124,83 +126,118 @@ def train(
             ``KeyboardInterrupt`` whose message names the checkpoint.
     """
     from ganzoo.engine.strategy import create_strategy
-    from ganzoo.experiment.build import build_experiment
-    from ganzoo.experiment.load import read_experiment
     from ganzoo.plugins.manager import get_manager
 
     if until is not None and until < 1:
         raise ConfigError(f"--until {until}: must be a positive step count")
     manager = get_manager()
-    registry = manager.registry
     if resume is not None:
         if config is not None or preset is not None or run_dir is not None:
             raise ConfigError("--resume continues a run with its stored config; give no config, preset or run dir")
-        directory = Path(resume)
-        if not (directory / CONFIG_FILE).is_file():
-            raise CheckpointError(f"{directory}: not a ganzoo run directory (no {CONFIG_FILE})")
-        _check_resume_overrides(overrides)
-        raw, label = read_experiment(directory / CONFIG_FILE, registry=registry)
+        experiment = _stored_experiment(Path(resume), overrides, manager.registry)
     else:
-        raw, label = read_experiment(config, preset=preset, registry=registry)
-        directory = Path(run_dir) if run_dir is not None else None
-    apply_overrides(raw, overrides)
-    experiment = validate_model(ExperimentConfig, raw, source=label)
-    strategy = create_strategy(experiment.train.device)
-    engine: Engine | None = None
+        experiment = _new_experiment(config, preset, run_dir, overrides, manager.registry)
+    options = _Options(until, experiment.config.train.progress if progress is None else progress, callbacks)
+    strategy = create_strategy(experiment.config.train.device)
     try:
-        if resume is None and directory is not None:
-            _raise_from_main(strategy, lambda: _check_new_run_dir(directory))
-        if experiment.train.threads is not None:
-            torch.set_num_threads(experiment.train.threads)
-        with deterministic_mode(experiment.train.deterministic):
-            seed_everything(experiment.train.seed)  # component initialisation depends on it
-            built = build_experiment(raw, registry, source=label)
-            if resume is None:
-                directory = _agree_run_dir(strategy, directory, built, manager)
-            assert directory is not None
-            engine = _engine(built, directory, strategy, manager, progress, callbacks)
-            main = strategy.is_main
-            if resume is not None:
-                checkpoints = list_checkpoints(directory / CHECKPOINTS_DIR)
-                if checkpoints:
-                    engine.restore(checkpoints[-1])
-                elif any((directory / CHECKPOINTS_DIR).glob("step_*")):
-                    # damaged checkpoints only: restarting would silently discard the run's history
-                    raise CheckpointError(
-                        f"{directory / CHECKPOINTS_DIR}: no complete checkpoint (the ones there are damaged); "
-                        "move them away to restart this run from step 0"
-                    )
-                elif main and (built.config.train.progress if progress is None else progress):
-                    print(f"{directory}: no complete checkpoint yet; starting from step 0", file=sys.stderr)
-                if main:
-                    _trim_metrics(directory / METRICS_FILE, engine.step)
-            if until is not None and until <= engine.step:
-                raise ConfigError(f"--until {until}: the run is already at step {engine.step}")
-            if engine.step > engine.total_steps:
-                raise ConfigError(
-                    f"train.steps/epochs: {engine.total_steps} steps in all, but the run is already at step {engine.step}"
-                )
-            engine.fit(until=until)
-            strategy.barrier()  # rank 0's last checkpoint is complete before anyone returns
-            result = Run(directory, built.config, built.spec, engine.step, engine.total_steps,
-                         engine.last_checkpoint)
+        # the engine lives in these calls only: its DDP wrappers are gone before the group closes
+        if resume is not None:
+            return _continue_run(experiment, options, strategy, manager)
+        return _start_run(experiment, options, strategy, manager)
     finally:
-        del engine  # its DDP wrappers use the process group: release them before it is closed
         strategy.close()
-    return result
 
 
-def _engine(built: Built, directory: Path, strategy: Strategy, manager: Any, progress: bool | None,
-            callbacks: Sequence[Callback]) -> Engine:
+@dataclass(frozen=True)
+class _Experiment:
+    """What to train: the raw mapping (overrides applied), its validated config, where from."""
+
+    raw: dict[str, Any]
+    label: str
+    config: ExperimentConfig
+    directory: Path | None  # a new run without --run-dir gets a default name in rank 0
+
+
+@dataclass(frozen=True)
+class _Options:
+    """How to train it: where to stop, whether to show progress, extra callbacks."""
+
+    until: int | None
+    progress: bool
+    callbacks: Sequence[Callback]
+
+
+def _new_experiment(config: str | Path | Mapping[str, Any] | None, preset: str | None, run_dir: str | Path | None,
+                    overrides: Sequence[str], registry: Registry) -> _Experiment:
+    """The experiment of a new run, from a file, a mapping or a preset."""
+    from ganzoo.experiment.load import read_experiment
+
+    raw, label = read_experiment(config, preset=preset, registry=registry)
+    return _validated(raw, label, overrides, Path(run_dir) if run_dir is not None else None)
+
+
+def _stored_experiment(directory: Path, overrides: Sequence[str], registry: Registry) -> _Experiment:
+    """The experiment a run directory stores; ``--set`` may change only :data:`RESUMABLE_KEYS`."""
+    from ganzoo.experiment.load import read_experiment
+
+    if not (directory / CONFIG_FILE).is_file():
+        raise CheckpointError(f"{directory}: not a ganzoo run directory (no {CONFIG_FILE})")
+    _check_resume_overrides(overrides)
+    raw, label = read_experiment(directory / CONFIG_FILE, registry=registry)
+    return _validated(raw, label, overrides, directory)
+
+
+def _validated(raw: dict[str, Any], label: str, overrides: Sequence[str], directory: Path | None) -> _Experiment:
+    apply_overrides(raw, overrides)
+    return _Experiment(raw, label, validate_model(ExperimentConfig, raw, source=label), directory)
+
+
+def _start_run(experiment: _Experiment, options: _Options, strategy: Strategy, manager: Any) -> Run:
+    """A new run: refuse a used directory, build, create the run directory, train from step 0."""
+    if experiment.directory is not None:
+        directory = experiment.directory
+        _raise_from_main(strategy, lambda: _check_new_run_dir(directory))
+    with _process_settings(experiment.config.train):
+        built = _build(experiment, manager)
+        run_dir = _agree_run_dir(strategy, experiment.directory, built, manager)
+        return _fit(_engine(built, run_dir, strategy, manager, options), options.until)
+
+
+def _continue_run(experiment: _Experiment, options: _Options, strategy: Strategy, manager: Any) -> Run:
+    """An existing run: build it again, restore its newest checkpoint, train on from there."""
+    assert experiment.directory is not None
+    with _process_settings(experiment.config.train):
+        engine = _engine(_build(experiment, manager), experiment.directory, strategy, manager, options)
+        _restore_newest(engine, experiment.directory, options.progress)
+        return _fit(engine, options.until)
+
+
+@contextlib.contextmanager
+def _process_settings(train: TrainConfig) -> Iterator[None]:
+    """This process as ``[train]`` asks while the run is built and trained: its thread count,
+    deterministic algorithms, and the seed that component initialisation depends on."""
+    if train.threads is not None:
+        torch.set_num_threads(train.threads)
+    with deterministic_mode(train.deterministic):
+        seed_everything(train.seed)
+        yield
+
+
+def _build(experiment: _Experiment, manager: Any) -> Built:
+    from ganzoo.experiment.build import build_experiment
+
+    return build_experiment(experiment.raw, manager.registry, source=experiment.label)
+
+
+def _engine(built: Built, directory: Path, strategy: Strategy, manager: Any, options: _Options) -> Engine:
     """The engine with the run's callbacks: the writing ones in rank 0 only."""
     from ganzoo.engine.engine import Engine
 
     train_config = built.config.train
-    show = train_config.progress if progress is None else progress
     writers: list[Callback] = []
     if strategy.is_main:
         writers = [
-            *([ProgressCallback()] if show else []),
+            *([ProgressCallback()] if options.progress else []),
             MetricsLogger(directory / METRICS_FILE),
             SampleGridWriter(directory / SAMPLES_DIR, train_config.sample_every),
             EvalCallback(directory, train_config.eval_every),
@@ -208,10 +245,43 @@ def _engine(built: Built, directory: Path, strategy: Strategy, manager: Any, pro
     return Engine(
         built,
         run_dir=directory,
-        callbacks=[*writers, *callbacks, CheckpointCallback(train_config.checkpoint_every)],
+        callbacks=[*writers, *options.callbacks, CheckpointCallback(train_config.checkpoint_every)],
         manifest=_versions(manager),
         strategy=strategy,
     )
+
+
+def _restore_newest(engine: Engine, directory: Path, progress: bool) -> None:
+    """Load the run's newest complete checkpoint (none yet: start at step 0) and drop the
+    metrics records logged after it."""
+    main = engine.strategy.is_main
+    checkpoints = list_checkpoints(directory / CHECKPOINTS_DIR)
+    if checkpoints:
+        engine.restore(checkpoints[-1])
+    elif any((directory / CHECKPOINTS_DIR).glob("step_*")):
+        # damaged checkpoints only: restarting would silently discard the run's history
+        raise CheckpointError(
+            f"{directory / CHECKPOINTS_DIR}: no complete checkpoint (the ones there are damaged); "
+            "move them away to restart this run from step 0"
+        )
+    elif main and progress:
+        print(f"{directory}: no complete checkpoint yet; starting from step 0", file=sys.stderr)
+    if main:
+        _trim_metrics(directory / METRICS_FILE, engine.step)
+
+
+def _fit(engine: Engine, until: int | None) -> Run:
+    """Train to ``until`` (default: the end) and wait until rank 0's last checkpoint is complete."""
+    if until is not None and until <= engine.step:
+        raise ConfigError(f"--until {until}: the run is already at step {engine.step}")
+    if engine.step > engine.total_steps:
+        raise ConfigError(
+            f"train.steps/epochs: {engine.total_steps} steps in all, but the run is already at step {engine.step}"
+        )
+    engine.fit(until=until)
+    engine.strategy.barrier()
+    assert engine.run_dir is not None
+    return Run(engine.run_dir, engine.config, engine.spec, engine.step, engine.total_steps, engine.last_checkpoint)
 
 
 def _raise_from_main(strategy: Strategy, check: Callable[[], None]) -> None:

@@ -73,8 +73,12 @@ def _extent(values: Iterable[float]) -> tuple[float, float] | None:
     return (min(finite), max(finite)) if finite else None
 
 
-def _span(low: float, high: float) -> tuple[float, float]:
-    """``[low, high]`` padded by 5 % so no value sits on the frame; a single value gets +- 10 %."""
+def data_span(low: float, high: float) -> tuple[float, float]:
+    """The axis range shown for data from ``low`` to ``high``: padded by 5 % so no value sits on
+    the frame; a single value gets +- 10 % (+- 1 at zero); no finite data gets ``(0, 1)``.
+
+    Shared by these charts and the PIL sample previews (:mod:`ganzoo.report.samples`).
+    """
     if not (math.isfinite(low) and math.isfinite(high)):
         return 0.0, 1.0
     if high <= low:
@@ -86,7 +90,7 @@ def _span(low: float, high: float) -> tuple[float, float]:
 
 def _x_range(low: float, high: float) -> tuple[float, float]:
     """An x axis spans its data exactly (lines run edge to edge), unless that is a single value."""
-    return (low, high) if low < high else _span(low, high)
+    return (low, high) if low < high else data_span(low, high)
 
 
 def _scale(low: float, high: float, start: float, length: float) -> Callable[[float], float]:
@@ -266,7 +270,7 @@ def line_chart(
     xs = [x for points in clean.values() for x, _ in points]
     ys = [y for points in clean.values() for _, y in points]
     x_low, x_high = _x_range(min(xs), max(xs))
-    y_low, y_high = _span(min(ys), max(ys))
+    y_low, y_high = data_span(min(ys), max(ys))
     plot_h = height - top - _BOTTOM
     sx = _scale(x_low, x_high, _LEFT, plot_w)
     sy = _scale(y_low, y_high, top + plot_h, -plot_h)
@@ -338,7 +342,7 @@ def band_chart(
         return _no_data(parts, width, height, look)
 
     x_low, x_high = _x_range(*x_extent)
-    y_low, y_high = _span(*y_extent)
+    y_low, y_high = data_span(*y_extent)
     x_ticks = nice_ticks(x_low, x_high, 5, integer=all(v == int(v) for v in xs))
     y_ticks = nice_ticks(y_low, y_high, 4)
     parts += legend
@@ -379,8 +383,8 @@ def scatter_chart(
     if not every:
         return _no_data(parts, width, height, look)
 
-    x_low, x_high = _span(min(a for a, _ in every), max(a for a, _ in every))
-    y_low, y_high = _span(min(b for _, b in every), max(b for _, b in every))
+    x_low, x_high = data_span(min(a for a, _ in every), max(a for a, _ in every))
+    y_low, y_high = data_span(min(b for _, b in every), max(b for _, b in every))
     plot_h = height - top - _BOTTOM
     sx = _scale(x_low, x_high, _LEFT, plot_w)
     sy = _scale(y_low, y_high, top + plot_h, -plot_h)

@@ -166,10 +166,9 @@ def test_cuda_graphs_start_one_generation_per_training_step(toys: Registry, expe
 
     def fake_compile(module: nn.Module, mode: str | None = None) -> Callable[..., Any]:
         modes.append(mode)
-        name = "G" if module is engine.generator else "D"
 
         def call(*args: Any) -> Any:
-            events.append(name)
+            events.append("G" if module is engine.generator else "D")
             return module(*args)
 
         return call

@@ -18,6 +18,7 @@ import ganzoo
 from ganzoo.engine.callbacks import Callback, ProgressCallback
 from ganzoo.engine.checkpoint import find_checkpoint, list_checkpoints
 from ganzoo.engine.engine import Engine
+from ganzoo.engine.state import TrainerState
 from ganzoo.registry.registry import Registry
 
 Experiment = Callable[..., dict[str, Any]]
@@ -31,9 +32,33 @@ class FirstSamples(Callback):
         self.samples: torch.Tensor | None = None
         self.steps_seen: list[int] = []
 
-    def on_train_start(self, engine: Engine) -> None:
+    def on_train_start(self, engine: TrainerState) -> None:
         self.steps_seen.append(engine.step)
         self.samples = engine.sampler().sample(self.n, condition=self.condition, seed=1)
+
+
+def test_each_network_is_one_object_holding_its_views(toys: Registry, experiment: Experiment) -> None:
+    """The loop calls ``g.forward``/``d.loss_forward``; sampling, EMA and checkpoints use the bare
+    ``module``, which the public ``generator``/``discriminator`` names; callbacks need only the
+    TrainerState protocol, which the engine satisfies."""
+    from ganzoo.experiment.build import build_experiment
+
+    built = build_experiment(experiment("ring", ema={"decay": 0.9}, compile=True), toys)
+    frozen = next(built.discriminator.parameters()).requires_grad_(False)
+    engine = Engine(built)
+    assert engine.generator is engine.g.module is built.generator and engine.d.module is built.discriminator
+    assert engine.g.train is engine.g.module  # one process: no DDP wrapper
+    assert engine.g.forward is not engine.g.train and engine.d.loss_forward is engine.d.forward  # compiled
+    assert engine.optimizers == {"generator": engine.g.optimizer, "discriminator": engine.d.optimizer}
+    assert all(p is not frozen for p in engine.d.trainable)
+    assert len(engine.d.trainable) == len(list(built.discriminator.parameters())) - 1
+    assert engine.ema is not None and engine.ema is not engine.g.module
+    members = set(TrainerState.__annotations__) | {
+        name for name, value in vars(TrainerState).items()
+        if not name.startswith("_") and (callable(value) or isinstance(value, property))
+    }
+    assert {"step", "sampler", "save_checkpoint", "epoch", "run_dir"} <= members
+    assert all(hasattr(engine, name) for name in members)
 
 
 def _ring_error(points: torch.Tensor, radius: float = 2.0) -> float:
