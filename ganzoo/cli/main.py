@@ -21,6 +21,7 @@ from ganzoo.registry.errors import GanzooError, describe_error
 COMMANDS = (
     "plugins",
     "list_cmd",
+    "show",
     "config_cmd",
     "train",
     "generate",
