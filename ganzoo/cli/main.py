@@ -23,6 +23,7 @@ COMMANDS = (
     "list_cmd",
     "show",
     "config_cmd",
+    "validate",
     "train",
     "generate",
     "evaluate",

@@ -126,6 +126,7 @@ def train(
     from ganzoo.engine.strategy import create_strategy
     from ganzoo.experiment.build import build_experiment
     from ganzoo.experiment.load import read_experiment
+    from ganzoo.metrics.check import check_eval_table
     from ganzoo.plugins.manager import get_manager
 
     if until is not None and until < 1:
@@ -145,6 +146,7 @@ def train(
         directory = Path(run_dir) if run_dir is not None else None
     apply_overrides(raw, overrides)
     experiment = validate_model(ExperimentConfig, raw, source=label)
+    check_eval_table(experiment, registry, source=label)  # a misspelt metric fails now, not after training
     strategy = create_strategy(experiment.train.device)
     engine: Engine | None = None
     try:
