@@ -17,7 +17,34 @@ from ganzoo.registry.errors import ConfigError, did_you_mean
 
 
 class ComponentConfig(BaseModel):
-    """Base class of every component's parameters: unknown keys are errors."""
+    """Base class of every component's parameters: unknown keys are errors, instances are frozen.
+
+    A component declares each parameter once, here, with its type, bounds, default and
+    description (``ganzoo show`` and the catalogue print them); its constructor takes the
+    validated config object and nothing else. Checks that involve several fields belong in
+    validators, so ``ganzoo validate`` catches them before training.
+
+    Examples:
+        >>> from pydantic import Field
+        >>> from ganzoo.plugin import ComponentConfig
+        >>> class TinyGeneratorConfig(ComponentConfig):
+        ...     '''A two-layer MLP generator.'''
+        ...     latent_dim: int = Field(16, gt=0, description="Noise dimension.")
+        ...     out_features: int = Field(2, gt=0, description="Row width (filled from the DataSpec).")
+        >>> TinyGeneratorConfig(latent_dim=8)
+        TinyGeneratorConfig(latent_dim=8, out_features=2)
+
+        The component takes the validated object:
+
+        ```python
+        class TinyGenerator(torch.nn.Module):
+            def __init__(self, config: TinyGeneratorConfig) -> None:
+                super().__init__()
+                self.latent_dim = config.latent_dim
+                self.net = torch.nn.Sequential(torch.nn.Linear(config.latent_dim, 64), torch.nn.ReLU(),
+                                               torch.nn.Linear(64, config.out_features))
+        ```
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
