@@ -12,8 +12,8 @@ Public API::
 
 Importing ganzoo is cheap: torch is imported only by the functions that need it.
 
-Plugins report bad user input by raising :class:`DataError` (data files, columns, values) or
-:class:`ConfigError` (parameters) with one line naming the culprit; the CLI prints it and exits
+Plugins report bad user input by raising [`DataError`][ganzoo.registry.errors.DataError] (data files, columns, values) or
+[`ConfigError`][ganzoo.registry.errors.ConfigError] (parameters) with one line naming the culprit; the CLI prints it and exits
 with status 2 instead of showing a traceback.
 """
 

@@ -1,7 +1,7 @@
 """``ganzoo validate EXPERIMENT [--preset NAME] [--set key=value]... [--json]``.
 
 Checks an experiment as ``ganzoo train`` would before its first step (see
-:mod:`ganzoo.experiment.check`) and says what it found: exit status 0 when training could
+[`ganzoo.experiment.check`][ganzoo.experiment.check]) and says what it found: exit status 0 when training could
 start, 2 with the problem on one line when not.
 """
 

@@ -7,7 +7,7 @@ is never trained into except by ``resume``, which rebuilds the experiment from t
 ``config.toml`` (only non-architectural ``train`` keys may be overridden) and continues from the
 newest complete checkpoint.
 
-Under ``torchrun`` every process calls :func:`train` with the same arguments. Rank 0 chooses and
+Under ``torchrun`` every process calls [`train`][ganzoo.engine.run.train] with the same arguments. Rank 0 chooses and
 creates the run directory and broadcasts its path; it alone gets the callbacks that write
 (metrics, progress, samples, evaluation) and writes the checkpoints. Resuming reads the run
 directory in every process, so several machines need it on a shared filesystem.
@@ -114,13 +114,13 @@ def train(
         until: stop after this many steps (with a checkpoint) instead of the configured total.
         resume: run directory to continue; its stored config is used.
         progress: show progress (default: the config's ``train.progress``).
-        callbacks: extra :class:`~ganzoo.engine.callbacks.Callback` objects; under torchrun
+        callbacks: extra [`Callback`][ganzoo.engine.callbacks.Callback] objects; under torchrun
             they run in every process (``engine.strategy.is_main`` is true in the one that
             should write).
 
     Raises:
         TrainingInterrupted: Ctrl-C or SIGTERM stopped a single-process run at a step boundary
-            after its checkpoint was written (:mod:`ganzoo.engine.interrupt`); it is a
+            after its checkpoint was written ([`ganzoo.engine.interrupt`][ganzoo.engine.interrupt]); it is a
             ``KeyboardInterrupt`` whose message names the checkpoint.
     """
     from ganzoo.engine.strategy import create_strategy
@@ -217,7 +217,7 @@ def _engine(built: Built, directory: Path, strategy: Strategy, manager: Any, pro
 
 
 def _raise_from_main(strategy: Strategy, check: Callable[[], None]) -> None:
-    """Run ``check`` in rank 0 and raise its :class:`ConfigError` in every process (a rank
+    """Run ``check`` in rank 0 and raise its [`ConfigError`][ganzoo.registry.errors.ConfigError] in every process (a rank
     that raised alone would leave the others waiting at the next collective)."""
     message = None
     if strategy.is_main:

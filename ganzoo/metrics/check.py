@@ -1,7 +1,7 @@
 """Check an experiment's ``[eval]`` table before anything trains (torch-free).
 
 ``ganzoo evaluate`` reads ``[eval]`` only after training, so a misspelt metric name used to
-surface hours late. ``ganzoo train`` and ``ganzoo validate`` call :func:`check_eval_table`
+surface hours late. ``ganzoo train`` and ``ganzoo validate`` call [`check_eval_table`][ganzoo.metrics.check.check_eval_table]
 first: the table's keys, each metric's name (with a did-you-mean) and its parameters against the
 metric's own config, each error naming its dotted path (``eval.metrics.1.params.window_size``).
 """
@@ -16,7 +16,7 @@ from ganzoo.registry.registry import Registry
 
 def check_eval_table(config: ExperimentConfig, registry: Registry, *, source: str = "") -> EvalConfig:
     """The validated ``[eval]`` table; a bad key, metric name or metric parameter is a
-    :class:`ConfigError` naming its path."""
+    [`ConfigError`][ganzoo.registry.errors.ConfigError] naming its path."""
     cfg: EvalConfig = validate_model(EvalConfig, dict(config.eval), prefix="eval", source=source)
     where = f"{source}: " if source else ""
     for i, item in enumerate(cfg.metrics or []):

@@ -1,7 +1,7 @@
 """The ``register`` callbacks the ``ganzoo_register_*`` hooks receive, as typed protocols.
 
-Kept apart from :mod:`ganzoo.plugins.hookspecs` (which names them in its signatures) and from
-:mod:`ganzoo.plugins.manager` (which implements them), so neither imports the other.
+Kept apart from [`ganzoo.plugins.hookspecs`][ganzoo.plugins.hookspecs] (which names them in its signatures) and from
+[`ganzoo.plugins.manager`][ganzoo.plugins.manager] (which implements them), so neither imports the other.
 """
 
 from __future__ import annotations

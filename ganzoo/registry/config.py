@@ -1,7 +1,7 @@
 """Pydantic models for component parameters and experiment files.
 
 An experiment file is validated in two phases. Phase one checks the file's own structure
-(:class:`ExperimentConfig`: which tables exist, the ``[train]`` options). Phase two looks up each
+([`ExperimentConfig`][ganzoo.registry.config.ExperimentConfig]: which tables exist, the ``[train]`` options). Phase two looks up each
 ``{name, params}`` spec in the live registry and validates ``params`` against that component's
 own config model. Errors from both phases carry the dotted path of the offending key
 (``generator.params.latent_dim``), so a typo is reported where it was made.
@@ -216,7 +216,7 @@ def _model_in(annotation: Any) -> Any:
 
 
 def validate_model(model: type[BaseModel], data: Any, prefix: str = "", source: str = "") -> Any:
-    """``model.model_validate(data)`` with errors turned into a one-line :class:`ConfigError`."""
+    """``model.model_validate(data)`` with errors turned into a one-line [`ConfigError`][ganzoo.registry.errors.ConfigError]."""
     try:
         return model.model_validate(data)
     except ValidationError as err:

@@ -4,7 +4,7 @@ Rows are configurations: runs whose settings differ only in ``train.seed`` form 
 the mean ± sd of each metric across the seeds; other runs are rows of their own. The settings
 that differ between the runs are listed (their resolved configs, flattened), so two runs that
 look alike in the table still say what sets them apart. A best value is marked only when it
-beats every other by more than their spreads (:data:`ganzoo.report.ranking.RULE`, printed with
+beats every other by more than their spreads ([`ganzoo.report.ranking.RULE`][ganzoo.report.ranking.RULE], printed with
 the table), and only when every run measured the metric under the same protocol (sample counts,
 split, feature extractor); otherwise the column is marked as not comparable.
 """
@@ -35,7 +35,7 @@ LEAD = ("run", "seeds", "model", "data")
 
 @dataclass
 class Comparison:
-    """What :func:`compare_runs` produced.
+    """What [`compare_runs`][ganzoo.report.compare.compare_runs] produced.
 
     Attributes:
         html_path: the page written.
@@ -103,7 +103,7 @@ def metric_columns(runs: Sequence[RunData]) -> tuple[list[str], list[str]]:
 
 
 def configuration_rows(runs: Sequence[RunData], metrics: Sequence[str]) -> list[Row]:
-    """One row per configuration (see :func:`ganzoo.report.settings.seed_groups`)."""
+    """One row per configuration (see [`ganzoo.report.settings.seed_groups`][ganzoo.report.settings.seed_groups])."""
     rows = []
     for members in seed_groups(runs):
         group = [runs[i] for i in members]

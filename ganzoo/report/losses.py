@@ -2,7 +2,7 @@
 
 A pix2pix run logs a discriminator loss near 0.5 and a generator loss of 10 to 90 (100 x L1):
 on one linear axis the discriminator is a flat line at the bottom. So each network gets its own
-chart, and a chart whose curves differ in magnitude by more than :data:`SPREAD_LIMIT` uses a log
+chart, and a chart whose curves differ in magnitude by more than [`SPREAD_LIMIT`][ganzoo.report.losses.SPREAD_LIMIT] uses a log
 axis (or, when a curve has values <= 0 and no log axis can show it, one chart per curve).
 
 A run shorter than ``train.log_every`` logs one training step, and a run of one epoch has one
@@ -35,7 +35,7 @@ def choose_layout(curves: Mapping[str, Points], y_scale: YScale = "auto") -> Lay
     """``linear`` (one chart), ``log`` (one chart, log axis) or ``split`` (a chart per curve).
 
     ``auto`` keeps a linear axis unless the curves' median magnitudes differ by more than
-    :data:`SPREAD_LIMIT`; then a log axis when every value is positive, else one chart per curve.
+    [`SPREAD_LIMIT`][ganzoo.report.losses.SPREAD_LIMIT]; then a log axis when every value is positive, else one chart per curve.
     ``log`` asks for a log axis (split when some value is not positive); ``linear`` forces one.
     """
     values = [y for points in curves.values() for _, y in points if math.isfinite(y)]
@@ -92,7 +92,7 @@ def _block(curves: dict[str, dict[str, Points]], unit: str, heading: str, labels
 
 
 def network_charts(network: str, curves: Mapping[str, Points], unit: str, y_scale: YScale = "auto") -> list[str]:
-    """The chart(s) of one network's curves against ``unit`` (see :func:`choose_layout`)."""
+    """The chart(s) of one network's curves against ``unit`` (see [`choose_layout`][ganzoo.report.losses.choose_layout])."""
     title = f"{network.capitalize()} loss per {unit}"
     layout = choose_layout(curves, y_scale)
     if layout == "split":

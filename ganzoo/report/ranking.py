@@ -2,7 +2,7 @@
 
 A metric of one run is one draw: another seed gives another number. A comparison therefore marks
 a best value only when it beats every other by more than their spreads combined, and says so on
-the page (:data:`RULE`).
+the page ([`RULE`][ganzoo.report.ranking.RULE]).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class Estimate:
 
 
 def estimate(values: Sequence[float | None], sds: Sequence[float | None]) -> Estimate:
-    """The :class:`Estimate` of one configuration from its runs' values and reported sds."""
+    """The [`Estimate`][ganzoo.report.ranking.Estimate] of one configuration from its runs' values and reported sds."""
     pairs = [(v, s) for v, s in zip(values, sds, strict=True) if v is not None and math.isfinite(v)]
     if not pairs:
         return Estimate(None)
@@ -53,7 +53,7 @@ def estimate(values: Sequence[float | None], sds: Sequence[float | None]) -> Est
 
 
 def best_index(estimates: Sequence[Estimate], better: str | None) -> int | None:
-    """The index of the best estimate when it wins by more than the spreads (see :data:`RULE`)."""
+    """The index of the best estimate when it wins by more than the spreads (see [`RULE`][ganzoo.report.ranking.RULE])."""
     if better not in ("lower", "higher"):
         return None
     present = [(i, e) for i, e in enumerate(estimates) if e.value is not None]

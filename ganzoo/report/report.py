@@ -1,10 +1,10 @@
 """``RUN -> RUN/report.html``: the study's view of one run, in one self-contained file.
 
 Sections: each network's loss and its terms per epoch and per logged step (see
-:mod:`ganzoo.report.losses`),
+[`ganzoo.report.losses`][ganzoo.report.losses]),
 sample grids after the first and the last epoch, validation metrics over training, the final
 ``eval.json`` with each metric's protocol, the figures metrics attached to their results (see
-:mod:`ganzoo.report.figures`), and the run's provenance (config, versions, seed).
+[`ganzoo.report.figures`][ganzoo.report.figures]), and the run's provenance (config, versions, seed).
 """
 
 from __future__ import annotations

@@ -38,7 +38,7 @@ def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
 
 
 def settings(run: RunData) -> dict[str, Any]:
-    """The run's resolved config, flattened, without the keys in :data:`IGNORED`."""
+    """The run's resolved config, flattened, without the keys in [`IGNORED`][ganzoo.report.settings.IGNORED]."""
     return {k: v for k, v in flatten(run.config).items() if k.split(".", 1)[0] not in IGNORED}
 
 

@@ -5,9 +5,9 @@ browser renders offline. Non-finite values are skipped, so a diverged loss leave
 of breaking the chart.
 
 The charts come in two looks built from the same primitives (spans, ticks, text, legend, plot
-areas). :func:`line_chart` is inline in a report's HTML and styled by the page's CSS classes.
-:func:`band_chart` and :func:`scatter_chart` make standalone documents for metric figures, which
-the report shows as ``<img>`` (see :mod:`ganzoo.report.figures`) where no page CSS reaches, so
+areas). [`line_chart`][ganzoo.report.svg.line_chart] is inline in a report's HTML and styled by the page's CSS classes.
+[`band_chart`][ganzoo.report.svg.band_chart] and [`scatter_chart`][ganzoo.report.svg.scatter_chart] make standalone documents for metric figures, which
+the report shows as ``<img>`` (see [`ganzoo.report.figures`][ganzoo.report.figures]) where no page CSS reaches, so
 they carry their styling as attributes.
 """
 
@@ -39,7 +39,7 @@ class Band:
 
 @dataclass(frozen=True)
 class Panel:
-    """One small plot of a :func:`band_chart`: a title and its bands."""
+    """One small plot of a [`band_chart`][ganzoo.report.svg.band_chart]: a title and its bands."""
 
     title: str
     bands: Sequence[Band]
@@ -109,7 +109,7 @@ def _scale(low: float, high: float, start: float, length: float) -> Callable[[fl
 
 
 def _log_scale(low: float, high: float, start: float, length: float) -> Callable[[float], float]:
-    """Like :func:`_scale` for positive values on a log axis; ``low`` and ``high`` are log10 values."""
+    """Like `_scale` for positive values on a log axis; ``low`` and ``high`` are log10 values."""
     linear = _scale(low, high, start, length)
     return lambda value: linear(math.log10(value))
 
