@@ -56,6 +56,6 @@ def test_site_check_finds_literal_roles(script: ModuleType, tmp_path: Path) -> N
 
 def test_no_role_is_left_in_the_sources(script: ModuleType) -> None:
     """Docstrings are Markdown here: a role would show as literal ``:class:`` text on the site.
-    ``python scripts/convert_rest_roles.py`` converts any that a change brings back."""
+    ``python scripts/convert_rest_roles.py`` converts the Python-domain ones a change brings back."""
     left = [f"{path}:{line}: {role}" for path, line, role in script.remaining_roles()]
     assert left == [], "reST roles left (run scripts/convert_rest_roles.py):\n" + "\n".join(left)
