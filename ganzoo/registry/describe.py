@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import inspect
 import types
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -109,8 +108,3 @@ def default_value(field: FieldInfo) -> Any:
     if isinstance(value, BaseModel):
         return value.model_dump(mode="json")
     return to_jsonable_python(value)
-
-
-def json_ready(mapping: Mapping[str, Any]) -> dict[str, Any]:
-    """``mapping`` with paths, tuples and models turned into JSON data."""
-    return to_jsonable_python(dict(mapping))
