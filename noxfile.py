@@ -61,6 +61,8 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def docs(session: nox.Session) -> None:
-    """Build the documentation site strictly (warnings are errors)."""
+    """Build the documentation site strictly (warnings are errors), then fail on any reST role
+    that the site shows as literal text (``:class:`` before a name)."""
     _install_project(session, "docs")
-    session.run("mkdocs", "build", "--strict", *session.posargs)
+    session.run("mkdocs", "build", "--strict", "--site-dir", "site", *session.posargs)
+    session.run("python", "scripts/convert_rest_roles.py", "--check-site", "site")

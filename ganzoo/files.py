@@ -35,7 +35,7 @@ def write_text(path: Path, text: str) -> None:
 def write_json(path: Path, data: Any, *, default: Callable[[Any], Any] | None = None) -> None:
     """Replace ``path`` with ``data`` as indented JSON, atomically.
 
-    ``default`` is :func:`json.dumps`'s: leave it unset where the file must load back exactly
+    ``default`` is `json.dumps`'s: leave it unset where the file must load back exactly
     (checkpoints), so an unserialisable value fails here rather than being stringified.
     """
     write_text(path, json.dumps(data, indent=2, default=default) + "\n")

@@ -1,8 +1,8 @@
 """Everything a plugin author imports: the one public module besides ``ganzoo`` and ``ganzoo.testing``.
 
 A plugin is a distribution with an entry point in the ``ganzoo`` group whose module implements
-some of the ``ganzoo_register_*`` hooks (:mod:`ganzoo.plugins.hookspecs`). Each component
-declares its parameters once, in a :class:`ComponentConfig` subclass, and is built from the
+some of the ``ganzoo_register_*`` hooks ([`ganzoo.plugins.hookspecs`][ganzoo.plugins.hookspecs]). Each component
+declares its parameters once, in a [`ComponentConfig`][ganzoo.registry.config.ComponentConfig] subclass, and is built from the
 validated config object::
 
     from pydantic import Field
@@ -21,23 +21,23 @@ validated config object::
         register("tiny", "myplugin.models:TinyGenerator", config=TinyGeneratorConfig)
 
 Metric figures (``{"title", "svg"}`` entries of a result's ``figure``/``figures``) can be drawn
-with the report's own charts: :func:`band_chart` (small multiples of lines in bands, e.g. mean
-+- 1 sd) and :func:`scatter_chart`, both standalone SVG in :data:`PALETTE` colours.
+with the report's own charts: [`band_chart`][ganzoo.report.svg.band_chart] (small multiples of lines in bands, e.g. mean
++- 1 sd) and [`scatter_chart`][ganzoo.report.svg.scatter_chart], both standalone SVG in [`PALETTE`][ganzoo.report.svg.PALETTE] colours.
 
 Everything else under ``ganzoo.`` is internal and may change between releases. Importing this
-module is cheap: names that need torch, numpy or pandas (:class:`LossContext`,
-:class:`EvalContext`, the data helpers such as :class:`CsvFile`, :func:`evaluate_run`) are
+module is cheap: names that need torch, numpy or pandas ([`LossContext`][ganzoo.engine.context.LossContext],
+[`EvalContext`][ganzoo.metrics.context.EvalContext], the data helpers such as [`CsvFile`][ganzoo.data.csv.CsvFile], [`evaluate_run`][ganzoo.metrics.evaluate.evaluate_run]) are
 imported on first use.
 
 Plugins that ship a workflow of their own (a ``ganzoo_register_commands`` subcommand that trains,
 evaluates and reports, like ganzoo-medical's ``ganzoo demo``) also get the pieces the built-in
-commands are made of: :func:`evaluate_run` (``ganzoo evaluate``, optionally scoring a stand-in
-sampler), :func:`write_report` (``ganzoo report``), :func:`read_run` for a run directory's
-records, the HTML building blocks of the reports (:func:`html_page`, :func:`html_table`,
-:func:`html_figure`, :func:`svg_line_chart`, :func:`format_value`, :func:`protocol_text`), atomic
-file writes (:func:`write_text_atomic`, :func:`write_json_atomic`) and :func:`write_png`. Training
-and loading go through the top-level API (:func:`ganzoo.train`, :func:`ganzoo.load`,
-:func:`ganzoo.create`).
+commands are made of: [`evaluate_run`][ganzoo.metrics.evaluate.evaluate_run] (``ganzoo evaluate``, optionally scoring a stand-in
+sampler), [`write_report`][ganzoo.report.report.write_report] (``ganzoo report``), [`read_run`][ganzoo.report.rundata.read_run] for a run directory's
+records, the HTML building blocks of the reports ([`html_page`][ganzoo.report.page.page], [`html_table`][ganzoo.report.page.table],
+[`html_figure`][ganzoo.report.page.image], [`svg_line_chart`][ganzoo.report.svg.line_chart], [`format_value`][ganzoo.report.format.fmt], [`protocol_text`][ganzoo.report.page.protocol_text]), atomic
+file writes ([`write_text_atomic`][ganzoo.files.write_text], [`write_json_atomic`][ganzoo.files.write_json]) and [`write_png`][ganzoo.data.images.write_png]. Training
+and loading go through the top-level API ([`ganzoo.train`][ganzoo.train], [`ganzoo.load`][ganzoo.load],
+[`ganzoo.create`][ganzoo.create]).
 """
 
 from __future__ import annotations

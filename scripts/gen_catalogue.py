@@ -10,20 +10,15 @@ from __future__ import annotations
 
 import inspect
 import re
-import types
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from ganzoo.plugins.manager import PluginManager
+from ganzoo.registry.describe import FILLED_FROM_DATA, type_label
 from ganzoo.registry.registry import KINDS, Entry, Registry
 
 PAGE = "guide/components.md"
-#: Component parameters filled from the data (see ``DataSpec.component_defaults``).
-FILLED_FROM_DATA = frozenset(
-    {"in_channels", "out_channels", "image_size", "length", "out_features", "in_features", "condition_dim"}
-)
 TITLES = {
     "generator": "Generators",
     "discriminator": "Discriminators",
@@ -92,39 +87,10 @@ def fields_table(fields: dict[str, FieldInfo], *, mark_data: bool = False) -> li
     for name, field in fields.items():
         note = " *(from data)*" if mark_data and name in FILLED_FROM_DATA else ""
         lines.append(
-            f"| `{name}`{note} | {_cell(_type_name(field.annotation) + _constraints(field))} | {_default(field)} | {_cell(field.description or '')} |"
+            f"| `{name}`{note} | {_cell(type_label(field))} | {_default(field)} | {_cell(field.description or '')} |"
         )
     lines.append("")
     return lines
-
-
-def _type_name(annotation: Any) -> str:
-    """``int | None`` rather than ``Optional[Annotated[int, Gt(gt=0)]]``."""
-    origin, args = get_origin(annotation), get_args(annotation)
-    if origin is Annotated:
-        return _type_name(args[0])
-    if origin in (Union, types.UnionType):
-        return " | ".join(_type_name(a) for a in args)
-    if origin is Literal:
-        return "Literal[" + ", ".join(repr(a) for a in args) + "]"
-    if origin is not None:
-        return f"{getattr(origin, '__name__', str(origin))}[{', '.join(_type_name(a) for a in args)}]"
-    if annotation is type(None):
-        return "None"
-    if annotation is Ellipsis:
-        return "..."
-    return annotation.__name__ if isinstance(annotation, type) else str(annotation).replace("typing.", "")
-
-
-def _constraints(field: FieldInfo) -> str:
-    """``> 0``-style bounds from the field's annotated-types metadata."""
-    bounds = [
-        f"{symbol} {getattr(m, attr)}"
-        for m in field.metadata
-        for attr, symbol in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<="))
-        if getattr(m, attr, None) is not None
-    ]
-    return f" ({', '.join(bounds)})" if bounds else ""
 
 
 def _default(field: FieldInfo) -> str:

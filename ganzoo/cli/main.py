@@ -21,7 +21,9 @@ from ganzoo.registry.errors import GanzooError, describe_error
 COMMANDS = (
     "plugins",
     "list_cmd",
+    "show",
     "config_cmd",
+    "validate",
     "train",
     "generate",
     "evaluate",

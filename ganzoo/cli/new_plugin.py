@@ -1,7 +1,7 @@
 """``ganzoo new-plugin NAME [-o DIR]``: create a plugin distribution whose tests pass as created.
 
 The files come from the templates shipped in ``ganzoo/templates/plugin`` (package data), with
-``${name}``-style placeholders filled by :class:`string.Template` and a ``__package__`` path
+``${name}``-style placeholders filled by `string.Template` and a ``__package__`` path
 part renamed to the import package. The result has a ``pyproject.toml`` with the ``ganzoo``
 entry point, a ``src/`` layout with a generator, a discriminator and a dataset, and the same
 test layout as the tutorial's example plugin (``tests/conftest.py``, ``test_conformance.py``,

@@ -3,7 +3,7 @@
 Defaults follow the reference implementations: pytorch/examples ``dcgan/main.py`` for DCGAN and
 junyanz/pytorch-CycleGAN-and-pix2pix for the U-Net generator and the PatchGAN discriminator.
 Fields named ``in_channels``, ``out_channels``, ``image_size`` and ``condition_dim`` are filled
-from the dataset's :class:`~ganzoo.data.spec.DataSpec` when an experiment leaves them unset.
+from the dataset's [`DataSpec`][ganzoo.data.spec.DataSpec] when an experiment leaves them unset.
 """
 
 from __future__ import annotations

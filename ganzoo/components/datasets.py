@@ -1,11 +1,11 @@
 """The built-in image datasets: an image folder, pix2pix aligned A|B files, and A/ B/ folders.
 
-They read through :mod:`ganzoo.data.images`, so 1-channel and 16-bit images reach the model at
+They read through [`ganzoo.data.images`][ganzoo.data.images], so 1-channel and 16-bit images reach the model at
 full precision (and come back out at the same bit depth through ``export``). Decoding and resizing
-is deterministic and happens once per file: small datasets (up to :data:`CACHE_LIMIT_BYTES` of
+is deterministic and happens once per file: small datasets (up to [`CACHE_LIMIT_BYTES`][ganzoo.components.datasets.CACHE_LIMIT_BYTES] of
 float tensors) are kept in memory, because pix2pix trains at batch size 1 and would otherwise spend
 its epochs decoding JPEGs. Random training jitter (crop, flip) is not done per item but in
-:meth:`augment` on whole batches, under the engine's seeded RNG, with identical parameters for the
+`augment` on whole batches, under the engine's seeded RNG, with identical parameters for the
 source and the target of a pair.
 """
 
@@ -127,7 +127,7 @@ class _CachedImageDataset(TorchDataset):
         conditions: torch.Tensor | None = None,
     ) -> list[Path]:
         """Numbered PNG files at the training data's bit depth; paired runs write ``A/`` sources
-        beside ``B/`` generated images (:func:`~ganzoo.data.export.export_images`)."""
+        beside ``B/`` generated images ([`export_images`][ganzoo.data.export.export_images])."""
         return export_images(samples, out_dir, spec, conditions)
 
 
@@ -171,7 +171,7 @@ class _PairedImages(_CachedImageDataset):
     """Source -> target pairs: deterministic resize per item, random crop + flip per batch.
 
     Both images of a pair are resized to ``load_size x load_size`` (as pix2pix does, ignoring the
-    aspect ratio); :meth:`augment` crops the batch to ``image_size`` and flips it, with identical
+    aspect ratio); `augment` crops the batch to ``image_size`` and flips it, with identical
     parameters for ``cond`` and ``x``. Jitter is for training: for any split other than
     ``"train"`` items are resized straight to ``image_size`` (pix2pix's test setting).
     ``direction="AtoB"`` makes A the source (``cond``) and B the target (``x``).

@@ -3,7 +3,7 @@
 Each term answers two questions, what it adds to the discriminator objective and what it adds to
 the generator objective, and returns ``None`` where it adds nothing; the engine weights and sums
 the answers. Terms read the discriminator's logits from the shared
-:class:`~ganzoo.engine.context.LossContext` cache, so an adversarial loss and, say, a second
+[`LossContext`][ganzoo.engine.context.LossContext] cache, so an adversarial loss and, say, a second
 adversarial term cost one discriminator forward pass between them. Only the gradient
 regularisers run the discriminator themselves, because they need inputs that require gradients.
 

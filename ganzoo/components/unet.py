@@ -41,7 +41,7 @@ class UNetGenerator(nn.Module):
     """Translates a source image (``cond``) into a target image; no noise input.
 
     pix2pix's stochasticity is its dropout, kept active at test time in the paper (sample in
-    train mode to reproduce that), so :meth:`sample_latent` returns ``None`` and ``forward``
+    train mode to reproduce that), so [`sample_latent`][ganzoo.components.unet.UNetGenerator.sample_latent] returns ``None`` and ``forward``
     ignores ``z``. Input height and width must be multiples of ``2**depth`` (normally both
     are ``image_size``).
     """

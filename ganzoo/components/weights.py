@@ -2,7 +2,7 @@
 
 DCGAN (pytorch/examples ``weights_init``) and pix2pix (``networks.init_weights`` with
 ``init_type='normal'``) both draw convolution weights from N(0, 0.02) and normalisation scales
-from N(1, 0.02), with zero biases. The built-in networks call :func:`init_gan_weights` at the
+from N(1, 0.02), with zero biases. The built-in networks call [`init_gan_weights`][ganzoo.components.weights.init_gan_weights] at the
 end of their constructors, so a network built under a seeded RNG matches the references'
 initialisation; plugin networks can call it to get the same starting point.
 """

@@ -1,7 +1,7 @@
 """Reading user CSV files so that every problem is one line naming the file, line and column.
 
 pandas does the parsing (fast, chunked for big files); this module turns what goes wrong into a
-:class:`~ganzoo.registry.errors.DataError`: a missing file, an unreadable or empty file, and the
+[`DataError`][ganzoo.registry.errors.DataError]: a missing file, an unreadable or empty file, and the
 *first* malformed cell of a column, named by its line in the file. pandas reports a bad number by
 silently keeping the column as text and a bad date deep inside its parser, so the helpers let it
 parse first and, only when something did not parse, find the first offending cell.
@@ -9,7 +9,7 @@ parse first and, only when something did not parse, find the first offending cel
 One line-numbering rule: a cell's line is the physical line of the file its row starts on,
 1-based, the header (usually) being line 1. pandas numbers data rows 0, 1, 2 ... and skips blank
 lines, whitespace-only lines and comment lines without counting them, and a quoted field may run
-over several lines, so ``row + 2`` is wrong on such files. :meth:`CsvFile.line` recounts instead:
+over several lines, so ``row + 2`` is wrong on such files. [`CsvFile.line`][ganzoo.data.csv.CsvFile.line] recounts instead:
 it rereads the file up to the row with the same skipping rules. It runs only when an error is
 reported, so the fast path pays nothing.
 
@@ -17,7 +17,7 @@ Rows keep the index pandas gives them (the data-row number, continued across chu
 every check here finds the row of a bad cell through that index; select, filter and concatenate
 freely, but do not reset the index before checking.
 
-This module imports pandas; :mod:`ganzoo.plugin` exposes :class:`CsvFile` lazily.
+This module imports pandas; [`ganzoo.plugin`][ganzoo.plugin] exposes [`CsvFile`][ganzoo.data.csv.CsvFile] lazily.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class CsvFile:
         sep: field separator.
         decimal: decimal mark of numbers (``","`` in many European exports).
         na_values: tokens that mean "missing" (besides empty cells and, with
-            ``keep_default_na``, pandas' usual ones); :meth:`numbers` also accepts them with
+            ``keep_default_na``, pandas' usual ones); [`numbers`][ganzoo.data.csv.CsvFile.numbers] also accepts them with
             surrounding spaces.
         keep_default_na: also read pandas' default tokens (``NA``, ``NaN``, ``null`` ...) as missing.
         skipinitialspace: drop spaces after each separator.
@@ -215,7 +215,7 @@ class CsvFile:
 
 
 class _Lines:
-    """Iterates over a file's lines, remembering the last one (for :meth:`CsvFile.line`)."""
+    """Iterates over a file's lines, remembering the last one (for [`CsvFile.line`][ganzoo.data.csv.CsvFile.line])."""
 
     def __init__(self, handle: Any) -> None:
         self._handle = handle

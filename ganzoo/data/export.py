@@ -1,8 +1,8 @@
 """Default writers of generated samples, used by ``ganzoo generate``.
 
 A dataset class may export in its own native format (``export`` classmethod, see
-:class:`ganzoo.registry.protocols.Exporting`); everything else falls back to PNG files for images
-and one CSV for series and tables. Both use only the :class:`DataSpec` saved in the checkpoint,
+[`ganzoo.registry.protocols.Exporting`][ganzoo.registry.protocols.Exporting]); everything else falls back to PNG files for images
+and one CSV for series and tables. Both use only the [`DataSpec`][ganzoo.data.spec.DataSpec] saved in the checkpoint,
 so they work in a fresh process without the training data.
 """
 
@@ -29,8 +29,8 @@ def export_samples(
 ) -> list[Path]:
     """Write ``samples`` (a batch shaped like ``spec.shape``) into ``out_dir``; return the files.
 
-    Uses ``dataset_cls.export`` when the dataset class defines one, else :func:`export_images`
-    for images and :func:`export_csv` for series and tables.
+    Uses ``dataset_cls.export`` when the dataset class defines one, else [`export_images`][ganzoo.data.export.export_images]
+    for images and [`export_csv`][ganzoo.data.export.export_csv] for series and tables.
     """
     out_dir = Path(out_dir)
     exporter = getattr(dataset_cls, "export", None)

@@ -46,14 +46,14 @@ def read_image(path: str | Path, channels: int | None = None) -> torch.Tensor:
 
     ``channels=None`` keeps grey images at 1 channel and colour images at 3 (alpha is dropped,
     palette images become grey or RGB depending on their palette); ``channels=1`` converts colour
-    to luma, ``channels=3`` repeats a grey channel. Raises :class:`DataError` naming the file if
+    to luma, ``channels=3`` repeats a grey channel. Raises [`DataError`][ganzoo.registry.errors.DataError] naming the file if
     it is missing, corrupt or in a form that cannot be read without losing precision.
     """
     return read_image_with_depth(path, channels)[0]
 
 
 def read_image_with_depth(path: str | Path, channels: int | None = None) -> tuple[torch.Tensor, int]:
-    """Like :func:`read_image`, also returning the source bit depth (8, or 16 for 16-bit/float)."""
+    """Like [`read_image`][ganzoo.data.images.read_image], also returning the source bit depth (8, or 16 for 16-bit/float)."""
     import torch
 
     if channels not in (None, 1, 3):
@@ -327,7 +327,7 @@ def save_grid(
     value_range: tuple[float, float] = (0.0, 1.0),
     bit_depth: int = 8,
 ) -> Path:
-    """Write :func:`make_grid` of ``images`` to a PNG; returns the path."""
+    """Write [`make_grid`][ganzoo.data.images.make_grid] of ``images`` to a PNG; returns the path."""
     grid = make_grid(images, nrow=nrow, padding=padding, pad_value=pad_value, value_range=value_range)
     return write_png(grid, path, bit_depth=bit_depth)
 

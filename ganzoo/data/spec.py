@@ -123,7 +123,7 @@ class DataSpec:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> DataSpec:
-        """Inverse of :meth:`to_dict`."""
+        """Inverse of [`to_dict`][ganzoo.data.spec.DataSpec.to_dict]."""
         return cls(
             modality=data["modality"],
             shape=tuple(data["shape"]),

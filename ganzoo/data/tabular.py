@@ -5,14 +5,14 @@ a single tanh output collapses onto one mode, and categorical codes are not numb
 (2019, "Modeling Tabular Data using Conditional GAN") solve this with *mode-specific
 normalisation*: each continuous column gets a variational (Bayesian) Gaussian mixture, a value
 becomes the mode it came from (one-hot) plus its position inside that mode (a scalar in
-[-1, 1]); categorical columns become one-hot vectors. :class:`TableTransformer` implements that
+[-1, 1]); categorical columns become one-hot vectors. [`TableTransformer`][ganzoo.data.tabular.TableTransformer] implements that
 encoding for every column kind a real table has (continuous, integer, categorical, boolean,
 datetime), with missing values either as explicit indicators or as an observed-entries mask (for
 masked training, MaWGAN).
 
-The fitted state is plain JSON (:meth:`TableTransformer.to_dict`): it travels in
+The fitted state is plain JSON ([`TableTransformer.to_dict`][ganzoo.data.tabular.TableTransformer.to_dict]): it travels in
 ``DataSpec.meta`` so a fresh process can turn generated vectors back into a table without the
-training data and without unpickling anything. :attr:`TableTransformer.output_info` lists the
+training data and without unpickling anything. [`TableTransformer.output_info`][ganzoo.data.tabular.TableTransformer.output_info] lists the
 spans of the encoded vector so a generator can apply the right activation per span (tanh for
 scalars, Gumbel-softmax for one-hots) and a conditional sampler can address categories.
 
@@ -425,14 +425,14 @@ class TableTransformer:
 
     Args:
         kinds: column name -> kind (``continuous``, ``integer``, ``categorical``, ``boolean``,
-            ``datetime``); columns not named are inferred with :func:`infer_kinds`.
+            ``datetime``); columns not named are inferred with [`infer_kinds`][ganzoo.data.tabular.infer_kinds].
         missing: ``indicator`` adds an observed/missing one-hot to numeric columns with gaps and
             a "missing" category to categorical ones, so generated rows can have gaps again;
             ``mask`` adds nothing and reports unobserved entries in the mask of
-            :meth:`transform_with_mask` (masked training, MaWGAN) so generated rows are complete.
+            [`transform_with_mask`][ganzoo.data.tabular.TableTransformer.transform_with_mask] (masked training, MaWGAN) so generated rows are complete.
         max_modes: mixture components per continuous column (CTGAN: 10).
         weight_threshold: components lighter than this are dropped (CTGAN: 0.005).
-        seed: seeds the mixture fits and the mode sampling of :meth:`transform`.
+        seed: seeds the mixture fits and the mode sampling of [`transform`][ganzoo.data.tabular.TableTransformer.transform].
         max_fit_rows: mixtures are fitted on at most this many (randomly chosen) values.
     """
 
@@ -618,7 +618,7 @@ class TableTransformer:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TableTransformer:
-        """Rebuild a fitted transformer from :meth:`to_dict` output."""
+        """Rebuild a fitted transformer from [`to_dict`][ganzoo.data.tabular.TableTransformer.to_dict] output."""
         try:
             if int(data["format"]) != _FORMAT_VERSION:
                 raise DataError(f"unsupported table transformer format {data['format']!r}")

@@ -7,7 +7,7 @@ each record it emits (a ``train`` record at log steps, an ``epoch`` record when 
 checkpoints and evaluation (a ``ganzoo-rich`` package could ship a rich progress bar); there are
 no per-step plugin hooks, which would cost a pluggy dispatch every step.
 
-Callbacks see the trainer through :class:`~ganzoo.engine.state.TrainerState` (progress, run,
+Callbacks see the trainer through [`TrainerState`][ganzoo.engine.state.TrainerState] (progress, run,
 data, ``sampler()``, ``emit()``, ``save_checkpoint()``), not through the engine class, which
 imports this module. They must not touch the global RNGs or model state in ways that outlive the
 call: the stop-and-resume guarantee relies on each step depending only on (seed, step) and the
@@ -199,7 +199,7 @@ class EvalCallback(Callback):
 class SampleGridWriter(Callback):
     """PNG grids of samples from fixed noise and conditions, per epoch and every ``every`` steps.
 
-    Rendering is :func:`ganzoo.report.samples.render_samples` (images tiled, series as line
+    Rendering is [`ganzoo.report.samples.render_samples`][ganzoo.report.samples.render_samples] (images tiled, series as line
     plots, tables as a scatter of the first two features, generated over real). The fixed
     inputs come from their own RNG stream, so writing grids never changes training.
     """

@@ -85,7 +85,7 @@ def module_tensors(module: nn.Module) -> tuple[dict[str, torch.Tensor], dict[str
 
 
 def load_module(module: nn.Module, tensors: Mapping[str, torch.Tensor], aliases: Mapping[str, str], *, what: str) -> None:
-    """Load tensors written by :func:`module_tensors` (strict: names must match exactly)."""
+    """Load tensors written by [`module_tensors`][ganzoo.engine.checkpoint.module_tensors] (strict: names must match exactly)."""
     state = dict(tensors)
     for alias, target in aliases.items():
         state[alias] = state[target]
@@ -142,7 +142,7 @@ def load_optimizer(
     *,
     what: str,
 ) -> None:
-    """Inverse of :func:`optimizer_tensors`."""
+    """Inverse of [`optimizer_tensors`][ganzoo.engine.checkpoint.optimizer_tensors]."""
     if not (isinstance(meta, dict) and isinstance(meta.get("scalar_state"), dict)
             and isinstance(meta.get("param_groups"), list)):
         raise CheckpointError(f"{what}: optimiser state JSON is damaged (needs scalar_state and param_groups)")
@@ -201,7 +201,7 @@ def write_checkpoint(
 
     ``tensors`` maps a file stem to the tensors of ``<stem>.safetensors``; ``jsons`` a file
     stem to the data of ``<stem>.json``; ``aliases`` per tensor file (see
-    :func:`module_tensors`). The manifest gains ``format_version`` and ``files``.
+    [`module_tensors`][ganzoo.engine.checkpoint.module_tensors]). The manifest gains ``format_version`` and ``files``.
     """
     root.mkdir(parents=True, exist_ok=True)
     final = root / checkpoint_name(step)
@@ -274,7 +274,7 @@ class Checkpoint:
         return f"{stem}.safetensors" in files or f"{stem}.json" in files
 
     def tensors(self, stem: str, device: str | torch.device = "cpu") -> dict[str, torch.Tensor]:
-        """Tensors of ``<stem>.safetensors`` (aliases available through :meth:`aliases`)."""
+        """Tensors of ``<stem>.safetensors`` (aliases available through [`aliases`][ganzoo.engine.checkpoint.Checkpoint.aliases])."""
         path = self.path / f"{stem}.safetensors"
         if not path.is_file():
             raise CheckpointError(f"{self.path}: missing {path.name}")
@@ -287,7 +287,7 @@ class Checkpoint:
             raise CheckpointError(f"{path}: unreadable safetensors file ({describe_error(err)})") from None
 
     def aliases(self, stem: str) -> dict[str, str]:
-        """Alias names of ``<stem>.safetensors`` (read it with :meth:`tensors` first)."""
+        """Alias names of ``<stem>.safetensors`` (read it with [`tensors`][ganzoo.engine.checkpoint.Checkpoint.tensors] first)."""
         return self._aliases.get(stem, {})
 
     def json(self, stem: str) -> Any:

@@ -30,7 +30,7 @@ class LossContext:
         step: index of the current generator update (0-based).
         d_step: index of the current discriminator update (counts every n_critic update).
         loss_scale: under fp16, reads the discriminator's GradScaler scale (``None``
-            otherwise); see :attr:`input_grad_scale`.
+            otherwise); see [`input_grad_scale`][ganzoo.engine.context.LossContext.input_grad_scale].
     """
 
     phase: Phase

@@ -5,7 +5,7 @@ One step (``engine.step`` counts finished steps, i.e. generator updates):
 1. re-seed the global RNGs from ``(seed, step)`` so noise, dropout and augmentation of a step
    do not depend on what ran before it (exact resume);
 2. ``n_critic`` times: take the next batch (its position in the data is a function of the step,
-   see :mod:`ganzoo.engine.loader`), let the dataset ``augment`` it, generate ``G(z, cond)`` with
+   see [`ganzoo.engine.loader`][ganzoo.engine.loader]), let the dataset ``augment`` it, generate ``G(z, cond)`` with
    fresh noise, and update D on the weighted sum of every loss's ``discriminator_loss`` with one
    backward. Each critic update draws its own real batch, as WGAN-GP and CTGAN do;
 3. update G on the weighted sum of every ``generator_loss``, reusing the last fake with its
@@ -19,16 +19,16 @@ and ``D(x, cond)`` sees the condition the same way.
 Losses are logged as detached device tensors summed per interval and per epoch; the host reads
 them only at log steps, so the loop issues no synchronisation between logs.
 
-Several processes (``torchrun``; see :mod:`ganzoo.engine.strategy`): G and D are wrapped in
+Several processes (``torchrun``; see [`ganzoo.engine.strategy`][ganzoo.engine.strategy]): G and D are wrapped in
 DistributedDataParallel for the training passes only. Each process takes its slice of the
-global batch (:mod:`ganzoo.engine.loader`) and of the global batch's latent noise, drawn from a
+global batch ([`ganzoo.engine.loader`][ganzoo.engine.loader]) and of the global batch's latent noise, drawn from a
 generator seeded by ``(seed, step)`` alone, so N processes with batch B compute what one process
 with batch N*B would. Three GAN details: the G step runs D's forward under ``no_sync`` (D's
 parameters are frozen there, so D's reducer must not wait for gradients); sampling, EMA and
 checkpoints use the unwrapped modules, never a DDP forward without its backward (each
-:class:`~ganzoo.engine.network.Network` names these views apart); logged losses are averaged
+[`Network`][ganzoo.engine.network.Network] names these views apart); logged losses are averaged
 over processes at log time (every process calls the engine's collectives at the same steps;
-:func:`ganzoo.engine.run.train` gives the callbacks that write files to rank 0 only).
+[`ganzoo.engine.run.train`][ganzoo.engine.run.train] gives the callbacks that write files to rank 0 only).
 """
 
 from __future__ import annotations
@@ -126,12 +126,12 @@ def _term_keys(names: Sequence[str]) -> list[str]:
 
 
 class Engine:
-    """Trains the components of a :class:`~ganzoo.experiment.build.Built` experiment.
+    """Trains the components of a [`Built`][ganzoo.experiment.build.Built] experiment.
 
     Args:
         built: the checked experiment (components, dataset, spec, resolved config).
         run_dir: where checkpoints go (``run_dir/checkpoints``); ``None`` disables them.
-        callbacks: see :mod:`ganzoo.engine.callbacks` (all run in every process).
+        callbacks: see [`ganzoo.engine.callbacks`][ganzoo.engine.callbacks] (all run in every process).
         manifest: extra JSON for every checkpoint manifest (versions, plugins).
         strategy: single device (default, from ``train.device``) or DDP.
     """
@@ -292,7 +292,7 @@ class Engine:
 
         Single-process training stops early on Ctrl-C or SIGTERM: the current step finishes,
         training ends as it would at ``until`` (checkpoint included), then
-        :class:`~ganzoo.engine.interrupt.TrainingInterrupted` is raised.
+        [`TrainingInterrupted`][ganzoo.engine.interrupt.TrainingInterrupted] is raised.
         """
         train = self.train_config
         stop = self.total_steps if until is None else min(until, self.total_steps)

@@ -4,7 +4,7 @@ Without this, interrupting a run loses every step since its last checkpoint (the
 checkpoint at the end only), and a scheduler's SIGTERM before preemption kills the process
 outright. With it, the first signal lets the current step finish, the engine ends training as
 ``--until`` would (callbacks' ``on_train_end``: the checkpoint, the metrics), and then raises
-:class:`TrainingInterrupted`, a ``KeyboardInterrupt``, so callers still see an interruption.
+[`TrainingInterrupted`][ganzoo.engine.interrupt.TrainingInterrupted], a ``KeyboardInterrupt``, so callers still see an interruption.
 The checkpoint sits on a step boundary, so resuming it continues exactly as an uninterrupted run.
 
 The first signal puts the previous handlers back, so a second Ctrl-C interrupts at once (the
@@ -55,7 +55,7 @@ class TrainingInterrupted(KeyboardInterrupt):
 
 @contextmanager
 def stop_on_signals(enabled: bool = True) -> Iterator[StopRequest]:
-    """Turn SIGINT/SIGTERM into a :class:`StopRequest` for the duration of the block."""
+    """Turn SIGINT/SIGTERM into a [`StopRequest`][ganzoo.engine.interrupt.StopRequest] for the duration of the block."""
     request = StopRequest()
     if not enabled or threading.current_thread() is not threading.main_thread():
         yield request

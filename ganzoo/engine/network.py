@@ -1,7 +1,7 @@
 """One trained network with the views of it the training loop needs, built from ``[train]``.
 
 A network is called in three ways, and mixing them up is a classic GAN-under-DDP bug, so each
-has its own name on :class:`Network`:
+has its own name on [`Network`][ganzoo.engine.network.Network]:
 
 * ``module``, the bare network: sampling, EMA, checkpoints and parameter freezing use it, never
   a DDP forward without its backward;
@@ -96,7 +96,7 @@ def place(module: nn.Module, train: TrainConfig, device: torch.device) -> nn.Mod
 
 
 def build_network(role: str, module: nn.Module, train: TrainConfig, strategy: Strategy) -> Network:
-    """The :class:`Network` of a :func:`place`-d ``module``: optimiser, scaler and views.
+    """The [`Network`][ganzoo.engine.network.Network] of a [`place`][ganzoo.engine.network.place]-d ``module``: optimiser, scaler and views.
 
     Under torchrun this wraps ``module`` for DDP, a collective: every process builds its
     networks in the same order.

@@ -7,7 +7,7 @@ is never trained into except by ``resume``, which rebuilds the experiment from t
 ``config.toml`` (only non-architectural ``train`` keys may be overridden) and continues from the
 newest complete checkpoint.
 
-Under ``torchrun`` every process calls :func:`train` with the same arguments. Rank 0 chooses and
+Under ``torchrun`` every process calls [`train`][ganzoo.engine.run.train] with the same arguments. Rank 0 chooses and
 creates the run directory and broadcasts its path; it alone gets the callbacks that write
 (metrics, progress, samples, evaluation) and writes the checkpoints. Resuming reads the run
 directory in every process, so several machines need it on a shared filesystem.
@@ -116,13 +116,13 @@ def train(
         until: stop after this many steps (with a checkpoint) instead of the configured total.
         resume: run directory to continue; its stored config is used.
         progress: show progress (default: the config's ``train.progress``).
-        callbacks: extra :class:`~ganzoo.engine.callbacks.Callback` objects; under torchrun
+        callbacks: extra [`Callback`][ganzoo.engine.callbacks.Callback] objects; under torchrun
             they run in every process (``engine.strategy.is_main`` is true in the one that
             should write).
 
     Raises:
         TrainingInterrupted: Ctrl-C or SIGTERM stopped a single-process run at a step boundary
-            after its checkpoint was written (:mod:`ganzoo.engine.interrupt`); it is a
+            after its checkpoint was written ([`ganzoo.engine.interrupt`][ganzoo.engine.interrupt]); it is a
             ``KeyboardInterrupt`` whose message names the checkpoint.
     """
     from ganzoo.engine.strategy import create_strategy
@@ -173,23 +173,28 @@ def _new_experiment(config: str | Path | Mapping[str, Any] | None, preset: str |
     from ganzoo.experiment.load import read_experiment
 
     raw, label = read_experiment(config, preset=preset, registry=registry)
-    return _validated(raw, label, overrides, Path(run_dir) if run_dir is not None else None)
+    return _validated(raw, label, overrides, Path(run_dir) if run_dir is not None else None, registry)
 
 
 def _stored_experiment(directory: Path, overrides: Sequence[str], registry: Registry) -> _Experiment:
-    """The experiment a run directory stores; ``--set`` may change only :data:`RESUMABLE_KEYS`."""
+    """The experiment a run directory stores; ``--set`` may change only [`RESUMABLE_KEYS`][ganzoo.engine.run.RESUMABLE_KEYS]."""
     from ganzoo.experiment.load import read_experiment
 
     if not (directory / CONFIG_FILE).is_file():
         raise CheckpointError(f"{directory}: not a ganzoo run directory (no {CONFIG_FILE})")
     _check_resume_overrides(overrides)
     raw, label = read_experiment(directory / CONFIG_FILE, registry=registry)
-    return _validated(raw, label, overrides, directory)
+    return _validated(raw, label, overrides, directory, registry)
 
 
-def _validated(raw: dict[str, Any], label: str, overrides: Sequence[str], directory: Path | None) -> _Experiment:
+def _validated(raw: dict[str, Any], label: str, overrides: Sequence[str], directory: Path | None,
+               registry: Registry) -> _Experiment:
+    from ganzoo.metrics.check import check_eval_table
+
     apply_overrides(raw, overrides)
-    return _Experiment(raw, label, validate_model(ExperimentConfig, raw, source=label), directory)
+    config = validate_model(ExperimentConfig, raw, source=label)
+    check_eval_table(config, registry, source=label)  # a misspelt metric fails now, not after training
+    return _Experiment(raw, label, config, directory)
 
 
 def _start_run(experiment: _Experiment, options: _Options, strategy: Strategy, manager: Any) -> Run:
@@ -285,7 +290,7 @@ def _fit(engine: Engine, until: int | None) -> Run:
 
 
 def _raise_from_main(strategy: Strategy, check: Callable[[], None]) -> None:
-    """Run ``check`` in rank 0 and raise its :class:`ConfigError` in every process (a rank
+    """Run ``check`` in rank 0 and raise its [`ConfigError`][ganzoo.registry.errors.ConfigError] in every process (a rank
     that raised alone would leave the others waiting at the next collective)."""
     message = None
     if strategy.is_main:

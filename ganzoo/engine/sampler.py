@@ -1,6 +1,6 @@
 """Sampling from a trained generator, rebuilt from a checkpoint alone.
 
-:func:`load` reads the checkpoint manifest (generator name, provider and resolved parameters,
+[`load`][ganzoo.engine.sampler.load] reads the checkpoint manifest (generator name, provider and resolved parameters,
 the DataSpec), creates the generator through the plugin registry and loads its safetensors
 weights: no experiment file, dataset or training code is needed, and nothing is unpickled. A
 checkpoint whose generator comes from a plugin that is not installed says which one.
@@ -83,7 +83,7 @@ class Sampler:
         return torch.cat(chunks)
 
     def conditions(self, n: int, condition: Any = None, rng: torch.Generator | None = None) -> torch.Tensor | None:
-        """The condition batch :meth:`sample` uses for ``condition`` (see there)."""
+        """The condition batch [`sample`][ganzoo.engine.sampler.Sampler.sample] uses for ``condition`` (see there)."""
         kind = self.spec.condition
         if kind == "none":
             if condition is not None:
@@ -172,7 +172,7 @@ def load(
     device: str | torch.device = "cpu",
     registry: Registry | None = None,
 ) -> Sampler:
-    """A :class:`Sampler` from a run directory (its newest complete checkpoint) or a checkpoint.
+    """A [`Sampler`][ganzoo.engine.sampler.Sampler] from a run directory (its newest complete checkpoint) or a checkpoint.
 
     ``ema``: ``None`` uses the EMA generator when the checkpoint has one; ``True`` requires it;
     ``False`` uses the raw generator.

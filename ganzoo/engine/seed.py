@@ -4,10 +4,10 @@ Resuming a run bit for bit must not depend on replaying every random draw since 
 engine re-seeds the global generators at the start of every step from ``(seed, step)``: noise,
 dropout and augmentation of step ``k`` are the same whether the process started at step 0 or
 resumed at step ``k``. Independent *streams* (step randomness, latent noise, epoch permutations,
-the fixed sample grid) get unrelated seeds from :func:`derive_seed`, so changing one never
+the fixed sample grid) get unrelated seeds from [`derive_seed`][ganzoo.engine.seed.derive_seed], so changing one never
 shifts another.
 
-The RNG states are still captured into checkpoints (:func:`capture_rng` / :func:`restore_rng`)
+The RNG states are still captured into checkpoints ([`capture_rng`][ganzoo.engine.seed.capture_rng] / [`restore_rng`][ganzoo.engine.seed.restore_rng])
 so that code running outside the step (a callback, an evaluation) resumes where it left off.
 """
 
@@ -24,7 +24,7 @@ import torch
 
 _MASK64 = (1 << 64) - 1
 
-#: Stream identifiers for :func:`derive_seed`.
+#: Stream identifiers for `derive_seed`.
 STREAM_STEP = 1
 STREAM_EPOCH = 2
 STREAM_SAMPLES = 3
@@ -145,7 +145,7 @@ def capture_rng() -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
 
 
 def restore_rng(tensors: dict[str, torch.Tensor], scalars: dict[str, Any]) -> None:
-    """Inverse of :func:`capture_rng` (CUDA states only where CUDA is available)."""
+    """Inverse of [`capture_rng`][ganzoo.engine.seed.capture_rng] (CUDA states only where CUDA is available)."""
     torch.set_rng_state(tensors["torch"])
     cuda = sorted((k for k in tensors if k.startswith("cuda.")), key=lambda k: int(k.split(".")[1]))
     if cuda and torch.cuda.is_available():

@@ -1,6 +1,6 @@
 """What callbacks see of the trainer: a protocol, so they do not depend on the engine itself.
 
-:class:`~ganzoo.engine.engine.Engine` satisfies it; callbacks (and tests) may be driven by
+[`Engine`][ganzoo.engine.engine.Engine] satisfies it; callbacks (and tests) may be driven by
 anything else that does.
 """
 

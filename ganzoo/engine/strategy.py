@@ -1,12 +1,12 @@
 """Where the training processes run: one device, or DistributedDataParallel under torchrun.
 
-The engine talks to a :class:`Strategy` for everything that differs between one process and
+The engine talks to a [`Strategy`][ganzoo.engine.strategy.Strategy] for everything that differs between one process and
 many: which device this process uses, wrapping a network for gradient averaging, averaging the
 logged losses, agreeing on values chosen by rank 0 (the run directory) and waiting for each
-other. :class:`SingleDevice` makes every one of these the identity, so the single-process loop
+other. [`SingleDevice`][ganzoo.engine.strategy.SingleDevice] makes every one of these the identity, so the single-process loop
 pays nothing for the distributed case.
 
-:func:`create_strategy` reads what ``torchrun`` exports (``RANK``, ``WORLD_SIZE``,
+[`create_strategy`][ganzoo.engine.strategy.create_strategy] reads what ``torchrun`` exports (``RANK``, ``WORLD_SIZE``,
 ``LOCAL_RANK``, ``MASTER_ADDR``/``MASTER_PORT``): with more than one process it initialises the
 default process group (``gloo`` on CPU, ``nccl`` on CUDA) through the ``env://`` rendezvous, so
 one machine (``--standalone``) and several (``--nnodes --rdzv-backend c10d``) run the same code.
@@ -15,7 +15,7 @@ notebook) is used as it is and left open.
 
 Native DDP rather than Fabric or Accelerate: those want to own device placement, AMP, launch
 and the checkpoint format; GAN-sized networks need plain data parallelism, and the two-phase
-GAN step needs control that a generic ``backward`` wrapper hides (see :mod:`ganzoo.engine.engine`).
+GAN step needs control that a generic ``backward`` wrapper hides (see [`ganzoo.engine.engine`][ganzoo.engine.engine]).
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ class Strategy:
         """Wait until every process got here."""
 
     def close(self) -> None:
-        """Release what :func:`create_strategy` set up (the process group it created)."""
+        """Release what [`create_strategy`][ganzoo.engine.strategy.create_strategy] set up (the process group it created)."""
 
 
 class SingleDevice(Strategy):
@@ -197,7 +197,7 @@ def local_rank(env: Mapping[str, str]) -> int:
 
 
 def create_strategy(device: str, *, environ: Mapping[str, str] | None = None) -> Strategy:
-    """The strategy for this process: :class:`DDP` under torchrun with several processes.
+    """The strategy for this process: [`DDP`][ganzoo.engine.strategy.DDP] under torchrun with several processes.
 
     Args:
         device: ``train.device`` (``auto``, ``cpu``, ``cuda``, ...).

@@ -2,7 +2,7 @@
 
 Phase one validates the file's structure, phase two each component's parameters against its own
 config model; both report the dotted path of the culprit. Then the dataset is built, its
-:class:`~ganzoo.data.spec.DataSpec` fills the parameters the user left unset, and a dry-run batch
+[`DataSpec`][ganzoo.data.spec.DataSpec] fills the parameters the user left unset, and a dry-run batch
 checks that generator, discriminator and data fit together — an incompatibility is reported with
 both sides named, before any training starts.
 """

@@ -13,7 +13,7 @@ from ganzoo.registry.registry import Registry
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
-    """Parse a TOML file; a missing or malformed file is a one-line :class:`ConfigError`."""
+    """Parse a TOML file; a missing or malformed file is a one-line [`ConfigError`][ganzoo.registry.errors.ConfigError]."""
     path = Path(path)
     try:
         with path.open("rb") as fh:

@@ -1,6 +1,6 @@
 """Evaluation: paired image metrics, the torch-fidelity bridge and ``RUN/eval.json``.
 
-Importing this package is cheap (the configs in :mod:`ganzoo.metrics.configs` are registered by
+Importing this package is cheap (the configs in [`ganzoo.metrics.configs`][ganzoo.metrics.configs] are registered by
 ``ganzoo list``); the torch-based parts are imported on first use::
 
     from ganzoo.metrics import EvalContext, evaluate_run

@@ -1,6 +1,6 @@
 """Parameters of the built-in metrics and of the ``[eval]`` table (pydantic only, no torch).
 
-Kept import-cheap because :mod:`ganzoo.components.builtin` registers the metrics with these
+Kept import-cheap because [`ganzoo.components.builtin`][ganzoo.components.builtin] registers the metrics with these
 models, and ``ganzoo list`` must not import torch.
 """
 

@@ -112,7 +112,7 @@ class EvalContext:
         return self.cached("real", self._load_real)
 
     def generated(self) -> torch.Tensor:
-        """Generated samples matching :meth:`real` (same conditions, same count when conditional)."""
+        """Generated samples matching [`real`][ganzoo.metrics.context.EvalContext.real] (same conditions, same count when conditional)."""
         return self.cached("generated", self._generate)
 
     def protocol(self, **extra: Any) -> dict[str, Any]:

@@ -4,7 +4,7 @@ Which metrics run: the experiment's ``[eval] metrics`` (or ``--metrics``), else 
 modality and condition: paired images get paired L1/PSNR/SSIM; image runs get FID and KID when
 Inception weights (or an explicit offline feature extractor) are given and are otherwise
 *skipped with a note* rather than silently dropped; plugin metrics join when their class's
-``applies_to(spec)`` (part of the :class:`~ganzoo.registry.protocols.Metric` protocol) returns
+``applies_to(spec)`` (part of the [`Metric`][ganzoo.registry.protocols.Metric] protocol) returns
 true. When nothing applies, the report carries a ``note`` saying so and how to choose metrics,
 instead of an unexplained empty result.
 

@@ -2,9 +2,9 @@
 
 The standard backbone (torch-fidelity's ``inception-v3-compat``) needs weights that ganzoo never
 downloads. Tests, and users without those weights, need *some* extractor that works offline, so
-ganzoo ships one small deterministic network (:class:`RandomConvFeatures`) and lets plugins add
+ganzoo ships one small deterministic network ([`RandomConvFeatures`][ganzoo.metrics.features.RandomConvFeatures]) and lets plugins add
 domain extractors (for example a vessel-segmentation backbone for retinal images) with
-:func:`register_feature_extractor`. Every extractor carries a ``label`` that travels with the
+[`register_feature_extractor`][ganzoo.metrics.features.register_feature_extractor]. Every extractor carries a ``label`` that travels with the
 numbers into ``eval.json``: a FID measured with random features is *not* comparable to a
 published FID, and the label says so.
 

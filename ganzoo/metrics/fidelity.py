@@ -6,14 +6,14 @@ Two problems are solved here, once, for every caller:
   at package import, only for names ganzoo never uses (its CIFAR/STL dataset wrappers, its
   path-dataset transforms, and the VGG16/CLIP/DINOv2 extractors). A CPU torch build next to
   PyPI's CUDA torchvision fails that import ("operator torchvision::nms does not exist"), and
-  ganzoo must not depend on torchvision anyway. :func:`import_torch_fidelity` imports it
+  ganzoo must not depend on torchvision anyway. [`import_torch_fidelity`][ganzoo.metrics.fidelity.import_torch_fidelity] imports it
   normally when torchvision works; otherwise it removes the half-imported torchvision modules
-  and imports torch-fidelity against a small stand-in (:func:`_torchvision_stand_in`) whose
+  and imports torch-fidelity against a small stand-in (`_torchvision_stand_in`) whose
   names raise a clear error when used. The stand-in is taken out of ``sys.modules`` right after
   the import, so nothing else ever mistakes it for torchvision.
 * **Never downloading.** torch-fidelity fetches the Inception weights from GitHub when no path
   is given and unpickles a ``.pth`` file when one is. ganzoo replaces that loader with one that
-  reads a user-supplied *safetensors* file and raises :class:`ConfigError` naming
+  reads a user-supplied *safetensors* file and raises [`ConfigError`][ganzoo.registry.errors.ConfigError] naming
   ``--inception-weights`` when there is none; torch.hub is also fenced off while a metric runs,
   torch-fidelity's on-disk cache (pickled) is off, and extractors that would download
   (VGG16, CLIP, DINOv2) are refused.
@@ -104,7 +104,7 @@ def _torchvision_stand_in(reason: str) -> dict[str, ModuleType]:
     classes of its dataset wrappers), ``torchvision.transforms.functional`` (its PIL path
     datasets) and the ``torchvision`` module object (VGG16, CLIP, DINOv2 extractors, resize of
     image folders). ganzoo feeds in-memory tensors to Inception or its own extractors, so none of
-    these is used; any use raises :class:`TorchvisionUnavailable` naming the feature.
+    these is used; any use raises [`TorchvisionUnavailable`][ganzoo.metrics.fidelity.TorchvisionUnavailable] naming the feature.
     """
     message = (
         f"torchvision is not usable here ({reason}); torch-fidelity's {{what}} needs it. ganzoo's "
@@ -137,7 +137,7 @@ def _torchvision_stand_in(reason: str) -> dict[str, ModuleType]:
 
 
 def _install_download_guard() -> None:
-    """Route torch-fidelity's Inception weight loading through :func:`_load_inception_weights`."""
+    """Route torch-fidelity's Inception weight loading through `_load_inception_weights`."""
     inception = importlib.import_module("torch_fidelity.feature_extractor_inceptionv3")
     inception.load_state_dict_from_url = _load_inception_weights
 
@@ -284,7 +284,7 @@ def fidelity_metrics(
     """FID, KID (mean, sd), Inception Score (mean, sd), precision, recall and F-score.
 
     ``real`` and ``fake`` are ``uint8`` N x 3 x H x W; ``feature_extractor`` was checked by
-    :func:`resolve_extractor`. One torch-fidelity call extracts features once for all metrics.
+    [`resolve_extractor`][ganzoo.metrics.fidelity.resolve_extractor]. One torch-fidelity call extracts features once for all metrics.
     """
     n_real, n_fake = len(real), len(fake)
     if min(n_real, n_fake) < MIN_SAMPLES:

@@ -8,7 +8,7 @@ Conventions (stated in each result's protocol):
 
 * images are rescaled from the DataSpec's value range to [0, 1] first, so L1 is a mean absolute
   error in [0, 1] and PSNR/SSIM use a data range of 1;
-* PSNR is capped at :data:`PSNR_MAX` dB: a pair of identical images scores 100 dB instead of
+* PSNR is capped at [`PSNR_MAX`][ganzoo.metrics.image.PSNR_MAX] dB: a pair of identical images scores 100 dB instead of
   infinity, which keeps means finite and JSON valid (any real generator stays far below);
 * SSIM is kornia's Gaussian-window SSIM (window 11, sigma 1.5) over "valid" windows only (no
   padded borders), averaged over the map and the channels — the definition of Wang et al. 2004

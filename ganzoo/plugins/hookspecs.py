@@ -39,7 +39,7 @@ def ganzoo_register_generators(register: Register) -> None:
     """Register generators: ``register(name, target, *, config, summary=None)``.
 
     ``target`` is a class or factory (or ``"module:attr"``) called with the validated config
-    object; the result must satisfy :class:`ganzoo.plugin.Generator`.
+    object; the result must satisfy [`ganzoo.plugin.Generator`][ganzoo.registry.protocols.Generator].
 
     Example::
 
@@ -116,7 +116,7 @@ def ganzoo_register_commands(register: CommandRegister) -> None:
     """Register CLI subcommands: ``register(name, configure, *, help)``.
 
     ``configure(parser)`` adds the subcommand's arguments and sets ``func`` (``run(args) -> int``,
-    the exit status); errors a command raises as :class:`ganzoo.plugin.GanzooError` are printed
+    the exit status); errors a command raises as [`ganzoo.plugin.GanzooError`][ganzoo.registry.errors.GanzooError] are printed
     on one line with exit status 2, like the built-in commands'. Names of built-in commands
     cannot be taken.
 

@@ -69,7 +69,7 @@ def discovery_disabled() -> bool:
 
 
 class PluginManager:
-    """Loads plugins into a :class:`Registry` and remembers how each one fared."""
+    """Loads plugins into a [`Registry`][ganzoo.registry.registry.Registry] and remembers how each one fared."""
 
     def __init__(self) -> None:
         self._pm = pluggy.PluginManager(hookspecs.PROJECT)
@@ -123,7 +123,7 @@ class PluginManager:
         return info
 
     def _register_callback(self, kind: str, info: PluginInfo) -> Callable[..., None]:
-        """The ``register`` function a hook of ``kind`` receives (see :mod:`ganzoo.plugins.register`)."""
+        """The ``register`` function a hook of ``kind`` receives (see [`ganzoo.plugins.register`][ganzoo.plugins.register])."""
         provider = _canonical(info.distribution)
 
         def add(name: str, target: Any, config: type[ComponentConfig] | None, summary: str) -> None:

@@ -1,7 +1,7 @@
 """Pydantic models for component parameters and experiment files.
 
 An experiment file is validated in two phases. Phase one checks the file's own structure
-(:class:`ExperimentConfig`: which tables exist, the ``[train]`` options). Phase two looks up each
+([`ExperimentConfig`][ganzoo.registry.config.ExperimentConfig]: which tables exist, the ``[train]`` options). Phase two looks up each
 ``{name, params}`` spec in the live registry and validates ``params`` against that component's
 own config model. Errors from both phases carry the dotted path of the offending key
 (``generator.params.latent_dim``), so a typo is reported where it was made.
@@ -17,7 +17,34 @@ from ganzoo.registry.errors import ConfigError, did_you_mean
 
 
 class ComponentConfig(BaseModel):
-    """Base class of every component's parameters: unknown keys are errors."""
+    """Base class of every component's parameters: unknown keys are errors, instances are frozen.
+
+    A component declares each parameter once, here, with its type, bounds, default and
+    description (``ganzoo show`` and the catalogue print them); its constructor takes the
+    validated config object and nothing else. Checks that involve several fields belong in
+    validators, so ``ganzoo validate`` catches them before training.
+
+    Examples:
+        >>> from pydantic import Field
+        >>> from ganzoo.plugin import ComponentConfig
+        >>> class TinyGeneratorConfig(ComponentConfig):
+        ...     '''A two-layer MLP generator.'''
+        ...     latent_dim: int = Field(16, gt=0, description="Noise dimension.")
+        ...     out_features: int = Field(2, gt=0, description="Row width (filled from the DataSpec).")
+        >>> TinyGeneratorConfig(latent_dim=8)
+        TinyGeneratorConfig(latent_dim=8, out_features=2)
+
+        The component takes the validated object:
+
+        ```python
+        class TinyGenerator(torch.nn.Module):
+            def __init__(self, config: TinyGeneratorConfig) -> None:
+                super().__init__()
+                self.latent_dim = config.latent_dim
+                self.net = torch.nn.Sequential(torch.nn.Linear(config.latent_dim, 64), torch.nn.ReLU(),
+                                               torch.nn.Linear(64, config.out_features))
+        ```
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -189,7 +216,7 @@ def _model_in(annotation: Any) -> Any:
 
 
 def validate_model(model: type[BaseModel], data: Any, prefix: str = "", source: str = "") -> Any:
-    """``model.model_validate(data)`` with errors turned into a one-line :class:`ConfigError`."""
+    """``model.model_validate(data)`` with errors turned into a one-line [`ConfigError`][ganzoo.registry.errors.ConfigError]."""
     try:
         return model.model_validate(data)
     except ValidationError as err:

@@ -1,6 +1,6 @@
 """Errors that ganzoo reports to users.
 
-Every error a user can cause derives from :class:`GanzooError`. Its message is one line that
+Every error a user can cause derives from [`GanzooError`][ganzoo.registry.errors.GanzooError]. Its message is one line that
 names the culprit (a file, a config field, a component, a plugin), so the CLI can print it
 as-is and exit with status 2 instead of showing a traceback.
 """

@@ -1,9 +1,9 @@
 """Structural types every component satisfies.
 
 The protocols list only methods, so ``isinstance`` checks work on ``nn.Module`` subclasses
-(whose parameters and submodules are invisible to :func:`inspect.getattr_static`). They are
+(whose parameters and submodules are invisible to `inspect.getattr_static`). They are
 checked once, when a component is created through the registry; behaviour (shapes, gradient
-flow, determinism) is checked by :mod:`ganzoo.testing`.
+flow, determinism) is checked by [`ganzoo.testing`][ganzoo.testing].
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ class Dataset(Protocol):
     """A map-style dataset of training samples plus the description of one sample.
 
     ``__getitem__`` returns a dict with at least ``"x"`` (and ``"cond"`` for conditional data);
-    each value is a tensor in the ranges :meth:`describe` promises.
+    each value is a tensor in the ranges [`describe`][ganzoo.registry.protocols.Dataset.describe] promises.
     """
 
     def describe(self) -> DataSpec: ...
@@ -139,7 +139,7 @@ class Metric(Protocol):
     ``applies_to(spec)`` (a staticmethod or classmethod: it is asked before the metric is built)
     says whether the metric can score data described by ``spec``; ``ganzoo evaluate`` runs every
     metric that applies when the experiment chooses none. ``compute`` receives an
-    :class:`~ganzoo.metrics.context.EvalContext` (held-out real data, generated samples, the
+    [`EvalContext`][ganzoo.metrics.context.EvalContext] (held-out real data, generated samples, the
     DataSpec) and returns ``{name: {"value": float, ...protocol}}``; each result says which
     direction is better (``"better": "lower" | "higher"``) and the facts of its protocol
     (``ctx.protocol()``: sample counts, split, seed).

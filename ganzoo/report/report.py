@@ -1,9 +1,10 @@
 """``RUN -> RUN/report.html``: the study's view of one run, in one self-contained file.
 
-Sections: generator and discriminator loss per epoch (and every logged loss term per step),
+Sections: each network's loss and its terms per epoch and per logged step (see
+[`ganzoo.report.losses`][ganzoo.report.losses]),
 sample grids after the first and the last epoch, validation metrics over training, the final
 ``eval.json`` with each metric's protocol, the figures metrics attached to their results (see
-:mod:`ganzoo.report.figures`), and the run's provenance (config, versions, seed).
+[`ganzoo.report.figures`][ganzoo.report.figures]), and the run's provenance (config, versions, seed).
 """
 
 from __future__ import annotations
@@ -15,26 +16,31 @@ from pathlib import Path
 from ganzoo.files import write_text
 from ganzoo.report.figures import figures_section
 from ganzoo.report.format import fmt
+from ganzoo.report.losses import YScale, losses_section
 from ganzoo.report.page import image, page, protocol_text, table
 from ganzoo.report.rundata import RunData, read_run
 from ganzoo.report.svg import line_chart
 
 
-def write_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
-    """Write the report of ``run_dir`` (default ``RUN/report.html``) and return its path."""
+def write_report(run_dir: str | Path, out: str | Path | None = None, *, y_scale: YScale = "auto") -> Path:
+    """Write the report of ``run_dir`` (default ``RUN/report.html``) and return its path.
+
+    ``y_scale`` of the loss charts: ``auto`` (a log axis where curves differ in magnitude),
+    ``linear`` or ``log``.
+    """
     run = read_run(run_dir)
     path = Path(out) if out is not None else run.path / "report.html"
-    write_text(path, render_report(run))
+    write_text(path, render_report(run, y_scale=y_scale))
     return path
 
 
-def render_report(run: RunData) -> str:
+def render_report(run: RunData, *, y_scale: YScale = "auto") -> str:
     """The report of ``run`` as an HTML string."""
     body = [
         f"<h1>{escape(run.name)}</h1>{_experiment(run)}",
         f'<p class="sub">{escape(run.model_label())} &middot; data: {escape(run.dataset_label())}'
         f"{_created(run)}</p>",
-        *losses_section(run),
+        *losses_section(run, y_scale),
         *samples_section(run),
         *validation_section(run),
         *evaluation_section(run),
@@ -42,23 +48,6 @@ def render_report(run: RunData) -> str:
         *provenance_section(run),
     ]
     return page(f"ganzoo report: {run.name}", body)
-
-
-def losses_section(run: RunData) -> list[str]:
-    per_epoch, source = run.epoch_losses()
-    out = ["<h2>Losses</h2>"]
-    if not any(per_epoch.values()):
-        return [*out, '<p class="note">No losses logged (metrics.jsonl is missing or empty).</p>']
-    out.append('<div class="row">')
-    out.append(line_chart(per_epoch, title="Generator and discriminator loss per epoch",
-                          x_label="epoch", y_label="loss"))
-    per_step = run.step_losses()
-    if per_step:
-        out.append(line_chart(per_step, title="Logged losses and loss terms per step",
-                              x_label="step", y_label="loss"))
-    out.append("</div>")
-    out.append(f'<p class="note">Per-epoch values: {escape(source)}.</p>')
-    return out
 
 
 def samples_section(run: RunData) -> list[str]:

@@ -19,6 +19,12 @@ from ganzoo.registry.errors import CheckpointError
 _NUMBER = re.compile(r"(\d+)")
 #: Keys of an eval line that are not metric values.
 EVAL_META = {"kind", "step", "epoch", "time"}
+#: Each network's total-loss key; its terms are logged as ``<key>/<term>``.
+NETWORKS = {"generator": "loss/g", "discriminator": "loss/d"}
+#: Name of a network's total loss among its curves.
+TOTAL = "total"
+
+Points = list[tuple[float, float]]
 
 
 @dataclass
@@ -61,22 +67,59 @@ class RunData:
         Epoch records hold the engine's epoch means; without them, logged training steps are
         averaged per epoch (and the source says so).
         """
-        epochs = self.kind("epoch")
-        source = "epoch means"
-        if not epochs:
-            grouped: dict[int, list[dict[str, Any]]] = {}
-            for record in self.kind("train"):
-                grouped.setdefault(int(record.get("epoch", 1)), []).append(record)
-            epochs = [
-                {"epoch": e, **{k: _mean([r.get(k) for r in rs]) for k in ("loss/g", "loss/d")}}
-                for e, rs in sorted(grouped.items())
-            ]
-            source = "means of the logged steps of each epoch"
+        epochs, source = self._epoch_records()
         series = {
             label: [(float(r["epoch"]), float(r[key])) for r in epochs if _is_number(r.get(key))]
-            for label, key in (("generator", "loss/g"), ("discriminator", "loss/d"))
+            for label, key in NETWORKS.items()
         }
         return series, source
+
+    def _epoch_records(self) -> tuple[list[dict[str, Any]], str]:
+        """The epoch records, or per-epoch means of the logged steps when there are none."""
+        epochs = self.kind("epoch")
+        if epochs:
+            return epochs, "epoch means"
+        grouped: dict[int, list[dict[str, Any]]] = {}
+        for record in self.kind("train"):
+            grouped.setdefault(int(record.get("epoch", 1)), []).append(record)
+        means = [
+            {"epoch": e, **{k: _mean([r.get(k) for r in rs]) for k in {k for r in rs for k in r if k.startswith("loss/")}}}
+            for e, rs in sorted(grouped.items())
+        ]
+        return means, "means of the logged steps of each epoch"
+
+    def loss_curves(self, per: str) -> tuple[dict[str, dict[str, Points]], str]:
+        """Each network's total loss and logged terms against the epoch (``per="epoch"``) or
+        the step (``per="step"``), and where the numbers come from.
+
+        Returns ``{"generator": {"total": points, "l1": points, ...}, "discriminator": {...}}``;
+        terms are as they enter the objective (weight applied), so they add up to the total.
+        """
+        if per == "step":
+            records, source, x_key = self.kind("train"), "logged training steps", "step"
+        else:
+            (records, source), x_key = self._epoch_records(), "epoch"
+        curves: dict[str, dict[str, Points]] = {}
+        for network, key in NETWORKS.items():
+            terms = sorted({k for r in records for k in r if k.startswith(f"{key}/")})
+            curves[network] = {
+                TOTAL if k == key else k[len(key) + 1:]: [
+                    (float(r[x_key]), float(r[k])) for r in records if _is_number(r.get(k)) and _is_number(r.get(x_key))
+                ]
+                for k in (key, *terms)
+            }
+            curves[network] = {label: points for label, points in curves[network].items() if points}
+        return curves, source
+
+    def loss_weights(self) -> dict[str, float]:
+        """Weight of each loss term by its log name (as the engine numbers repeated names)."""
+        weights: dict[str, float] = {}
+        seen: dict[str, int] = {}
+        for loss in self.config.get("losses", []):
+            name = str(loss.get("name", "?"))
+            seen[name] = seen.get(name, 0) + 1
+            weights[name if seen[name] == 1 else f"{name}_{seen[name]}"] = float(loss.get("weight", 1.0))
+        return weights
 
     def step_losses(self) -> dict[str, list[tuple[float, float]]]:
         """Every logged loss (totals and terms) against the step."""

@@ -2,9 +2,9 @@
 
 Images are tiled (paired data: rows of source | generated | target). Series and tables are
 small charts drawn with the report's chart helpers, so a preview and the report read alike:
-ranges from :func:`~ganzoo.report.svg.data_span`, ticks from
-:func:`~ganzoo.report.svg.nice_ticks` labelled by :func:`~ganzoo.report.format.fmt`, colours
-from :data:`~ganzoo.report.svg.PALETTE`. Non-finite values (a diverged generator) leave gaps.
+ranges from [`data_span`][ganzoo.report.svg.data_span], ticks from
+[`nice_ticks`][ganzoo.report.svg.nice_ticks] labelled by [`fmt`][ganzoo.report.format.fmt], colours
+from [`PALETTE`][ganzoo.report.svg.PALETTE]. Non-finite values (a diverged generator) leave gaps.
 """
 
 from __future__ import annotations

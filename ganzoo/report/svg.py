@@ -5,9 +5,9 @@ browser renders offline. Non-finite values are skipped, so a diverged loss leave
 of breaking the chart.
 
 The charts come in two looks built from the same primitives (spans, ticks, text, legend, plot
-areas). :func:`line_chart` is inline in a report's HTML and styled by the page's CSS classes.
-:func:`band_chart` and :func:`scatter_chart` make standalone documents for metric figures, which
-the report shows as ``<img>`` (see :mod:`ganzoo.report.figures`) where no page CSS reaches, so
+areas). [`line_chart`][ganzoo.report.svg.line_chart] is inline in a report's HTML and styled by the page's CSS classes.
+[`band_chart`][ganzoo.report.svg.band_chart] and [`scatter_chart`][ganzoo.report.svg.scatter_chart] make standalone documents for metric figures, which
+the report shows as ``<img>`` (see [`ganzoo.report.figures`][ganzoo.report.figures]) where no page CSS reaches, so
 they carry their styling as attributes.
 """
 
@@ -39,7 +39,7 @@ class Band:
 
 @dataclass(frozen=True)
 class Panel:
-    """One small plot of a :func:`band_chart`: a title and its bands."""
+    """One small plot of a [`band_chart`][ganzoo.report.svg.band_chart]: a title and its bands."""
 
     title: str
     bands: Sequence[Band]
@@ -67,6 +67,20 @@ def nice_ticks(low: float, high: float, count: int = 5, *, integer: bool = False
     return ticks
 
 
+def log_ticks(low: float, high: float) -> list[float]:
+    """Round ticks for a log axis over ``[low, high]`` (both positive): powers of ten, with 2 and
+    5 times them when the span is under two decades, or plain round values under one."""
+    if not (0 < low < high and math.isfinite(high)):
+        return [low]
+    first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
+    for multiples in ((1,), (1, 2, 5)):
+        ticks = [m * 10.0**e for e in range(first, last + 1) for m in multiples]
+        ticks = [round(t, 12) for t in ticks if low <= t <= high]
+        if len(ticks) >= 3:
+            return ticks
+    return [t for t in nice_ticks(low, high, 4) if t > 0]
+
+
 def _extent(values: Iterable[float]) -> tuple[float, float] | None:
     """Smallest and largest finite value, or ``None`` when there is none."""
     finite = [float(v) for v in values if math.isfinite(v)]
@@ -77,7 +91,7 @@ def data_span(low: float, high: float) -> tuple[float, float]:
     """The axis range shown for data from ``low`` to ``high``: padded by 5 % so no value sits on
     the frame; a single value gets +- 10 % (+- 1 at zero); no finite data gets ``(0, 1)``.
 
-    Shared by these charts and the PIL sample previews (:mod:`ganzoo.report.samples`).
+    Shared by these charts and the PIL sample previews ([`ganzoo.report.samples`][ganzoo.report.samples]).
     """
     if not (math.isfinite(low) and math.isfinite(high)):
         return 0.0, 1.0
@@ -98,28 +112,52 @@ def _scale(low: float, high: float, start: float, length: float) -> Callable[[fl
     return lambda value: start + (value - low) / (high - low) * length
 
 
+def _log_scale(low: float, high: float, start: float, length: float) -> Callable[[float], float]:
+    """Like `_scale` for positive values on a log axis; ``low`` and ``high`` are log10 values."""
+    linear = _scale(low, high, start, length)
+    return lambda value: linear(math.log10(value))
+
+
 # -- looks and drawing primitives -------------------------------------------------------------
+#: Font box of a line of text, in ems: how far glyphs reach above and below the baseline (the
+#: ascender and descender of DejaVu Sans, the widest of the usual sans-serif fonts).
+ASCENT, DESCENT = 0.93, 0.24
+#: Space between the title's lowest glyph and the legend's highest, in pixels.
+TITLE_GAP = 4.0
+
+
+def text_extent(baseline: float, size: float) -> tuple[float, float]:
+    """Top and bottom, in pixels, of a line of ``size``-pixel text on ``baseline``."""
+    return baseline - ASCENT * size, baseline + DESCENT * size
+
+
 @dataclass(frozen=True)
 class _Look:
     """How a chart styles itself: attributes of the root element and of each part's role.
 
-    ``title_y`` is the title's baseline and ``legend_y`` that of the legend's first row (a
-    standalone figure's larger title needs more room).
+    ``title_y`` is the title's baseline; the legend's first row starts below the title's font box
+    (``title_size`` and ``legend_size`` are the pixel sizes the roles give the two texts).
     """
 
     root: str
     background: str
     roles: Mapping[str, str]
     title_y: float
-    legend_y: float
+    title_size: float
+    legend_size: float = 11
 
     def __call__(self, role: str) -> str:
         return self.roles[role]
 
+    @property
+    def legend_y(self) -> float:
+        """Baseline of the legend's first row: clear of the title whatever their widths."""
+        return math.ceil(text_extent(self.title_y, self.title_size)[1] + TITLE_GAP + ASCENT * self.legend_size)
+
 
 _PAGE_ROLES = ("chart-title", "tick", "label", "legend", "grid", "axis", "plot-area")
-#: Inline in a report page, whose CSS styles ``.chart`` and these classes.
-_PAGE = _Look('class="chart"', "", {role: f'class="{role}"' for role in _PAGE_ROLES}, title_y=16, legend_y=26)
+#: Inline in a report page, whose CSS styles ``.chart`` and these classes (title 13 px, text 11 px).
+_PAGE = _Look('class="chart"', "", {role: f'class="{role}"' for role in _PAGE_ROLES}, title_y=16, title_size=13)
 #: A standalone document, shown as an image: every part carries its own style.
 _FIGURE = _Look(
     'xmlns="http://www.w3.org/2000/svg" font-family="DejaVu Sans, Arial, sans-serif"',
@@ -135,7 +173,7 @@ _FIGURE = _Look(
         "plot-area": 'fill="#fafafa" stroke="none"',
     },
     title_y=20,
-    legend_y=38,
+    title_size=14,
 )
 
 #: Margins around plot areas: room for y tick labels and the rotated y label, x ticks and label.
@@ -252,8 +290,13 @@ def line_chart(
     y_label: str = "",
     width: int = 560,
     height: int = 300,
+    log_y: bool = False,
 ) -> str:
-    """An inline ``<svg>`` line chart of ``{series name: [(x, y), ...]}``, styled by the page's CSS."""
+    """An inline ``<svg>`` line chart of ``{series name: [(x, y), ...]}``, styled by the page's CSS.
+
+    ``log_y`` draws y on a log scale, so series of different magnitudes (a loss term of 80 next
+    to one of 0.5) each keep their shape; it applies only when every value is positive.
+    """
     look = _PAGE
     clean = {
         name: [(float(x), float(y)) for x, y in points if math.isfinite(x) and math.isfinite(y)]
@@ -270,13 +313,19 @@ def line_chart(
     xs = [x for points in clean.values() for x, _ in points]
     ys = [y for points in clean.values() for _, y in points]
     x_low, x_high = _x_range(min(xs), max(xs))
-    y_low, y_high = data_span(min(ys), max(ys))
     plot_h = height - top - _BOTTOM
     sx = _scale(x_low, x_high, _LEFT, plot_w)
-    sy = _scale(y_low, y_high, top + plot_h, -plot_h)
+    if log_y and min(ys) > 0:
+        low, high = data_span(math.log10(min(ys)), math.log10(max(ys)))
+        sy = _log_scale(low, high, top + plot_h, -plot_h)
+        y_ticks = log_ticks(10**low, 10**high)
+    else:
+        y_low, y_high = data_span(min(ys), max(ys))
+        sy = _scale(y_low, y_high, top + plot_h, -plot_h)
+        y_ticks = nice_ticks(y_low, y_high)
     whole = all(x == int(x) for x in xs)
     parts += _plot_area((_LEFT, top, plot_w, plot_h), sx, sy, nice_ticks(x_low, x_high, 6, integer=whole),
-                        nice_ticks(y_low, y_high), look)
+                        y_ticks, look)
     parts += _axis_labels(x_label, y_label, _LEFT + plot_w / 2, top + plot_h / 2, height, look)
     for name, points in clean.items():
         colour = colours[name]

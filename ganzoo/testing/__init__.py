@@ -9,10 +9,10 @@ Run the checks from your plugin's tests::
         check_generator("my-generator", DataSpec("table", (2,)), hidden=16)
 
 Each check builds the component through the registry (so your entry point and config are
-exercised too) and raises :class:`ConformanceError` with a message that says what to fix.
-Fixtures for pytest live in :mod:`ganzoo.testing.pytest_plugin` (opt in with
-``pytest_plugins = ["ganzoo.testing.pytest_plugin"]``). :func:`load_plugins` loads plugin
-modules in-process without pytest, and :class:`PluginManager` and :class:`Registry` are here
+exercised too) and raises [`ConformanceError`][ganzoo.testing.conformance.ConformanceError] with a message that says what to fix.
+Fixtures for pytest live in [`ganzoo.testing.pytest_plugin`][ganzoo.testing.pytest_plugin] (opt in with
+``pytest_plugins = ["ganzoo.testing.pytest_plugin"]``). [`load_plugins`][ganzoo.testing.plugins.load_plugins] loads plugin
+modules in-process without pytest, and [`PluginManager`][ganzoo.plugins.manager.PluginManager] and [`Registry`][ganzoo.registry.registry.Registry] are here
 so that a plugin's tests annotate with public names (plugins import only ``ganzoo``,
 ``ganzoo.plugin`` and ``ganzoo.testing``).
 """

@@ -33,7 +33,8 @@ def test_report_is_one_self_contained_file(make_run: Callable[..., Path]) -> Non
     assert base64.b64decode(images[0]) == (run / "samples" / "epoch_0001.png").read_bytes()
     assert base64.b64decode(images[1]) == (run / "samples" / "epoch_0003.png").read_bytes()
     assert "after epoch 1 (first)" in html and "after epoch 3 (last)" in html
-    assert 'data-series="generator"' in html and 'data-series="discriminator"' in html
+    assert "Generator loss per epoch" in html and "Discriminator loss per epoch" in html
+    assert 'data-series="total"' in html and 'data-series="l1 (x100)"' in html
     assert "unet + patchgan; adversarial + 100xl1" in html
     assert "Skipped fid, kid" in html and "none (pixels)" in html
 

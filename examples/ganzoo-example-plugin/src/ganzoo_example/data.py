@@ -2,7 +2,7 @@
 
 Rows are drawn once, in ``__init__``, from a seeded generator (one stream per split), which
 keeps ``__getitem__`` deterministic as ganzoo requires. The ring's geometry goes into
-``DataSpec.meta``; that is all :meth:`Rings.export` and the ``ring-coverage`` metric need later,
+``DataSpec.meta``; that is all `Rings.export` and the ``ring-coverage`` metric need later,
 in a fresh process, without the dataset.
 """
 

@@ -18,7 +18,7 @@ from ganzoo_example.data import ring_centres
 if TYPE_CHECKING:
     from ganzoo.plugin import EvalContext
 
-#: What :class:`~ganzoo_example.data.Rings` stores in ``DataSpec.meta`` and the metric reads.
+#: What `Rings` stores in ``DataSpec.meta`` and the metric reads.
 RING_META = ("modes", "radius", "std")
 
 

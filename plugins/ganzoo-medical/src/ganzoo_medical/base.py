@@ -25,7 +25,7 @@ class RetinaDataset:
 
     Samples: ``x`` fundus image (C, S, S) in [-1, 1]; ``cond`` vessel mask (1, S, S) in {-1, 1}
     when ``paired``; ``fov`` (1, S, S) in {0, 1}. Subclasses are registered components: each is
-    built from its own config, a subclass of :class:`~ganzoo_medical.configs.RetinaDataConfig`.
+    built from its own config, a subclass of [`RetinaDataConfig`][ganzoo_medical.configs.RetinaDataConfig].
     """
 
     channels: int = 3

@@ -1,9 +1,9 @@
 """``fundus``: DRIVE, STARE, CHASE_DB1, HRF and vess2ret ``A/B`` trees as ganzoo datasets.
 
-The layout is detected by :mod:`ganzoo_medical.layouts`. Every image is padded to a square
+The layout is detected by [`ganzoo_medical.layouts`][ganzoo_medical.layouts]. Every image is padded to a square
 (black, like the background of a fundus photograph, so the whole field of view survives) and
 resized to ``image_size`` with antialiasing on float data: 16-bit and 1-channel images keep their
-precision and channel count (through :func:`ganzoo.plugin.read_image_with_depth`). Vessel
+precision and channel count (through [`ganzoo.plugin.read_image_with_depth`][ganzoo.data.images.read_image_with_depth]). Vessel
 masks are resized the same way and kept where at least a quarter of a pixel is vessel, so the main
 vessels stay connected at 64 px; FOV masks come from the release's mask files or, where it has
 none (STARE, CHASE_DB1, vess2ret), from thresholding the image. Loaded samples are cached.

@@ -2,7 +2,7 @@
 
 Users download DRIVE, STARE, CHASE_DB1, HRF or a vess2ret-style ``A/B`` tree and point ganzoo at
 the extracted folder; they should not have to describe file naming. Each detector knows one
-layout (file names as published, see the research notes) and returns one :class:`Record` per
+layout (file names as published, see the research notes) and returns one [`Record`][ganzoo_medical.layouts.Record] per
 fundus image with its vessel annotation and FOV mask when they exist. Detection also looks one
 folder down, because archives often extract into a sub-folder of the same name.
 """

@@ -1,7 +1,7 @@
 """``vessel-agreement``: do generated fundus images show the vessels they were asked for?
 
 For paired (vessel mask -> fundus) runs, vessels are re-extracted from each generated image with
-the same vesselness recipe that made the ``retina-skimage`` masks (:mod:`ganzoo_medical.vesselness`)
+the same vesselness recipe that made the ``retina-skimage`` masks ([`ganzoo_medical.vesselness`][ganzoo_medical.vesselness])
 and compared with the input mask by Dice. Dice is pooled over all pairs (twice the summed
 overlap over the summed sizes), inside the FOV eroded as the extractor erodes it, so the dark rim
 counts for neither side.
@@ -81,7 +81,7 @@ class VesselAgreement:
 
         The retina datasets mark their DataSpec with ``meta["domain"] = "retina"``; other paired
         image runs (facades, maps, any 1-channel condition that is not a vessel mask) are left
-        alone unless the metric is asked for by name, which :meth:`compute` allows for any
+        alone unless the metric is asked for by name, which [`compute`][ganzoo_medical.metrics.VesselAgreement.compute] allows for any
         1-channel-mask pairs.
         """
         return _mask_pairs(spec) and spec.meta.get("domain") == "retina"

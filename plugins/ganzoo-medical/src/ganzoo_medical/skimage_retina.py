@@ -2,7 +2,7 @@
 
 ``skimage.data.retina()`` (Haggstrom, CC0, bundled in the scikit-image wheel, no download) is
 downsampled by ``scale``; its vessel mask comes from the vesselness recipe in
-:mod:`ganzoo_medical.vesselness`, computed once per process and scale.
+[`ganzoo_medical.vesselness`][ganzoo_medical.vesselness], computed once per process and scale.
 
 Held-out patches must not share pixels with training patches, or validation error would measure
 memorisation. The photograph is therefore cut into square cells of 1.5 patch sides (a grid

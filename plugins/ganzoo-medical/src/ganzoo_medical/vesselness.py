@@ -33,7 +33,7 @@ def vesselness(image: np.ndarray, fov: np.ndarray, sigmas: Sequence[float]) -> t
     """Sato response of the green channel (or the only channel) and the region it is valid in.
 
     ``image`` is (H, W, C) or (H, W) with values in [0, 1]; ``fov`` is (H, W) bool. Returns the
-    response (zero outside the region) and the eroded FOV (:func:`eroded_fov`).
+    response (zero outside the region) and the eroded FOV ([`eroded_fov`][ganzoo_medical.vesselness.eroded_fov]).
     """
     green = image[..., 1] if image.ndim == 3 and image.shape[-1] >= 3 else np.squeeze(image)
     response = filters.sato(green.astype(np.float64), sigmas=list(sigmas), black_ridges=True)

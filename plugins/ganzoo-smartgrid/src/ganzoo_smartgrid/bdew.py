@@ -117,7 +117,7 @@ def year_curves(profile: str, year: int) -> np.ndarray:
     """Daily curves of ``profile`` for every day of ``year``: shape (days, 96), kW.
 
     Scaled so that the year's energy (sum of quarter-hour power x 0.25 h) is exactly
-    :data:`ANNUAL_KWH`, whichever table and unit the source file uses. The array is read-only
+    [`ANNUAL_KWH`][ganzoo_smartgrid.bdew.ANNUAL_KWH], whichever table and unit the source file uses. The array is read-only
     because it is cached.
     """
     holidays = german_holidays(year)

@@ -171,13 +171,13 @@ class ConditionCodec:
 
     @classmethod
     def from_meta(cls, meta: Mapping[str, Any]) -> ConditionCodec:
-        """Inverse of :meth:`to_meta`."""
+        """Inverse of [`to_meta`][ganzoo_smartgrid.conditions.ConditionCodec.to_meta]."""
         blocks = {block: values for block, values in meta["blocks"]}
         return cls(classes=tuple(str(c) for c in blocks.get("class", ())))
 
 
 def _value_index(block: str, text: str, values: tuple[Any, ...]) -> int | None:
-    """Index of ``text`` among a block's values (see :meth:`ConditionCodec.parse`), or None."""
+    """Index of ``text`` among a block's values (see [`ConditionCodec.parse`][ganzoo_smartgrid.conditions.ConditionCodec.parse]), or None."""
     word = text.strip().lower()
     if block == "month":
         if word.isdigit() and int(word) in values:

@@ -1,4 +1,4 @@
-"""What the meter readers add to ganzoo's CSV reading (:class:`ganzoo.plugin.CsvFile`).
+"""What the meter readers add to ganzoo's CSV reading ([`ganzoo.plugin.CsvFile`][ganzoo.data.csv.CsvFile]).
 
 The shared reader parses, numbers lines and names the first malformed cell; this module keeps
 the meter formats' own rules: columns are matched without surrounding spaces (LCL's kWh header

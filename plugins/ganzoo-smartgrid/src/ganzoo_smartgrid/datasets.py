@@ -2,7 +2,7 @@
 
 Every dataset yields ``{"x": (1, L) float32 in [-1, 1], "cond": (K,) one-hot}`` (``cond`` only
 when conditional) and describes itself with a series DataSpec whose ``meta`` carries everything
-:func:`ganzoo_smartgrid.export.export_csv` needs to write samples back in kW or kWh.
+[`ganzoo_smartgrid.export.export_csv`][ganzoo_smartgrid.export.export_csv] needs to write samples back in kW or kWh.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ class SeriesDataset(torch.utils.data.Dataset):
 
     @classmethod
     def export(cls, samples: torch.Tensor, out_dir: Path, spec: DataSpec, conditions: torch.Tensor | None = None) -> list[Path]:
-        """One CSV ``timestamp, meter, value`` in original units (see :mod:`ganzoo_smartgrid.export`)."""
+        """One CSV ``timestamp, meter, value`` in original units (see [`ganzoo_smartgrid.export`][ganzoo_smartgrid.export])."""
         return export_csv(samples, out_dir, spec, conditions)
 
     @classmethod
@@ -96,7 +96,7 @@ def _coarsen(values: np.ndarray, factor: int) -> np.ndarray:
 
 
 class LoadProfiles(SeriesDataset):
-    """BDEW standard load profiles x stochastic customers (see :mod:`ganzoo_smartgrid.synthetic`).
+    """BDEW standard load profiles x stochastic customers (see [`ganzoo_smartgrid.synthetic`][ganzoo_smartgrid.synthetic]).
 
     The customers (class, annual consumption, time shift) depend only on ``seed``; each split
     draws its own days and noise, so val/test are new days of the same population. Labels
@@ -147,7 +147,7 @@ class LoadProfiles(SeriesDataset):
 class SmartMeterFiles(SeriesDataset):
     """Shared loader logic: resample the readings, cut complete day windows, split by date, normalise.
 
-    Windows with a missing reading are dropped (see :mod:`ganzoo_smartgrid.windows`); the counts
+    Windows with a missing reading are dropped (see [`ganzoo_smartgrid.windows`][ganzoo_smartgrid.windows]); the counts
     of kept and dropped windows are in ``describe().meta["windows"]``. Labels (when
     ``conditional``) are the month and day type of the window's first day (Sundays only: real
     data sets come from different countries, so no holiday calendar is assumed) plus the customer

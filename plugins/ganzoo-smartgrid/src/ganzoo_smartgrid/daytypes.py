@@ -2,7 +2,7 @@
 
 Standard load profiles distinguish workdays, Saturdays and Sundays, and count public holidays as
 Sundays; the older (1999) profiles also switch between winter, transition and summer tables on
-fixed dates. Everything here works on plain :class:`datetime.date` objects so that generation,
+fixed dates. Everything here works on plain `datetime.date` objects so that generation,
 loading and export share one definition of "day type".
 """
 

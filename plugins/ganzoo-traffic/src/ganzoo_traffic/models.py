@@ -38,7 +38,7 @@ class _Residual(nn.Module):
 class CTGANGenerator(nn.Module):
     """Noise (+ conditional vector) -> encoded table row with per-span activations.
 
-    Parameters (:class:`~ganzoo_traffic.configs.CTGANGeneratorConfig`): the noise width
+    Parameters ([`CTGANGeneratorConfig`][ganzoo_traffic.configs.CTGANGeneratorConfig]): the noise width
     ``latent_dim`` (CTGAN's ``embedding_dim``), the residual block widths ``hidden``, the row
     width ``out_features``, the conditional-vector width ``condition_dim`` (0 = unconditional),
     the ``spans`` layout (``None`` = tanh everywhere) and the Gumbel-softmax temperature ``tau``.
@@ -113,7 +113,7 @@ class PacGANDiscriminator(nn.Module):
 
     A batch whose size is not a multiple of ``pac`` is padded by wrapping around to its first
     rows; the padding's scores are dropped. No normalisation layers: WGAN-GP needs per-sample
-    gradients. Parameters: :class:`~ganzoo_traffic.configs.PacGANDiscriminatorConfig`.
+    gradients. Parameters: [`PacGANDiscriminatorConfig`][ganzoo_traffic.configs.PacGANDiscriminatorConfig].
     """
 
     def __init__(self, config: PacGANDiscriminatorConfig) -> None:

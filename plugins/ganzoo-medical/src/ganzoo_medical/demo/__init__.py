@@ -6,10 +6,10 @@ them (losses per epoch, samples after the first and the last epoch, validation e
 held-out data), with the trivial predictor as the yardstick of the validation error.
 
 The subcommand comes from ganzoo-medical's ``ganzoo_register_commands`` hook
-(:mod:`~ganzoo_medical.demo.cli`), so it exists exactly when this plugin is installed and loaded.
-Modules: :mod:`~ganzoo_medical.demo.profiles` (what is trained, no torch),
-:mod:`~ganzoo_medical.demo.baseline` (the trivial predictor), :mod:`~ganzoo_medical.demo.study`
-(the stages), :mod:`~ganzoo_medical.demo.page` (``compare.html`` and the terminal table).
+([`cli`][ganzoo_medical.demo.cli]), so it exists exactly when this plugin is installed and loaded.
+Modules: [`profiles`][ganzoo_medical.demo.profiles] (what is trained, no torch),
+[`baseline`][ganzoo_medical.demo.baseline] (the trivial predictor), [`study`][ganzoo_medical.demo.study]
+(the stages), [`page`][ganzoo_medical.demo.page] (``compare.html`` and the terminal table).
 Importing this package is cheap (no torch).
 """
 

@@ -4,7 +4,7 @@ A validation error means little without the error of a model that learned nothin
 input. The mean of the training images (pixel by pixel) is the best constant answer under a
 squared error and a strong one under L1 and SSIM on smooth fundus patches, so pix2pix has to
 beat it to show that it uses the vessel mask. It is scored by the very same code as the
-pix2pix run: :func:`ganzoo.plugin.evaluate_run` (what ``ganzoo evaluate`` runs) on the pix2pix
+pix2pix run: [`ganzoo.plugin.evaluate_run`][ganzoo.metrics.evaluate.evaluate_run] (what ``ganzoo evaluate`` runs) on the pix2pix
 run directory with a stand-in sampler, hence the same held-out pairs, sample counts, seed and
 metric settings.
 """

@@ -3,10 +3,10 @@
 Trains ``retina-dcgan`` and ``retina-pix2pix`` on the scikit-image fundus photograph (bundled,
 no download), evaluates both on held-out patches next to the trivial predictor, and writes
 ``DIR/compare.html`` plus each run's ``report.html``. An existing non-empty ``DIR`` is kept:
-the demo then writes to a timestamped sibling. The logic lives in :mod:`ganzoo_medical.demo`.
+the demo then writes to a timestamped sibling. The logic lives in [`ganzoo_medical.demo`][ganzoo_medical.demo].
 
-Registered by :func:`ganzoo_medical.plugin.ganzoo_register_commands`; ``configure`` runs every
-time the CLI is built, so this module imports nothing heavy (torch comes with :func:`run`).
+Registered by [`ganzoo_medical.plugin.ganzoo_register_commands`][ganzoo_medical.plugin.ganzoo_register_commands]; ``configure`` runs every
+time the CLI is built, so this module imports nothing heavy (torch comes with [`run`][ganzoo_medical.demo.cli.run]).
 """
 
 from __future__ import annotations

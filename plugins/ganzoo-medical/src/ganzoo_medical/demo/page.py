@@ -138,7 +138,7 @@ def _count(evaluation: dict[str, Any], name: str) -> Any:
 
 
 def render_demo_page(result: Any, context: dict[str, Any]) -> str:
-    """``compare.html`` of a finished demo (``result`` is a :class:`ganzoo_medical.demo.study.DemoResult`)."""
+    """``compare.html`` of a finished demo (``result`` is a [`ganzoo_medical.demo.study.DemoResult`][ganzoo_medical.demo.study.DemoResult])."""
     runs = {key: read_run(path) for key, path in result.runs.items()}
     experiments = context["experiments"]
     body = [

@@ -78,7 +78,7 @@ class _SeriesMetric:
 
 
 class DiscriminativeScore:
-    """TimeGAN discriminative score (see :mod:`ganzoo_smartgrid.metrics.timegan`)."""
+    """TimeGAN discriminative score (see [`ganzoo_smartgrid.metrics.timegan`][ganzoo_smartgrid.metrics.timegan])."""
 
     def __init__(self, config: DiscriminativeScoreConfig) -> None:
         self.options = {"iterations": config.iterations, "batch_size": config.batch_size, "runs": config.runs,
@@ -119,7 +119,7 @@ class PredictiveScore:
 
 
 class KMeansAgreement(_SeriesMetric):
-    """k-means cluster shares and centroids (see :mod:`ganzoo_smartgrid.metrics.clustering`)."""
+    """k-means cluster shares and centroids (see [`ganzoo_smartgrid.metrics.clustering`][ganzoo_smartgrid.metrics.clustering])."""
 
     def __init__(self, config: KMeansAgreementConfig) -> None:
         self.k, self.n_init = config.k, config.n_init
@@ -164,7 +164,7 @@ class ForecastTSTR(_SeriesMetric):
 
 
 class LoadStatistics(_SeriesMetric):
-    """Autocorrelation and daily-profile statistics (see :mod:`ganzoo_smartgrid.metrics.statistics`)."""
+    """Autocorrelation and daily-profile statistics (see [`ganzoo_smartgrid.metrics.statistics`][ganzoo_smartgrid.metrics.statistics])."""
 
     def __init__(self, config: LoadStatisticsConfig) -> None:
         self.max_lag = config.max_lag

@@ -3,8 +3,8 @@
 A distance between distributions says *that* synthetic curves differ; a grid analyst wants to
 see *where*: the evening peak too flat on Saturdays, the PV dip missing for ``p25``, a cluster of
 real days that no synthetic day reaches. Each function returns ``{"title", "svg"}`` entries for
-a metric result's ``figures``; the drawing is ganzoo's (:func:`ganzoo.plugin.band_chart`,
-:func:`ganzoo.plugin.scatter_chart`), this module only chooses what to draw and how to name it.
+a metric result's ``figures``; the drawing is ganzoo's ([`ganzoo.plugin.band_chart`][ganzoo.report.svg.band_chart],
+[`ganzoo.plugin.scatter_chart`][ganzoo.report.svg.scatter_chart]), this module only chooses what to draw and how to name it.
 """
 
 from __future__ import annotations

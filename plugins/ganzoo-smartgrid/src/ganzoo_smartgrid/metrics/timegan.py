@@ -15,7 +15,7 @@ published tables:
 
 Two unavoidable adaptations, reported in every result's protocol: for univariate series
 (``dim == 1``, the usual load curve) ``int(dim/2)`` would be a GRU of zero units, so
-:data:`UNIVARIATE_HIDDEN` units are used (a one-unit GRU cannot tell even phase-shifted sines apart,
+[`UNIVARIATE_HIDDEN`][ganzoo_smartgrid.metrics.timegan.UNIVARIATE_HIDDEN] units are used (a one-unit GRU cannot tell even phase-shifted sines apart,
 which would make every generator look perfect), and "the first ``dim - 1`` features" would be
 none, so the predictor sees the series itself up to t (plain next-step prediction).
 
@@ -52,7 +52,7 @@ UNIVARIATE_HIDDEN = 4
 
 
 def timegan_hidden(dim: int, hidden_dim: int | None = None) -> int:
-    """TimeGAN's ``int(dim / 2)`` units (:data:`UNIVARIATE_HIDDEN` when that is zero), unless given."""
+    """TimeGAN's ``int(dim / 2)`` units ([`UNIVARIATE_HIDDEN`][ganzoo_smartgrid.metrics.timegan.UNIVARIATE_HIDDEN] when that is zero), unless given."""
     if hidden_dim is not None:
         return hidden_dim
     return int(dim / 2) or UNIVARIATE_HIDDEN

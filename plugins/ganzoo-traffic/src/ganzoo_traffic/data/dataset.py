@@ -1,20 +1,20 @@
 """Table datasets: encoded rows, conditional vectors, training-by-sampling, masks and export.
 
-Every source (the simulator, STATS19, US Accidents, any CSV) becomes a :class:`Table`; this
+Every source (the simulator, STATS19, US Accidents, any CSV) becomes a [`Table`][ganzoo_traffic.data.loaders.Table]; this
 module turns it into training samples the same way:
 
-* the rows are split (train/val/test, seeded) and a :class:`~ganzoo.plugin.TableTransformer`
+* the rows are split (train/val/test, seeded) and a [`TableTransformer`][ganzoo.data.tabular.TableTransformer]
   is fitted on the *training* rows only, whichever split is asked for, so all splits share one
   encoding and the DataSpec of a validation set can decode generated rows;
 * ``dataset[i]`` is deterministic: row ``i``'s encoding ``x``, the conditional vector ``cond``
   naming row ``i``'s own category in one condition column (columns taken in turn), ``cond_target``
   (where that category sits in ``x``, for the ``conditional-ce`` loss) and, when gaps are masked,
   ``mask`` (1 = observed entry);
-* :meth:`TableDataset.augment` does CTGAN's *training-by-sampling* on whole batches: a condition
+* [`TableDataset.augment`][ganzoo_traffic.data.dataset.TableDataset.augment] does CTGAN's *training-by-sampling* on whole batches: a condition
   column is chosen uniformly, a category with probability proportional to log(1 + frequency), and
   a real row with that category; rare classes (fatal accidents) are therefore seen far more often
   than their share, and the generator learns them;
-* :meth:`TableDataset.export` writes generated rows as CSV with the source's own column names,
+* [`TableDataset.export`][ganzoo_traffic.data.dataset.TableDataset.export] writes generated rows as CSV with the source's own column names,
   types and missing-value codes, from the DataSpec alone.
 """
 
@@ -62,10 +62,10 @@ def split_rows(n: int, split: str, val_fraction: float, test_fraction: float, se
 
 
 class TableDataset:
-    """Encoded rows of a :class:`Table` for a tabular GAN (see the module docstring).
+    """Encoded rows of a [`Table`][ganzoo_traffic.data.loaders.Table] for a tabular GAN (see the module docstring).
 
-    Not registered itself: each source subclass loads its :class:`Table` and passes it here with
-    its config, whose :class:`~ganzoo_traffic.configs.TableDataConfig` options (missing values,
+    Not registered itself: each source subclass loads its [`Table`][ganzoo_traffic.data.loaders.Table] and passes it here with
+    its config, whose [`TableDataConfig`][ganzoo_traffic.configs.TableDataConfig] options (missing values,
     conditioning, split, mixture fitting) every table dataset shares.
     """
 
@@ -254,7 +254,7 @@ class TableDataset:
         """``(n, cond_dim)`` conditions from ``"column=value"`` (``ganzoo generate --condition``).
 
         ``text`` may hold comma-separated pairs (the CLI joins repeated options so); CTGAN honours
-        one column at a time, so more than one pair is a :class:`ConfigError`. The one pair fixes
+        one column at a time, so more than one pair is a `ConfigError`. The one pair fixes
         the whole vector, so ``generator`` has nothing left to draw.
         """
         return condition_vector(spec, [part for part in text.split(",") if part.strip()], n)

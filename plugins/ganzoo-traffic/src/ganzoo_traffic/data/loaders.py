@@ -1,8 +1,8 @@
-"""Read accident tables from their native CSV files into a checked, typed :class:`Table`.
+"""Read accident tables from their native CSV files into a checked, typed [`Table`][ganzoo_traffic.data.loaders.Table].
 
 Every loader validates before anything trains, and every problem is a one-line
-:class:`~ganzoo.plugin.DataError` naming the file and the column (and the line in the file for
-single bad values, as :class:`~ganzoo.plugin.CsvFile` numbers them): a missing column, a column
+[`DataError`][ganzoo.registry.errors.DataError] naming the file and the column (and the line in the file for
+single bad values, as [`CsvFile`][ganzoo.data.csv.CsvFile] numbers them): a missing column, a column
 with no values, a value of the wrong type, a code the format does not define, a gap in a
 required column.
 
@@ -121,7 +121,7 @@ def stats19_canonical(header: str) -> str:
 
 
 def load_stats19(path: Path, columns: Sequence[str] | None = None) -> Table:
-    """A STATS19 collision/accident CSV as a checked :class:`Table`."""
+    """A STATS19 collision/accident CSV as a checked [`Table`][ganzoo_traffic.data.loaders.Table]."""
     file, raw = _read_csv(Path(path), ["", "NULL", "null", "NA"])
     originals: dict[str, str] = {}
     for header in raw.columns:
@@ -214,7 +214,7 @@ US_COLUMNS: tuple[str, ...] = (
 
 
 def load_us_accidents(path: Path, columns: Sequence[str] | None = None) -> Table:
-    """A US Accidents CSV (Kaggle column names) as a checked :class:`Table`."""
+    """A US Accidents CSV (Kaggle column names) as a checked [`Table`][ganzoo_traffic.data.loaders.Table]."""
     file, raw = _read_csv(Path(path), ["", "NA", "NaN", "nan"])
     wanted = list(columns) if columns else list(US_COLUMNS)
     if "Severity" not in wanted:
@@ -255,7 +255,7 @@ _BOOL_WORDS = {"true", "false"}
 
 
 def load_csv(config: TableCSVConfig) -> Table:
-    """The CSV of a ``table-csv`` dataset as a checked :class:`Table`; kinds declared or inferred.
+    """The CSV of a ``table-csv`` dataset as a checked [`Table`][ganzoo_traffic.data.loaders.Table]; kinds declared or inferred.
 
     Inference: ``true``/``false`` -> boolean; ISO dates -> datetime; numbers -> integer or
     continuous, except whole numbers with at most ``max_categories`` distinct values ->

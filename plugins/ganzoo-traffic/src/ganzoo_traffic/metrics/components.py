@@ -1,7 +1,7 @@
 """The registered table metrics: EvalContext adapters around the pure functions.
 
 Each metric decodes the held-out real rows and the generated rows of an
-:class:`~ganzoo.plugin.EvalContext` back to tables with the DataSpec (so both are
+[`EvalContext`][ganzoo.metrics.context.EvalContext] back to tables with the DataSpec (so both are
 compared in the data's own units and categories, never in the encoded space) and reports every
 value with its protocol (sample counts, split, seed, test settings).
 """
