@@ -32,6 +32,7 @@ TITLES = {
     "metric": "Metrics",
     "preset": "Presets",
     "command": "Commands",
+    "logger": "Loggers",
 }
 
 

@@ -20,6 +20,7 @@ import json
 import math
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -204,10 +205,12 @@ class SampleGridWriter(Callback):
     inputs come from their own RNG stream, so writing grids never changes training.
     """
 
-    def __init__(self, directory: Path, every: int, count: int | None = None) -> None:
+    def __init__(self, directory: Path, every: int, count: int | None = None,
+                 on_write: Callable[[int, str, Path], None] | None = None) -> None:
         self.directory = directory
         self.every = every
         self.count = count
+        self.on_write = on_write  # e.g. the loggers': (step, "samples", png path)
         self.inputs: dict[str, Any] = {}
 
     def on_train_start(self, engine: TrainerState) -> None:
@@ -237,4 +240,6 @@ class SampleGridWriter(Callback):
         fake = engine.sampler().sample(len(self.inputs["real"]), condition=cond, seed=self.inputs["seed"])
         image = render_samples(fake, engine.spec, real=self.inputs["real"], cond=cond)
         image.save(path)
+        if self.on_write is not None:
+            self.on_write(engine.step, "samples", path)
         return path

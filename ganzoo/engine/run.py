@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from ganzoo.engine.engine import Engine
     from ganzoo.engine.strategy import Strategy
     from ganzoo.experiment.build import Built
+    from ganzoo.registry.protocols import Logger
     from ganzoo.registry.registry import Registry
 
 CONFIG_FILE = "config.toml"
@@ -65,7 +66,7 @@ SAMPLES_DIR = "samples"
 RESUMABLE_KEYS = frozenset({
     "steps", "epochs", "log_every", "sample_every", "checkpoint_every", "keep_checkpoints",
     "eval_every", "progress", "num_workers", "threads", "device", "batch_size",
-    "cuda_graphs", "sync_batchnorm", "compile", "channels_last", "fused_optimizer",
+    "cuda_graphs", "sync_batchnorm", "compile", "channels_last", "fused_optimizer", "loggers",
 })
 
 
@@ -199,15 +200,18 @@ def _start_run(experiment: _Experiment, options: _Options, strategy: Strategy, m
         _raise_from_main(strategy, lambda: _check_new_run_dir(directory))
     with _process_settings(experiment.config.train):
         built = _build(experiment, manager)
+        loggers = _loggers(built, strategy, manager)  # a missing extra fails before the run dir exists
         run_dir = _agree_run_dir(strategy, experiment.directory, built, manager)
-        return _fit(_engine(built, run_dir, strategy, manager, options), options.until)
+        return _fit(_engine(built, run_dir, strategy, manager, options, loggers), options.until)
 
 
 def _continue_run(experiment: _Experiment, options: _Options, strategy: Strategy, manager: Any) -> Run:
     """An existing run: build it again, restore its newest checkpoint, train on from there."""
     assert experiment.directory is not None
     with _process_settings(experiment.config.train):
-        engine = _engine(_build(experiment, manager), experiment.directory, strategy, manager, options)
+        built = _build(experiment, manager)
+        loggers = _loggers(built, strategy, manager)
+        engine = _engine(built, experiment.directory, strategy, manager, options, loggers)
         _restore_newest(engine, experiment.directory, options.progress)
         return _fit(engine, options.until)
 
@@ -229,17 +233,29 @@ def _build(experiment: _Experiment, manager: Any) -> Built:
     return build_experiment(experiment.raw, manager.registry, source=experiment.label)
 
 
-def _engine(built: Built, directory: Path, strategy: Strategy, manager: Any, options: _Options) -> Engine:
+def _loggers(built: Built, strategy: Strategy, manager: Any) -> list[tuple[str, Logger]]:
+    """The ``train.loggers`` of rank 0 (the process that writes), built."""
+    from ganzoo.engine.tracking import build_loggers
+
+    return build_loggers(built.config, manager.registry) if strategy.is_main else []
+
+
+def _engine(built: Built, directory: Path, strategy: Strategy, manager: Any, options: _Options,
+            loggers: Sequence[tuple[str, Logger]] = ()) -> Engine:
     """The engine with the run's callbacks: the writing ones in rank 0 only."""
     from ganzoo.engine.engine import Engine
+    from ganzoo.engine.tracking import LoggerCallback
 
     train_config = built.config.train
     writers: list[Callback] = []
     if strategy.is_main:
+        tracker = LoggerCallback(loggers) if loggers else None
         writers = [
             *([ProgressCallback()] if options.progress else []),
             MetricsLogger(directory / METRICS_FILE),
-            SampleGridWriter(directory / SAMPLES_DIR, train_config.sample_every),
+            *([tracker] if tracker is not None else []),
+            SampleGridWriter(directory / SAMPLES_DIR, train_config.sample_every,
+                             on_write=tracker.log_image if tracker is not None else None),
             EvalCallback(directory, train_config.eval_every),
         ]
     return Engine(

@@ -64,6 +64,9 @@ def validate_experiment(raw: Mapping[str, Any], registry: Registry, *, source: s
     for i, loss in enumerate(config.losses):
         entry = _entry(registry, "loss", loss.name, f"losses.{i}.name", source)
         validate_model(entry.config, loss.params, prefix=f"losses.{i}.params", source=source)
+    for i, logger in enumerate(config.train.logger_specs()):
+        entry = _entry(registry, "logger", logger.name, f"train.loggers.{i}.name", source)
+        validate_model(entry.config, logger.params, prefix=f"train.loggers.{i}.params", source=source)
     return config
 
 

@@ -118,6 +118,14 @@ class TrainConfig(BaseModel):
     keep_checkpoints: PositiveInt = Field(3, description="Keep the last k checkpoints.")
     eval_every: int = Field(0, ge=0, description="Steps between validation; 0 = never.")
     progress: bool = Field(True, description="Show a progress bar (plain lines when not a terminal).")
+    loggers: list[str | ComponentSpec] = Field(
+        default_factory=list,
+        description='Experiment trackers (ganzoo list loggers): names or {name, params} tables, e.g. ["tensorboard"].',
+    )
+
+    def logger_specs(self) -> list[ComponentSpec]:
+        """``loggers`` with every plain name turned into a ``{name, params}`` spec."""
+        return [item if isinstance(item, ComponentSpec) else ComponentSpec(name=item) for item in self.loggers]
 
     @model_validator(mode="after")
     def _steps_or_epochs(self) -> TrainConfig:
