@@ -27,6 +27,7 @@ COMMANDS = (
     "evaluate",
     "report",
     "compare",
+    "weights",
     "new_plugin",
 )
 

@@ -52,10 +52,19 @@ def run_config(run_dir: str | Path) -> ExperimentConfig:
 
 
 def eval_config(config: ExperimentConfig, **overrides: Any) -> EvalConfig:
-    """The ``[eval]`` table validated (errors name ``eval.<key>``), with non-None overrides."""
+    """The ``[eval]`` table validated (errors name ``eval.<key>``), with non-None overrides.
+
+    Without an explicit ``inception_weights``, the weights ``ganzoo weights fetch inception``
+    cached are used (:mod:`ganzoo.metrics.download`).
+    """
+    from ganzoo.metrics.download import cached_weights
+
     data = dict(config.eval)
     data.update({k: v for k, v in overrides.items() if v is not None})
-    return validate_model(EvalConfig, data, prefix="eval")
+    cfg: EvalConfig = validate_model(EvalConfig, data, prefix="eval")
+    if cfg.inception_weights is None and (cached := cached_weights()) is not None:
+        cfg = cfg.model_copy(update={"inception_weights": cached})
+    return cfg
 
 
 def held_out_dataset(
@@ -124,8 +133,9 @@ def plan_metrics(
         else:
             skipped.append({
                 "metric": ", ".join(FIDELITY_DEFAULTS),
-                "reason": "no Inception weights: pass --inception-weights PATH (or --feature-extractor "
-                "ganzoo-test-random-conv for non-standard numbers)",
+                "reason": "no Inception weights: run `ganzoo weights fetch inception` once, or pass "
+                "--inception-weights PATH (or --feature-extractor ganzoo-test-random-conv for "
+                "non-standard numbers)",
             })
     for entry in registry.entries("metric"):
         if entry.provider == CORE_PROVIDER or any(p[0] == entry.name for p in planned):
