@@ -39,8 +39,11 @@ Planned = tuple[str, dict[str, Any], bool]
 
 # -- reading a run ---------------------------------------------------------------------------------
 def run_config(run_dir: str | Path) -> ExperimentConfig:
-    """The resolved experiment of a run directory (errors name the directory or file)."""
+    """The resolved experiment of a run directory (errors name the directory or file), its data
+    paths pointing at data that exists (:func:`ganzoo.experiment.paths.locate_data`)."""
     from ganzoo.experiment.load import read_toml
+    from ganzoo.experiment.paths import locate_data
+    from ganzoo.plugins.manager import get_registry
 
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
@@ -48,7 +51,9 @@ def run_config(run_dir: str | Path) -> ExperimentConfig:
     path = run_dir / "config.toml"
     if not path.is_file():
         raise CheckpointError(f"{run_dir}: not a run directory (no config.toml)")
-    return validate_model(ExperimentConfig, read_toml(path), source=str(path))
+    raw = read_toml(path)
+    locate_data(raw, run_dir, get_registry())
+    return validate_model(ExperimentConfig, raw, source=str(path))
 
 
 def eval_config(config: ExperimentConfig, **overrides: Any) -> EvalConfig:
