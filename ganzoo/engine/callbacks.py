@@ -35,7 +35,22 @@ from ganzoo.report.samples import render_samples
 
 
 class Callback:
-    """Base class with no-op methods; override the ones you need."""
+    """Base class with no-op methods; override the ones you need.
+
+    A callback with state that a resumed run must continue from (early stopping's patience
+    count) sets :attr:`state_key`; its :meth:`state_dict` is stored in every checkpoint and
+    handed back to :meth:`load_state_dict` when the run resumes from that checkpoint.
+    """
+
+    #: Name of this callback's state in checkpoints; ``None``: nothing to keep.
+    state_key: str | None = None
+
+    def state_dict(self) -> dict[str, Any]:
+        """JSON-serialisable state for checkpoints (when :attr:`state_key` is set)."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned, from the checkpoint the run resumes from."""
 
     def on_train_start(self, engine: TrainerState) -> None:
         """Before the first step of this process (also after a resume)."""
@@ -149,7 +164,7 @@ class CheckpointCallback(Callback):
         self.every = every
 
     def on_step_end(self, engine: TrainerState) -> None:
-        if self.every and engine.step % self.every == 0:
+        if self.every and engine.step % self.every == 0 and engine.checkpoint_step != engine.step:
             engine.save_checkpoint()
 
     def on_train_end(self, engine: TrainerState) -> None:

@@ -81,6 +81,7 @@ class Run:
     step: int
     total_steps: int
     checkpoint: Path | None
+    stop_reason: str | None = None  # why training ended before total_steps (early stopping)
 
     @property
     def finished(self) -> bool:
@@ -252,6 +253,7 @@ def _engine(built: Built, directory: Path, strategy: Strategy, manager: Any, opt
             loggers: Sequence[tuple[str, Logger]] = (), times: PhaseTimes | None = None) -> Engine:
     """The engine with the run's callbacks: the writing ones in rank 0 only; checkpoints,
     evaluation and sample grids count their wall time in ``times`` (the manifest's phases)."""
+    from ganzoo.engine.best import tracking_callbacks
     from ganzoo.engine.engine import Engine
     from ganzoo.engine.tracking import LoggerCallback
 
@@ -269,10 +271,12 @@ def _engine(built: Built, directory: Path, strategy: Strategy, manager: Any, opt
             Timed(EvalCallback(directory, train_config.eval_every), "eval", times),
         ]
     checkpoints = Timed(CheckpointCallback(train_config.checkpoint_every), "checkpoint", times)
+    # after the writers (evaluation emits what they watch), before checkpoints (which store their state)
+    watchers = tracking_callbacks(train_config)
     return Engine(
         built,
         run_dir=directory,
-        callbacks=[*writers, *options.callbacks, checkpoints],
+        callbacks=[*writers, *watchers, *options.callbacks, checkpoints],
         manifest=_versions(manager),
         strategy=strategy,
     )
@@ -317,7 +321,8 @@ def _fit(engine: Engine, until: int | None, times: PhaseTimes | None = None, sta
             add_session(engine.run_dir / RUN_MANIFEST, session)
     engine.strategy.barrier()
     assert engine.run_dir is not None
-    return Run(engine.run_dir, engine.config, engine.spec, engine.step, engine.total_steps, engine.last_checkpoint)
+    return Run(engine.run_dir, engine.config, engine.spec, engine.step, engine.total_steps, engine.last_checkpoint,
+               engine.stop_reason)
 
 
 def _raise_from_main(strategy: Strategy, check: Callable[[], None]) -> None:
