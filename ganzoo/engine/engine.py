@@ -525,7 +525,7 @@ class Engine:
             "components": self.components_manifest(),
             **self.manifest_extra,
             "loop": {"elapsed": self._time(), "epoch_sums": epoch_sums, "interval_sums": interval_sums},
-            "callbacks": {cb.state_key: cb.state_dict() for cb in self.callbacks if cb.state_key},
+            "callbacks": {cb.state_key: cb.state_dict() for cb in self.callbacks if getattr(cb, "state_key", None)},
         }
         path = write_checkpoint(root, self.step, tensors=tensors, jsons=jsons, manifest=manifest, aliases=aliases)
         prune_checkpoints(root, self.train_config.keep_checkpoints)
@@ -558,7 +558,7 @@ class Engine:
             self._interval.load(loop["interval_sums"], self.device)
         states = checkpoint.manifest.get("callbacks", {})
         for callback in self.callbacks:
-            if callback.state_key and callback.state_key in states:
+            if getattr(callback, "state_key", None) in states:
                 callback.load_state_dict(states[callback.state_key])
         self.step = checkpoint.step
         self.checkpoint_step, self.last_checkpoint = checkpoint.step, checkpoint.path
