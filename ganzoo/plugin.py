@@ -20,6 +20,9 @@ validated config object::
     def ganzoo_register_generators(register: Register) -> None:
         register("tiny", "myplugin.models:TinyGenerator", config=TinyGeneratorConfig)
 
+Experiment trackers are components of kind ``logger`` (hook ``ganzoo_register_loggers``): a
+class satisfying [`Logger`][ganzoo.registry.protocols.Logger] that receives a [`RunInfo`][ganzoo.loggers.base.RunInfo] when training starts.
+
 Metric figures (``{"title", "svg"}`` entries of a result's ``figure``/``figures``) can be drawn
 with the report's own charts: [`band_chart`][ganzoo.report.svg.band_chart] (small multiples of lines in bands, e.g. mean
 +- 1 sd) and [`scatter_chart`][ganzoo.report.svg.scatter_chart], both standalone SVG in [`PALETTE`][ganzoo.report.svg.PALETTE] colours.
@@ -55,6 +58,7 @@ from ganzoo.data.spec import (
 )
 from ganzoo.files import write_json as write_json_atomic
 from ganzoo.files import write_text as write_text_atomic
+from ganzoo.loggers.base import RunInfo
 from ganzoo.plugins.hookspecs import hookimpl
 from ganzoo.plugins.register import CommandRegister, ConfigureCommand, PresetRegister, Register
 from ganzoo.registry.config import ComponentConfig
@@ -75,6 +79,7 @@ from ganzoo.registry.protocols import (
     Discriminator,
     Exporting,
     Generator,
+    Logger,
     Loss,
     Metric,
 )
@@ -133,6 +138,7 @@ __all__ = [
     "GanzooError",
     "Generator",
     "IncompatibleComponentsError",
+    "Logger",
     "Loss",
     "LossContext",
     "Metric",
@@ -142,6 +148,7 @@ __all__ = [
     "Register",
     "RegistrationError",
     "RunData",
+    "RunInfo",
     "TableTransformer",
     "band_chart",
     "evaluate_run",

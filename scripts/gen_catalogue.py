@@ -27,6 +27,7 @@ TITLES = {
     "metric": "Metrics",
     "preset": "Presets",
     "command": "Commands",
+    "logger": "Loggers",
 }
 
 

@@ -14,3 +14,9 @@ def _fresh_plugin_manager() -> Iterator[None]:
     """Tests that register throwaway plugins must not leak them into other tests."""
     yield
     manager_module._manager = None
+
+
+@pytest.fixture(autouse=True)
+def _empty_weights_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Weights a developer fetched (``ganzoo weights fetch``) must not change what tests see."""
+    monkeypatch.setenv("GANZOO_CACHE_DIR", str(tmp_path_factory.mktemp("ganzoo-cache")))

@@ -1,4 +1,11 @@
-"""``ganzoo evaluate RUN``: compute the run's metrics on held-out data, write ``RUN/eval.json``."""
+"""``ganzoo evaluate RUN``: compute the run's metrics on held-out data, write ``RUN/eval.json``.
+
+Exit status: 0 when every metric that was asked for or that applies ran; 2 for bad input (a
+metric asked for by name that cannot run is an error); [`EXIT_SKIPPED`][ganzoo.cli.evaluate.EXIT_SKIPPED] (3) when a metric
+that applies by default could not run (FID/KID without Inception weights, a failing plugin
+metric) — ``eval.json`` is written all the same, and ``--allow-skipped`` makes this 0 for
+scripts that accept partial results.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,9 @@ import argparse
 from typing import Any
 
 from ganzoo.cli.output import print_json, print_table
+
+#: Exit status when a metric that applies could not run (see the module docstring).
+EXIT_SKIPPED = 3
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -20,6 +30,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="feature extractor of the fidelity metrics (e.g. ganzoo-test-random-conv)")
     p.add_argument("--split", help="held-out split to use (default: val, then test)")
     p.add_argument("--device", help="device (default: the run's train.device)")
+    p.add_argument("--allow-skipped", action="store_true",
+                   help=f"exit 0 even when a metric that applies could not run (default: exit {EXIT_SKIPPED})")
     p.set_defaults(func=run)
 
 
@@ -41,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.json:
         print_json(report)
-        return 0
+        return _status(report, args.allow_skipped)
     if report["metrics"]:
         print_table(
             ("metric", "value", "sd", "better", "n_real", "n_fake", "split", "feature extractor"),
@@ -55,7 +67,19 @@ def run(args: argparse.Namespace) -> int:
     for note in sorted(notes):
         print(f"note: {note}")
     print(f"wrote {args.run.rstrip('/')}/eval.json")
-    return 0
+    return _status(report, args.allow_skipped)
+
+
+def _status(report: dict[str, Any], allow_skipped: bool) -> int:
+    """0, or [`EXIT_SKIPPED`][ganzoo.cli.evaluate.EXIT_SKIPPED] with a line on stderr when metrics that apply did not run."""
+    import sys
+
+    skipped = [entry["metric"] for entry in report["skipped"]]
+    if not skipped or allow_skipped:
+        return 0
+    print(f"ganzoo: error: {len(skipped)} metric(s) that apply could not run ({'; '.join(skipped)}); "
+          f"see 'skipped' in eval.json, or pass --allow-skipped", file=sys.stderr)
+    return EXIT_SKIPPED
 
 
 def _row(name: str, entry: dict[str, Any]) -> tuple[str, ...]:

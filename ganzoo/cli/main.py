@@ -14,7 +14,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from ganzoo import __version__
+from ganzoo import __version__, invocation
 from ganzoo.registry.errors import GanzooError, describe_error
 
 #: Subcommand modules, in the order ``--help`` lists them.
@@ -29,6 +29,7 @@ COMMANDS = (
     "evaluate",
     "report",
     "compare",
+    "weights",
     "new_plugin",
 )
 
@@ -97,6 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # plugins are loaded to build the parser (they may add subcommands), so --no-plugins is read first
     parser = build_parser(discover=False if "--no-plugins" in argv else None)
     args = parser.parse_args(argv)
+    invocation.record(["ganzoo", *argv])
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE

@@ -54,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
     if os.environ.get("RANK", "0") != "0":  # torchrun: rank 0 reports for every process
         return 0
     state = "finished" if result.finished else "stopped"
-    print(f"{state} at step {result.step}/{result.total_steps}: {result.directory}")
+    reason = f" ({result.stop_reason})" if result.stop_reason else ""
+    print(f"{state} at step {result.step}/{result.total_steps}{reason}: {result.directory}")
     if result.checkpoint is not None:
         print(f"checkpoint: {result.checkpoint}")
     return 0

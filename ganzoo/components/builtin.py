@@ -59,3 +59,11 @@ def ganzoo_register_metrics(register: Register) -> None:
     register("kid", "ganzoo.metrics.fidelity:KID", config=m.KIDConfig)
     register("inception-score", "ganzoo.metrics.fidelity:InceptionScore", config=m.InceptionScoreConfig)
     register("precision-recall", "ganzoo.metrics.fidelity:PrecisionRecall", config=m.PrecisionRecallConfig)
+
+
+@hookimpl
+def ganzoo_register_loggers(register: Register) -> None:
+    from ganzoo.loggers import configs as lg
+
+    register("tensorboard", "ganzoo.loggers.tensorboard_logger:TensorBoardLogger", config=lg.TensorBoardLoggerConfig)
+    register("mlflow", "ganzoo.loggers.mlflow_logger:MLflowLogger", config=lg.MLflowLoggerConfig)

@@ -106,16 +106,30 @@ class L1Config(ComponentConfig):
     """L1 distance between generated and real samples (pix2pix's reconstruction term)."""
 
 
-class ImageFolderConfig(ComponentConfig):
+class HeldOutConfig(ComponentConfig):
+    """How an image dataset splits off held-out data for evaluation."""
+
+    split: str = Field(
+        "train",
+        description="Part to read: train, or held-out val/test (sub-folders of root, or val carved out by val_fraction).",
+    )
+    val_fraction: float = Field(
+        0.0, ge=0, lt=1,
+        description="Hold out this fraction of the training files as the val split (seeded, deterministic); 0 = none.",
+    )
+    split_seed: int = Field(0, description="Seed of the val_fraction split.")
+
+
+class ImageFolderConfig(HeldOutConfig):
     """Unpaired images from a folder (recursively): PNG, JPEG, TIFF, BMP, GIF; 8 or 16 bit."""
 
-    root: Path = Field(description="Folder of images.")
+    root: Path = Field(description="Folder of images (with optional train/, val/, test/ sub-folders).")
     image_size: PositiveInt = Field(64, description="Images are resized (shorter side) and centre-cropped to this.")
     channels: Literal[1, 3] | None = Field(None, description="1 or 3; default: from the first image.")
     flip: bool = Field(False, description="Random horizontal flips during training.")
 
 
-class PairedImagesConfig(ComponentConfig):
+class PairedImagesConfig(HeldOutConfig):
     """Shared options of the paired (source -> target) image datasets."""
 
     root: Path = Field(description="Dataset folder.")
@@ -125,7 +139,6 @@ class PairedImagesConfig(ComponentConfig):
     )
     flip: bool = Field(True, description="Random horizontal flip, identical for source and target.")
     direction: Literal["AtoB", "BtoA"] = Field("AtoB", description="Which side is the source.")
-    split: str = Field("train", description="Sub-folder to read when the root has split folders.")
 
 
 class AlignedPairsConfig(PairedImagesConfig):

@@ -11,13 +11,17 @@ source and the target of a pair.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import torch
 from torch.utils.data import Dataset as TorchDataset
 
 from ganzoo.components.configs import (
     AlignedPairsConfig,
+    HeldOutConfig,
     ImageFolderConfig,
     PairedFoldersConfig,
     PairedImagesConfig,
@@ -75,7 +79,9 @@ def _existing_folder(root: Path, split: str | None = None) -> Path:
     if split and (root / split).is_dir():
         return root / split
     if split and split != "train":
-        raise DataError(f"no {split!r} split in {root} (expected the folder {root / split})")
+        raise DataError(
+            f"no {split!r} split in {root} (expected the folder {root / split}, or set dataset.params.val_fraction)"
+        )
     return root
 
 
@@ -86,6 +92,31 @@ def _images_in(folder: Path, split: str | None = None) -> list[Path]:
         suffixes = ", ".join(sorted(IMAGE_SUFFIXES))
         raise DataError(f"no image files ({suffixes}) found in {folder}")
     return files
+
+
+T = TypeVar("T")
+
+
+def read_split(config: HeldOutConfig, items_of: Callable[[str], list[T]], key: Callable[[T], str]) -> list[T]:
+    """The items of ``config.split``, with ``val_fraction`` carving val out of the training items.
+
+    ``items_of(split)`` lists a split's items as the folder layout holds them. With a
+    ``val_fraction``, train and val are the two parts of the training items: each item is
+    ranked by the SHA-256 of ``split_seed`` and its ``key`` (a path relative to the dataset
+    folder), and the first ``round(n * val_fraction)`` (at least one) form val. The split is
+    deterministic, does not depend on where the folder lies, and adding files moves few others.
+    """
+    if not config.val_fraction or config.split not in ("train", "val"):
+        return items_of(config.split)
+    items = items_of("train")
+    n_val = max(1, round(len(items) * config.val_fraction))
+    if n_val >= len(items):
+        raise DataError(
+            f"dataset.params.val_fraction: {config.val_fraction} of {len(items)} training files leaves none to train on"
+        )
+    ranked = sorted(items, key=lambda item: hashlib.sha256(f"{config.split_seed}:{key(item)}".encode()).hexdigest())
+    val = {key(item) for item in ranked[:n_val]}
+    return [item for item in items if (key(item) in val) == (config.split == "val")]
 
 
 def _to_model_range(image: torch.Tensor) -> torch.Tensor:
@@ -136,18 +167,24 @@ class ImageFolder(_CachedImageDataset):
 
     Each image is resized (shorter side, antialiased) to ``image_size`` and centre-cropped, then
     scaled to ``[-1, 1]``. ``channels`` defaults to the first image's (1 for grey, 3 for colour);
-    other images are converted to it.
+    other images are converted to it. Held-out images for evaluation come from ``root/val`` and
+    ``root/test`` (never trained on), or from ``val_fraction`` of the training images
+    ([`read_split`][ganzoo.components.datasets.read_split]).
     """
 
     def __init__(self, config: ImageFolderConfig) -> None:
         self.root = config.root
         self.image_size = image_size = config.image_size
-        self.files = _images_in(_existing_folder(self.root))
+        self.split = config.split
+        self.files = read_split(config, self._files_of, lambda path: path.relative_to(self.root).as_posix())
         first, _ = read_image_with_depth(self.files[0], config.channels)
         self.bit_depth = deepest_bit_depth(self.files)
         self.channels = int(first.shape[0])
         self._augmenter = PairedCropFlip(size=None, flip=config.flip)
         super().__init__(len(self.files), self.channels * image_size**2 * 4)
+
+    def _files_of(self, split: str) -> list[Path]:
+        return _images_in(_existing_folder(self.root, split), split)
 
     def describe(self) -> DataSpec:
         size = self.image_size
@@ -246,7 +283,11 @@ class AlignedPairs(_PairedImages):
     """
 
     def __init__(self, config: AlignedPairsConfig) -> None:
-        self.files = _images_in(_existing_folder(config.root, config.split), config.split)
+        root = Path(config.root)
+        self.files = read_split(
+            config, lambda split: _images_in(_existing_folder(root, split), split),
+            lambda path: path.relative_to(root).as_posix(),
+        )
         first, _ = read_image_with_depth(self.files[0])
         depth = deepest_bit_depth(self.files)
         self.channels = int(first.shape[0])
@@ -270,8 +311,11 @@ class PairedFolders(_PairedImages):
     """
 
     def __init__(self, config: PairedFoldersConfig) -> None:
-        folder_a, folder_b = _paired_folders(config.root, config.split)
-        self.pairs = _match_pairs(folder_a, folder_b, config.split)
+        root = Path(config.root)
+        self.pairs = read_split(
+            config, lambda split: _match_pairs(*_paired_folders(root, split), split),
+            lambda pair: pair[0].relative_to(root).as_posix(),
+        )
         first_a, _ = read_image_with_depth(self.pairs[0][0])
         first_b, _ = read_image_with_depth(self.pairs[0][1])
         depth_a = deepest_bit_depth([a for a, _ in self.pairs])

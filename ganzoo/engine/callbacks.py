@@ -20,6 +20,7 @@ import json
 import math
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -34,7 +35,22 @@ from ganzoo.report.samples import render_samples
 
 
 class Callback:
-    """Base class with no-op methods; override the ones you need."""
+    """Base class with no-op methods; override the ones you need.
+
+    A callback with state that a resumed run must continue from (early stopping's patience
+    count) sets [`state_key`][ganzoo.engine.callbacks.Callback.state_key]; its [`state_dict`][ganzoo.engine.callbacks.Callback.state_dict] is stored in every checkpoint and
+    handed back to [`load_state_dict`][ganzoo.engine.callbacks.Callback.load_state_dict] when the run resumes from that checkpoint.
+    """
+
+    #: Name of this callback's state in checkpoints; ``None``: nothing to keep.
+    state_key: str | None = None
+
+    def state_dict(self) -> dict[str, Any]:
+        """JSON-serialisable state for checkpoints (when [`state_key`][ganzoo.engine.callbacks.Callback.state_key] is set)."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what [`state_dict`][ganzoo.engine.callbacks.Callback.state_dict] returned, from the checkpoint the run resumes from."""
 
     def on_train_start(self, engine: TrainerState) -> None:
         """Before the first step of this process (also after a resume)."""
@@ -148,7 +164,7 @@ class CheckpointCallback(Callback):
         self.every = every
 
     def on_step_end(self, engine: TrainerState) -> None:
-        if self.every and engine.step % self.every == 0:
+        if self.every and engine.step % self.every == 0 and engine.checkpoint_step != engine.step:
             engine.save_checkpoint()
 
     def on_train_end(self, engine: TrainerState) -> None:
@@ -204,10 +220,12 @@ class SampleGridWriter(Callback):
     inputs come from their own RNG stream, so writing grids never changes training.
     """
 
-    def __init__(self, directory: Path, every: int, count: int | None = None) -> None:
+    def __init__(self, directory: Path, every: int, count: int | None = None,
+                 on_write: Callable[[int, str, Path], None] | None = None) -> None:
         self.directory = directory
         self.every = every
         self.count = count
+        self.on_write = on_write  # e.g. the loggers': (step, "samples", png path)
         self.inputs: dict[str, Any] = {}
 
     def on_train_start(self, engine: TrainerState) -> None:
@@ -237,4 +255,6 @@ class SampleGridWriter(Callback):
         fake = engine.sampler().sample(len(self.inputs["real"]), condition=cond, seed=self.inputs["seed"])
         image = render_samples(fake, engine.spec, real=self.inputs["real"], cond=cond)
         image.save(path)
+        if self.on_write is not None:
+            self.on_write(engine.step, "samples", path)
         return path

@@ -238,13 +238,36 @@ def _set_aside(path: Path) -> None:
     os.rename(path, target)
 
 
+#: File in ``checkpoints/`` naming the best checkpoint (``train.keep_best``), e.g. ``step_000120``.
+BEST_POINTER = "best"
+
+
+def read_best(root: Path) -> Path | None:
+    """The checkpoint ``root/best`` names, when the file and the checkpoint exist."""
+    try:
+        name = (root / BEST_POINTER).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return root / name if _STEP_DIR.match(name) and (root / name).is_dir() else None
+
+
+def write_best(root: Path, step: int) -> None:
+    """Point ``root/best`` at the checkpoint of ``step`` (atomically)."""
+    from ganzoo.files import write_text
+
+    write_text(root / BEST_POINTER, checkpoint_name(step) + "\n")
+
+
 def prune_checkpoints(root: Path, keep: int) -> list[Path]:
     """Delete all but the newest ``keep`` complete checkpoints, and stale temp directories.
 
+    The checkpoint ``root/best`` names is never deleted (nor counted among the ``keep``).
     Call only after the newest checkpoint is complete. Returns the removed checkpoint paths.
     """
     removed = []
-    for checkpoint in list_checkpoints(root)[:-keep] if keep > 0 else []:
+    best = read_best(root)
+    candidates = [c for c in list_checkpoints(root) if c.path != best]
+    for checkpoint in candidates[:-keep] if keep > 0 else []:
         trash = root / f"{_TRASH_PREFIX}{checkpoint.path.name}-{os.getpid()}"
         os.rename(checkpoint.path, trash)
         shutil.rmtree(trash, ignore_errors=True)
@@ -345,6 +368,11 @@ def list_checkpoints(root: Path) -> list[Checkpoint]:
 def find_checkpoint(path: str | Path) -> Checkpoint:
     """A checkpoint directory itself, or the newest complete checkpoint of a run directory."""
     path = Path(path)
+    if path.name == BEST_POINTER and path.is_file():  # RUN/checkpoints/best
+        best = read_best(path.parent)
+        if best is None:
+            raise CheckpointError(f"{path}: names no existing checkpoint")
+        path = best
     if not path.exists():
         raise CheckpointError(f"{path}: no such run or checkpoint directory")
     if not (path / CHECKPOINTS_DIR).is_dir() and (path / MANIFEST).is_file():

@@ -215,6 +215,7 @@ class Engine:
         self._lr_factor: float | None = None
         self._clock = time.perf_counter()
         self._last_log = (self.step, self._clock)  # step and clock of the last train record
+        self.stop_reason: str | None = None  # set by request_stop (early stopping)
 
     def _check_device_options(self) -> None:
         train, device = self.train_config, self.device
@@ -313,7 +314,7 @@ class Engine:
             callback.on_train_start(self)
         with stop_on_signals(enabled=self.world_size == 1) as signalled:
             try:
-                while self.step < stop and not signalled.requested:
+                while self.step < stop and not signalled.requested and self.stop_reason is None:
                     epoch_before = self.epoch_index(self.step)
                     self._train_step(batches)
                     if self.step % train.log_every == 0 or self.step == stop:
@@ -331,6 +332,13 @@ class Engine:
         if signalled.signum is not None:
             raise TrainingInterrupted(signalled.signum, self.step, self.total_steps, self.last_checkpoint, self.run_dir)
 
+    def request_stop(self, reason: str) -> None:
+        """End training after the current step, as ``until`` would (final checkpoint included).
+
+        Every process must ask at the same step (callbacks decide on values broadcast from rank 0).
+        """
+        self.stop_reason = reason
+
     def _train_record(self) -> dict[str, Any]:
         """The ``train`` record of the interval since the last one.
 
@@ -339,7 +347,10 @@ class Engine:
         before the wait would count launches, not finished steps (``time``, ``it_s``).
         """
         losses = self._interval.means(self.strategy)
-        self._interval.clear()
+        if self.step % self.train_config.log_every == 0:
+            # a record at another step (``until``) is a partial interval: its sums carry on into the
+            # checkpoint, so the next log step after a resume averages what an unbroken run would
+            self._interval.clear()
         now = time.perf_counter()
         rate = (self.step - self._last_log[0]) / max(now - self._last_log[1], 1e-9)
         self._last_log = (self.step, now)
@@ -484,6 +495,7 @@ class Engine:
             raise CheckpointError("this engine has no run directory to write checkpoints to")
         root = self.run_dir / CHECKPOINTS_DIR
         epoch_sums = self._epoch_sums.state(self.strategy)
+        interval_sums = self._interval.state(self.strategy)
         if not self.strategy.is_main:
             self.checkpoint_step, self.last_checkpoint = self.step, root / checkpoint_name(self.step)
             return self.last_checkpoint
@@ -512,7 +524,8 @@ class Engine:
             "data_spec": self.spec.to_dict(),
             "components": self.components_manifest(),
             **self.manifest_extra,
-            "loop": {"elapsed": self._time(), "epoch_sums": epoch_sums},
+            "loop": {"elapsed": self._time(), "epoch_sums": epoch_sums, "interval_sums": interval_sums},
+            "callbacks": {cb.state_key: cb.state_dict() for cb in self.callbacks if getattr(cb, "state_key", None)},
         }
         path = write_checkpoint(root, self.step, tensors=tensors, jsons=jsons, manifest=manifest, aliases=aliases)
         prune_checkpoints(root, self.train_config.keep_checkpoints)
@@ -541,6 +554,12 @@ class Engine:
         self.elapsed = float(loop.get("elapsed", 0.0))
         if "epoch_sums" in loop:
             self._epoch_sums.load(loop["epoch_sums"], self.device)
+        if "interval_sums" in loop:
+            self._interval.load(loop["interval_sums"], self.device)
+        states = checkpoint.manifest.get("callbacks", {})
+        for callback in self.callbacks:
+            if getattr(callback, "state_key", None) in states:
+                callback.load_state_dict(states[callback.state_key])
         self.step = checkpoint.step
         self.checkpoint_step, self.last_checkpoint = checkpoint.step, checkpoint.path
         self._lr_factor = None

@@ -40,6 +40,7 @@ from ganzoo.engine.callbacks import (
     SampleGridWriter,
 )
 from ganzoo.engine.checkpoint import CHECKPOINTS_DIR, list_checkpoints
+from ganzoo.engine.manifest import PhaseTimes, Timed, add_session, session_record
 from ganzoo.engine.seed import deterministic_mode, seed_everything
 from ganzoo.files import write_json, write_text
 from ganzoo.registry.config import ExperimentConfig, TrainConfig, validate_model
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
     from ganzoo.engine.engine import Engine
     from ganzoo.engine.strategy import Strategy
     from ganzoo.experiment.build import Built
+    from ganzoo.registry.protocols import Logger
     from ganzoo.registry.registry import Registry
 
 CONFIG_FILE = "config.toml"
@@ -65,7 +67,7 @@ SAMPLES_DIR = "samples"
 RESUMABLE_KEYS = frozenset({
     "steps", "epochs", "log_every", "sample_every", "checkpoint_every", "keep_checkpoints",
     "eval_every", "progress", "num_workers", "threads", "device", "batch_size",
-    "cuda_graphs", "sync_batchnorm", "compile", "channels_last", "fused_optimizer",
+    "cuda_graphs", "sync_batchnorm", "compile", "channels_last", "fused_optimizer", "loggers",
 })
 
 
@@ -79,6 +81,7 @@ class Run:
     step: int
     total_steps: int
     checkpoint: Path | None
+    stop_reason: str | None = None  # why training ended before total_steps (early stopping)
 
     @property
     def finished(self) -> bool:
@@ -182,8 +185,11 @@ def _stored_experiment(directory: Path, overrides: Sequence[str], registry: Regi
 
     if not (directory / CONFIG_FILE).is_file():
         raise CheckpointError(f"{directory}: not a ganzoo run directory (no {CONFIG_FILE})")
+    from ganzoo.experiment.paths import locate_data
+
     _check_resume_overrides(overrides)
     raw, label = read_experiment(directory / CONFIG_FILE, registry=registry)
+    locate_data(raw, directory, registry)
     return _validated(raw, label, overrides, directory, registry)
 
 
@@ -202,19 +208,26 @@ def _start_run(experiment: _Experiment, options: _Options, strategy: Strategy, m
     if experiment.directory is not None:
         directory = experiment.directory
         _raise_from_main(strategy, lambda: _check_new_run_dir(directory))
+    times, started = PhaseTimes(), datetime.now(UTC)
     with _process_settings(experiment.config.train):
-        built = _build(experiment, manager)
+        with times.measure("build"):
+            built = _build(experiment, manager)
+            loggers = _loggers(built, strategy, manager)  # a missing extra fails before the run dir exists
         run_dir = _agree_run_dir(strategy, experiment.directory, built, manager)
-        return _fit(_engine(built, run_dir, strategy, manager, options), options.until)
+        return _fit(_engine(built, run_dir, strategy, manager, options, loggers, times), options.until, times, started)
 
 
 def _continue_run(experiment: _Experiment, options: _Options, strategy: Strategy, manager: Any) -> Run:
     """An existing run: build it again, restore its newest checkpoint, train on from there."""
     assert experiment.directory is not None
+    times, started = PhaseTimes(), datetime.now(UTC)
     with _process_settings(experiment.config.train):
-        engine = _engine(_build(experiment, manager), experiment.directory, strategy, manager, options)
-        _restore_newest(engine, experiment.directory, options.progress)
-        return _fit(engine, options.until)
+        with times.measure("build"):
+            built = _build(experiment, manager)
+            loggers = _loggers(built, strategy, manager)
+            engine = _engine(built, experiment.directory, strategy, manager, options, loggers, times)
+            _restore_newest(engine, experiment.directory, options.progress)
+        return _fit(engine, options.until, times, started)
 
 
 @contextlib.contextmanager
@@ -234,23 +247,41 @@ def _build(experiment: _Experiment, manager: Any) -> Built:
     return build_experiment(experiment.raw, manager.registry, source=experiment.label)
 
 
-def _engine(built: Built, directory: Path, strategy: Strategy, manager: Any, options: _Options) -> Engine:
-    """The engine with the run's callbacks: the writing ones in rank 0 only."""
+def _loggers(built: Built, strategy: Strategy, manager: Any) -> list[tuple[str, Logger]]:
+    """The ``train.loggers`` of rank 0 (the process that writes), built."""
+    from ganzoo.engine.tracking import build_loggers
+
+    return build_loggers(built.config, manager.registry) if strategy.is_main else []
+
+
+def _engine(built: Built, directory: Path, strategy: Strategy, manager: Any, options: _Options,
+            loggers: Sequence[tuple[str, Logger]] = (), times: PhaseTimes | None = None) -> Engine:
+    """The engine with the run's callbacks: the writing ones in rank 0 only; checkpoints,
+    evaluation and sample grids count their wall time in ``times`` (the manifest's phases)."""
+    from ganzoo.engine.best import tracking_callbacks
     from ganzoo.engine.engine import Engine
+    from ganzoo.engine.tracking import LoggerCallback
 
     train_config = built.config.train
+    times = times if times is not None else PhaseTimes()
     writers: list[Callback] = []
     if strategy.is_main:
+        tracker = LoggerCallback(loggers) if loggers else None
         writers = [
             *([ProgressCallback()] if options.progress else []),
             MetricsLogger(directory / METRICS_FILE),
-            SampleGridWriter(directory / SAMPLES_DIR, train_config.sample_every),
-            EvalCallback(directory, train_config.eval_every),
+            *([tracker] if tracker is not None else []),
+            Timed(SampleGridWriter(directory / SAMPLES_DIR, train_config.sample_every,
+                                   on_write=tracker.log_image if tracker is not None else None), "samples", times),
+            Timed(EvalCallback(directory, train_config.eval_every), "eval", times),
         ]
+    checkpoints = Timed(CheckpointCallback(train_config.checkpoint_every), "checkpoint", times)
+    # after the writers (evaluation emits what they watch), before checkpoints (which store their state)
+    watchers = tracking_callbacks(train_config)
     return Engine(
         built,
         run_dir=directory,
-        callbacks=[*writers, *options.callbacks, CheckpointCallback(train_config.checkpoint_every)],
+        callbacks=[*writers, *watchers, *options.callbacks, checkpoints],
         manifest=_versions(manager),
         strategy=strategy,
     )
@@ -275,18 +306,28 @@ def _restore_newest(engine: Engine, directory: Path, progress: bool) -> None:
         _trim_metrics(directory / METRICS_FILE, engine.step)
 
 
-def _fit(engine: Engine, until: int | None) -> Run:
-    """Train to ``until`` (default: the end) and wait until rank 0's last checkpoint is complete."""
+def _fit(engine: Engine, until: int | None, times: PhaseTimes | None = None, started: datetime | None = None) -> Run:
+    """Train to ``until`` (default: the end) and wait until rank 0's last checkpoint is complete;
+    rank 0 then adds this session (command, device, phases) to the run's manifest."""
     if until is not None and until <= engine.step:
         raise ConfigError(f"--until {until}: the run is already at step {engine.step}")
     if engine.step > engine.total_steps:
         raise ConfigError(
             f"train.steps/epochs: {engine.total_steps} steps in all, but the run is already at step {engine.step}"
         )
-    engine.fit(until=until)
+    times = times if times is not None else PhaseTimes()
+    first = engine.step
+    try:
+        with times.measure("train"):
+            engine.fit(until=until)
+    finally:
+        if engine.strategy.is_main and engine.run_dir is not None:
+            session = session_record(started or datetime.now(UTC), engine.device, (first, engine.step), times)
+            add_session(engine.run_dir / RUN_MANIFEST, session)
     engine.strategy.barrier()
     assert engine.run_dir is not None
-    return Run(engine.run_dir, engine.config, engine.spec, engine.step, engine.total_steps, engine.last_checkpoint)
+    return Run(engine.run_dir, engine.config, engine.spec, engine.step, engine.total_steps, engine.last_checkpoint,
+               engine.stop_reason)
 
 
 def _raise_from_main(strategy: Strategy, check: Callable[[], None]) -> None:
@@ -320,7 +361,7 @@ def _agree_run_dir(strategy: Strategy, directory: Path | None, built: Built, man
     path = None
     if strategy.is_main:
         path = directory if directory is not None else _default_run_dir(built.config.name or "experiment")
-        _create_run_dir(path, resolved_dict(built.config), built.spec, manager)
+        _create_run_dir(path, resolved_dict(built.config), built.spec, manager, _data_manifest(built, path))
         path = str(path)
     return Path(strategy.broadcast_object(path))
 
@@ -379,7 +420,17 @@ def _git_revision() -> str | None:
     return result.stdout.strip() or None if result.returncode == 0 else None
 
 
-def _create_run_dir(directory: Path, resolved: dict[str, Any], spec: DataSpec, manager: Any) -> None:
+def _data_manifest(built: Built, directory: Path) -> dict[str, Any]:
+    """Platform, package versions and the ``data`` section ([`ganzoo.engine.manifest`][ganzoo.engine.manifest])."""
+    from ganzoo.engine.manifest import data_details, package_versions, platform_details
+
+    data = data_details(built.config.dataset.name, built.data_paths, built.config.dataset.params,
+                        len(built.dataset), directory)
+    return {"platform": platform_details(), "packages": package_versions(), "data": data}
+
+
+def _create_run_dir(directory: Path, resolved: dict[str, Any], spec: DataSpec, manager: Any,
+                    extra: Mapping[str, Any] | None = None) -> None:
     import tomli_w
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -394,6 +445,7 @@ def _create_run_dir(directory: Path, resolved: dict[str, Any], spec: DataSpec, m
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "name": resolved.get("name"),
         "data_spec": spec.to_dict(),
+        **(extra or {}),
     }
     write_json(directory / RUN_MANIFEST, manifest)
 

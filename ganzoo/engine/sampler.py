@@ -131,11 +131,14 @@ class Sampler:
         """
         if self.checkpoint is None:
             raise CheckpointError("this sampler was not loaded from a checkpoint; pass conditions explicitly")
+        from ganzoo.experiment.paths import locate_data
         from ganzoo.plugins.manager import get_registry
 
         registry = get_registry()
         component = dict(self.checkpoint.manifest["components"]["dataset"])
-        params = dict(component.get("params", {}))
+        component["params"] = dict(component.get("params", {}))
+        locate_data({"dataset": component}, self.checkpoint.path.parent.parent, registry)  # run dir
+        params = component["params"]
         dataset = None
         if "split" in params and params["split"] != split:
             try:

@@ -63,3 +63,7 @@ class TrainerState(Protocol):
     def save_checkpoint(self) -> Path:
         """Write a checkpoint of the current step (every process calls it)."""
         ...
+
+    def request_stop(self, reason: str) -> None:
+        """End training after this step, with a final checkpoint (every process asks alike)."""
+        ...

@@ -10,7 +10,7 @@ both sides named, before any training starts.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -52,6 +52,8 @@ class Built:
     discriminator: nn.Module
     losses: list[WeightedLoss]
     providers: dict[str, tuple[str, str]]
+    #: ``{field: value as written}`` of the dataset's path parameters (stored absolute).
+    data_paths: dict[str, Any] = field(default_factory=dict)
 
 
 def validate_experiment(raw: Mapping[str, Any], registry: Registry, *, source: str = "") -> ExperimentConfig:
@@ -64,13 +66,20 @@ def validate_experiment(raw: Mapping[str, Any], registry: Registry, *, source: s
     for i, loss in enumerate(config.losses):
         entry = _entry(registry, "loss", loss.name, f"losses.{i}.name", source)
         validate_model(entry.config, loss.params, prefix=f"losses.{i}.params", source=source)
+    for i, logger in enumerate(config.train.logger_specs()):
+        entry = _entry(registry, "logger", logger.name, f"train.loggers.{i}.name", source)
+        validate_model(entry.config, logger.params, prefix=f"train.loggers.{i}.params", source=source)
     return config
 
 
 def build_experiment(raw: Mapping[str, Any], registry: Registry, *, source: str = "") -> Built:
     """Validate, build the dataset, fill parameters from its DataSpec, build and check the rest."""
+    from ganzoo.experiment.paths import absolute_paths
+
     config = validate_experiment(raw, registry, source=source)
-    dataset = build_component(registry, "dataset", config.dataset.name, config.dataset.params)
+    dataset_params, data_paths = absolute_paths(registry.get("dataset", config.dataset.name).config,
+                                                config.dataset.params)
+    dataset = build_component(registry, "dataset", config.dataset.name, dataset_params)
     spec = dataset.describe()
     if len(dataset) == 0:
         raise DataError(f"dataset {config.dataset.name!r} is empty")
@@ -80,7 +89,7 @@ def build_experiment(raw: Mapping[str, Any], registry: Registry, *, source: str 
     for role in ROLES:
         component: ComponentSpec = getattr(config, role)
         entry = registry.get(role, component.name)
-        params = component.params if role == "dataset" else fill_params(entry, component.params, spec)
+        params = dataset_params if role == "dataset" else fill_params(entry, component.params, spec)
         model = validate_model(entry.config, params, prefix=f"{role}.params", source=source)
         resolved[role] = {"name": component.name, "params": model.model_dump(mode="json")}
         providers[role] = (entry.provider, entry.version)
@@ -104,7 +113,7 @@ def build_experiment(raw: Mapping[str, Any], registry: Registry, *, source: str 
     full["losses"] = resolved_losses
     config = ExperimentConfig.model_validate(full)
     check_combination(config, dataset, spec, generator, discriminator)
-    return Built(config, dataset, spec, generator, discriminator, losses, providers)
+    return Built(config, dataset, spec, generator, discriminator, losses, providers, data_paths)
 
 
 def fill_params(entry: Entry, params: Mapping[str, Any], spec: DataSpec) -> dict[str, Any]:

@@ -73,7 +73,9 @@ class EvalConfig(BaseModel):
         None, description="Held-out split of the dataset; default: val, then test, else the training data."
     )
     inception_weights: Path | None = Field(
-        None, description="Safetensors file of torch-fidelity's Inception weights (FID/KID/IS/PR)."
+        None,
+        description="Safetensors file of torch-fidelity's Inception weights (FID/KID/IS/PR); default: "
+        "the ones `ganzoo weights fetch inception` cached.",
     )
     feature_extractor: str | None = Field(None, description="Feature extractor of the fidelity metrics.")
     device: str | None = Field(None, description="Evaluation device; default: the run's train.device.")

@@ -39,8 +39,11 @@ Planned = tuple[str, dict[str, Any], bool]
 
 # -- reading a run ---------------------------------------------------------------------------------
 def run_config(run_dir: str | Path) -> ExperimentConfig:
-    """The resolved experiment of a run directory (errors name the directory or file)."""
+    """The resolved experiment of a run directory (errors name the directory or file), its data
+    paths pointing at data that exists ([`ganzoo.experiment.paths.locate_data`][ganzoo.experiment.paths.locate_data])."""
     from ganzoo.experiment.load import read_toml
+    from ganzoo.experiment.paths import locate_data
+    from ganzoo.plugins.manager import get_registry
 
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
@@ -48,14 +51,25 @@ def run_config(run_dir: str | Path) -> ExperimentConfig:
     path = run_dir / "config.toml"
     if not path.is_file():
         raise CheckpointError(f"{run_dir}: not a run directory (no config.toml)")
-    return validate_model(ExperimentConfig, read_toml(path), source=str(path))
+    raw = read_toml(path)
+    locate_data(raw, run_dir, get_registry())
+    return validate_model(ExperimentConfig, raw, source=str(path))
 
 
 def eval_config(config: ExperimentConfig, **overrides: Any) -> EvalConfig:
-    """The ``[eval]`` table validated (errors name ``eval.<key>``), with non-None overrides."""
+    """The ``[eval]`` table validated (errors name ``eval.<key>``), with non-None overrides.
+
+    Without an explicit ``inception_weights``, the weights ``ganzoo weights fetch inception``
+    cached are used ([`ganzoo.metrics.download`][ganzoo.metrics.download]).
+    """
+    from ganzoo.metrics.download import cached_weights
+
     data = dict(config.eval)
     data.update({k: v for k, v in overrides.items() if v is not None})
-    return validate_model(EvalConfig, data, prefix="eval")
+    cfg: EvalConfig = validate_model(EvalConfig, data, prefix="eval")
+    if cfg.inception_weights is None and (cached := cached_weights()) is not None:
+        cfg = cfg.model_copy(update={"inception_weights": cached})
+    return cfg
 
 
 def held_out_dataset(
@@ -124,8 +138,9 @@ def plan_metrics(
         else:
             skipped.append({
                 "metric": ", ".join(FIDELITY_DEFAULTS),
-                "reason": "no Inception weights: pass --inception-weights PATH (or --feature-extractor "
-                "ganzoo-test-random-conv for non-standard numbers)",
+                "reason": "no Inception weights: run `ganzoo weights fetch inception` once, or pass "
+                "--inception-weights PATH (or --feature-extractor ganzoo-test-random-conv for "
+                "non-standard numbers)",
             })
     for entry in registry.entries("metric"):
         if entry.provider == CORE_PROVIDER or any(p[0] == entry.name for p in planned):

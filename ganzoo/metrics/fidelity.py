@@ -43,6 +43,8 @@ INCEPTION = "inception-v3-compat"
 INCEPTION_FILE = "weights-inception-2015-12-05-6726825d"
 #: Smallest set the four metrics are defined on (PR uses 3 nearest neighbours).
 MIN_SAMPLES = 5
+#: Random subsets KID is averaged over (torch-fidelity's default).
+KID_SUBSETS = 100
 
 _CONVERT_HINT = (
     "convert it once with: python -c \"import torch, safetensors.torch as s; "
@@ -61,9 +63,10 @@ class TorchvisionUnavailable(ImportError):
 def missing_weights_error(metric: str) -> ConfigError:
     """The one-line error for FID/KID/IS/PR with the standard extractor and no weights."""
     return ConfigError(
-        f"{metric}: the standard feature extractor {INCEPTION} needs Inception weights; pass "
+        f"{metric}: the standard feature extractor {INCEPTION} needs Inception weights; run "
+        "`ganzoo weights fetch inception` once (it verifies and caches them), or pass "
         f"--inception-weights PATH (a .safetensors file of torch-fidelity's {INCEPTION_FILE}) or set "
-        "[eval] inception_weights; ganzoo never downloads weights"
+        "[eval] inception_weights; evaluation itself never downloads weights"
     )
 
 
@@ -244,6 +247,16 @@ def resolve_extractor(name: str | None, weights: Path | None, metric: str) -> tu
 
 
 # -- computing ---------------------------------------------------------------------------------------
+def kid_subset_size(n_real: int, n_fake: int) -> int:
+    """Half the smaller sample set, at most 1000 (the KID paper's size), at least 2.
+
+    KID's sd is the spread over [`KID_SUBSETS`][ganzoo.metrics.fidelity.KID_SUBSETS] random subsets; subsets as large as the
+    sample set would all be the whole set and report an sd of ~0 whatever the estimate's
+    uncertainty.
+    """
+    return max(2, min(1000, min(n_real, n_fake) // 2))
+
+
 class _Images(torch.utils.data.Dataset):
     """In-memory uint8 images, the input form torch-fidelity accepts without torchvision."""
 
@@ -306,7 +319,8 @@ def fidelity_metrics(
         feature_extractor=feature_extractor,
         cuda=cuda,
         batch_size=batch_size,
-        kid_subset_size=min(1000, n_real, n_fake),
+        kid_subset_size=kid_subset_size(n_real, n_fake),
+        kid_subsets=KID_SUBSETS,
         isc_splits=min(10, n_fake),
         rng_seed=seed,
         cache=False,  # torch-fidelity's cache is pickled files under TORCH_HOME
@@ -397,8 +411,7 @@ class KID(_FidelityMetric):
     keys = (("kid", "kid_sd", "lower"),)
 
     def extra(self, ctx: Any) -> dict[str, Any]:
-        n = min(len(ctx.real().x), len(ctx.generated()))
-        return {"kid_subsets": 100, "kid_subset_size": min(1000, n)}
+        return {"kid_subsets": KID_SUBSETS, "kid_subset_size": kid_subset_size(len(ctx.real().x), len(ctx.generated()))}
 
 
 class InceptionScore(_FidelityMetric):

@@ -126,3 +126,19 @@ def ganzoo_register_commands(register: CommandRegister) -> None:
         def ganzoo_register_commands(register):
             register("demo", "myplugin.cli:configure_demo", help="run the demo")
     """
+
+
+@hookspec
+def ganzoo_register_loggers(register: Register) -> None:
+    """Register experiment trackers: ``register(name, target, *, config, summary=None)``.
+
+    ``target`` is called with the validated config object; the result must satisfy
+    [`ganzoo.plugin.Logger`][ganzoo.registry.protocols.Logger]. Users choose loggers with ``train.loggers = ["name", ...]``
+    (or ``{name, params}`` tables).
+
+    Example::
+
+        @ganzoo.hookimpl
+        def ganzoo_register_loggers(register):
+            register("wandb", "ganzoo_wandb.logger:WandbLogger", config=WandbLoggerConfig)
+    """

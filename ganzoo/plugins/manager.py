@@ -38,6 +38,7 @@ HOOK_KINDS: dict[str, str] = {
     "ganzoo_register_metrics": "metric",
     "ganzoo_register_presets": "preset",
     "ganzoo_register_commands": "command",
+    "ganzoo_register_loggers": "logger",
 }
 
 

@@ -100,6 +100,40 @@ class EMAConfig(BaseModel):
     start_step: int = Field(0, ge=0)
 
 
+#: Keys of the ``train`` records (logged every ``log_every`` steps) a tracked metric may name
+#: besides the loss terms (``loss/...``); any other name is an in-training evaluation result.
+TRAIN_RECORD_KEYS = frozenset({"lr/g", "lr/d", "it_s", "samples_s"})
+
+
+class TrackedMetricConfig(BaseModel):
+    """A metric that training watches: an in-training evaluation result or a logged loss."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    metric: str = Field(
+        description="An in-training evaluation result (train.eval_every), e.g. fid or l1, or a logged "
+        "value such as loss/g (observed every log_every steps)."
+    )
+    mode: Literal["min", "max"] = Field("min", description="Whether lower (min) or higher (max) is better.")
+    min_delta: float = Field(0.0, ge=0, description="Smallest change that counts as an improvement.")
+
+    @property
+    def from_evaluation(self) -> bool:
+        """True when the metric comes from in-training evaluation, not from the train records."""
+        return not (self.metric.startswith("loss/") or self.metric in TRAIN_RECORD_KEYS)
+
+
+class EarlyStopConfig(TrackedMetricConfig):
+    """Stop training when the watched metric has not improved for ``patience`` observations."""
+
+    metric: str | None = Field(  # type: ignore[assignment]
+        None, description="The metric to watch; default: train.keep_best's metric."
+    )
+    patience: PositiveInt = Field(
+        description="Observations of the metric (evaluations, or log steps for logged values) without improvement."
+    )
+
+
 class TrainConfig(BaseModel):
     """The ``[train]`` table: how the engine trains the chosen components."""
 
@@ -145,6 +179,40 @@ class TrainConfig(BaseModel):
     keep_checkpoints: PositiveInt = Field(3, description="Keep the last k checkpoints.")
     eval_every: int = Field(0, ge=0, description="Steps between validation; 0 = never.")
     progress: bool = Field(True, description="Show a progress bar (plain lines when not a terminal).")
+    loggers: list[str | ComponentSpec] = Field(
+        default_factory=list,
+        description='Experiment trackers (ganzoo list loggers): names or {name, params} tables, e.g. ["tensorboard"].',
+    )
+
+    keep_best: TrackedMetricConfig | None = Field(
+        None,
+        description='Keep the checkpoint with the best value of a metric, e.g. {metric = "fid"}: never pruned, '
+        "named by checkpoints/best.",
+    )
+    early_stop: EarlyStopConfig | None = Field(
+        None, description="Stop when a metric stops improving, e.g. {patience = 5} (keep_best's metric)."
+    )
+
+    @model_validator(mode="after")
+    def _tracked_metrics(self) -> TrainConfig:
+        if self.early_stop is not None and self.early_stop.metric is None:
+            if self.keep_best is None:
+                raise ValueError("early_stop.metric: give the metric to watch (or set train.keep_best)")
+            self.early_stop.metric = self.keep_best.metric
+            for inherited in ("mode", "min_delta"):  # the same metric is better the same way
+                if inherited not in self.early_stop.model_fields_set:
+                    setattr(self.early_stop, inherited, getattr(self.keep_best, inherited))
+        for key, tracked in (("keep_best", self.keep_best), ("early_stop", self.early_stop)):
+            if tracked is not None and tracked.from_evaluation and not self.eval_every:
+                raise ValueError(
+                    f"{key}.metric: {tracked.metric!r} is an evaluation result, but train.eval_every is 0 "
+                    "(no in-training evaluation); set train.eval_every, or watch a logged value such as loss/g"
+                )
+        return self
+
+    def logger_specs(self) -> list[ComponentSpec]:
+        """``loggers`` with every plain name turned into a ``{name, params}`` spec."""
+        return [item if isinstance(item, ComponentSpec) else ComponentSpec(name=item) for item in self.loggers]
 
     @model_validator(mode="after")
     def _steps_or_epochs(self) -> TrainConfig:

@@ -8,6 +8,7 @@ flow, determinism) is checked by [`ganzoo.testing`][ganzoo.testing].
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 
     from ganzoo.data.spec import DataSpec
     from ganzoo.engine.context import LossContext
+    from ganzoo.loggers.base import RunInfo
     from ganzoo.metrics.context import EvalContext
 
 
@@ -150,10 +152,38 @@ class Metric(Protocol):
     def compute(self, ctx: EvalContext) -> dict[str, dict[str, Any]]: ...
 
 
+@runtime_checkable
+class Logger(Protocol):
+    """Sends a training run to an experiment tracker (TensorBoard, MLflow, W&B, ...).
+
+    Listed in ``train.loggers``; built once per training session (a resumed run builds it
+    again), in the process that writes files. ``start`` receives the
+    [`RunInfo`][ganzoo.loggers.base.RunInfo] (run directory, name, first step, whether it is a
+    resume) and the experiment's hyperparameters flattened to ``{"train.lr": 0.0002, ...}``
+    (values are bool, int, float or str). ``log_scalars`` gets every metrics record as
+    ``{tag: value}`` at its step: losses (``loss/d``, ``loss/g/<term>``), learning rates
+    (``lr/g``), throughput (``it_s``, ``samples_s``), epoch means (``epoch/...``) and
+    in-training evaluation (``eval/...``). ``log_image`` gets each sample grid as the PNG file
+    written in ``RUN/samples``. ``finish`` is called when training stops, with ``"finished"``
+    (all steps done) or ``"stopped"`` (``--until``, early stopping, Ctrl-C).
+
+    A logger that raises while logging is reported once and switched off; training goes on.
+    """
+
+    def start(self, run: RunInfo, hyperparameters: Mapping[str, Any]) -> None: ...
+
+    def log_scalars(self, step: int, values: Mapping[str, float]) -> None: ...
+
+    def log_image(self, step: int, name: str, image: Path) -> None: ...
+
+    def finish(self, status: str) -> None: ...
+
+
 PROTOCOLS: dict[str, type] = {
     "generator": Generator,
     "discriminator": Discriminator,
     "loss": Loss,
     "dataset": Dataset,
     "metric": Metric,
+    "logger": Logger,
 }

@@ -30,11 +30,11 @@ from ganzoo.registry.errors import (
     UnknownComponentError,
 )
 
-Kind = Literal["generator", "discriminator", "loss", "dataset", "metric", "preset", "command"]
+Kind = Literal["generator", "discriminator", "loss", "dataset", "metric", "preset", "command", "logger"]
 KINDS: tuple[str, ...] = get_args(Kind)
 #: Kinds whose entries are built by ``create`` (presets are experiment files, commands CLI
 #: subcommands, neither is an object built from a config).
-BUILDABLE_KINDS: tuple[str, ...] = ("generator", "discriminator", "loss", "dataset", "metric")
+BUILDABLE_KINDS: tuple[str, ...] = ("generator", "discriminator", "loss", "dataset", "metric", "logger")
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_\-]*$")
 
@@ -44,7 +44,7 @@ class Entry:
     """One registered component.
 
     Attributes:
-        kind: generator, discriminator, loss, dataset, metric, preset or command.
+        kind: generator, discriminator, loss, dataset, metric, preset, command or logger.
         name: the short name users write.
         provider: the distribution that registered it (``ganzoo``, ``ganzoo-medical``, ...).
         target: the class or factory (or ``"module:attr"`` to import lazily), called with one

@@ -330,3 +330,72 @@ def test_a_folder_of_mixed_depths_is_described_by_its_deepest_file(tmp_path: Pat
     write_png(torch.full((1, 8, 8), 12345 / 65535), tmp_path / "b.png", bit_depth=16)
     dataset = ganzoo.create("dataset", "image-folder", root=str(tmp_path), image_size=8)
     assert dataset.describe().meta["bit_depth"] == 16
+
+
+# --- held-out splits (val_fraction) ---------------------------------------------------------------
+
+
+def test_val_fraction_carves_a_seeded_deterministic_split_out_of_the_training_images(tmp_path: Path) -> None:
+    for i in range(20):
+        _save(_rgb(8, 8), tmp_path / f"{i:02d}.png")
+    _save(_rgb(8, 8), tmp_path / "test" / "t.png")
+
+    def names(split: str, seed: int = 0, fraction: float = 0.2) -> list[str]:
+        data = ganzoo.create("dataset", "image-folder", root=str(tmp_path), image_size=8,
+                             split=split, val_fraction=fraction, split_seed=seed)
+        return [p.relative_to(tmp_path).as_posix() for p in data.files]
+
+    train, val = names("train"), names("val")
+    assert len(val) == 4 and len(train) == 16 and not set(train) & set(val)
+    assert sorted(train + val) == [f"{i:02d}.png" for i in range(20)]  # test/ is never trained on
+    assert names("val") == val and names("val", seed=1) != val  # deterministic, seeded
+    assert names("test") == ["test/t.png"]
+    assert names("train", fraction=0.0) == [f"{i:02d}.png" for i in range(20)]
+
+    moved = tmp_path.parent / f"{tmp_path.name}-moved"
+    tmp_path.rename(moved)
+    tmp_path = moved
+    assert names("val") == val  # ranked by relative path: the split does not depend on where the folder is
+
+    for i in range(20, 24):  # new files move few of the old ones
+        _save(_rgb(8, 8), tmp_path / f"{i:02d}.png")
+    assert len(set(names("val")) & set(val)) >= 3
+
+    with pytest.raises(DataError, match=r"no 'val' split in .*set dataset.params.val_fraction"):
+        names("val", fraction=0.0)
+    with pytest.raises(ConfigError, match=r"val_fraction"):
+        names("val", fraction=1.0)
+
+
+def test_paired_datasets_hold_out_whole_pairs(tmp_path: Path) -> None:
+    _aligned_tree(tmp_path / "aligned", count=10)
+    for i in range(10):
+        for side in ("A", "B"):
+            _save(_rgb(8, 8), tmp_path / "folders" / side / f"{i}.png")
+    aligned = {split: ganzoo.create("dataset", "aligned-pairs", root=str(tmp_path / "aligned"), image_size=16,
+                                    split=split, val_fraction=0.3) for split in ("train", "val")}
+    assert len(aligned["val"]) == 3 and len(aligned["train"]) == 7
+    assert not {p.name for p in aligned["train"].files} & {p.name for p in aligned["val"].files}
+    assert aligned["val"].load_size == 16  # held-out items get no training jitter
+    folders = {split: ganzoo.create("dataset", "paired-folders", root=str(tmp_path / "folders"), image_size=8,
+                                    split=split, val_fraction=0.3) for split in ("train", "val")}
+    for pairs in (folders["train"].pairs, folders["val"].pairs):
+        assert all(a.name == b.name for a, b in pairs)
+    assert len(folders["val"]) == 3 and len(folders["train"]) == 7
+
+
+def test_evaluation_uses_the_carved_val_split(tmp_path: Path) -> None:
+    from ganzoo.metrics.evaluate import held_out_dataset
+    from ganzoo.plugins.manager import get_registry
+    from ganzoo.registry.config import ExperimentConfig
+
+    for i in range(10):
+        _save(_rgb(8, 8), tmp_path / f"{i}.png")
+    config = ExperimentConfig.model_validate({
+        "generator": {"name": "dcgan"}, "discriminator": {"name": "dcgan"}, "losses": [{"name": "adversarial"}],
+        "dataset": {"name": "image-folder", "params": {"root": str(tmp_path), "image_size": 8, "val_fraction": 0.2}},
+    })
+    dataset, split, note = held_out_dataset(config, get_registry())
+    assert split == "val" and note is None and len(dataset) == 2
+    train = ganzoo.create("dataset", "image-folder", root=str(tmp_path), image_size=8, val_fraction=0.2)
+    assert not set(train.files) & set(dataset.files)

@@ -38,7 +38,7 @@ def _python_blocks(text: str) -> list[str]:
 def test_every_hook_has_a_heading_with_its_exact_signature() -> None:
     headings = {line[3:].strip() for line in HOOKS_PAGE.read_text().splitlines() if line.startswith("## ")}
     signatures = _hook_signatures()
-    assert len(signatures) == 7
+    assert len(signatures) == 8
     missing = [sig for sig in signatures.values() if sig not in headings]
     assert not missing, f"docs/plugins/hooks.md lacks a '## <signature>' heading for {missing}"
 
@@ -78,7 +78,7 @@ def test_hook_examples_register_working_components(documented_plugin: PluginMana
     assert provided == {
         ("generator", "linear"), ("discriminator", "linear"), ("loss", "mean-match"),
         ("dataset", "gaussian-rows"), ("metric", "mean-gap"), ("preset", "linear-gaussian"),
-        ("command", "row-stats"),
+        ("command", "row-stats"), ("logger", "csv-scalars"),
     }
     for kind, name in provided:
         if kind in BUILDABLE_KINDS:
@@ -127,6 +127,20 @@ def test_command_example_runs_from_the_cli(
     rows.write_text("0.1,0.2\n0.3,n/a\n")
     assert main(["row-stats", str(rows)]) == 2
     assert capsys.readouterr().err.strip().splitlines() == [f"ganzoo: error: {rows}: row 2: not a number in ['0.3', 'n/a']"]
+
+
+def test_logger_example_writes_every_logged_number(
+    ganzoo_plugins: Callable[..., PluginManager], tmp_path: Path
+) -> None:
+    import csv
+
+    ganzoo_plugins(*_example_modules(), discover=False)
+    run = ganzoo.train(preset="linear-gaussian", run_dir=tmp_path / "run", progress=False,
+                       overrides=["train.steps=4", "train.log_every=2", 'train.loggers=["csv-scalars"]'])
+    rows = list(csv.reader((run.directory / "scalars.csv").open()))
+    logged = {(int(step), tag) for step, tag, _ in rows}
+    assert {(2, "loss/d"), (4, "loss/g"), (4, "lr/g"), (4, "it_s")} <= logged
+    assert "scalars.csv" in _section("## ganzoo_register_loggers(register)")
 
 
 def test_preset_example_is_a_valid_experiment(documented_plugin: PluginManager) -> None:

@@ -179,9 +179,15 @@ def test_cli_json_and_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cap
     assert main(["evaluate", str(run), "--json", "--metrics", "paired-image", "--n-samples", "5"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["metrics"]["ssim"]["n_fake"] == 5
-    assert main(["evaluate", str(run)]) == 0
-    out = capsys.readouterr().out
-    assert "psnr" in out and "skipped fid, kid" in out and "eval.json" in out
+    assert main(["evaluate", str(run)]) == 3  # FID/KID apply to images but have no weights
+    captured = capsys.readouterr()
+    assert "psnr" in captured.out and "skipped fid, kid" in captured.out and "eval.json" in captured.out
+    assert captured.err.splitlines() == [
+        "ganzoo: error: 2 metric(s) that apply could not run (fid, kid; toyplug:toy-broken); "
+        "see 'skipped' in eval.json, or pass --allow-skipped"
+    ]
+    assert main(["evaluate", str(run), "--allow-skipped"]) == 0
+    assert json.loads((run / "eval.json").read_text())["skipped"]
 
 
 def test_cli_missing_run_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
