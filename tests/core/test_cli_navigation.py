@@ -47,7 +47,7 @@ def test_show_json_matches_the_config(capsys: pytest.CaptureFixture[str]) -> Non
 
 def test_show_required_parameter_and_preset(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["show", "dataset", "image-folder", "--json"]) == 0
-    root = json.loads(capsys.readouterr().out)["parameters"][0]
+    root = next(p for p in json.loads(capsys.readouterr().out)["parameters"] if p["name"] == "root")
     assert (root["name"], root["required"], root["default"]) == ("root", True, None)
     assert main(["show", "preset", "pix2pix", "--json"]) == 0
     preset = json.loads(capsys.readouterr().out)
