@@ -143,7 +143,13 @@ class _ContinuousColumn:
         loc = float(observed.mean())
         scale = float(observed.std()) or 1.0
         z = (observed - loc) / scale
-        means, stds, weights = _fit_modes(z, max_modes, weight_threshold, seed, max_fit_rows)
+        distinct, counts = np.unique(z, return_counts=True)
+        if kind == "integer" and distinct.size <= max_modes:
+            # a few whole values (a year, a count, a score): one exact mode each, so the mode
+            # one-hot carries the value and decoding cannot land between two of them
+            means, stds, weights = distinct.tolist(), [_MIN_STD] * distinct.size, (counts / counts.sum()).tolist()
+        else:
+            means, stds, weights = _fit_modes(z, max_modes, weight_threshold, seed, max_fit_rows)
         tz = None
         if kind == "datetime":
             parsed = pd.to_datetime(values.dropna().iloc[:1])

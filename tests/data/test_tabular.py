@@ -154,3 +154,18 @@ def test_object_column_of_booleans_decodes_to_booleans() -> None:
     decoded = transformer.inverse_transform(encoded[0] if isinstance(encoded, tuple) else encoded)
     assert str(decoded["b"].dtype) == "boolean"
     assert decoded["b"].tolist()[:4] == [True, False, pd.NA, True]
+
+
+def test_a_few_valued_integer_column_gets_one_exact_mode_per_value() -> None:
+    rng = np.random.default_rng(1)
+    years = pd.DataFrame({"year": rng.choice([1997, 1998, 1999, 2000, 2001, 2002], 300, p=[0.1, 0.1, 0.2, 0.2, 0.3, 0.1])})
+    fitted = TableTransformer({"year": "integer"}).fit(years)
+    mode = next(s for s in fitted.output_info if s.role == "mode")
+    assert mode.dim == 6
+    # any mode one-hot with any in-range scalar decodes to one of the six years, never between them
+    encoded = np.zeros((12, fitted.output_dim))
+    encoded[:, 0] = np.linspace(-1, 1, 12)
+    encoded[np.arange(12), 1 + np.arange(12) % 6] = 1.0
+    decoded = fitted.inverse_transform(encoded)["year"]
+    assert list(decoded) == [1997 + i % 6 for i in range(12)]
+    assert fitted.inverse_transform(fitted.transform(years))["year"].tolist() == years["year"].tolist()
