@@ -14,6 +14,7 @@ from typing import Literal, get_args
 from pydantic import Field, PositiveInt, field_validator, model_validator
 
 from ganzoo.plugin import ComponentConfig
+from ganzoo_traffic.rules import parse_rule
 
 SpanLayout = list[tuple[Literal["tanh", "softmax"], PositiveInt]]
 MissingHandling = Literal["indicator", "mask", "drop"]
@@ -94,6 +95,20 @@ class TableDataConfig(ComponentConfig):
     split_seed: int = Field(0, description="Seeds the row split.")
     max_modes: PositiveInt = Field(10, description="Mixture modes per continuous column.")
     max_fit_rows: PositiveInt = Field(20_000, description="Rows used to fit each mixture.")
+    constraints: list[str] = Field(
+        default_factory=list,
+        description="Rules every generated row keeps, e.g. ['yearVeh <= yearacc + 1', 'ageOFocc >= 0']: "
+        "a numeric column compared (<=, >=, <, >) with a numeric column or a number, optionally + or - a "
+        "number. Every training row must keep them; generated rows that break one are repaired (the left "
+        "column moved onto the boundary) and the count is reported.",
+    )
+
+    @field_validator("constraints")
+    @classmethod
+    def _rules_parse(cls, rules: list[str]) -> list[str]:
+        for rule in rules:
+            parse_rule(rule)
+        return rules
 
     @model_validator(mode="after")
     def _fractions(self) -> TableDataConfig:
@@ -147,7 +162,13 @@ class TableCSVConfig(TableDataConfig):
     required: list[str] = Field(default_factory=list, description="Columns that must have no gaps.")
     target: str | None = Field(None, description="Label column for the augmentation metric.")
     missing_values: list[str] = Field(["", "NA", "N/A", "NaN", "null", "NULL"], description="Tokens read as missing.")
-    max_categories: PositiveInt = Field(20, description="Whole-number columns with at most this many values are inferred categorical.")
+    max_categories: int = Field(
+        2,
+        ge=0,
+        description="Whole-number columns with at most this many distinct values are inferred categorical "
+        "(default 2: 0/1 flags); others are integers (a year with six values stays numeric). Declare code "
+        "columns in `categorical`.",
+    )
 
 
 class TableFidelityConfig(ComponentConfig):

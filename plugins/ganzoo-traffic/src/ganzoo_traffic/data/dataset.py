@@ -20,6 +20,7 @@ module turns it into training samples the same way:
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -48,6 +49,7 @@ from ganzoo_traffic.data.simulator import (
     DEFAULT_MISSING_COLUMNS,
     simulate_accidents,
 )
+from ganzoo_traffic.rules import Rule, parse_rule
 
 EXPORT_FILE = "samples.csv"
 
@@ -85,6 +87,9 @@ class TableDataset:
         if rows.empty:
             raise DataError(f"{table.source}: the {split} split is empty (check val_fraction/test_fraction)")
         self.table = table
+        self.rules = check_rules(config.constraints, table, train)
+        if split == "train" and len(train) < len(frame):
+            announce_split(table.source, len(frame), len(train), config)
         self.frame = rows.reset_index(drop=True)
         self.transformer = TableTransformer(
             table.kinds, missing=policy, max_modes=config.max_modes, seed=seed, max_fit_rows=config.max_fit_rows
@@ -151,6 +156,7 @@ class TableDataset:
                 "names": dict(self.table.names),
                 "missing_codes": dict(self.table.missing_codes),
                 "target": self.table.target,
+                "constraints": [rule.text for rule in self.rules],
             },
         }
         if self.blocks:  # CTGAN's unconditional sampling: column uniform, category by frequency
@@ -240,11 +246,15 @@ class TableDataset:
         """
         if conditions is not None and spec.condition == "label":
             samples = apply_conditions(samples, conditions, spec)
-        frame = decode(samples, spec)
+        frame, repaired = decode_with_repairs(samples, spec)
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / EXPORT_FILE
         frame.to_csv(path, index=False)
+        for rule, count in repaired.items():
+            if count:
+                print(f"{path}: {count} of {len(frame)} rows ({100 * count / len(frame):.1f} %) repaired to keep "
+                      f"{rule!r}", file=sys.stderr)
         return [path]
 
     @classmethod
@@ -258,6 +268,44 @@ class TableDataset:
         the whole vector, so ``generator`` has nothing left to draw.
         """
         return condition_vector(spec, [part for part in text.split(",") if part.strip()], n)
+
+
+def announce_split(source: str, total: int, kept: int, config: TableDataConfig) -> None:
+    """Say on stderr how many rows train and why the rest do not, as training starts: a user
+    handing over a CSV expects every row to be used unless told otherwise."""
+    held = [f"{name} {fraction:g}" for name, fraction in
+            (("val_fraction", config.val_fraction), ("test_fraction", config.test_fraction)) if fraction]
+    reasons = []
+    if held:
+        reasons.append(f"{' and '.join(held)} held out for evaluation, split_seed {config.split_seed}; set "
+                       "dataset.params.val_fraction = 0 and test_fraction = 0 to train on every row")
+    if config.missing == "drop":
+        reasons.append("incomplete rows dropped (missing = 'drop')")
+    print(f"{source}: training on {kept:,} of {total:,} rows ({'; '.join(reasons)})", file=sys.stderr)
+
+
+def check_rules(texts: Sequence[str], table: Table, train: pd.DataFrame) -> list[Rule]:
+    """The declared constraints, checked against the table: numeric columns, kept by every
+    training row (a rule the data breaks is a wrong declaration, so it is refused)."""
+    rules = [parse_rule(text) for text in texts]
+    numeric = [c for c, kind in table.kinds.items() if kind in ("continuous", "integer")]
+    for rule in rules:
+        for column in rule.columns:
+            if column not in table.frame.columns:
+                raise DataError(f"{table.source}: constraint {rule.text!r}: column {column!r} is not in the table")
+            if column not in numeric:
+                raise DataError(
+                    f"{table.source}: constraint {rule.text!r}: column {column!r} is {table.kinds[column]}, "
+                    "not numeric (constraints compare continuous or integer columns)"
+                )
+        broken = rule.broken(train).to_numpy()
+        if broken.any():
+            first = train.index[broken][0]
+            raise DataError(
+                f"{table.source}: constraint {rule.text!r}: {int(broken.sum())} training rows break it "
+                f"(first: row {first + 1} of the table); fix the rule or the data"
+            )
+    return rules
 
 
 def apply_conditions(samples: torch.Tensor, conditions: torch.Tensor, spec: DataSpec) -> torch.Tensor:
@@ -279,16 +327,35 @@ def apply_conditions(samples: torch.Tensor, conditions: torch.Tensor, spec: Data
 def decode(samples: torch.Tensor | np.ndarray, spec: DataSpec, *, native: bool = True) -> pd.DataFrame:
     """Generated (or real) encoded rows back to a table, from the DataSpec alone.
 
-    With ``native`` the columns get the source's header names and gaps its missing-value codes
-    (STATS19: -1), as the CSV export writes them; otherwise canonical names and NaN gaps.
+    Numeric values stay inside the range seen in training and every declared constraint holds
+    (:mod:`ganzoo_traffic.rules`). With ``native`` the columns get the source's header names and
+    gaps its missing-value codes (STATS19: -1), as the CSV export writes them; otherwise
+    canonical names and NaN gaps.
     """
+    return decode_with_repairs(samples, spec, native=native)[0]
+
+
+def decode_with_repairs(
+    samples: torch.Tensor | np.ndarray, spec: DataSpec, *, native: bool = True
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """:func:`decode` plus, per declared constraint, how many rows had to be repaired to keep it."""
     table = spec.meta.get("table")
     if not isinstance(table, Mapping) or "transformer" not in table:
         raise DataError("the DataSpec has no table description (meta['table']); was it made by ganzoo-traffic?")
     array = samples.detach().float().cpu().numpy() if isinstance(samples, torch.Tensor) else np.asarray(samples)
-    frame = TableTransformer.from_dict(table["transformer"]).inverse_transform(array)
+    transformer = TableTransformer.from_dict(table["transformer"])
+    frame = transformer.inverse_transform(array)
+    repaired = {}
+    for text in table.get("constraints", []):
+        rule = parse_rule(text)
+        repaired[rule.text] = rule.repair(frame, integer=transformer.kinds[rule.left] == "integer")
     if not native:
-        return frame
+        return frame, repaired
+    return _native(frame, table), repaired
+
+
+def _native(frame: pd.DataFrame, table: Mapping) -> pd.DataFrame:
+    """Canonical columns renamed to the source's headers, gaps written as its missing codes."""
     for column, code in table.get("missing_codes", {}).items():
         if column in frame and frame[column].isna().any():
             frame[column] = frame[column].astype("Float64").fillna(code).astype("Int64")
