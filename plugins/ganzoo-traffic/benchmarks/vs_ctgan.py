@@ -279,6 +279,47 @@ def split(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return frame.iloc[order[n_test:]].reset_index(drop=True), frame.iloc[order[:n_test]].reset_index(drop=True)
 
 
+def _stat(values: list[float]) -> str:
+    values = [v for v in values if v == v]  # NaN: not defined for that run
+    if not values:
+        return "n/a"
+    return f"{np.mean(values):.3f} ± {np.std(values):.3f}" if len(values) > 1 else f"{values[0]:.3f}"
+
+
+def report(summary: dict[str, Any]) -> str:
+    """Markdown tables of a results file: mean ± sd over seeds, one column per model."""
+    runs = summary["runs"]
+    lines = []
+    for name in dict.fromkeys(r["table"] for r in runs):
+        mine = [r for r in runs if r["table"] == name]
+        models = list(dict.fromkeys(r["model"] for r in mine))
+        seeds = sorted({r["seed"] for r in mine})
+        first = mine[0]
+        lines += [f"**{name}**: {first['train_rows']:,} training / {first['test_rows']:,} test rows, "
+                  f"{first['epochs']} epochs, seeds {', '.join(map(str, seeds))}", "",
+                  f"| | {' | '.join(models)} |", f"|---|{'---|' * len(models)}"]
+        rows: list[tuple[str, Callable[[dict], float]]] = [
+            ("quality (shapes + pairs)", lambda r: r["quality"]),
+            ("column shapes", lambda r: r["column_shapes"]),
+            ("pair trends", lambda r: r["pair_trends"]),
+            ("detection AUC (lower is better)", lambda r: r["detection_auc"]),
+            (f"train-on-synthetic F1 (real: {first['real_only']['f1']:.3f})", lambda r: r["tstr"]["f1"]),
+            (f"real + synthetic F1 (real: {first['real_only']['f1']:.3f})", lambda r: r["augmented"]["f1"]),
+            (f"real + synthetic FPR (real: {first['real_only']['fpr']:.3f})", lambda r: r["augmented"]["fpr"]),
+            *((f"missing rate {c} (real: {first['missing_rate'][c][0]:.3f})",
+               (lambda r, c=c: r["missing_rate"][c][1])) for c in first["missing_rate"]),
+            *((f"rows breaking {rule!r}", (lambda r, rule=rule: r["constraint_breaks"][rule]))
+              for rule in first["constraint_breaks"]),
+            ("fit wall time, s", lambda r: r["fit_wall_s"]),
+            ("fit CPU time, s", lambda r: r["fit_cpu_s"]),
+        ]
+        for label, get in rows:
+            cells = [_stat([get(r) for r in mine if r["model"] == m]) for m in models]
+            lines.append(f"| {label} | {' | '.join(cells)} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tables", nargs="+", default=list(TABLES), choices=list(TABLES))
@@ -290,7 +331,11 @@ def main() -> None:
                         help="extra --set override of ganzoo's run (repeatable), to compare variants")
     parser.add_argument("--keep", type=Path, default=None, help="write each model's generated rows here as CSV")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
+    parser.add_argument("--report", type=Path, default=None, help="only print the Markdown tables of a --json file")
     args = parser.parse_args()
+    if args.report:
+        print(report(json.loads(args.report.read_text())))
+        return
     if "ctgan" in args.models:
         try:
             import ctgan  # noqa: F401
@@ -336,6 +381,7 @@ def main() -> None:
                             "max_rows": args.max_rows}, "runs": results}
     if args.json:
         args.json.write_text(json.dumps(summary, indent=1))
+    print(report(summary), file=sys.stderr)
 
 
 if __name__ == "__main__":

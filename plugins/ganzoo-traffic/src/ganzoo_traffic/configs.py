@@ -62,6 +62,18 @@ class PacGANDiscriminatorConfig(ComponentConfig):
 class ConditionalCEConfig(ComponentConfig):
     """Cross-entropy that makes the generator honour the conditional vector (CTGAN)."""
 
+    tau: float | None = Field(
+        None,
+        gt=0,
+        description="The generator's Gumbel-softmax temperature: the cross-entropy is then taken on "
+        "softmax(tau * log p) over the conditioned column's span, i.e. on the generator's (noisy) logits at "
+        "temperature 1, as CTGAN takes it on raw logits (a 1/tau times gentler gradient); unset = on the "
+        "generated probabilities p themselves.",
+    )
+    spans: SpanLayout | None = Field(
+        None, description="[[activation, width], ...] of an encoded row (from DataSpec.meta['spans']); needed with tau."
+    )
+
 
 class TargetClassifierConfig(ComponentConfig):
     """Auxiliary classifier of the outcome column (CTAB-GAN+): generated rows must be labelled as

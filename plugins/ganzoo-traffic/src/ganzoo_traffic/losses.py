@@ -43,6 +43,9 @@ TARGET_KEY = "cond_target"
 #: Floor of the probability inside the log, so a category the generator never produces costs
 #: -log(1e-8) ~ 18 instead of infinity.
 EPS = 1e-8
+#: Floor of the probabilities whose logarithm recovers the logits (``tau`` set): small enough that
+#: a wrong category the generator is sure of (a logit gap up to 69 * tau) still has a gradient.
+TINY = 1e-30
 
 
 def _masked(ctx: LossContext, x: Tensor) -> Tensor:
@@ -54,7 +57,15 @@ class ConditionalCrossEntropy:
     """Generator term: cross-entropy of the generated category the condition asked for."""
 
     def __init__(self, config: ConditionalCEConfig) -> None:
-        """No parameters (the config is empty)."""
+        if config.tau is not None and config.spans is None:  # filled after validation, so checked here
+            raise ConfigError("loss 'conditional-ce': tau needs the row's spans (a ganzoo-traffic table fills them)")
+        self.tau = config.tau
+        self.softmax_spans: list[tuple[int, int]] = []
+        start = 0
+        for activation, width in config.spans or []:
+            if activation == "softmax":
+                self.softmax_spans.append((start, start + width))
+            start += width
 
     def discriminator_loss(self, ctx: LossContext) -> None:
         """Shapes the generator only."""
@@ -67,13 +78,25 @@ class ConditionalCrossEntropy:
                 "loss 'conditional-ce' needs the batch key 'cond_target' (conditional table "
                 "datasets of ganzoo-traffic provide it); remove the loss or set conditional = true"
             )
-        chosen = (ctx.fake.float() * target.float()).sum(dim=1)
-        has_target = target.float().sum(dim=1) > 0
-        losses = -torch.log(chosen.clamp_min(EPS))
-        return (losses * has_target).sum() / ctx.fake.shape[0]
+        fake, target = ctx.fake.float(), target.float()
+        if self.tau is None:
+            chosen = (fake * target).sum(dim=1)
+            has_target = target.sum(dim=1) > 0
+            losses = -torch.log(chosen.clamp_min(EPS))
+            return (losses * has_target).sum() / fake.shape[0]
+        # softmax(tau * log p) = softmax(logits + gumbel): the temperature-1 distribution
+        log_p = torch.log(fake.clamp_min(TINY))
+        total = fake.new_zeros(())
+        for start, stop in self.softmax_spans:
+            part = target[:, start:stop]
+            rows = part.sum(dim=1) > 0
+            if rows.any():
+                log_q = torch.log_softmax(self.tau * log_p[rows, start:stop], dim=1)
+                total = total - (log_q * part[rows]).sum()
+        return total / fake.shape[0]
 
     def __repr__(self) -> str:
-        return "ConditionalCrossEntropy()"
+        return f"ConditionalCrossEntropy(tau={self.tau})"
 
 
 class TargetClassifier(nn.Module):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -169,13 +170,14 @@ class TableDataset:
             return DataSpec("table", (self.transformer.output_dim,), (-1.0, 1.0), "label", (self.condition_dim,), meta)
         return DataSpec("table", (self.transformer.output_dim,), (-1.0, 1.0), meta=meta)
 
-    def _loss_defaults(self) -> dict[str, list[int]]:
-        """Where the outcome column sits in an encoded row (for ``target-classifier``)."""
+    def _loss_defaults(self) -> dict[str, Any]:
+        """The row layout (``conditional-ce``) and where the outcome sits (``target-classifier``)."""
         target = self.table.target
-        if target is None or target not in self.transformer.discrete_columns:
-            return {}
-        span = self.transformer.span_of(target)
-        return {"target_span": [span.start, span.dim]}
+        defaults: dict[str, Any] = {"spans": self.transformer.activations()}  # for conditional-ce's tau
+        if target is not None and target in self.transformer.discrete_columns:
+            span = self.transformer.span_of(target)
+            defaults["target_span"] = [span.start, span.dim]
+        return defaults
 
     # -- the Dataset protocol -------------------------------------------------------------
     def describe(self) -> DataSpec:
