@@ -122,11 +122,14 @@ def fit_ganzoo(train: pd.DataFrame, table: BenchTable, epochs: int, seed: int, w
     run = work / "run"
     ganzoo.train(None, preset="traffic-ctgan", run_dir=run, overrides=overrides, progress=False)
 
-    def sample(n: int) -> pd.DataFrame:
+    def sample(n: int) -> pd.DataFrame:  # what `ganzoo generate RUN -n N -o out --seed S` writes
+        import torch
+
         sampler = ganzoo.load(run)
-        rows = sampler.sample(n, seed=seed)
+        conditions = sampler.conditions(n, None, torch.Generator().manual_seed(seed))
+        rows = sampler.sample(n, condition=conditions, seed=seed)
         out = work / "out"
-        sampler.export(rows, out)
+        sampler.export(rows, out, conditions)
         return pd.read_csv(out / "samples.csv")
 
     return sample, {"ganzoo_set": extra} if extra else {}

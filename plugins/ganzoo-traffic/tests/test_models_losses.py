@@ -139,3 +139,20 @@ def test_target_classifier_learns_real_rows_and_judges_generated_ones() -> None:
     assert all(torch.equal(p.grad, g) for p, g in zip(loss.net.parameters(), before, strict=True))  # judge untouched
     idle = TargetClassifier(TargetClassifierConfig())  # no outcome column: the term does nothing
     assert idle.generator_loss(consistent) is None and idle.discriminator_loss(consistent) is None
+
+
+def test_conditional_ce_with_tau_is_the_cross_entropy_of_the_noisy_logits() -> None:
+    torch.manual_seed(0)
+    logits = torch.randn(6, 3, requires_grad=True)
+    gumbel = -torch.empty(6, 3).exponential_().log()
+    fake = torch.cat([torch.zeros(6, 1), torch.softmax((logits + gumbel) / 0.2, dim=1)], dim=1)
+    asked = torch.tensor([0, 1, 2, 0, 1, 2])
+    target = torch.zeros(6, 4)
+    target[torch.arange(6), 1 + asked] = 1.0
+    target[5] = 0.0  # a row without a condition adds nothing
+    loss = ConditionalCrossEntropy(ConditionalCEConfig(tau=0.2, spans=[["tanh", 1], ["softmax", 3]]))
+    value = loss.generator_loss(LossContext("generator", fake, fake, None, {"cond_target": target}, lambda x, c: x))
+    expected = torch.nn.functional.cross_entropy(logits[:5] + gumbel[:5], asked[:5], reduction="sum") / 6
+    torch.testing.assert_close(value, expected)
+    with pytest.raises(ConfigError, match="tau needs the row's spans"):
+        ConditionalCrossEntropy(ConditionalCEConfig(tau=0.2))

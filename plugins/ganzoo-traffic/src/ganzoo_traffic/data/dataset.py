@@ -43,6 +43,7 @@ from ganzoo_traffic.configs import (
     TableDataConfig,
     USAccidentsConfig,
 )
+from ganzoo_traffic.data.gaps import calibrate_gaps, gap_rates
 from ganzoo_traffic.data.loaders import Table, load_csv, load_stats19, load_us_accidents
 from ganzoo_traffic.data.missing import inject_missing
 from ganzoo_traffic.data.simulator import (
@@ -102,7 +103,12 @@ class TableDataset:
         columns = self._condition_columns(config.condition_columns) if config.conditional else []
         self.blocks: list[ConditionBlock] = condition_layout(self.transformer, columns)
         self.condition_dim = sum(b.size for b in self.blocks)
-        self._row_categories = self._categories_per_row()
+        self._row_categories = self._categories_per_row(self._x.numpy())
+        train_x = self._x.numpy() if split == "train" else self.transformer.transform(train)
+        self._gap_rates = (
+            gap_rates(self.transformer, train_x, self._condition_slots(train_x), self.condition_dim)
+            if policy == "indicator" else {}
+        )
         self._sampling = [self._sampling_tables(b, c) for b, c in zip(self.blocks, self._row_categories.T, strict=True)]
         self.spec = self._make_spec()
 
@@ -119,10 +125,15 @@ class TableDataset:
                 )
         return list(requested)
 
-    def _categories_per_row(self) -> np.ndarray:
+    def _condition_slots(self, x: np.ndarray) -> np.ndarray:
+        """(rows, condition columns) index of each row's category in the conditional vector."""
+        categories = self._categories_per_row(x)
+        offsets = np.array([b.offset for b in self.blocks], dtype=np.int64)
+        return np.where(categories >= 0, categories + offsets, -1)
+
+    def _categories_per_row(self, x: np.ndarray) -> np.ndarray:
         """(rows, condition columns) category index per row, -1 where the entry is unobserved."""
-        out = np.full((len(self._x), len(self.blocks)), -1, dtype=np.int64)
-        x = self._x.numpy()
+        out = np.full((len(x), len(self.blocks)), -1, dtype=np.int64)
         for j, block in enumerate(self.blocks):
             span = x[:, block.x_offset : block.x_offset + block.size]
             observed = span.sum(axis=1) > 0
@@ -158,6 +169,7 @@ class TableDataset:
                 "missing_codes": dict(self.table.missing_codes),
                 "target": self.table.target,
                 "constraints": [rule.text for rule in self.rules],
+                "gap_rates": self._gap_rates,
             },
         }
         if self.blocks:  # CTGAN's unconditional sampling: column uniform, category by frequency
@@ -285,7 +297,7 @@ class TableDataset:
         """
         if conditions is not None and spec.condition == "label":
             samples = apply_conditions(samples, conditions, spec)
-        frame, repaired = decode_with_repairs(samples, spec)
+        frame, repaired = decode_with_repairs(samples, spec, conditions=conditions)
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / EXPORT_FILE
@@ -363,7 +375,13 @@ def apply_conditions(samples: torch.Tensor, conditions: torch.Tensor, spec: Data
     return out
 
 
-def decode(samples: torch.Tensor | np.ndarray, spec: DataSpec, *, native: bool = True) -> pd.DataFrame:
+def decode(
+    samples: torch.Tensor | np.ndarray,
+    spec: DataSpec,
+    *,
+    native: bool = True,
+    conditions: torch.Tensor | np.ndarray | None = None,
+) -> pd.DataFrame:
     """Generated (or real) encoded rows back to a table, from the DataSpec alone.
 
     Numeric values stay inside the range seen in training and every declared constraint holds
@@ -371,18 +389,29 @@ def decode(samples: torch.Tensor | np.ndarray, spec: DataSpec, *, native: bool =
     gaps its missing-value codes (STATS19: -1), as the CSV export writes them; otherwise
     canonical names and NaN gaps.
     """
-    return decode_with_repairs(samples, spec, native=native)[0]
+    return decode_with_repairs(samples, spec, native=native, conditions=conditions)[0]
 
 
 def decode_with_repairs(
-    samples: torch.Tensor | np.ndarray, spec: DataSpec, *, native: bool = True
+    samples: torch.Tensor | np.ndarray,
+    spec: DataSpec,
+    *,
+    native: bool = True,
+    conditions: torch.Tensor | np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, dict[str, int]]:
-    """:func:`decode` plus, per declared constraint, how many rows had to be repaired to keep it."""
+    """:func:`decode` plus, per declared constraint, how many rows had to be repaired to keep it.
+
+    Gaps are set at the real rate of each row's condition (``conditions``, the vectors the rows
+    were generated with; without them, the overall rate): :mod:`ganzoo_traffic.data.gaps`.
+    """
     table = spec.meta.get("table")
     if not isinstance(table, Mapping) or "transformer" not in table:
         raise DataError("the DataSpec has no table description (meta['table']); was it made by ganzoo-traffic?")
     array = samples.detach().float().cpu().numpy() if isinstance(samples, torch.Tensor) else np.asarray(samples)
     transformer = TableTransformer.from_dict(table["transformer"])
+    if table.get("gap_rates"):
+        cond = None if conditions is None else torch.as_tensor(conditions).float().cpu().numpy()
+        array = calibrate_gaps(array, transformer, table["gap_rates"], cond)
     frame = transformer.inverse_transform(array)
     repaired = {}
     for text in table.get("constraints", []):
