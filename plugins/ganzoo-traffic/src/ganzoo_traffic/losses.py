@@ -4,6 +4,10 @@
   asked for. Table datasets put that category's position in the encoded row into the batch as
   ``cond_target`` (a one-hot over the row), so the loss needs no knowledge of the layout: the
   generated span is a (Gumbel-)softmax, hence ``-log <fake, cond_target>`` is the cross-entropy.
+  With ``tau`` (the generator's temperature) it is taken on ``softmax(tau * log fake)``, which
+  equals the softmax of the generator's logits plus the Gumbel noise: the temperature-1
+  distribution, as CTGAN takes it on raw logits. On the temperature-0.2 output itself its
+  gradient is five times stronger and crowded out the critic's signal (RESULTS.md §4).
 * ``masked-wasserstein`` (MaWGAN, Poudevigne-Durance et al. 2022): the critic compares real and
   generated rows only on the entries the real row observes (``batch["mask"]``): the mask is
   multiplied into both, so incomplete rows train the GAN without being dropped or imputed, and
