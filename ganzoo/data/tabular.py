@@ -41,6 +41,7 @@ SpanRole = Literal["value", "mode", "missing", "category"]
 SCALE = 4.0
 _CLIP = 0.99
 _MIN_STD = 1e-3
+_MAX_DECIMALS = 6
 _FORMAT_VERSION = 1
 
 
@@ -122,6 +123,8 @@ class _ContinuousColumn:
         self.indicator = bool(state["indicator"])
         self.dtype = str(state.get("dtype", "float64"))
         self.tz = state.get("tz")
+        decimals = state.get("decimals")  # absent in states written before it existed
+        self.decimals: int | None = None if decimals is None else int(decimals)
 
     @classmethod
     def fit(
@@ -165,6 +168,7 @@ class _ContinuousColumn:
             "indicator": missing == "indicator" and bool(np.isnan(x).any()),
             "dtype": str(values.dtype),
             "tz": tz,
+            "decimals": _decimals(observed) if kind == "continuous" else None,
         }
         return cls(name, kind, state)
 
@@ -180,6 +184,7 @@ class _ContinuousColumn:
             "indicator": self.indicator,
             "dtype": self.dtype,
             "tz": self.tz,
+            "decimals": self.decimals,
         }
 
     def spans(self, start: int) -> list[Span]:
@@ -246,7 +251,21 @@ class _ContinuousColumn:
             stamps = pd.to_datetime(pd.Series(x), unit="s", utc=True).dt.round("s")
             stamps = stamps.dt.tz_convert(self.tz) if self.tz else stamps.dt.tz_localize(None)
             return stamps.rename(self.name)
+        if self.decimals is not None:
+            x = np.round(x, self.decimals)
         return pd.Series(x, name=self.name, dtype=float)
+
+
+def _decimals(values: np.ndarray, most: int = _MAX_DECIMALS) -> int | None:
+    """Fewest decimals that write every value exactly (kappa 1.28 -> 2), None past ``most``.
+
+    Generated values are rounded to them, so a column recorded to 0.01 does not come back as
+    3.725227671268309.
+    """
+    for decimals in range(most + 1):
+        if np.allclose(np.round(values, decimals), values, rtol=0, atol=1e-9 * max(1.0, float(np.abs(values).max()))):
+            return decimals
+    return None
 
 
 def _fit_modes(

@@ -169,3 +169,17 @@ def test_a_few_valued_integer_column_gets_one_exact_mode_per_value() -> None:
     decoded = fitted.inverse_transform(encoded)["year"]
     assert list(decoded) == [1997 + i % 6 for i in range(12)]
     assert fitted.inverse_transform(fitted.transform(years))["year"].tolist() == years["year"].tolist()
+
+
+def test_continuous_values_come_back_with_the_recorded_precision() -> None:
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({"kappa": np.round(rng.gamma(2, 0.7, 400), 2), "raw": rng.normal(0, 1, 400)})
+    fitted = TableTransformer().fit(frame)
+    noise = np.random.default_rng(3).random((50, fitted.output_dim)) * 2 - 1
+    decoded = fitted.inverse_transform(noise)
+    assert np.allclose(decoded["kappa"], decoded["kappa"].round(2)) and decoded["kappa"].nunique() > 5
+    assert (decoded["raw"] != decoded["raw"].round(6)).any()  # full precision stays full
+    state = fitted.to_dict()
+    assert [c["decimals"] for c in state["columns"]] == [2, None]
+    del state["columns"][0]["decimals"]  # a state saved before the field existed still loads
+    assert (TableTransformer.from_dict(state).inverse_transform(noise)["kappa"] != decoded["kappa"]).any()
