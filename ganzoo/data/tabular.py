@@ -41,6 +41,7 @@ SpanRole = Literal["value", "mode", "missing", "category"]
 SCALE = 4.0
 _CLIP = 0.99
 _MIN_STD = 1e-3
+_MAX_DECIMALS = 6
 _FORMAT_VERSION = 1
 
 
@@ -122,6 +123,8 @@ class _ContinuousColumn:
         self.indicator = bool(state["indicator"])
         self.dtype = str(state.get("dtype", "float64"))
         self.tz = state.get("tz")
+        decimals = state.get("decimals")  # absent in states written before it existed
+        self.decimals: int | None = None if decimals is None else int(decimals)
 
     @classmethod
     def fit(
@@ -143,7 +146,13 @@ class _ContinuousColumn:
         loc = float(observed.mean())
         scale = float(observed.std()) or 1.0
         z = (observed - loc) / scale
-        means, stds, weights = _fit_modes(z, max_modes, weight_threshold, seed, max_fit_rows)
+        distinct, counts = np.unique(z, return_counts=True)
+        if kind == "integer" and distinct.size <= max_modes:
+            # a few whole values (a year, a count, a score): one exact mode each, so the mode
+            # one-hot carries the value and decoding cannot land between two of them
+            means, stds, weights = distinct.tolist(), [_MIN_STD] * distinct.size, (counts / counts.sum()).tolist()
+        else:
+            means, stds, weights = _fit_modes(z, max_modes, weight_threshold, seed, max_fit_rows)
         tz = None
         if kind == "datetime":
             parsed = pd.to_datetime(values.dropna().iloc[:1])
@@ -159,6 +168,7 @@ class _ContinuousColumn:
             "indicator": missing == "indicator" and bool(np.isnan(x).any()),
             "dtype": str(values.dtype),
             "tz": tz,
+            "decimals": _decimals(observed) if kind == "continuous" else None,
         }
         return cls(name, kind, state)
 
@@ -174,6 +184,7 @@ class _ContinuousColumn:
             "indicator": self.indicator,
             "dtype": self.dtype,
             "tz": self.tz,
+            "decimals": self.decimals,
         }
 
     def spans(self, start: int) -> list[Span]:
@@ -240,7 +251,21 @@ class _ContinuousColumn:
             stamps = pd.to_datetime(pd.Series(x), unit="s", utc=True).dt.round("s")
             stamps = stamps.dt.tz_convert(self.tz) if self.tz else stamps.dt.tz_localize(None)
             return stamps.rename(self.name)
+        if self.decimals is not None:
+            x = np.round(x, self.decimals)
         return pd.Series(x, name=self.name, dtype=float)
+
+
+def _decimals(values: np.ndarray, most: int = _MAX_DECIMALS) -> int | None:
+    """Fewest decimals that write every value exactly (kappa 1.28 -> 2), None past ``most``.
+
+    Generated values are rounded to them, so a column recorded to 0.01 does not come back as
+    3.725227671268309.
+    """
+    for decimals in range(most + 1):
+        if np.allclose(np.round(values, decimals), values, rtol=0, atol=1e-9 * max(1.0, float(np.abs(values).max()))):
+            return decimals
+    return None
 
 
 def _fit_modes(

@@ -370,17 +370,30 @@ def apply_overrides(raw: dict[str, Any], overrides: Sequence[str]) -> None:
     """Apply ``--set`` overrides; setting ``train.steps`` drops ``train.epochs`` and vice versa.
 
     (``steps`` and ``epochs`` exclude each other, so ``--preset pix2pix --set train.steps=10``
-    would otherwise be an error.)
+    would otherwise be an error.) Likewise ``--set dataset.name=OTHER`` (or ``generator.name``,
+    ``discriminator.name``) drops the file's ``params`` of that table before any override is
+    applied: they belong to the component being replaced, so ``--preset traffic-ctgan --set
+    dataset.name=table-csv --set dataset.params.path=x.csv`` does not fail on the simulator's
+    ``n_rows``.
     """
     from ganzoo.experiment.load import apply_override, parse_override
 
-    for override in overrides:
-        path, value = parse_override(override)
+    parsed = [parse_override(override) for override in overrides]
+    for path, value in parsed:
+        table = raw.get(path[0])
+        replaced = isinstance(table, dict) and table.get("name") != value
+        if path[1:] == ["name"] and path[0] in _COMPONENT_TABLES and replaced:
+            table.pop("params", None)
+    for path, value in parsed:
         if path[0] == "train" and len(path) == 2 and path[1] in ("steps", "epochs"):
             table = raw.get("train")
             if isinstance(table, dict):
                 table.pop("epochs" if path[1] == "steps" else "steps", None)
         apply_override(raw, path, value)
+
+
+#: Experiment tables naming one component whose ``params`` follow a ``--set X.name`` override.
+_COMPONENT_TABLES = ("generator", "discriminator", "dataset")
 
 
 def _check_resume_overrides(overrides: Sequence[str]) -> None:

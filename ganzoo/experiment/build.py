@@ -102,9 +102,10 @@ def build_experiment(raw: Mapping[str, Any], registry: Registry, *, source: str 
     resolved_losses = []
     for loss in config.losses:
         entry = registry.get("loss", loss.name)
-        module = build_component(registry, "loss", loss.name, loss.params)
+        filled = fill_params(entry, loss.params, spec)  # e.g. a table's target span for its classifier
+        module = build_component(registry, "loss", loss.name, filled)
         losses.append(WeightedLoss(loss.name, loss.weight, module))
-        params = validate_model(entry.config, loss.params).model_dump(mode="json")
+        params = validate_model(entry.config, filled).model_dump(mode="json")
         resolved_losses.append({"name": loss.name, "weight": loss.weight, "params": params})
         providers.setdefault(f"loss:{loss.name}", (entry.provider, entry.version))
 

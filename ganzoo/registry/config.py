@@ -240,25 +240,31 @@ class ExperimentConfig(BaseModel):
 def format_validation_error(
     err: ValidationError, prefix: str = "", source: str = "", model: type[BaseModel] | None = None
 ) -> str:
-    """One line naming the dotted path of the most telling error (and how many others there are).
+    """Every error, one line each, the most telling first (it alone is the first line).
 
     An unknown key is reported before anything else, because a misspelt key is usually also the
     reason a required one is "missing"; it comes with a did-you-mean from the fields of the
-    table it was found in.
+    table it was found in. The other errors follow on their own lines (``  also: path: msg``),
+    so a user fixing a config sees all of them at once instead of one per attempt.
     """
     errors = sorted(err.errors(), key=lambda e: e["type"] != "extra_forbidden")
-    first = errors[0]
-    loc = ".".join(str(p) for p in (prefix.split(".") if prefix else []) + list(first["loc"]))
     where = f"{source}: " if source else ""
-    message = first["msg"]
-    if first["type"] == "extra_forbidden":
-        candidates = _field_names(model, first["loc"][:-1]) or [
-            str(e["loc"][-1]) for e in errors if e["type"] == "missing" and e["loc"][:-1] == first["loc"][:-1]
+    lines = [_error_line(e, errors, prefix, model) for e in errors]
+    more = len(lines) - 1
+    tail = f" (and {more} more error{'s' if more > 1 else ''}, below)" if more else ""
+    return "\n".join([f"{where}{lines[0]}{tail}", *(f"  also: {line}" for line in lines[1:])])
+
+
+def _error_line(error: Any, errors: list[Any], prefix: str, model: type[BaseModel] | None) -> str:
+    """``dotted.path: message`` for one pydantic error (unknown keys with a did-you-mean)."""
+    loc = ".".join(str(p) for p in (prefix.split(".") if prefix else []) + list(error["loc"]))
+    message = error["msg"]
+    if error["type"] == "extra_forbidden":
+        candidates = _field_names(model, error["loc"][:-1]) or [
+            str(e["loc"][-1]) for e in errors if e["type"] == "missing" and e["loc"][:-1] == error["loc"][:-1]
         ]
-        message = "unknown key" + did_you_mean(str(first["loc"][-1]), candidates)
-    more = len(errors) - 1
-    tail = f" (and {more} more error{'s' if more > 1 else ''})" if more else ""
-    return f"{where}{loc or '<root>'}: {message}{tail}"
+        message = "unknown key" + did_you_mean(str(error["loc"][-1]), candidates)
+    return f"{loc or '<root>'}: {message}"
 
 
 def _field_names(model: Any, path: tuple[Any, ...]) -> list[str]:

@@ -114,8 +114,22 @@ def test_a_misspelt_table_is_reported_before_the_missing_one() -> None:
 
     raw = copy.deepcopy(BASE)
     raw["generatr"] = raw.pop("generator")
-    with pytest.raises(ConfigError, match=r"exp.toml: generatr: unknown key; did you mean 'generator'\? \(and 1 more error\)"):
+    with pytest.raises(ConfigError, match=r"exp.toml: generatr: unknown key; did you mean 'generator'\? \(and 1 more error, below\)"):
         _validate(raw)
+
+
+def test_every_validation_error_is_listed_one_per_line() -> None:
+    import copy
+
+    raw = copy.deepcopy(BASE)
+    raw["generatr"] = raw.pop("generator")
+    raw["train"]["lr"] = "fast"
+    with pytest.raises(ConfigError) as caught:
+        _validate(raw)
+    lines = str(caught.value).splitlines()
+    assert lines[0].startswith("exp.toml: generatr: unknown key") and lines[0].endswith("(and 2 more errors, below)")
+    assert sorted(line.split(":")[1].strip() for line in lines[1:]) == ["generator", "train.lr"]
+    assert all(line.startswith("  also: ") for line in lines[1:])
 
 
 def test_unknown_nested_keys_suggest_fields_of_their_own_table() -> None:

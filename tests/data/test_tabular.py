@@ -154,3 +154,32 @@ def test_object_column_of_booleans_decodes_to_booleans() -> None:
     decoded = transformer.inverse_transform(encoded[0] if isinstance(encoded, tuple) else encoded)
     assert str(decoded["b"].dtype) == "boolean"
     assert decoded["b"].tolist()[:4] == [True, False, pd.NA, True]
+
+
+def test_a_few_valued_integer_column_gets_one_exact_mode_per_value() -> None:
+    rng = np.random.default_rng(1)
+    years = pd.DataFrame({"year": rng.choice([1997, 1998, 1999, 2000, 2001, 2002], 300, p=[0.1, 0.1, 0.2, 0.2, 0.3, 0.1])})
+    fitted = TableTransformer({"year": "integer"}).fit(years)
+    mode = next(s for s in fitted.output_info if s.role == "mode")
+    assert mode.dim == 6
+    # any mode one-hot with any in-range scalar decodes to one of the six years, never between them
+    encoded = np.zeros((12, fitted.output_dim))
+    encoded[:, 0] = np.linspace(-1, 1, 12)
+    encoded[np.arange(12), 1 + np.arange(12) % 6] = 1.0
+    decoded = fitted.inverse_transform(encoded)["year"]
+    assert list(decoded) == [1997 + i % 6 for i in range(12)]
+    assert fitted.inverse_transform(fitted.transform(years))["year"].tolist() == years["year"].tolist()
+
+
+def test_continuous_values_come_back_with_the_recorded_precision() -> None:
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({"kappa": np.round(rng.gamma(2, 0.7, 400), 2), "raw": rng.normal(0, 1, 400)})
+    fitted = TableTransformer().fit(frame)
+    noise = np.random.default_rng(3).random((50, fitted.output_dim)) * 2 - 1
+    decoded = fitted.inverse_transform(noise)
+    assert np.allclose(decoded["kappa"], decoded["kappa"].round(2)) and decoded["kappa"].nunique() > 5
+    assert (decoded["raw"] != decoded["raw"].round(6)).any()  # full precision stays full
+    state = fitted.to_dict()
+    assert [c["decimals"] for c in state["columns"]] == [2, None]
+    del state["columns"][0]["decimals"]  # a state saved before the field existed still loads
+    assert (TableTransformer.from_dict(state).inverse_transform(noise)["kappa"] != decoded["kappa"]).any()

@@ -40,3 +40,17 @@ def test_missing_values_compares_drop_and_mask_at_equal_steps(tmp_path: Path) ->
     for arm in (drop, mask):
         assert 0 <= arm["quality"]["mean"] <= 1 and 0 <= arm["detection_auc"]["mean"] <= 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["drop-seed0", "mask-seed0"]
+
+
+def test_vs_ctgan_explains_its_own_environment_when_ctgan_is_missing() -> None:
+    pytest.importorskip("torch")
+    try:
+        import ctgan  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("ctgan is installed here (a benchmark environment)")
+    done = subprocess.run([sys.executable, str(PLUGIN / "benchmarks" / "vs_ctgan.py"), "--tables", "flchain"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "ctgan package is not installed" in done.stderr and "never a ganzoo dependency" in done.stderr

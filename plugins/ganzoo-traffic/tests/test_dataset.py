@@ -127,3 +127,25 @@ def test_bad_condition_columns() -> None:
         AccidentsSim(AccidentsSimConfig(n_rows=300, condition_columns=["latitude"], max_fit_rows=300))
     with pytest.raises(ConfigError, match=r"dataset\.params\.missing_columns: .*target"):  # caught by the config
         ganzoo.create("dataset", "accidents-sim", n_rows=300, missing_rate=0.1, missing_columns=["accident_severity"])
+
+
+def test_the_held_out_rows_are_announced_when_training(capsys: pytest.CaptureFixture[str]) -> None:
+    AccidentsSim(AccidentsSimConfig(n_rows=1000, seed=0, max_fit_rows=1000))
+    assert "accidents-sim: training on 700 of 1,000 rows (val_fraction 0.1 and test_fraction 0.2 held out" in (
+        capsys.readouterr().err
+    )
+    AccidentsSim(AccidentsSimConfig(n_rows=1000, seed=0, max_fit_rows=1000, val_fraction=0, test_fraction=0))
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("options", [{}, {"missing": "mask", "missing_rate": 0.3}, {"missing_rate": 0.3}])
+def test_batched_fetch_equals_item_by_item(options: dict) -> None:
+    ds = AccidentsSim(AccidentsSimConfig(n_rows=600, max_fit_rows=600, val_fraction=0, test_fraction=0, **options))
+    indices = [5, 0, 17, 599, 3, 3, 300]
+    for batched, single in zip(ds.__getitems__(indices), [ds[i] for i in indices], strict=True):
+        assert set(batched) == set(single) and all(torch.equal(batched[k], single[k]) for k in single)
+
+
+def test_the_target_span_reaches_the_target_classifier(sim: AccidentsSim) -> None:
+    span = sim.transformer.span_of("accident_severity")
+    assert sim.describe().component_defaults("loss")["target_span"] == [span.start, span.dim]

@@ -92,6 +92,7 @@ def test_bad_conditions_exit_2_with_one_line(conditional_run: Path, tmp_path: Pa
 @pytest.mark.slow  # trains a second run
 def test_condition_on_an_unconditional_run_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run = tiny_run(tmp_path / "run", n_rows=200, max_fit_rows=200, conditional=False)
+    capsys.readouterr()  # training's own lines (the announced split)
     assert main(["generate", str(run), "-n", "5", "-o", str(tmp_path / "out"), "--condition", "severity=1"]) == 2
     err = capsys.readouterr().err
     assert "this run is unconditional" in err and err.count("\n") == 1

@@ -130,7 +130,8 @@ def test_us_accidents_types(tmp_path: Path) -> None:
 def test_generic_csv_inference_and_declarations(tmp_path: Path) -> None:
     path = tmp_path / "table.csv"
     pd.DataFrame({
-        "code": [1, 2, 3, 1, 2, 3] * 5,
+        "code": [1, 2, 1, 2, 1, 2] * 5,
+        "year": [1997, 1998, 1999, 2000, 2001, 2002] * 5,
         "count": list(range(30)),
         "value": [0.5 * i for i in range(30)],
         "label": ["a", "b", "c"] * 10,
@@ -139,7 +140,8 @@ def test_generic_csv_inference_and_declarations(tmp_path: Path) -> None:
         "gappy": [None if i % 3 == 0 else float(i) + 0.5 for i in range(30)],
     }).to_csv(path, index=False)
     table = load_csv(TableCSVConfig(path=path))
-    assert table.kinds == {"code": "categorical", "count": "integer", "value": "continuous", "label": "categorical",
+    assert table.kinds == {"code": "categorical", "year": "integer", "count": "integer", "value": "continuous",
+                           "label": "categorical",
                            "flag": "boolean", "day": "datetime", "gappy": "continuous"}
     declared = load_csv(TableCSVConfig(path=path, categorical=["count"], kinds={"code": "integer"}, columns=["code", "value"]))
     assert declared.kinds == {"code": "integer", "value": "continuous", "count": "categorical"}

@@ -10,8 +10,14 @@ from ganzoo_traffic.configs import (
     MaskedGradientPenaltyConfig,
     MaskedWassersteinConfig,
     PacGANDiscriminatorConfig,
+    TargetClassifierConfig,
 )
-from ganzoo_traffic.losses import ConditionalCrossEntropy, MaskedGradientPenalty, MaskedWasserstein
+from ganzoo_traffic.losses import (
+    ConditionalCrossEntropy,
+    MaskedGradientPenalty,
+    MaskedWasserstein,
+    TargetClassifier,
+)
 from ganzoo_traffic.models import CTGANGenerator, PacGANDiscriminator
 
 import ganzoo
@@ -112,3 +118,41 @@ def test_conditional_ce_rewards_the_requested_category() -> None:
     assert loss.generator_loss(make(good)) < loss.generator_loss(make(bad))
     torch.testing.assert_close(loss.generator_loss(make(good)), -torch.log(torch.tensor(0.9)) / 2)
     assert loss.discriminator_loss(make(good)) is None
+
+
+def test_target_classifier_learns_real_rows_and_judges_generated_ones() -> None:
+    torch.manual_seed(0)
+    # rows: [feature, outcome one-hot (2)]; the outcome is 1 exactly when the feature is positive
+    feature = torch.randn(256, 1)
+    real = torch.cat([feature, torch.nn.functional.one_hot((feature[:, 0] > 0).long(), 2).float()], dim=1)
+    loss = TargetClassifier(TargetClassifierConfig(target_span=(1, 2), hidden=[16], lr=1e-2))
+    for _ in range(200):
+        assert loss.discriminator_loss(LossContext("discriminator", real, real, None, {}, lambda x, c: x)) is None
+    consistent = LossContext("generator", real, real.clone().requires_grad_(True), None, {}, lambda x, c: x)
+    swapped = LossContext("generator", real, real[:, [0, 2, 1]].clone().requires_grad_(True), None, {},
+                          lambda x, c: x)
+    good, bad = loss.generator_loss(consistent), loss.generator_loss(swapped)
+    assert good < 0.2 < 1.0 < bad  # a generated outcome that contradicts the features costs
+    before = [p.grad.clone() for p in loss.net.parameters()]
+    bad.backward()
+    assert swapped.fake.grad[:, 0].abs().sum() > 0  # the gradient reaches the generated features
+    assert all(torch.equal(p.grad, g) for p, g in zip(loss.net.parameters(), before, strict=True))  # judge untouched
+    idle = TargetClassifier(TargetClassifierConfig())  # no outcome column: the term does nothing
+    assert idle.generator_loss(consistent) is None and idle.discriminator_loss(consistent) is None
+
+
+def test_conditional_ce_with_tau_is_the_cross_entropy_of_the_noisy_logits() -> None:
+    torch.manual_seed(0)
+    logits = torch.randn(6, 3, requires_grad=True)
+    gumbel = -torch.empty(6, 3).exponential_().log()
+    fake = torch.cat([torch.zeros(6, 1), torch.softmax((logits + gumbel) / 0.2, dim=1)], dim=1)
+    asked = torch.tensor([0, 1, 2, 0, 1, 2])
+    target = torch.zeros(6, 4)
+    target[torch.arange(6), 1 + asked] = 1.0
+    target[5] = 0.0  # a row without a condition adds nothing
+    loss = ConditionalCrossEntropy(ConditionalCEConfig(tau=0.2, spans=[["tanh", 1], ["softmax", 3]]))
+    value = loss.generator_loss(LossContext("generator", fake, fake, None, {"cond_target": target}, lambda x, c: x))
+    expected = torch.nn.functional.cross_entropy(logits[:5] + gumbel[:5], asked[:5], reduction="sum") / 6
+    torch.testing.assert_close(value, expected)
+    with pytest.raises(ConfigError, match="tau needs the row's spans"):
+        ConditionalCrossEntropy(ConditionalCEConfig(tau=0.2))

@@ -14,6 +14,7 @@ from typing import Literal, get_args
 from pydantic import Field, PositiveInt, field_validator, model_validator
 
 from ganzoo.plugin import ComponentConfig
+from ganzoo_traffic.rules import parse_rule
 
 SpanLayout = list[tuple[Literal["tanh", "softmax"], PositiveInt]]
 MissingHandling = Literal["indicator", "mask", "drop"]
@@ -61,6 +62,30 @@ class PacGANDiscriminatorConfig(ComponentConfig):
 class ConditionalCEConfig(ComponentConfig):
     """Cross-entropy that makes the generator honour the conditional vector (CTGAN)."""
 
+    tau: float | None = Field(
+        None,
+        gt=0,
+        description="The generator's Gumbel-softmax temperature: the cross-entropy is then taken on "
+        "softmax(tau * log p) over the conditioned column's span, i.e. on the generator's (noisy) logits at "
+        "temperature 1, as CTGAN takes it on raw logits (a 1/tau times gentler gradient); unset = on the "
+        "generated probabilities p themselves.",
+    )
+    spans: SpanLayout | None = Field(
+        None, description="[[activation, width], ...] of an encoded row (from DataSpec.meta['spans']); needed with tau."
+    )
+
+
+class TargetClassifierConfig(ComponentConfig):
+    """Auxiliary classifier of the outcome column (CTAB-GAN+): generated rows must be labelled as
+    a classifier trained on real rows would label them."""
+
+    target_span: tuple[int, PositiveInt] | None = Field(
+        None, description="[start, width] of the target's one-hot span in an encoded row (from the DataSpec: set "
+        "dataset.params.target; unset = the term does nothing)."
+    )
+    hidden: list[PositiveInt] = Field([128, 128], description="Widths of the classifier's hidden layers.")
+    lr: float = Field(2e-4, gt=0, description="Adam learning rate of the classifier (trained on real rows).")
+
 
 class MaskedWassersteinConfig(ComponentConfig):
     """Wasserstein critic loss on observed entries only (MaWGAN); plain WGAN without a mask."""
@@ -94,6 +119,20 @@ class TableDataConfig(ComponentConfig):
     split_seed: int = Field(0, description="Seeds the row split.")
     max_modes: PositiveInt = Field(10, description="Mixture modes per continuous column.")
     max_fit_rows: PositiveInt = Field(20_000, description="Rows used to fit each mixture.")
+    constraints: list[str] = Field(
+        default_factory=list,
+        description="Rules every generated row keeps, e.g. ['yearVeh <= yearacc + 1', 'ageOFocc >= 0']: "
+        "a numeric column compared (<=, >=, <, >) with a numeric column or a number, optionally + or - a "
+        "number. Every training row must keep them; generated rows that break one are repaired (the left "
+        "column moved onto the boundary) and the count is reported.",
+    )
+
+    @field_validator("constraints")
+    @classmethod
+    def _rules_parse(cls, rules: list[str]) -> list[str]:
+        for rule in rules:
+            parse_rule(rule)
+        return rules
 
     @model_validator(mode="after")
     def _fractions(self) -> TableDataConfig:
@@ -147,7 +186,13 @@ class TableCSVConfig(TableDataConfig):
     required: list[str] = Field(default_factory=list, description="Columns that must have no gaps.")
     target: str | None = Field(None, description="Label column for the augmentation metric.")
     missing_values: list[str] = Field(["", "NA", "N/A", "NaN", "null", "NULL"], description="Tokens read as missing.")
-    max_categories: PositiveInt = Field(20, description="Whole-number columns with at most this many values are inferred categorical.")
+    max_categories: int = Field(
+        2,
+        ge=0,
+        description="Whole-number columns with at most this many distinct values are inferred categorical "
+        "(default 2: 0/1 flags); others are integers (a year with six values stays numeric). Declare code "
+        "columns in `categorical`.",
+    )
 
 
 class TableFidelityConfig(ComponentConfig):

@@ -4,11 +4,20 @@
   asked for. Table datasets put that category's position in the encoded row into the batch as
   ``cond_target`` (a one-hot over the row), so the loss needs no knowledge of the layout: the
   generated span is a (Gumbel-)softmax, hence ``-log <fake, cond_target>`` is the cross-entropy.
+  With ``tau`` (the generator's temperature) it is taken on ``softmax(tau * log fake)``, which
+  equals the softmax of the generator's logits plus the Gumbel noise: the temperature-1
+  distribution, as CTGAN takes it on raw logits. On the temperature-0.2 output itself its
+  gradient is five times stronger and crowded out the critic's signal (RESULTS.md §4).
 * ``masked-wasserstein`` (MaWGAN, Poudevigne-Durance et al. 2022): the critic compares real and
   generated rows only on the entries the real row observes (``batch["mask"]``): the mask is
   multiplied into both, so incomplete rows train the GAN without being dropped or imputed, and
   the generator still learns complete rows because masks differ from row to row. Without a mask
   it is the plain Wasserstein loss.
+* ``target-classifier`` (CTAB-GAN+, Zhao et al. 2022): a classifier learns the outcome column
+  (``dataset.params.target``) from the other columns of *real* rows; the generator pays the
+  cross-entropy between that classifier's prediction on a generated row and the row's own
+  generated outcome, so the outcome stays the function of the other columns that it is in the
+  data (what train-on-synthetic classifiers need) instead of only matching its marginal share.
 * ``masked-gradient-penalty`` (WGAN-GP as CTGAN applies it): interpolates between masked real
   and masked fake rows, one interpolation weight per pack, gradient norm per pack. The built-in
   ``gradient-penalty`` works per row and on unmasked rows; this one matches what the packed,
@@ -20,13 +29,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from ganzoo.plugin import ConfigError
 from ganzoo_traffic.configs import (
     ConditionalCEConfig,
     MaskedGradientPenaltyConfig,
     MaskedWassersteinConfig,
+    TargetClassifierConfig,
 )
 
 if TYPE_CHECKING:
@@ -37,6 +47,9 @@ TARGET_KEY = "cond_target"
 #: Floor of the probability inside the log, so a category the generator never produces costs
 #: -log(1e-8) ~ 18 instead of infinity.
 EPS = 1e-8
+#: Floor of the probabilities whose logarithm recovers the logits (``tau`` set): small enough that
+#: a wrong category the generator is sure of (a logit gap up to 69 * tau) still has a gradient.
+TINY = 1e-30
 
 
 def _masked(ctx: LossContext, x: Tensor) -> Tensor:
@@ -48,7 +61,15 @@ class ConditionalCrossEntropy:
     """Generator term: cross-entropy of the generated category the condition asked for."""
 
     def __init__(self, config: ConditionalCEConfig) -> None:
-        """No parameters (the config is empty)."""
+        if config.tau is not None and config.spans is None:  # filled after validation, so checked here
+            raise ConfigError("loss 'conditional-ce': tau needs the row's spans (a ganzoo-traffic table fills them)")
+        self.tau = config.tau
+        self.softmax_spans: list[tuple[int, int]] = []
+        start = 0
+        for activation, width in config.spans or []:
+            if activation == "softmax":
+                self.softmax_spans.append((start, start + width))
+            start += width
 
     def discriminator_loss(self, ctx: LossContext) -> None:
         """Shapes the generator only."""
@@ -61,13 +82,91 @@ class ConditionalCrossEntropy:
                 "loss 'conditional-ce' needs the batch key 'cond_target' (conditional table "
                 "datasets of ganzoo-traffic provide it); remove the loss or set conditional = true"
             )
-        chosen = (ctx.fake.float() * target.float()).sum(dim=1)
-        has_target = target.float().sum(dim=1) > 0
-        losses = -torch.log(chosen.clamp_min(EPS))
-        return (losses * has_target).sum() / ctx.fake.shape[0]
+        fake, target = ctx.fake.float(), target.float()
+        if self.tau is None:
+            chosen = (fake * target).sum(dim=1)
+            has_target = target.sum(dim=1) > 0
+            losses = -torch.log(chosen.clamp_min(EPS))
+            return (losses * has_target).sum() / fake.shape[0]
+        # softmax(tau * log p) = softmax(logits + gumbel): the temperature-1 distribution
+        log_p = torch.log(fake.clamp_min(TINY))
+        total = fake.new_zeros(())
+        for start, stop in self.softmax_spans:
+            part = target[:, start:stop]
+            rows = part.sum(dim=1) > 0
+            if rows.any():
+                log_q = torch.log_softmax(self.tau * log_p[rows, start:stop], dim=1)
+                total = total - (log_q * part[rows]).sum()
+        return total / fake.shape[0]
 
     def __repr__(self) -> str:
-        return "ConditionalCrossEntropy()"
+        return f"ConditionalCrossEntropy(tau={self.tau})"
+
+
+class TargetClassifier(nn.Module):
+    """Generator term: cross-entropy of a real-trained outcome classifier on generated rows.
+
+    The classifier (an MLP over the encoded row without the target span, masked entries zeroed)
+    is trained here, one Adam step on the real batch per discriminator update, with its own
+    optimiser: it is a fixed judge for the generator, not part of either network. It is not
+    stored in checkpoints; a resumed run retrains it from scratch within a few hundred steps.
+    Without an outcome column (``table-csv`` with no ``target``) the term does nothing.
+    """
+
+    def __init__(self, config: TargetClassifierConfig) -> None:
+        super().__init__()
+        # without an outcome column (table-csv with no ``target``) the term has nothing to judge
+        self.active = config.target_span is not None
+        self.start, self.width = config.target_span or (0, 1)
+        self.hidden = list(config.hidden)
+        self.lr = config.lr
+        self.net: nn.Sequential | None = None  # built on the first batch, when the row width is known
+        self.optimizer: torch.optim.Optimizer | None = None
+
+    def _features(self, ctx: LossContext, x: Tensor) -> Tensor:
+        x = _masked(ctx, x).float()
+        return torch.cat([x[:, : self.start], x[:, self.start + self.width :]], dim=1)
+
+    def _classifier(self, width: int, device: torch.device) -> nn.Sequential:
+        if self.net is None:
+            layers: list[nn.Module] = []
+            for size in self.hidden:
+                layers += [nn.Linear(width, size), nn.LeakyReLU(0.2)]
+                width = size
+            layers.append(nn.Linear(width, self.width))
+            self.net = nn.Sequential(*layers).to(device)
+            self.optimizer = torch.optim.Adam(self.net.parameters(), lr=self.lr, betas=(0.5, 0.9))
+        return self.net
+
+    def discriminator_loss(self, ctx: LossContext) -> None:
+        """Trains the classifier on the real rows; adds nothing to the critic's objective."""
+        if not self.active:
+            return None
+        features = self._features(ctx, ctx.real.detach())
+        labels = ctx.real[:, self.start : self.start + self.width].argmax(dim=1)
+        net = self._classifier(features.shape[1], features.device)
+        assert self.optimizer is not None
+        with torch.enable_grad():
+            loss = nn.functional.cross_entropy(net(features), labels)
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+        self.optimizer.step()
+        return None
+
+    def generator_loss(self, ctx: LossContext) -> Tensor | None:
+        if not self.active:
+            return None
+        features = self._features(ctx, ctx.fake)
+        net = self._classifier(features.shape[1], features.device)
+        labels = ctx.fake[:, self.start : self.start + self.width].argmax(dim=1).detach()
+        net.requires_grad_(False)
+        try:
+            return nn.functional.cross_entropy(net(features), labels)
+        finally:
+            net.requires_grad_(True)
+
+    def extra_repr(self) -> str:
+        return f"target_span=({self.start}, {self.width}), hidden={self.hidden}, lr={self.lr}"
 
 
 class MaskedWasserstein:

@@ -25,6 +25,7 @@ def ganzoo_register_discriminators(register: Register) -> None:
 @hookimpl
 def ganzoo_register_losses(register: Register) -> None:
     register("conditional-ce", "ganzoo_traffic.losses:ConditionalCrossEntropy", config=c.ConditionalCEConfig)
+    register("target-classifier", "ganzoo_traffic.losses:TargetClassifier", config=c.TargetClassifierConfig)
     register("masked-wasserstein", "ganzoo_traffic.losses:MaskedWasserstein", config=c.MaskedWassersteinConfig)
     register(
         "masked-gradient-penalty",

@@ -20,8 +20,10 @@ module turns it into training samples the same way:
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,6 +43,7 @@ from ganzoo_traffic.configs import (
     TableDataConfig,
     USAccidentsConfig,
 )
+from ganzoo_traffic.data.gaps import calibrate_gaps, gap_rates
 from ganzoo_traffic.data.loaders import Table, load_csv, load_stats19, load_us_accidents
 from ganzoo_traffic.data.missing import inject_missing
 from ganzoo_traffic.data.simulator import (
@@ -48,6 +51,7 @@ from ganzoo_traffic.data.simulator import (
     DEFAULT_MISSING_COLUMNS,
     simulate_accidents,
 )
+from ganzoo_traffic.rules import Rule, parse_rule
 
 EXPORT_FILE = "samples.csv"
 
@@ -85,6 +89,9 @@ class TableDataset:
         if rows.empty:
             raise DataError(f"{table.source}: the {split} split is empty (check val_fraction/test_fraction)")
         self.table = table
+        self.rules = check_rules(config.constraints, table, train)
+        if split == "train" and len(train) < len(frame):
+            announce_split(table.source, len(frame), len(train), config)
         self.frame = rows.reset_index(drop=True)
         self.transformer = TableTransformer(
             table.kinds, missing=policy, max_modes=config.max_modes, seed=seed, max_fit_rows=config.max_fit_rows
@@ -96,7 +103,12 @@ class TableDataset:
         columns = self._condition_columns(config.condition_columns) if config.conditional else []
         self.blocks: list[ConditionBlock] = condition_layout(self.transformer, columns)
         self.condition_dim = sum(b.size for b in self.blocks)
-        self._row_categories = self._categories_per_row()
+        self._row_categories = self._categories_per_row(self._x.numpy())
+        train_x = self._x.numpy() if split == "train" else self.transformer.transform(train)
+        self._gap_rates = (
+            gap_rates(self.transformer, train_x, self._condition_slots(train_x), self.condition_dim)
+            if policy == "indicator" else {}
+        )
         self._sampling = [self._sampling_tables(b, c) for b, c in zip(self.blocks, self._row_categories.T, strict=True)]
         self.spec = self._make_spec()
 
@@ -113,10 +125,15 @@ class TableDataset:
                 )
         return list(requested)
 
-    def _categories_per_row(self) -> np.ndarray:
+    def _condition_slots(self, x: np.ndarray) -> np.ndarray:
+        """(rows, condition columns) index of each row's category in the conditional vector."""
+        categories = self._categories_per_row(x)
+        offsets = np.array([b.offset for b in self.blocks], dtype=np.int64)
+        return np.where(categories >= 0, categories + offsets, -1)
+
+    def _categories_per_row(self, x: np.ndarray) -> np.ndarray:
         """(rows, condition columns) category index per row, -1 where the entry is unobserved."""
-        out = np.full((len(self._x), len(self.blocks)), -1, dtype=np.int64)
-        x = self._x.numpy()
+        out = np.full((len(x), len(self.blocks)), -1, dtype=np.int64)
         for j, block in enumerate(self.blocks):
             span = x[:, block.x_offset : block.x_offset + block.size]
             observed = span.sum(axis=1) > 0
@@ -142,8 +159,8 @@ class TableDataset:
         spans = self.transformer.activations()
         meta = {
             "spans": spans,
-            # fills the ctgan generator's output activations from the data
-            COMPONENT_DEFAULTS_KEY: {"generator": {"spans": spans}},
+            # fills the ctgan generator's output activations and the target classifier's span
+            COMPONENT_DEFAULTS_KEY: {"generator": {"spans": spans}, "loss": self._loss_defaults()},
             "table": {
                 "source": self.table.source,
                 "transformer": self.transformer.to_dict(),
@@ -151,6 +168,8 @@ class TableDataset:
                 "names": dict(self.table.names),
                 "missing_codes": dict(self.table.missing_codes),
                 "target": self.table.target,
+                "constraints": [rule.text for rule in self.rules],
+                "gap_rates": self._gap_rates,
             },
         }
         if self.blocks:  # CTGAN's unconditional sampling: column uniform, category by frequency
@@ -162,6 +181,15 @@ class TableDataset:
         if self.condition_dim:
             return DataSpec("table", (self.transformer.output_dim,), (-1.0, 1.0), "label", (self.condition_dim,), meta)
         return DataSpec("table", (self.transformer.output_dim,), (-1.0, 1.0), meta=meta)
+
+    def _loss_defaults(self) -> dict[str, Any]:
+        """The row layout (``conditional-ce``) and where the outcome sits (``target-classifier``)."""
+        target = self.table.target
+        defaults: dict[str, Any] = {"spans": self.transformer.activations()}  # for conditional-ce's tau
+        if target is not None and target in self.transformer.discrete_columns:
+            span = self.transformer.span_of(target)
+            defaults["target_span"] = [span.start, span.dim]
+        return defaults
 
     # -- the Dataset protocol -------------------------------------------------------------
     def describe(self) -> DataSpec:
@@ -187,6 +215,35 @@ class TableDataset:
             item["cond"] = cond
             item["cond_target"] = target
         return item
+
+    def __getitems__(self, indices: Sequence[int]) -> list[dict[str, torch.Tensor]]:
+        """``[self[i] for i in indices]``, computed for the whole batch at once.
+
+        The DataLoader fetches training batches through this; the per-row loop of
+        :meth:`__getitem__` cost about a fifth of a CTGAN training step.
+        """
+        index = torch.as_tensor(list(indices), dtype=torch.long)
+        columns = {"x": self._x[index]}
+        if self._mask is not None:
+            columns["mask"] = self._mask[index]
+        if self.condition_dim:
+            n, n_blocks = len(index), len(self.blocks)
+            categories = torch.from_numpy(self._row_categories)[index]  # (n, blocks), -1 = unobserved
+            # the column each row names: the first observed one from column (i mod blocks) on
+            turn = (index[:, None] + torch.arange(n_blocks)[None, :]) % n_blocks
+            observed = categories.gather(1, turn) >= 0
+            chosen = turn.gather(1, observed.float().argmax(dim=1, keepdim=True)).squeeze(1)
+            has = observed.any(dim=1)
+            category = categories.gather(1, chosen[:, None]).squeeze(1)
+            offsets = torch.tensor([b.offset for b in self.blocks])[chosen] + category
+            x_offsets = torch.tensor([b.x_offset for b in self.blocks])[chosen] + category
+            rows = torch.arange(n)[has]
+            cond = torch.zeros(n, self.condition_dim)
+            cond[rows, offsets[has]] = 1.0
+            target = torch.zeros(n, self._x.shape[1])
+            target[rows, x_offsets[has]] = 1.0
+            columns["cond"], columns["cond_target"] = cond, target
+        return [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
 
     def augment(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """Training-by-sampling: replace the batch by condition-matched rows (torch global RNG)."""
@@ -240,11 +297,15 @@ class TableDataset:
         """
         if conditions is not None and spec.condition == "label":
             samples = apply_conditions(samples, conditions, spec)
-        frame = decode(samples, spec)
+        frame, repaired = decode_with_repairs(samples, spec, conditions=conditions)
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / EXPORT_FILE
         frame.to_csv(path, index=False)
+        for rule, count in repaired.items():
+            if count:
+                print(f"{path}: {count} of {len(frame)} rows ({100 * count / len(frame):.1f} %) repaired to keep "
+                      f"{rule!r}", file=sys.stderr)
         return [path]
 
     @classmethod
@@ -258,6 +319,44 @@ class TableDataset:
         the whole vector, so ``generator`` has nothing left to draw.
         """
         return condition_vector(spec, [part for part in text.split(",") if part.strip()], n)
+
+
+def announce_split(source: str, total: int, kept: int, config: TableDataConfig) -> None:
+    """Say on stderr how many rows train and why the rest do not, as training starts: a user
+    handing over a CSV expects every row to be used unless told otherwise."""
+    held = [f"{name} {fraction:g}" for name, fraction in
+            (("val_fraction", config.val_fraction), ("test_fraction", config.test_fraction)) if fraction]
+    reasons = []
+    if held:
+        reasons.append(f"{' and '.join(held)} held out for evaluation, split_seed {config.split_seed}; set "
+                       "dataset.params.val_fraction = 0 and test_fraction = 0 to train on every row")
+    if config.missing == "drop":
+        reasons.append("incomplete rows dropped (missing = 'drop')")
+    print(f"{source}: training on {kept:,} of {total:,} rows ({'; '.join(reasons)})", file=sys.stderr)
+
+
+def check_rules(texts: Sequence[str], table: Table, train: pd.DataFrame) -> list[Rule]:
+    """The declared constraints, checked against the table: numeric columns, kept by every
+    training row (a rule the data breaks is a wrong declaration, so it is refused)."""
+    rules = [parse_rule(text) for text in texts]
+    numeric = [c for c, kind in table.kinds.items() if kind in ("continuous", "integer")]
+    for rule in rules:
+        for column in rule.columns:
+            if column not in table.frame.columns:
+                raise DataError(f"{table.source}: constraint {rule.text!r}: column {column!r} is not in the table")
+            if column not in numeric:
+                raise DataError(
+                    f"{table.source}: constraint {rule.text!r}: column {column!r} is {table.kinds[column]}, "
+                    "not numeric (constraints compare continuous or integer columns)"
+                )
+        broken = rule.broken(train).to_numpy()
+        if broken.any():
+            first = train.index[broken][0]
+            raise DataError(
+                f"{table.source}: constraint {rule.text!r}: {int(broken.sum())} training rows break it "
+                f"(first: row {first + 1} of the table); fix the rule or the data"
+            )
+    return rules
 
 
 def apply_conditions(samples: torch.Tensor, conditions: torch.Tensor, spec: DataSpec) -> torch.Tensor:
@@ -276,19 +375,55 @@ def apply_conditions(samples: torch.Tensor, conditions: torch.Tensor, spec: Data
     return out
 
 
-def decode(samples: torch.Tensor | np.ndarray, spec: DataSpec, *, native: bool = True) -> pd.DataFrame:
+def decode(
+    samples: torch.Tensor | np.ndarray,
+    spec: DataSpec,
+    *,
+    native: bool = True,
+    conditions: torch.Tensor | np.ndarray | None = None,
+) -> pd.DataFrame:
     """Generated (or real) encoded rows back to a table, from the DataSpec alone.
 
-    With ``native`` the columns get the source's header names and gaps its missing-value codes
-    (STATS19: -1), as the CSV export writes them; otherwise canonical names and NaN gaps.
+    Numeric values stay inside the range seen in training and every declared constraint holds
+    (:mod:`ganzoo_traffic.rules`). With ``native`` the columns get the source's header names and
+    gaps its missing-value codes (STATS19: -1), as the CSV export writes them; otherwise
+    canonical names and NaN gaps.
+    """
+    return decode_with_repairs(samples, spec, native=native, conditions=conditions)[0]
+
+
+def decode_with_repairs(
+    samples: torch.Tensor | np.ndarray,
+    spec: DataSpec,
+    *,
+    native: bool = True,
+    conditions: torch.Tensor | np.ndarray | None = None,
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """:func:`decode` plus, per declared constraint, how many rows had to be repaired to keep it.
+
+    Gaps are set at the real rate of each row's condition (``conditions``, the vectors the rows
+    were generated with; without them, the overall rate): :mod:`ganzoo_traffic.data.gaps`.
     """
     table = spec.meta.get("table")
     if not isinstance(table, Mapping) or "transformer" not in table:
         raise DataError("the DataSpec has no table description (meta['table']); was it made by ganzoo-traffic?")
     array = samples.detach().float().cpu().numpy() if isinstance(samples, torch.Tensor) else np.asarray(samples)
-    frame = TableTransformer.from_dict(table["transformer"]).inverse_transform(array)
+    transformer = TableTransformer.from_dict(table["transformer"])
+    if table.get("gap_rates"):
+        cond = None if conditions is None else torch.as_tensor(conditions).float().cpu().numpy()
+        array = calibrate_gaps(array, transformer, table["gap_rates"], cond)
+    frame = transformer.inverse_transform(array)
+    repaired = {}
+    for text in table.get("constraints", []):
+        rule = parse_rule(text)
+        repaired[rule.text] = rule.repair(frame, integer=transformer.kinds[rule.left] == "integer")
     if not native:
-        return frame
+        return frame, repaired
+    return _native(frame, table), repaired
+
+
+def _native(frame: pd.DataFrame, table: Mapping) -> pd.DataFrame:
+    """Canonical columns renamed to the source's headers, gaps written as its missing codes."""
     for column, code in table.get("missing_codes", {}).items():
         if column in frame and frame[column].isna().any():
             frame[column] = frame[column].astype("Float64").fillna(code).astype("Int64")

@@ -258,8 +258,10 @@ def load_csv(config: TableCSVConfig) -> Table:
     """The CSV of a ``table-csv`` dataset as a checked [`Table`][ganzoo_traffic.data.loaders.Table]; kinds declared or inferred.
 
     Inference: ``true``/``false`` -> boolean; ISO dates -> datetime; numbers -> integer or
-    continuous, except whole numbers with at most ``max_categories`` distinct values ->
-    categorical (codes); anything else -> categorical. A column whose values are numbers except
+    continuous, except whole numbers with at most ``max_categories`` distinct values (default 2:
+    0/1 flags) -> categorical; anything else -> categorical. A whole-number column with a few
+    more values (a year, a count, a severity score) stays numeric, so its order and range are
+    kept; code columns (districts, road types) must be declared ``categorical``. A column whose values are numbers except
     for a few (under 5 %) is a wrong-type error, not a category: declare it to mean otherwise.
     """
     file, raw = _read_csv(config.path, config.missing_values)
