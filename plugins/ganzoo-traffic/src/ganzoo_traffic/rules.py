@@ -76,7 +76,7 @@ class Rule:
 
 
 def parse_rule(text: str) -> Rule:
-    """A :class:`Rule` from ``"a <= b + 1"``; ``ValueError`` with the expected form otherwise."""
+    """A [`Rule`][ganzoo_traffic.rules.Rule] from ``"a <= b + 1"``; ``ValueError`` with the expected form otherwise."""
     match = _PATTERN.match(text)
     if match is None:
         raise ValueError(

@@ -220,7 +220,7 @@ class TableDataset:
         """``[self[i] for i in indices]``, computed for the whole batch at once.
 
         The DataLoader fetches training batches through this; the per-row loop of
-        :meth:`__getitem__` cost about a fifth of a CTGAN training step.
+        `__getitem__` cost about a fifth of a CTGAN training step.
         """
         index = torch.as_tensor(list(indices), dtype=torch.long)
         columns = {"x": self._x[index]}
@@ -385,7 +385,7 @@ def decode(
     """Generated (or real) encoded rows back to a table, from the DataSpec alone.
 
     Numeric values stay inside the range seen in training and every declared constraint holds
-    (:mod:`ganzoo_traffic.rules`). With ``native`` the columns get the source's header names and
+    ([`ganzoo_traffic.rules`][ganzoo_traffic.rules]). With ``native`` the columns get the source's header names and
     gaps its missing-value codes (STATS19: -1), as the CSV export writes them; otherwise
     canonical names and NaN gaps.
     """
@@ -399,10 +399,10 @@ def decode_with_repairs(
     native: bool = True,
     conditions: torch.Tensor | np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, dict[str, int]]:
-    """:func:`decode` plus, per declared constraint, how many rows had to be repaired to keep it.
+    """[`decode`][ganzoo_traffic.data.dataset.decode] plus, per declared constraint, how many rows had to be repaired to keep it.
 
     Gaps are set at the real rate of each row's condition (``conditions``, the vectors the rows
-    were generated with; without them, the overall rate): :mod:`ganzoo_traffic.data.gaps`.
+    were generated with; without them, the overall rate): [`ganzoo_traffic.data.gaps`][ganzoo_traffic.data.gaps].
     """
     table = spec.meta.get("table")
     if not isinstance(table, Mapping) or "transformer" not in table:
