@@ -55,6 +55,9 @@ def ganzoo_register_presets(register: PresetRegister) -> None:
              summary="pix2pix reference: unet + patchgan + nonsaturating GAN + 100 x L1, batch 1.")
     register("dcgan", str(presets / "dcgan.toml"),
              summary="DCGAN reference: latent 100, Adam 2e-4 (0.5, 0.999), batch 64.")
+    register("cyclegan", str(presets / "cyclegan.toml"),
+             summary="CycleGAN reference: 2 x resnet-9 + 2 x instance-norm patchgan, LSGAN, cycle 10, identity 5, "
+             "pool 50, batch 1.")
 
 
 @hookimpl
