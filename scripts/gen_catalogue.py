@@ -22,7 +22,8 @@ from ganzoo.registry.registry import KINDS, Entry, Registry
 PAGE = "guide/components.md"
 #: Component parameters filled from the data (see ``DataSpec.component_defaults``).
 FILLED_FROM_DATA = frozenset(
-    {"in_channels", "out_channels", "image_size", "length", "out_features", "in_features", "condition_dim"}
+    {"in_channels", "out_channels", "image_size", "length", "out_features", "in_features", "condition_dim",
+     "source_channels"}
 )
 TITLES = {
     "generator": "Generators",
