@@ -225,8 +225,10 @@ class CycleGANDiscriminatorConfig(ComponentConfig):
         default_factory=lambda: ComponentSpec(name="patchgan", params={"norm": "instance"}),
         description="The registered discriminator built for each domain, with its params (channels excepted).",
     )
-    in_channels: PositiveInt = Field(3, description="Channels of domain B (the data's x).")
-    source_channels: PositiveInt = Field(3, description="Channels of domain A (the data's cond).")
+    in_channels: PositiveInt = Field(3, description="Channels domain B's judge sees: B's (the data's x), plus A's for paired data.")
+    source_channels: PositiveInt = Field(
+        3, description="Channels domain A's judge sees: A's (the data's cond), plus B's for paired data."
+    )
     image_size: PositiveInt | None = Field(None, description="Passed to sub-networks that have this field.")
     length: PositiveInt | None = Field(None, description="Passed to sub-networks that have this field.")
 

@@ -108,7 +108,7 @@ class DataSpec:
                 values["in_features"] = self.shape[0]
             else:
                 values["in_channels"] = self.channels + paired_channels
-            if self.condition == "unpaired":
+            if self.condition == "unpaired":  # what a two-way discriminator's judge of domain A sees
                 values["source_channels"] = self.condition_shape[0]
         if self.condition == "label" and kind in ("generator", "discriminator"):
             values["condition_dim"] = self.condition_dim
