@@ -25,9 +25,12 @@ Why it is built this way:
   ``|G_BA(G_AB(a)) - a|``. Two references frame them: the untranslated source patches (what
   doing nothing scores) and, for the distances, the training patches of the target domain.
 * Speed: seconds per step from ganzoo's logged ``time`` after ``--warmup`` steps and the
-  baseline's per-step times over the same steps (the baseline excludes its data preparation,
-  ganzoo is charged for its data pipeline). Runs alternate which side goes first per seed; on a
-  shared machine only numbers from one invocation are comparable.
+  baseline's per-step times over the same steps, both including their data preparation (the
+  baseline crops tensors in memory; ganzoo runs its loader and kornia augmentation, and decodes
+  each file once, in its first epoch). The long quality runs are timed too, but a shared
+  machine's load drifts over minutes, so the speed verdict comes from ``--speed-pairs`` short
+  runs of each side back to back, alternating which goes first: the median of the per-pair
+  ratios cancels the drift.
 
 Prints one JSON document (``--out`` also writes it). Example::
 
@@ -113,8 +116,8 @@ def load_folder(folder: Path, size: int) -> Any:
 
 
 # --------------------------------------------------------------------------- runs
-def ganzoo_command(args: argparse.Namespace, data: Path, run_dir: Path, seed: int) -> list[str]:
-    half = args.steps // 2
+def ganzoo_command(args: argparse.Namespace, data: Path, run_dir: Path, seed: int, steps: int) -> list[str]:
+    half = steps // 2
     sets = {
         "dataset.params.root": str(data),
         "dataset.params.image_size": args.size,
@@ -122,12 +125,12 @@ def ganzoo_command(args: argparse.Namespace, data: Path, run_dir: Path, seed: in
         "generator.params.network.params.base_channels": args.ngf,
         "generator.params.network.params.n_blocks": args.n_blocks,
         "discriminator.params.network.params.base_channels": args.ndf,
-        "train.steps": args.steps,
+        "train.steps": steps,
         "train.seed": seed,
         "train.threads": args.threads,
         "train.log_every": 1,
         "train.progress": "false",
-        "train.schedule": f"{{kind='linear-decay', unit='step', constant={half}, decay={args.steps - half}}}",
+        "train.schedule": f"{{kind='linear-decay', unit='step', constant={half}, decay={steps - half}}}",
     }
     command = [sys.executable, "-m", "ganzoo", "train", "--preset", "cyclegan", "--run-dir", str(run_dir)]
     for key, value in sets.items():
@@ -135,12 +138,12 @@ def ganzoo_command(args: argparse.Namespace, data: Path, run_dir: Path, seed: in
     return command
 
 
-def baseline_command(args: argparse.Namespace, data: Path, out: Path, seed: int) -> list[str]:
+def baseline_command(args: argparse.Namespace, data: Path, out: Path, seed: int, steps: int) -> list[str]:
     return [
         sys.executable, str(BASELINE), "--data-a", str(data / "trainA"), "--data-b", str(data / "trainB"),
         "--size", str(args.size), "--load-size", str(args.load_size), "--ngf", str(args.ngf), "--ndf", str(args.ndf),
-        "--n-blocks", str(args.n_blocks), "--iters", str(args.steps), "--warmup", "0",
-        "--decay-start", str(args.steps // 2), "--seed", str(seed), "--threads", str(args.threads), "--save", str(out),
+        "--n-blocks", str(args.n_blocks), "--iters", str(steps), "--warmup", "0",
+        "--decay-start", str(steps // 2), "--seed", str(seed), "--threads", str(args.threads), "--save", str(out),
     ]
 
 
@@ -162,6 +165,30 @@ def ganzoo_seconds_per_step(run_dir: Path, warmup: int) -> list[float]:
             times[record["step"]] = record["time"]
     steps = sorted(s for s in times if s >= warmup)
     return [times[b] - times[a] for a, b in zip(steps, steps[1:], strict=False)]
+
+
+def timed(impl: str, args: argparse.Namespace, data: Path, out: Path, seed: int, steps: int) -> tuple[list[float], float]:
+    """Train one side; ``(seconds of each step after the warm-up, wall seconds)``."""
+    if impl == "ganzoo":
+        _, wall = _run(ganzoo_command(args, data, out, seed, steps), args.threads)
+        return ganzoo_seconds_per_step(out, args.warmup), wall
+    stdout, wall = _run(baseline_command(args, data, out, seed, steps), args.threads)
+    return json.loads(stdout.strip().splitlines()[-1])["sec_per_it_all"][args.warmup:], wall
+
+
+def speed_pairs(args: argparse.Namespace, data: Path, work: Path) -> dict[str, Any]:
+    """Short runs of both sides back to back; ratios of mean seconds per step, ganzoo/baseline."""
+    ratios, pairs = [], []
+    for i in range(args.speed_pairs):
+        order = ("baseline", "ganzoo") if i % 2 == 0 else ("ganzoo", "baseline")
+        means = {}
+        for impl in order:
+            per_step, _ = timed(impl, args, data, work / f"speed-{impl}-{i}", 100 + i, args.speed_steps)
+            means[impl] = statistics.mean(per_step)
+        pairs.append({"first": order[0], **{f"{k}_sec_per_step": v for k, v in means.items()}})
+        ratios.append(means["ganzoo"] / means["baseline"])
+    return {"steps": args.speed_steps, "pairs": pairs, "ratios": ratios,
+            "median_ratio_ganzoo_over_baseline": statistics.median(ratios)}
 
 
 def ganzoo_translators(run_dir: Path) -> tuple[Any, Any]:
@@ -203,7 +230,7 @@ def frechet(a: np.ndarray, b: np.ndarray) -> float:
 
     mu_a, mu_b = a.mean(0), b.mean(0)
     cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
-    root, _ = linalg.sqrtm(cov_a @ cov_b, disp=False)
+    root = linalg.sqrtm(cov_a @ cov_b)
     return float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a + cov_b - 2 * np.real(root)))
 
 
@@ -226,7 +253,7 @@ def quality(ab: Any, ba: Any, test: dict[str, Any], real_features: dict[str, np.
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--steps", type=int, default=800)
-    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
+    p.add_argument("--seeds", type=int, nargs="*", default=[0, 1], help="quality runs per side (none: speed only)")
     p.add_argument("--size", type=int, default=32)
     p.add_argument("--load-size", type=int, default=36)
     p.add_argument("--ngf", type=int, default=16)
@@ -235,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--n-train", type=int, default=256, help="training patches per domain")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--warmup", type=int, default=5, help="steps left out of the speed numbers")
+    p.add_argument("--speed-pairs", type=int, default=4, help="back-to-back short runs of both sides")
+    p.add_argument("--speed-steps", type=int, default=60, help="steps of each short run")
     p.add_argument("--work", type=Path, help="folder for data and runs (default: a temporary one)")
     p.add_argument("--out", type=Path, help="also write the JSON document here")
     args = p.parse_args(argv)
@@ -259,21 +288,16 @@ def main(argv: list[str] | None = None) -> int:
         order = ("baseline", "ganzoo") if i % 2 == 0 else ("ganzoo", "baseline")
         for impl in order:
             out = work / f"{impl}-seed{seed}"
-            if impl == "ganzoo":
-                _, wall = _run(ganzoo_command(args, data, out, seed), args.threads)
-                per_step = ganzoo_seconds_per_step(out, args.warmup)
-                ab, ba = ganzoo_translators(out)
-            else:
-                stdout, wall = _run(baseline_command(args, data, out, seed), args.threads)
-                per_step = json.loads(stdout.strip().splitlines()[-1])["sec_per_it_all"][args.warmup:]
-                ab, ba = baseline_translators(out, args)
+            per_step, wall = timed(impl, args, data, out, seed, args.steps)
+            ab, ba = ganzoo_translators(out) if impl == "ganzoo" else baseline_translators(out, args)
             entry = {"seed": seed, "wall_s": round(wall, 1), "sec_per_step_mean": statistics.mean(per_step),
                      "sec_per_step_median": statistics.median(per_step), **quality(ab, ba, test, real_features)}
             results[impl].append(entry)
             print(json.dumps({impl: entry}), file=sys.stderr)
+    speed = speed_pairs(args, data, work) if args.speed_pairs else None
     summary = {
         impl: {key: statistics.mean(r[key] for r in runs) for key in runs[0] if key != "seed"}
-        for impl, runs in results.items()
+        for impl, runs in results.items() if runs
     }
     document = {
         "benchmark": "cyclegan_quality",
@@ -291,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
         },
         "references": references,
         "runs": results,
+        "speed": speed,
         "mean": summary,
         "load_average_1min_start_end": [round(load_start[0], 2), round(os.getloadavg()[0], 2)],
         "machine": {"python": platform.python_version(), "cpu_count": os.cpu_count(),

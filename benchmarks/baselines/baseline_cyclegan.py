@@ -26,8 +26,9 @@ CycleGAN defaults:
   * data (``--data-a/--data-b``, ``unaligned_dataset``): an epoch has max(|A|, |B|) items in
     shuffled order; item i takes A[i mod |A|] and a B image drawn with ``random.randint``; both
     are resized to ``--load-size`` (bicubic, skipped when already that size), randomly cropped to
-    ``--size`` and flipped, each independently. Without data, one fixed random batch is reused
-    (throughput mode, like the pix2pix and DCGAN baselines).
+    ``--size`` and flipped, each independently; the timed iteration includes this preparation.
+    Without data, one fixed random batch is reused (throughput mode, like the pix2pix and DCGAN
+    baselines).
 
 Prints exactly one JSON line on stdout. ``--save DIR`` writes ``G_A.safetensors`` and
 ``G_B.safetensors`` (needs the safetensors package); folder data needs Pillow.
@@ -330,9 +331,9 @@ def main(argv=None) -> int:
     build_s = time.perf_counter() - t_build
     print(f"params: {trainer.params}", file=sys.stderr)
 
-    def one_step() -> float:
-        real_A, real_B = data.batch(args.batch_size) if data is not None else fixed
+    def one_step() -> float:  # with folder data, preparing the batch is part of the iteration
         t0 = time.perf_counter()
+        real_A, real_B = data.batch(args.batch_size) if data is not None else fixed
         trainer.step(real_A, real_B)
         return time.perf_counter() - t0
 

@@ -5,15 +5,15 @@ A generator may declare ``directions`` (a tuple of one or two names, e.g. CycleG
 first direction maps the batch's ``cond`` to its ``x`` (and is what ``G(z, cond)`` does without a
 direction); the second maps ``x`` back to ``cond``. The engine then, per step:
 
-* makes each direction's fakes once (``G(z, cond)``, ``G(z, x, "BtoA")``);
+* makes each direction's fakes once (``G(z, cond)``, ``G(z, x, "BtoA")``) for both phases;
 * gives every loss term one :class:`~ganzoo.engine.context.LossContext` per direction and phase,
   the "view" of the batch from that direction: in the ``BtoA`` view ``real`` is ``cond``,
   ``cond`` is ``x``, ``fake`` the B -> A translation, and ``discriminator`` judges domain A
   (a discriminator with the same ``directions`` is called with the direction as third
   argument). Terms apply to every direction unless their ``[[losses]]`` entry names
   ``directions``; their values are logged per direction (``loss/g/cycle/BtoA``);
-* shares one cache of generator outputs between the phases and views of the step
-  (``ctx.cached``), so the reverse fakes, reconstructions and identity mappings run once.
+* shares one cache of further generator outputs between the phases and views of the step
+  (``ctx.cached``), so reconstructions and identity mappings run once however many terms use them.
 
 For ``unpaired`` data the discriminator never sees ``cond`` (it is not aligned with the sample):
 the view's ``discriminator(x, cond)`` drops it. The fake pool (``train.fake_pool``) replaces
