@@ -4,7 +4,10 @@ The generator is rebuilt from the checkpoint alone. Conditions: label-conditiona
 labels (from the dataset's recorded label frequencies, else uniformly) unless ``--condition
 COLUMN=VALUE`` asks for one (e.g. ``severity=1`` to generate only the rare class); paired models
 translate the first N sources of the run's dataset, taken from its ``val`` split when the dataset
-config has a ``split`` field (else from the data it trained on).
+config has a ``split`` field (else from the data it trained on), or the first N images of
+``--source FOLDER``; sources are written beside the translations (``A/`` and ``B/``). Two-way
+models (CycleGAN) translate B -> A with ``--direction BtoA``: the sources are then the dataset's
+B images and land in ``B/``, the translations in ``A/``.
 
 ``--condition`` is repeatable and comma-separated; the pairs are joined with commas and handed to
 the run's dataset class, ``parse_condition(spec, text, n) -> (n, K) tensor``, because only the
@@ -35,6 +38,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--condition", action="append", default=[], metavar="COL=VALUE",
                    help="generate only this condition, e.g. severity=1 (label-conditional runs; "
                         "repeatable or comma-separated)")
+    p.add_argument("--direction", metavar="NAME",
+                   help="two-way translators (cyclegan): AtoB (default) or BtoA")
+    p.add_argument("--source", metavar="FOLDER",
+                   help="translation runs: translate the first N images of FOLDER instead of the run's data")
     p.set_defaults(func=run)
 
 
@@ -54,15 +61,23 @@ def run(args: argparse.Namespace) -> int:
     sampler.batch_size = args.batch_size
     conditions = None
     rng = torch.Generator().manual_seed(args.seed) if args.seed is not None else None
-    if args.condition:
+    translating = sampler.spec.condition in ("paired", "unpaired")
+    source_shape = sampler.shapes(args.direction)[0]  # refuses a direction the generator lacks
+    if args.source is not None:
+        if not translating:
+            raise ConfigError(f"--source {args.source}: this run does not translate sources")
+        from ganzoo.data.sources import read_sources
+
+        conditions = read_sources(Path(args.source), source_shape, sampler.spec.value_range, args.n)
+    elif args.condition:
         conditions = requested_conditions(sampler, args.condition, args.n, rng)
-    elif sampler.spec.condition == "paired":
-        conditions = sampler.dataset_conditions(args.n)
+    elif translating:
+        conditions = sampler.dataset_conditions(args.n, direction=args.direction)
     elif sampler.spec.condition == "label":
         conditions = sampler.conditions(args.n, None, rng)
     bar = sys.stderr if sys.stderr.isatty() else None
-    samples = sampler.sample(args.n, condition=conditions, seed=args.seed, progress=bar)
-    files = sampler.export(samples, args.out, conditions)
+    samples = sampler.sample(args.n, condition=conditions, seed=args.seed, progress=bar, direction=args.direction)
+    files = sampler.export(samples, args.out, conditions, direction=args.direction)
     print(f"wrote {args.n} samples ({len(files)} file{'s' if len(files) != 1 else ''}) to {args.out}")
     return 0
 

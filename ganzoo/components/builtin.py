@@ -17,12 +17,16 @@ from ganzoo.plugins.register import PresetRegister, Register
 def ganzoo_register_generators(register: Register) -> None:
     register("dcgan", "ganzoo.components.dcgan:DCGANGenerator", config=c.DCGANGeneratorConfig)
     register("unet", "ganzoo.components.unet:UNetGenerator", config=c.UNetGeneratorConfig)
+    register("resnet", "ganzoo.components.resnet:ResnetGenerator", config=c.ResnetGeneratorConfig,
+             summary="CycleGAN's ResNet generator (9 blocks, 64 base channels, 3->3: 11,378,179 parameters).")
+    register("cyclegan", "ganzoo.components.cyclegan:CycleGANGenerator", config=c.CycleGANGeneratorConfig)
 
 
 @hookimpl
 def ganzoo_register_discriminators(register: Register) -> None:
     register("dcgan", "ganzoo.components.dcgan:DCGANDiscriminator", config=c.DCGANDiscriminatorConfig)
     register("patchgan", "ganzoo.components.patchgan:PatchGANDiscriminator", config=c.PatchGANDiscriminatorConfig)
+    register("cyclegan", "ganzoo.components.cyclegan:CycleGANDiscriminator", config=c.CycleGANDiscriminatorConfig)
 
 
 @hookimpl
@@ -32,6 +36,8 @@ def ganzoo_register_losses(register: Register) -> None:
     register("gradient-penalty", "ganzoo.components.losses:GradientPenalty", config=c.GradientPenaltyConfig)
     register("r1", "ganzoo.components.losses:R1Penalty", config=c.R1Config)
     register("l1", "ganzoo.components.losses:L1Loss", config=c.L1Config)
+    register("cycle", "ganzoo.components.cycle_losses:CycleLoss", config=c.CycleConfig)
+    register("identity", "ganzoo.components.cycle_losses:IdentityLoss", config=c.IdentityConfig)
 
 
 @hookimpl
@@ -39,6 +45,7 @@ def ganzoo_register_datasets(register: Register) -> None:
     register("image-folder", "ganzoo.components.datasets:ImageFolder", config=c.ImageFolderConfig)
     register("aligned-pairs", "ganzoo.components.datasets:AlignedPairs", config=c.AlignedPairsConfig)
     register("paired-folders", "ganzoo.components.datasets:PairedFolders", config=c.PairedFoldersConfig)
+    register("unpaired-folders", "ganzoo.components.unpaired:UnpairedFolders", config=c.UnpairedFoldersConfig)
 
 
 @hookimpl
@@ -48,6 +55,9 @@ def ganzoo_register_presets(register: PresetRegister) -> None:
              summary="pix2pix reference: unet + patchgan + nonsaturating GAN + 100 x L1, batch 1.")
     register("dcgan", str(presets / "dcgan.toml"),
              summary="DCGAN reference: latent 100, Adam 2e-4 (0.5, 0.999), batch 64.")
+    register("cyclegan", str(presets / "cyclegan.toml"),
+             summary="CycleGAN reference: 2 x resnet-9 + 2 x instance-norm patchgan, LSGAN, cycle 10, identity 5, "
+             "pool 50, batch 1.")
 
 
 @hookimpl

@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, PositiveInt
+from pydantic import AfterValidator, Field, PositiveInt, field_validator, model_validator
 
-from ganzoo.registry.config import ComponentConfig
+from ganzoo.registry.config import ComponentConfig, ComponentSpec
 
 Norm = Literal["batch", "instance", "none"]
 
@@ -106,6 +106,14 @@ class L1Config(ComponentConfig):
     """L1 distance between generated and real samples (pix2pix's reconstruction term)."""
 
 
+class CycleConfig(ComponentConfig):
+    """Cycle consistency (CycleGAN): L1 between a source and its round trip through both directions."""
+
+
+class IdentityConfig(ComponentConfig):
+    """Identity mapping (CycleGAN): L1 between a target-domain sample and its own translation."""
+
+
 class HeldOutConfig(ComponentConfig):
     """How an image dataset splits off held-out data for evaluation."""
 
@@ -147,3 +155,97 @@ class AlignedPairsConfig(PairedImagesConfig):
 
 class PairedFoldersConfig(PairedImagesConfig):
     """Paired folders: ``A/`` and ``B/`` hold files with matching names."""
+
+
+class ResnetGeneratorConfig(ComponentConfig):
+    """CycleGAN's ResNet generator: 7x7 stem, two stride-2 downs, residual blocks, two ups, tanh."""
+
+    in_channels: PositiveInt = Field(3, description="Source image channels.")
+    out_channels: PositiveInt = Field(3, description="Target image channels.")
+    base_channels: PositiveInt = Field(64, description="Width of the stem (ngf); the blocks are 4x as wide.")
+    n_blocks: int = Field(9, ge=0, description="Residual blocks (CycleGAN: 9 at 256 px, 6 at 128 px).")
+    norm: Norm = Field("instance", description="CycleGAN uses instance norm.")
+    dropout: bool = Field(False, description="Dropout(0.5) inside each residual block (CycleGAN: off).")
+    padding: Literal["reflect", "replicate", "zero"] = Field(
+        "reflect", description="Padding of the residual blocks' 3x3 convolutions."
+    )
+
+
+class UnpairedFoldersConfig(ComponentConfig):
+    """Two unpaired image domains: folders ``A/`` and ``B/`` (or CycleGAN's ``trainA/``, ``trainB/``)."""
+
+    root: Path = Field(description="Dataset folder.")
+    image_size: PositiveInt = Field(256, description="Crop size the models see.")
+    load_size: PositiveInt | None = Field(
+        None, description="Resize to this before a random crop (CycleGAN: 286 for 256). Default: no jitter."
+    )
+    flip: bool = Field(True, description="Random horizontal flips (A and B independently).")
+    direction: Literal["AtoB", "BtoA"] = Field("AtoB", description="Which domain is the source (cond).")
+    split: str = Field("train", description="Split to read: trainA/ + trainB/, or A/ and B/ under root/<split>.")
+    pairing_seed: int = Field(
+        0, description="Seed of the random, unaligned choice of the other domain's image for each item."
+    )
+
+    @model_validator(mode="after")
+    def _load_size_fits(self) -> UnpairedFoldersConfig:
+        if self.load_size is not None and self.load_size < self.image_size:
+            raise ValueError(f"load_size ({self.load_size}) must be >= image_size ({self.image_size})")
+        return self
+
+
+#: Parameters a two-way network sets on its sub-networks itself, per direction.
+TWO_WAY_CHANNELS = frozenset({"in_channels", "out_channels"})
+
+
+def _check_network(kind: str, spec: ComponentSpec) -> ComponentSpec:
+    """Validate a two-way network's ``network`` spec against the live registry (so ``ganzoo
+    validate`` catches a misspelt sub-network or parameter before anything is built)."""
+    from ganzoo.plugins.manager import get_registry
+    from ganzoo.registry.errors import GanzooError
+
+    taken = sorted(TWO_WAY_CHANNELS & spec.params.keys())
+    if taken:
+        raise ValueError(f"params.{taken[0]}: set channels on the two-way {kind} itself, per domain")
+    try:
+        get_registry().validate_params(kind, spec.name, spec.params, prefix="params")
+    except GanzooError as err:
+        raise ValueError(str(err)) from None
+    return spec
+
+
+class CycleGANGeneratorConfig(ComponentConfig):
+    """Two generators, A->B and B->A (CycleGAN's G_A and G_B), trained by one optimiser."""
+
+    network: ComponentSpec = Field(
+        default_factory=lambda: ComponentSpec(name="resnet"),
+        description="The registered generator built for each direction, with its params (channels excepted).",
+    )
+    in_channels: PositiveInt = Field(3, description="Channels of domain A (the data's cond).")
+    out_channels: PositiveInt = Field(3, description="Channels of domain B (the data's x).")
+    image_size: PositiveInt | None = Field(None, description="Passed to sub-networks that have this field.")
+    length: PositiveInt | None = Field(None, description="Passed to sub-networks that have this field.")
+
+    @field_validator("network")
+    @classmethod
+    def _network_exists(cls, network: ComponentSpec) -> ComponentSpec:
+        return _check_network("generator", network)
+
+
+class CycleGANDiscriminatorConfig(ComponentConfig):
+    """Two discriminators, one per domain (CycleGAN's D_B judges B, D_A judges A), one optimiser."""
+
+    network: ComponentSpec = Field(
+        default_factory=lambda: ComponentSpec(name="patchgan", params={"norm": "instance"}),
+        description="The registered discriminator built for each domain, with its params (channels excepted).",
+    )
+    in_channels: PositiveInt = Field(3, description="Channels domain B's judge sees: B's (the data's x), plus A's for paired data.")
+    source_channels: PositiveInt = Field(
+        3, description="Channels domain A's judge sees: A's (the data's cond), plus B's for paired data."
+    )
+    image_size: PositiveInt | None = Field(None, description="Passed to sub-networks that have this field.")
+    length: PositiveInt | None = Field(None, description="Passed to sub-networks that have this field.")
+
+    @field_validator("network")
+    @classmethod
+    def _network_exists(cls, network: ComponentSpec) -> ComponentSpec:
+        return _check_network("discriminator", network)

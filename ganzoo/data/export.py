@@ -47,14 +47,15 @@ def export_images(
     """One PNG per sample (``sample_000000.png`` ...), 16-bit when ``spec.meta["bit_depth"] == 16``.
 
     Samples are mapped from ``spec.value_range`` back to ``[0, 1]`` first. An image-to-image
-    model's sources (``conditions`` of a paired spec) are written beside what it made of them:
+    model's sources (``conditions`` of a paired or unpaired spec) are written beside what it
+    made of them:
     ``A/sample_000000.png`` the source, ``B/sample_000000.png`` the generated image. That is the
     layout the ``paired-folders`` dataset reads, so synthetic pairs train like real ones, and a
     generated image is never separated from the input it belongs to.
     """
     _check_batch(samples, spec)
     out_dir = Path(out_dir)
-    if conditions is None or spec.condition != "paired":
+    if conditions is None or spec.condition not in ("paired", "unpaired"):
         return _write_pngs(samples, out_dir, spec)
     if tuple(conditions.shape) != (samples.shape[0], *spec.condition_shape):
         raise ValueError(

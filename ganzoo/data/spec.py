@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Modality = Literal["image", "series", "table"]
-ConditionKind = Literal["none", "paired", "label"]
+ConditionKind = Literal["none", "paired", "unpaired", "label"]
 
 #: Keys of a training sample. ``x`` is the data the generator learns to produce; ``cond`` is the
 #: condition (a source image for paired data, a label vector for label-conditional data). Datasets
@@ -37,7 +37,9 @@ class DataSpec:
         shape: shape of one sample ``x``, channels first, without the batch dimension.
         value_range: range of ``x`` as the model sees it (after normalisation).
         condition: ``none`` (noise -> sample), ``paired`` (source -> target: ``cond`` has its
-            own shape and the discriminator sees it next to the sample) or ``label`` (a label
+            own shape and the discriminator sees it next to the sample), ``unpaired`` (``cond``
+            is a sample of a source domain that is *not* aligned with ``x``: the generator
+            translates it, the discriminator never sees it; CycleGAN's data) or ``label`` (a label
             vector of ``condition_shape[0]`` entries, concatenated to the noise).
         condition_shape: shape of one ``cond`` (empty when ``condition == "none"``).
         meta: JSON-serialisable facts the dataset needs to export samples in their native form
@@ -81,7 +83,8 @@ class DataSpec:
 
         The names form a convention that third-party components can rely on: a config field
         called ``out_channels``, ``in_channels``, ``image_size``, ``length``, ``out_features``,
-        ``in_features`` or ``condition_dim`` that the user did not set is filled from here.
+        ``in_features``, ``condition_dim`` or ``source_channels`` that the user did not set is
+        filled from here.
         A dataset can add values of its own under ``meta["component_defaults"][kind]`` (a table
         dataset gives the generator its column layout this way).
         """
@@ -98,13 +101,15 @@ class DataSpec:
                 values["out_features"] = self.shape[0]
             else:
                 values["out_channels"] = self.channels
-            if self.condition == "paired":
-                values["in_channels"] = paired_channels
+            if self.condition in ("paired", "unpaired"):
+                values["in_channels"] = self.condition_shape[0]
         elif kind == "discriminator":
             if self.modality == "table":
                 values["in_features"] = self.shape[0]
             else:
                 values["in_channels"] = self.channels + paired_channels
+            if self.condition == "unpaired":  # what a two-way discriminator's judge of domain A sees
+                values["source_channels"] = self.condition_shape[0]
         if self.condition == "label" and kind in ("generator", "discriminator"):
             values["condition_dim"] = self.condition_dim
         values.update(self.meta.get(COMPONENT_DEFAULTS_KEY, {}).get(kind, {}))

@@ -230,7 +230,8 @@ class SampleGridWriter(Callback):
 
     def on_train_start(self, engine: TrainerState) -> None:
         spec = engine.spec
-        default = {"image": 4 if spec.condition == "paired" else 16, "series": 16, "table": 512}[spec.modality]
+        translating = spec.condition in ("paired", "unpaired")
+        default = {"image": 4 if translating else 16, "series": 16, "table": 512}[spec.modality]
         count = min(self.count or default, len(engine.dataset))
         generator = torch.Generator().manual_seed(derive_seed(engine.seed, STREAM_SAMPLES))
         indices = torch.randperm(len(engine.dataset), generator=generator)[:count].tolist()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 
@@ -20,6 +20,12 @@ class LossContext:
     cached, so several adversarial terms share one forward pass and a term that does not need
     the discriminator (L1) costs none.
 
+    A two-way generator (one with ``directions``, such as CycleGAN's pair) is trained through
+    one context per direction and phase: in the ``BtoA`` view ``real`` is the batch's ``cond``,
+    ``cond`` its ``x`` and ``fake`` the B -> A translation, and ``discriminator`` judges domain
+    A. Extra generator passes (a cycle's reconstruction, an identity mapping) run through
+    [`translate`][ganzoo.engine.context.LossContext.translate] and are shared through [`cached`][ganzoo.engine.context.LossContext.cached].
+
     Attributes:
         phase: which network is being updated.
         real: the real samples ``batch["x"]``.
@@ -31,6 +37,13 @@ class LossContext:
         d_step: index of the current discriminator update (counts every n_critic update).
         loss_scale: under fp16, reads the discriminator's GradScaler scale (``None``
             otherwise); see [`input_grad_scale`][ganzoo.engine.context.LossContext.input_grad_scale].
+        direction: the direction this view trains (``None`` for one-way generators).
+        directions: all directions of the generator (empty for one-way generators).
+        generator: the generator's training forward ``G(z, cond[, direction])`` (``None`` where
+            the engine gives none, e.g. in unit tests); use [`translate`][ganzoo.engine.context.LossContext.translate].
+        latent: the noise this step's fakes were made from (``None`` for noise-free generators).
+        cache: generator outputs of this step by key, shared by both phases and every view;
+            use [`cached`][ganzoo.engine.context.LossContext.cached].
     """
 
     phase: Phase
@@ -42,8 +55,49 @@ class LossContext:
     step: int = 0
     d_step: int = 0
     loss_scale: Callable[[], float] | None = field(default=None, repr=False)
+    direction: str | None = None
+    directions: tuple[str, ...] = ()
+    generator: Callable[..., torch.Tensor] | None = field(default=None, repr=False)
+    latent: torch.Tensor | None = field(default=None, repr=False)
+    cache: dict[str, Any] = field(default_factory=dict, repr=False)
     _d_real: torch.Tensor | None = field(default=None, repr=False)
     _d_fake: torch.Tensor | None = field(default=None, repr=False)
+
+    @property
+    def reverse_direction(self) -> str | None:
+        """The other direction of a two-way generator (``None`` for one-way generators)."""
+        others = [d for d in self.directions if d != self.direction]
+        return others[0] if len(self.directions) == 2 and others else None
+
+    def translate(self, source: torch.Tensor, direction: str | None = None) -> torch.Tensor:
+        """``source`` through the generator in ``direction`` (default: this view's), with the
+        step's noise, through the same training forward (DDP, compiled) as the fakes.
+
+        Gradients flow into the generator in the generator phase; in the discriminator phase
+        detach the result (or compute it through [`cached`][ganzoo.engine.context.LossContext.cached], which does).
+        """
+        if self.generator is None:
+            raise RuntimeError("this LossContext has no generator to translate with")
+        direction = direction or self.direction
+        if direction is None or (self.directions and direction == self.directions[0]):
+            return self.generator(self.latent, source)
+        if direction not in self.directions:
+            raise ValueError(f"the generator has directions {self.directions or '(one way)'}; got {direction!r}")
+        return self.generator(self.latent, source, direction)
+
+    def cached(self, key: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once per step under ``key``, shared by both phases and every direction.
+
+        For generator outputs (reconstructions, identity mappings): the generator does not change
+        between the phases of a step, the discriminator does, so do not cache discriminator
+        outputs here. In the discriminator phase a cached tensor comes back detached.
+        """
+        if key not in self.cache:
+            self.cache[key] = compute()
+        value = self.cache[key]
+        if self.phase == "discriminator" and isinstance(value, torch.Tensor):
+            return value.detach()
+        return value
 
     @property
     def input_grad_scale(self) -> float:

@@ -45,7 +45,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ganzoo.data.spec import CONDITION_KEY, SAMPLE_KEY
+from ganzoo.data.spec import SAMPLE_KEY
 from ganzoo.engine.callbacks import Callback
 from ganzoo.engine.checkpoint import (
     CHECKPOINTS_DIR,
@@ -57,11 +57,13 @@ from ganzoo.engine.checkpoint import (
     prune_checkpoints,
     write_checkpoint,
 )
-from ganzoo.engine.context import LossContext
+from ganzoo.engine.context import LossContext, Phase
+from ganzoo.engine.directions import StepPass, Translation
 from ganzoo.engine.interrupt import TrainingInterrupted, stop_on_signals
 from ganzoo.engine.loader import make_loader, to_device
 from ganzoo.engine.network import Network, build_network, place
 from ganzoo.engine.optim import lr_factor, set_lr
+from ganzoo.engine.pool import load_pools, pools_state
 from ganzoo.engine.sampler import Sampler
 from ganzoo.engine.seed import capture_rng, noise_seed, restore_rng, seed_step
 from ganzoo.engine.strategy import SingleDevice, Strategy, resolve_device
@@ -188,8 +190,15 @@ class Engine:
         self._noise = torch.Generator(device=self.device)
         self._augment = self.dataset.augment if isinstance(self.dataset, Augmenting) else None
         keys = _term_keys([term.name for term in self.losses])
-        self._d_keys = [f"loss/d/{key}" for key in keys]
-        self._g_keys = [f"loss/g/{key}" for key in keys]
+        if self.train_config.fake_pool and self.strategy.distributed:
+            raise ConfigError("train.fake_pool: each process would keep its own pool, which checkpoints do not "
+                              "hold; use it in single-process training")
+        self.translation = Translation(
+            self.g.module, self.d.module, (self.config.generator.name, self.config.discriminator.name), self.spec,
+            [term.directions for term in self.losses], keys, self.train_config.fake_pool,
+        )
+        self._d_keys = [[f"loss/d/{key}" for key in term_keys] for term_keys in self.translation.keys]
+        self._g_keys = [[f"loss/g/{key}" for key in term_keys] for term_keys in self.translation.keys]
 
     def _count_steps(self) -> None:
         """Global batch, batches per epoch and the run's total steps."""
@@ -407,43 +416,63 @@ class Engine:
         if self.train_config.cuda_graphs:
             torch.compiler.cudagraph_mark_step_begin()
         self._apply_lr(step)
-        for k in range(n_critic):
-            batch = self._next_batch(batches)
-            real, cond = batch[SAMPLE_KEY], batch.get(CONDITION_KEY)
-            keep_graph = k == n_critic - 1  # only the last fake feeds the generator update
-            with self._autocast(), torch.set_grad_enabled(keep_graph):
-                fake = self.g.forward(self._latent(real.shape[0]), cond)
-            ctx = LossContext("discriminator", real, fake.detach(), cond, batch, self.d.loss_forward,
-                              step=step, d_step=step * n_critic + k, loss_scale=self._d_loss_scale())
-            with self._autocast():
-                total = self._objective(ctx, "discriminator_loss", self._d_keys, "loss/d")
-            if total is not None:
-                self.d.update(total, self.train_config.grad_clip)
-        with self.d.frozen():
-            ctx = LossContext("generator", real, fake, cond, batch, self.d.loss_forward,
-                              step=step, d_step=step * n_critic + n_critic - 1)
-            # D is frozen here: its DDP reducer must not expect gradients from this backward.
-            with self._autocast(), self.strategy.no_sync(self.d.train):
-                total = self._objective(ctx, "generator_loss", self._g_keys, "loss/g")
-            if total is None:
-                raise ConfigError("losses: no loss term contributes to the generator objective")
-            self.g.update(total, self.train_config.grad_clip)
+        if self.train_config.update_order == "generator-first":  # n_critic is 1 (checked by the config)
+            last = self._generate(self._next_batch(batches), keep_graph=True, d_step=step)
+            self._update_generator(last)
+            self._update_discriminator(last)
+        else:
+            for k in range(n_critic):
+                # only the last fake feeds the generator update
+                last = self._generate(self._next_batch(batches), keep_graph=k == n_critic - 1, d_step=step * n_critic + k)
+                self._update_discriminator(last)
+            self._update_generator(last)
         self.step = step + 1
         if self.ema is not None:
             self._update_ema()
 
-    def _objective(self, ctx: LossContext, method: str, keys: list[str], total_key: str) -> torch.Tensor | None:
+    def _generate(self, batch: dict[str, Any], *, keep_graph: bool, d_step: int) -> StepPass:
+        """The fakes of every trained direction for ``batch`` (with their graph if ``keep_graph``)."""
+        latent = self._latent(batch[SAMPLE_KEY].shape[0])
+        with self._autocast(), torch.set_grad_enabled(keep_graph):
+            return self.translation.generate(self.g.forward, batch, latent, d_step)
+
+    def _contexts(self, phase: Phase, step_pass: StepPass) -> dict[str | None, LossContext]:
+        loss_scale = self._d_loss_scale() if phase == "discriminator" else None
+        return self.translation.contexts(phase, step_pass, generator=self.g.forward,
+                                         discriminator=self.d.loss_forward, step=self.step, loss_scale=loss_scale)
+
+    def _update_discriminator(self, step_pass: StepPass) -> None:
+        contexts = self._contexts("discriminator", step_pass)
+        with self._autocast():
+            total = self._objective(contexts, "discriminator_loss", self._d_keys, "loss/d")
+        if total is not None:
+            self.d.update(total, self.train_config.grad_clip)
+
+    def _update_generator(self, step_pass: StepPass) -> None:
+        with self.d.frozen():
+            contexts = self._contexts("generator", step_pass)
+            # D is frozen here: its DDP reducer must not expect gradients from this backward.
+            with self._autocast(), self.strategy.no_sync(self.d.train):
+                total = self._objective(contexts, "generator_loss", self._g_keys, "loss/g")
+            if total is None:
+                raise ConfigError("losses: no loss term contributes to the generator objective")
+            self.g.update(total, self.train_config.grad_clip)
+
+    def _objective(self, contexts: Mapping[str | None, LossContext], method: str, keys: list[list[str]],
+                   total_key: str) -> torch.Tensor | None:
+        """The weighted sum of every term in every direction it trains (one context each)."""
         total: torch.Tensor | None = None
-        for term, key in zip(self.losses, keys, strict=True):
+        for term, term_keys, directions in zip(self.losses, keys, self.translation.term_directions, strict=True):
             if term.weight == 0:
                 continue
-            value = getattr(term.module, method)(ctx)
-            if value is None:
-                continue
-            if term.weight != 1.0:
-                value = value * term.weight
-            self._record(key, value)
-            total = value if total is None else total + value
+            for direction, key in zip(directions, term_keys, strict=True):
+                value = getattr(term.module, method)(contexts[direction])
+                if value is None:
+                    continue
+                if term.weight != 1.0:
+                    value = value * term.weight
+                self._record(key, value)
+                total = value if total is None else total + value
         if total is not None:
             self._record(total_key, total)
         return total
@@ -514,6 +543,8 @@ class Engine:
         if scalers:
             jsons["scaler"] = scalers
         tensors["rng"], jsons["rng"] = capture_rng()
+        if self.translation.pools:
+            tensors["fake_pool"], jsons["fake_pool"] = pools_state(self.translation.pools)
         manifest = {
             "step": self.step,
             "epoch": self.epoch,
@@ -550,6 +581,9 @@ class Engine:
             for role, state in checkpoint.json("scaler").items():
                 scalers[role].load_state_dict(state)
         restore_rng(checkpoint.tensors("rng"), checkpoint.json("rng"))
+        if self.translation.pools and checkpoint.has("fake_pool"):
+            load_pools(self.translation.pools, checkpoint.tensors("fake_pool"), checkpoint.json("fake_pool"),
+                       device=self.device, what=str(checkpoint.path / "fake_pool"))
         loop = checkpoint.manifest.get("loop", {})
         self.elapsed = float(loop.get("elapsed", 0.0))
         if "epoch_sums" in loop:

@@ -15,7 +15,7 @@ from typing import IO, Any
 import torch
 from torch import nn
 
-from ganzoo.data.spec import CONDITION_KEY, DataSpec
+from ganzoo.data.spec import CONDITION_KEY, SAMPLE_KEY, DataSpec
 from ganzoo.engine.checkpoint import Checkpoint, find_checkpoint
 from ganzoo.engine.loader import fixed_batch
 from ganzoo.registry.errors import CheckpointError, ConfigError, GanzooError
@@ -50,22 +50,46 @@ class Sampler:
         self.checkpoint = checkpoint
         self.batch_size = batch_size
 
+    @property
+    def directions(self) -> tuple[str, ...]:
+        """The generator's directions (``("AtoB", "BtoA")`` for CycleGAN; empty when one-way)."""
+        return tuple(getattr(self.generator, "directions", ()))
+
+    def _direction(self, direction: str | None) -> tuple[str, ...]:
+        """The extra ``forward`` argument for ``direction`` (none for the first direction)."""
+        if direction is None:
+            return ()
+        if direction not in self.directions:
+            if not self.directions:
+                raise ConfigError(f"direction {direction!r}: this generator translates one way only")
+            raise ConfigError(f"direction {direction!r}: this generator has {', '.join(self.directions)}")
+        return () if direction == self.directions[0] else (direction,)
+
+    def shapes(self, direction: str | None = None) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """``(source shape, sample shape)`` in ``direction``: the reverse one swaps the two."""
+        if self._direction(direction):
+            return self.spec.shape, self.spec.condition_shape
+        return self.spec.condition_shape, self.spec.shape
+
     def sample(self, n: int, condition: Any = None, seed: int | None = None, *,
-               progress: IO[str] | None = None) -> torch.Tensor:
+               progress: IO[str] | None = None, direction: str | None = None) -> torch.Tensor:
         """``n`` samples on the CPU, shaped ``(n, *spec.shape)``, in ``spec.value_range``.
 
         ``condition``: ``None`` for unconditional models; the ``(n, *condition_shape)`` source
-        batch for paired models (required); for label-conditional models a ``(n, K)`` label
+        batch for paired and unpaired models (required); for label-conditional models a ``(n, K)`` label
         vector, ``n`` class indices, one class index for all, or ``None`` to draw labels (from
         ``spec.meta["label_frequencies"]`` when the dataset recorded them, else uniformly).
         ``seed`` makes noise and drawn labels reproducible; without it the global RNG is used.
         ``progress``: a stream (a terminal's stderr) to draw a progress bar on, for the long
-        batches of a large generator on a CPU.
+        batches of a large generator on a CPU. ``direction``: for a two-way generator, translate
+        the other way (``"BtoA"``: ``condition`` holds samples shaped like ``spec.shape``, the
+        output is shaped like ``spec.condition_shape``).
         """
         if n < 1:
             raise ConfigError(f"number of samples must be positive, got {n}")
+        extra = self._direction(direction)
         rng = torch.Generator().manual_seed(seed) if seed is not None else None
-        cond = self.conditions(n, condition, rng)
+        cond = self.conditions(n, condition, rng, direction=direction)
         latent = self.generator.sample_latent(n, device="cpu", generator=rng)
         was_training = self.generator.training
         self.generator.eval()
@@ -76,29 +100,27 @@ class Sampler:
                     stop = min(start + self.batch_size, n)
                     z = latent[start:stop].to(self.device) if latent is not None else None
                     c = cond[start:stop].to(self.device) if cond is not None else None
-                    chunks.append(self.generator(z, c).float().cpu())
+                    chunks.append(self.generator(z, c, *extra).float().cpu())
                     bar.update(stop - start)
         finally:
             self.generator.train(was_training)
         return torch.cat(chunks)
 
-    def conditions(self, n: int, condition: Any = None, rng: torch.Generator | None = None) -> torch.Tensor | None:
+    def conditions(self, n: int, condition: Any = None, rng: torch.Generator | None = None, *,
+                   direction: str | None = None) -> torch.Tensor | None:
         """The condition batch [`sample`][ganzoo.engine.sampler.Sampler.sample] uses for ``condition`` (see there)."""
         kind = self.spec.condition
         if kind == "none":
             if condition is not None:
                 raise ConfigError("this generator is unconditional; do not pass a condition")
             return None
-        if kind == "paired":
+        if kind in ("paired", "unpaired"):
+            source_shape = self.shapes(direction)[0]
             if condition is None:
-                raise ConfigError(
-                    f"this generator translates sources of shape {self.spec.condition_shape}; pass condition="
-                )
+                raise ConfigError(f"this generator translates sources of shape {source_shape}; pass condition=")
             cond = torch.as_tensor(condition, dtype=torch.float32)
-            if tuple(cond.shape) != (n, *self.spec.condition_shape):
-                raise ConfigError(
-                    f"condition has shape {tuple(cond.shape)}, expected {(n, *self.spec.condition_shape)}"
-                )
+            if tuple(cond.shape) != (n, *source_shape):
+                raise ConfigError(f"condition has shape {tuple(cond.shape)}, expected {(n, *source_shape)}")
             return cond
         classes = self.spec.condition_dim
         if condition is None and isinstance(self.dataset_cls, ConditionSampling):
@@ -122,13 +144,16 @@ class Sampler:
             raise ConfigError(f"label vectors have shape {tuple(cond.shape)}, expected {(n, classes)}")
         return cond.float()
 
-    def dataset_conditions(self, n: int, *, split: str = "val") -> torch.Tensor:
+    def dataset_conditions(self, n: int, *, split: str = "val", direction: str | None = None) -> torch.Tensor:
         """The first ``n`` conditions (cycling) of the run's dataset, rebuilt from the manifest.
 
-        Paired models need real sources. When the dataset config has a ``split`` field, the
-        ``split`` subset is used (``val`` by default: sources the model did not train on); if
-        that subset cannot be built, or there is no such field, the training data is used.
+        Paired and unpaired models need real sources. When the dataset config has a ``split``
+        field, the ``split`` subset is used (``val`` by default: sources the model did not train
+        on); if that subset cannot be built, or there is no such field, the training data is
+        used. In the reverse ``direction`` of a two-way generator the sources are the samples
+        (``x``) of the dataset.
         """
+        key = SAMPLE_KEY if self._direction(direction) else CONDITION_KEY
         if self.checkpoint is None:
             raise CheckpointError("this sampler was not loaded from a checkpoint; pass conditions explicitly")
         from ganzoo.experiment.paths import locate_data
@@ -152,12 +177,20 @@ class Sampler:
         if len(dataset) == 0:
             raise CheckpointError(f"{self.checkpoint.path}: the run's dataset is empty; pass conditions explicitly")
         batch = fixed_batch(dataset, [i % len(dataset) for i in range(n)], seed=0)
-        return batch[CONDITION_KEY].float()
+        return batch[key].float()
 
-    def export(self, samples: torch.Tensor, out_dir: str | Path, conditions: torch.Tensor | None = None) -> list[Path]:
-        """Write ``samples`` in the dataset's native format (PNG, CSV, ...) into ``out_dir``."""
+    def export(self, samples: torch.Tensor, out_dir: str | Path, conditions: torch.Tensor | None = None, *,
+               direction: str | None = None) -> list[Path]:
+        """Write ``samples`` in the dataset's native format (PNG, CSV, ...) into ``out_dir``.
+
+        Translations in the reverse ``direction`` are handed to the exporter with the roles the
+        DataSpec gives their domains: the sources (domain B) as samples, the translations
+        (domain A) as conditions, so images land in ``B/`` and ``A/`` by domain, never mixed up.
+        """
         from ganzoo.data.export import export_samples
 
+        if self._direction(direction) and conditions is not None:
+            samples, conditions = conditions, samples
         return export_samples(samples, Path(out_dir), self.spec, conditions, self.dataset_cls)
 
 

@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from ganzoo.data.spec import CONDITION_KEY, SAMPLE_KEY, DataSpec
+from ganzoo.engine.directions import check_directions
 from ganzoo.registry.config import ComponentSpec, ExperimentConfig, validate_model
 from ganzoo.registry.errors import (
     ConfigError,
@@ -39,6 +40,7 @@ class WeightedLoss:
     name: str
     weight: float
     module: Any
+    directions: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -104,15 +106,21 @@ def build_experiment(raw: Mapping[str, Any], registry: Registry, *, source: str 
         entry = registry.get("loss", loss.name)
         filled = fill_params(entry, loss.params, spec)  # e.g. a table's target span for its classifier
         module = build_component(registry, "loss", loss.name, filled)
-        losses.append(WeightedLoss(loss.name, loss.weight, module))
+        directions = tuple(loss.directions) if loss.directions is not None else None
+        losses.append(WeightedLoss(loss.name, loss.weight, module, directions))
         params = validate_model(entry.config, filled).model_dump(mode="json")
-        resolved_losses.append({"name": loss.name, "weight": loss.weight, "params": params})
+        resolved_loss: dict[str, Any] = {"name": loss.name, "weight": loss.weight, "params": params}
+        if directions is not None:
+            resolved_loss["directions"] = list(directions)
+        resolved_losses.append(resolved_loss)
         providers.setdefault(f"loss:{loss.name}", (entry.provider, entry.version))
 
     full = config.model_dump(mode="json")
     full.update(resolved)
     full["losses"] = resolved_losses
     config = ExperimentConfig.model_validate(full)
+    check_directions(generator, discriminator, (config.generator.name, config.discriminator.name), spec,
+                     [loss.directions for loss in losses])
     check_combination(config, dataset, spec, generator, discriminator)
     return Built(config, dataset, spec, generator, discriminator, losses, providers, data_paths)
 
@@ -164,10 +172,10 @@ def check_combination(
                     f"{data_name} is label-conditional ({spec.condition_dim} labels) but {who} "
                     "takes no labels (no condition_dim)"
                 )
-    if spec.condition == "paired" and "in_channels" not in g_params:
+    if spec.condition in ("paired", "unpaired") and "in_channels" not in g_params:
         raise IncompatibleComponentsError(
-            f"{data_name} gives paired source images but {g_name} does not translate a source "
-            "(it has no in_channels); use an image-to-image generator such as 'unet'"
+            f"{data_name} gives {spec.condition} source images but {g_name} does not translate a source "
+            "(it has no in_channels); use an image-to-image generator such as 'unet', 'resnet' or 'cyclegan'"
         )
     samples = [dataset[i] for i in range(min(2, len(dataset)))]
     batch = {key: torch.stack([s[key] for s in samples]) for key in samples[0]}
@@ -181,32 +189,46 @@ def check_combination(
     modes = (generator.training, discriminator.training)
     generator.eval()
     discriminator.eval()
+    # the discriminator never sees an unpaired source (see ganzoo.engine.directions)
+    d_cond = None if spec.condition == "unpaired" else cond
+    # (direction, source, target, what D sees beside a sample, target shape, source shape, D judges it)
+    views = [(None, cond, x, d_cond, spec.shape, spec.condition_shape, True)]
+    g_directions = getattr(generator, "directions", ())
+    if len(g_directions) == 2 and cond is not None:  # the reverse direction: x -> cond
+        reverse = g_directions[1]
+        judged = reverse in getattr(discriminator, "directions", ())  # else only first-direction terms judge
+        views.append((reverse, x, cond, None if d_cond is None else x, spec.condition_shape, spec.shape, judged))
     try:
         with torch.no_grad():
-            try:
-                fake = generator(generator.sample_latent(len(x)), cond)
-            except Exception as err:
-                raise IncompatibleComponentsError(
-                    f"{g_name} cannot generate for {data_name} (condition {spec.condition!r}, "
-                    f"condition shape {spec.condition_shape}): {describe_error(err)}"
-                ) from None
-            if tuple(fake.shape[1:]) != spec.shape:
-                raise IncompatibleComponentsError(
-                    f"{g_name} produces samples of shape {tuple(fake.shape[1:])} but {data_name} "
-                    f"has samples of shape {spec.shape}"
-                )
-            for what, tensor in (("real", x), ("generated", fake)):
+            for direction, source, target, seen, shape, source_shape, judged in views:
+                extra = () if direction is None else (direction,)
+                what = "" if direction is None else f" in direction {direction!r}"
                 try:
-                    logits = discriminator(tensor, cond)
+                    fake = generator(generator.sample_latent(len(x)), source, *extra)
                 except Exception as err:
                     raise IncompatibleComponentsError(
-                        f"{d_name} cannot score {what} samples of {data_name} (shape {spec.shape}, "
-                        f"condition {spec.condition!r}): {describe_error(err)}"
+                        f"{g_name} cannot generate{what} for {data_name} (condition {spec.condition!r}, "
+                        f"source shape {source_shape}): {describe_error(err)}"
                     ) from None
-                if logits.shape[0] != len(x):
+                if tuple(fake.shape[1:]) != shape:
                     raise IncompatibleComponentsError(
-                        f"{d_name} returned {logits.shape[0]} scores for a batch of {len(x)}"
+                        f"{g_name} produces samples of shape {tuple(fake.shape[1:])}{what} but {data_name} "
+                        f"has samples of shape {shape} there"
                     )
+                if not judged:
+                    continue
+                for kind, tensor in (("real", target), ("generated", fake)):
+                    try:
+                        logits = discriminator(tensor, seen, *extra)
+                    except Exception as err:
+                        raise IncompatibleComponentsError(
+                            f"{d_name} cannot score {kind} samples{what} of {data_name} (shape {shape}, "
+                            f"condition {spec.condition!r}): {describe_error(err)}"
+                        ) from None
+                    if logits.shape[0] != len(x):
+                        raise IncompatibleComponentsError(
+                            f"{d_name} returned {logits.shape[0]} scores for a batch of {len(x)}"
+                        )
     finally:
         generator.train(modes[0])
         discriminator.train(modes[1])

@@ -62,6 +62,9 @@ class LossSpec(ComponentSpec):
     """One ``[[losses]]`` entry: a loss component and its weight in the objectives."""
 
     weight: float = Field(1.0, description="Multiplier applied to the term in D and G objectives.")
+    directions: list[str] | None = Field(
+        None, description="For a two-way generator (cyclegan): the directions the term trains; default: all."
+    )
 
 
 class OptimizerConfig(BaseModel):
@@ -164,6 +167,14 @@ class TrainConfig(BaseModel):
     )
     sync_batchnorm: bool = Field(False, description="SyncBatchNorm across torchrun processes (CUDA only).")
     grad_clip: float | None = Field(None, gt=0, description="Clip gradient norm of each network.")
+    fake_pool: int = Field(
+        0, ge=0, description="Pool of earlier fakes the discriminator also sees (CycleGAN: 50); 0 = off."
+    )
+    update_order: Literal["discriminator-first", "generator-first"] = Field(
+        "discriminator-first",
+        description="discriminator-first: D update, then G against the new D (DCGAN, pix2pix); generator-first: "
+        "G update, then D on the same fakes (CycleGAN's loop; needs n_critic = 1).",
+    )
     seed: int = Field(0, description="Seed of every random choice of the run.")
     deterministic: bool = Field(False, description="Deterministic algorithms (bit-exact resume on CPU).")
     device: str = Field("auto", description="auto, cpu, cuda, cuda:N, mps.")
@@ -220,6 +231,8 @@ class TrainConfig(BaseModel):
             raise ValueError("give either steps or epochs, not both")
         if self.steps is None and self.epochs is None:
             self.steps = 1000
+        if self.update_order == "generator-first" and self.n_critic != 1:
+            raise ValueError("update_order 'generator-first' trains D once per step; set n_critic = 1")
         return self
 
 

@@ -20,7 +20,8 @@ from pydantic_core import to_jsonable_python
 #: Component parameters filled from the dataset's DataSpec when an experiment leaves them unset
 #: (the naming convention of ``DataSpec.component_defaults``).
 FILLED_FROM_DATA = frozenset(
-    {"in_channels", "out_channels", "image_size", "length", "out_features", "in_features", "condition_dim"}
+    {"in_channels", "out_channels", "image_size", "length", "out_features", "in_features", "condition_dim",
+     "source_channels"}
 )
 
 

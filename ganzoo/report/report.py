@@ -55,8 +55,10 @@ def samples_section(run: RunData) -> list[str]:
     out = ["<h2>Samples</h2>"]
     if not grids:
         return [*out, '<p class="note">No sample grids in samples/.</p>']
-    if run.manifest.get("data_spec", {}).get("condition") == "paired":
-        out.append('<p class="note">Rows: source | generated | target.</p>')
+    condition = run.manifest.get("data_spec", {}).get("condition")
+    if condition in ("paired", "unpaired"):
+        rows = "source | generated | target" if condition == "paired" else "source | generated"
+        out.append(f'<p class="note">Rows: {rows}.</p>')
     out.append('<div class="row">' + "".join(image(path, label) for label, path in grids) + "</div>")
     return out
 

@@ -73,12 +73,16 @@ def tile(images: torch.Tensor, columns: int, pad: int = 2) -> torch.Tensor:
 def image_grid(
     fake: torch.Tensor, spec: DataSpec, *, real: torch.Tensor | None = None, cond: torch.Tensor | None = None
 ) -> Image.Image:
-    """Generated images in a square grid; paired data as rows of source | generated | target."""
+    """Generated images in a square grid; paired data as rows of source | generated | target,
+    unpaired data (whose real samples belong to other sources) as rows of source | generated."""
     from PIL import Image
 
     if spec.condition == "paired" and cond is not None and real is not None:
         rows = torch.stack([_rgb(_to_unit(cond, spec)), _rgb(_to_unit(fake, spec)), _rgb(_to_unit(real, spec))], dim=1)
         grid = tile(rows.flatten(0, 1), columns=3)
+    elif spec.condition == "unpaired" and cond is not None:
+        rows = torch.stack([_rgb(_to_unit(cond, spec)), _rgb(_to_unit(fake, spec))], dim=1)
+        grid = tile(rows.flatten(0, 1), columns=2)
     else:
         grid = tile(_rgb(_to_unit(fake, spec)), columns=math.ceil(math.sqrt(len(fake))))
     array = (grid.permute(1, 2, 0) * 255).round().to(torch.uint8).numpy()

@@ -40,6 +40,7 @@ def test_the_filled_parameter_table_matches_the_dataspec() -> None:
     documented = set(re.findall(r"^\| `(\w+)` \|", section, flags=re.M))
     specs = [
         DataSpec("image", (3, 8, 8), condition="paired", condition_shape=(1, 8, 8)),
+        DataSpec("image", (3, 8, 8), condition="unpaired", condition_shape=(1, 8, 8)),
         DataSpec("series", (2, 16), condition="label", condition_shape=(4,)),
         DataSpec("table", (5,)),
     ]

@@ -206,3 +206,24 @@ def test_run_killed_at_random_moments_always_resumes(toys: Registry, experiment:
             assert "finished at step 600/600" in out
         command = [sys.executable, "-m", "ganzoo", "train", "--resume", str(run)]
     _assert_same_state(full.directory, run)
+
+
+def test_two_way_run_with_a_fake_pool_resumes_bit_identically(toys: Registry, experiment: Experiment,
+                                                               tmp_path: Path) -> None:
+    """CycleGAN's loop (generator first, both directions, pooled fakes): the pool is checkpointed."""
+    raw = experiment("sine", steps=10, batch_size=4, deterministic=True, fake_pool=6, ema={"decay": 0.9},
+                     update_order="generator-first", checkpoint_every=5, keep_checkpoints=10)
+    raw["dataset"]["params"] = {"unpaired": True, "n": 32}
+    raw["generator"] = {"name": "cyclegan", "params": {"network": {"name": "toy-conv"}}}
+    raw["discriminator"] = {"name": "cyclegan", "params": {"network": {"name": "toy-conv"}}}
+    raw["losses"] = [{"name": "toy-bce"}, {"name": "cycle", "weight": 10.0}, {"name": "identity", "weight": 5.0}]
+    full = ganzoo.train(raw, run_dir=tmp_path / "full")
+    ganzoo.train(raw, run_dir=tmp_path / "half", until=5, callbacks=[NoisyCallback()])
+    resumed = train(resume=tmp_path / "half")
+    _assert_same_state(full.directory, resumed.directory)
+    pools = [find_checkpoint(run).tensors("fake_pool") for run in (full.directory, resumed.directory)]
+    assert pools[0].keys() == pools[1].keys() == {"AtoB", "BtoA"}
+    assert all(torch.equal(pools[0][key], pools[1][key]) for key in pools[0])
+    assert find_checkpoint(resumed.directory).json("fake_pool") == {"size": 6, "counts": {"AtoB": 6, "BtoA": 6}}
+    # the pool at the stop was full and in use: without it the resumed run would differ
+    assert find_checkpoint(tmp_path / "half" / "checkpoints" / "step_000005").json("fake_pool")["counts"]["AtoB"] == 6

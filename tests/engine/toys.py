@@ -5,7 +5,8 @@ the fresh-process test, installed into a temporary site directory with an entry 
 
 * ``toy-ring``: 2-D ring of 8 Gaussians (table), optionally with one-hot mode labels and an
   ``augment`` that jitters points with torch's global RNG;
-* ``toy-sine``: noisy sine waves (series ``(1, 32)``), optionally paired (source: the cosine);
+* ``toy-sine``: noisy sine waves (series ``(1, 32)``), optionally paired (source: the cosine) or
+  unpaired (the cosine of another, seeded-random wave);
 * MLP (BatchNorm optional: DDP equivalence needs a batch-independent G) and 1-D convolution
   generators/discriminators, a non-saturating BCE loss and an L1 loss.
 """
@@ -48,6 +49,7 @@ class SineConfig(ComponentConfig):
     length: int = 32
     noise: float = 0.05
     paired: bool = False
+    unpaired: bool = False
     split: str = "train"
     seed: int = 0
 
@@ -152,9 +154,13 @@ class Sine:
         noise = config.noise * torch.randn(config.n, config.length, generator=g)
         self.x = (0.8 * torch.sin(t + phase) + noise).unsqueeze(1)
         self.source = (0.8 * torch.cos(t + phase)).unsqueeze(1)
-        self.paired, self.split = config.paired, config.split
+        self.paired, self.split = config.paired or config.unpaired, config.split
+        self.partner = torch.randperm(config.n, generator=g) if config.unpaired else torch.arange(config.n)
+        self.unpaired = config.unpaired
 
     def describe(self) -> DataSpec:
+        if self.unpaired:
+            return DataSpec("series", tuple(self.x.shape[1:]), condition="unpaired", condition_shape=tuple(self.source.shape[1:]))
         if self.paired:
             return DataSpec("series", tuple(self.x.shape[1:]), condition="paired", condition_shape=tuple(self.source.shape[1:]))
         return DataSpec("series", tuple(self.x.shape[1:]))
@@ -165,7 +171,7 @@ class Sine:
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
         item = {"x": self.x[index]}
         if self.paired:
-            item["cond"] = self.source[index]
+            item["cond"] = self.source[self.partner[index]]
         return item
 
     @classmethod

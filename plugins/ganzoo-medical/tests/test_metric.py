@@ -68,7 +68,19 @@ def test_metric_on_an_eval_context(oracle: bool) -> None:
         assert result["value"] < 0.1
 
 
-def test_metric_refuses_unpaired_runs() -> None:
+def test_metric_scores_unpaired_mask_to_fundus_runs_against_chance() -> None:
+    data = RetinaProcedural(RetinaProceduralConfig(image_size=64, split="val", length=4, unaligned=True))
+    truth = RetinaProcedural(RetinaProceduralConfig(image_size=64, split="val", length=4))
+    sampler = _Sampler(truth, oracle=True)  # the true photograph of each mask's own eye
+    sampler.spec = data.describe()
+    ctx = EvalContext(sampler, data, split="val", n_samples=4, batch_size=2)
+    assert VesselAgreement.applies_to(ctx.spec)
+    result = ganzoo.create("metric", "vessel-agreement").compute(ctx)["vessel-dice"]
+    assert "real_reference" not in result
+    assert result["value"] > result["chance_reference"] + 0.15
+
+
+def test_metric_refuses_unconditional_runs() -> None:
     class Ctx:
         spec = DataSpec("image", (3, 32, 32))
 

@@ -36,10 +36,14 @@ def test_presets_validate(name: str) -> None:
     raw, label = read_experiment(None, preset=name, registry=registry)
     config = validate_experiment(raw, registry, source=label)
     assert config.dataset.name == "retina-procedural"
-    paired = "pix2pix" in name
-    assert config.dataset.params["paired"] is paired
-    assert config.generator.name == ("unet" if paired else "dcgan")
-    if paired:
+    family = next(f for f in ("pix2pix", "dcgan", "cyclegan") if f in name)
+    assert config.dataset.params["paired"] is (family != "dcgan")
+    assert config.dataset.params.get("unaligned", False) is (family == "cyclegan")
+    assert config.generator.name == {"pix2pix": "unet", "dcgan": "dcgan", "cyclegan": "cyclegan"}[family]
+    if family == "cyclegan":
+        assert [(loss.name, loss.weight) for loss in config.losses] == [("adversarial", 1.0), ("cycle", 10.0)]
+        assert (config.train.fake_pool, config.train.update_order) == (50, "generator-first")
+    if family == "pix2pix":
         assert [loss.name for loss in config.losses] == ["adversarial", "l1"]
         assert config.losses[1].weight == 100.0
         assert config.losses[0].params == {"mode": "nonsaturating", "d_reduction": "mean"}

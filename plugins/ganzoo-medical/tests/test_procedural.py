@@ -21,7 +21,7 @@ from ganzoo_medical.vessel_tree import (
 )
 
 import ganzoo
-from ganzoo.plugin import Dataset, DataSpec
+from ganzoo.plugin import ConfigError, Dataset, DataSpec
 
 
 def test_created_through_the_registry_paired() -> None:
@@ -45,6 +45,22 @@ def test_unpaired_has_no_condition() -> None:
     ds = ganzoo.create("dataset", "retina-procedural", image_size=32, length=2, paired=False)
     assert ds.describe().condition == "none"
     assert set(ds[0]) == {"x", "fov"}
+
+
+def test_unaligned_masks_belong_to_other_eyes_of_the_split() -> None:
+    paired = ganzoo.create("dataset", "retina-procedural", image_size=32, length=6)
+    unaligned = ganzoo.create("dataset", "retina-procedural", image_size=32, length=6, unaligned=True)
+    spec = unaligned.describe()
+    assert (spec.condition, spec.condition_shape, spec.shape) == ("unpaired", (1, 32, 32), (3, 32, 32))
+    masks = [paired[i]["cond"] for i in range(6)]
+    partners = []
+    for i in range(6):
+        assert torch.equal(unaligned[i]["x"], paired[i]["x"])  # the photograph stays
+        partners.append(next(j for j in range(6) if torch.equal(unaligned[i]["cond"], masks[j])))
+    assert sorted(partners) == list(range(6))  # every mask once per epoch ...
+    assert all(p != i for i, p in enumerate(partners))  # ... never with its own eye
+    with pytest.raises(ConfigError, match="unaligned = true needs paired = true"):
+        ganzoo.create("dataset", "retina-procedural", paired=False, unaligned=True)
 
 
 def test_sample_is_a_pure_function_of_seed_split_index() -> None:

@@ -24,8 +24,11 @@ class RetinaDataset:
     """Base class: subclasses implement ``__len__`` and ``arrays(index)``.
 
     Samples: ``x`` fundus image (C, S, S) in [-1, 1]; ``cond`` vessel mask (1, S, S) in {-1, 1}
-    when ``paired``; ``fov`` (1, S, S) in {0, 1}. Subclasses are registered components: each is
-    built from its own config, a subclass of [`RetinaDataConfig`][ganzoo_medical.configs.RetinaDataConfig].
+    when ``paired``; ``fov`` (1, S, S) in {0, 1}. With ``unaligned`` the mask of item ``i`` belongs
+    to another eye of the same split (a fixed permutation without fixed points), the DataSpec's
+    condition is ``unpaired`` and every mask and photograph is still used once per epoch.
+    Subclasses are registered components: each is built from its own config, a subclass of
+    [`RetinaDataConfig`][ganzoo_medical.configs.RetinaDataConfig].
     """
 
     channels: int = 3
@@ -33,7 +36,9 @@ class RetinaDataset:
     def __init__(self, config: RetinaDataConfig) -> None:
         self.image_size = config.image_size
         self.paired = config.paired
+        self.unaligned = config.unaligned
         self.split = config.split
+        self._partners: list[int] | None = None
 
     def arrays(self, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(mask (S, S) bool, image (S, S, C) float in [0, 1], fov (S, S) bool)`` of sample ``index``."""
@@ -52,7 +57,7 @@ class RetinaDataset:
             modality="image",
             shape=(self.channels, size, size),
             value_range=(-1.0, 1.0),
-            condition="paired" if self.paired else "none",
+            condition=("unpaired" if self.unaligned else "paired") if self.paired else "none",
             condition_shape=(1, size, size) if self.paired else (),
             meta=self.meta(),
         )
@@ -60,7 +65,10 @@ class RetinaDataset:
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
         if not -len(self) <= index < len(self):
             raise IndexError(f"index {index} out of range for {len(self)} samples")
-        mask, image, fov = self.arrays(index % len(self))
+        index %= len(self)
+        mask, image, fov = self.arrays(index)
+        if self.unaligned:
+            mask = self.arrays(self.partner(index))[0]
         sample = {
             SAMPLE_KEY: torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1), dtype=np.float32)) * 2 - 1,
             FOV_KEY: torch.from_numpy(fov[None].astype(np.float32)),
@@ -68,6 +76,17 @@ class RetinaDataset:
         if self.paired:
             sample[CONDITION_KEY] = torch.from_numpy(mask[None].astype(np.float32)) * 2 - 1
         return sample
+
+
+    def partner(self, index: int) -> int:
+        """The item whose mask item ``index`` carries when ``unaligned``: the next one in a seeded
+        permutation of the items, so no photograph gets its own mask."""
+        if self._partners is None:
+            order = np.random.default_rng([len(self), 17]).permutation(len(self)).tolist()
+            self._partners = [0] * len(self)
+            for position, item in enumerate(order):
+                self._partners[item] = order[(position + 1) % len(order)]
+        return self._partners[index]
 
 
 def flip_rotate(batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

@@ -1,8 +1,9 @@
 """Parameters of ganzoo-medical's components (pydantic only, so listing stays free of torch).
 
 ``image_size`` follows ganzoo's naming convention; ``paired`` switches every retina dataset between
-vessel mask -> fundus pairs (pix2pix) and fundus images alone (unconditional GANs); ``split``
-selects held-out data (``train`` / ``val`` / ``test``).
+vessel mask -> fundus pairs (pix2pix) and fundus images alone (unconditional GANs), and
+``unaligned`` makes the masks and photographs two unpaired domains (CycleGAN); ``split`` selects
+held-out data (``train`` / ``val`` / ``test``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,17 @@ class RetinaDataConfig(ComponentConfig):
 
     image_size: int = Field(64, ge=8, le=2048, description="Side of the square images in pixels.")
     paired: bool = Field(True, description="True: vessel mask -> fundus pairs; False: fundus images only.")
+    unaligned: bool = Field(
+        False, description="With paired: each photograph comes with the mask of another eye, so masks and "
+        "photographs are two unpaired domains (CycleGAN)."
+    )
     split: Split = Field("train", description="train, val or test (disjoint data).")
+
+    @model_validator(mode="after")
+    def _unaligned_needs_masks(self) -> RetinaDataConfig:
+        if self.unaligned and not self.paired:
+            raise ValueError("unaligned = true needs paired = true (it pairs photographs with other eyes' masks)")
+        return self
 
 
 class RetinaProceduralConfig(RetinaDataConfig):

@@ -13,7 +13,11 @@ of each image. Sato scales come from ``vessel_sigmas`` in the meta, else from th
 (a whole fundus per image).
 
 The same extraction on the real held-out images is reported as ``real_reference``: the Dice a
-generator that reproduced the real photographs exactly would reach.
+generator that reproduced the real photographs exactly would reach. Unpaired runs (CycleGAN on
+``unaligned`` data: mask -> fundus without pairs) are scored the same way, because the question
+is the same: does the photograph made from a mask show that mask's vessels? Their held-out
+photographs belong to other eyes, so the same extraction on them is reported as
+``chance_reference``, the Dice of an unrelated real photograph.
 
 The FOV of each pair is derived from its real target image (thresholding, as for datasets without
 mask files), because the evaluation context keeps only ``x`` and ``cond`` of held-out samples.
@@ -77,7 +81,7 @@ class VesselAgreement:
 
     @staticmethod
     def applies_to(spec: DataSpec) -> bool:
-        """Runs by default only on retina data: paired images conditioned on a 1-channel vessel mask.
+        """Runs by default only on retina data: (un)paired images conditioned on a 1-channel vessel mask.
 
         The retina datasets mark their DataSpec with ``meta["domain"] = "retina"``; other paired
         image runs (facades, maps, any 1-channel condition that is not a vessel mask) are left
@@ -90,7 +94,7 @@ class VesselAgreement:
         spec = ctx.spec
         if not _mask_pairs(spec):
             raise ConfigError(
-                "vessel-agreement needs paired image data with a 1-channel vessel mask as condition; "
+                "vessel-agreement needs paired or unpaired image data with a 1-channel vessel mask as condition; "
                 f"this run has {spec.modality} data with condition {spec.condition!r}"
             )
         real = ctx.real()
@@ -103,12 +107,13 @@ class VesselAgreement:
         threshold = self.threshold if self.threshold is not None else spec.meta.get("vessel_threshold")
         value = vessel_dice(fake, masks, fov, sigmas, threshold)
         reference = vessel_dice(target, masks, fov, sigmas, threshold)
+        reference_key = "real_reference" if spec.condition == "paired" else "chance_reference"
         protocol = ctx.protocol(
             n_pairs=n,
             extractor=EXTRACTOR,
             sigmas=list(sigmas),
             threshold=threshold if threshold is not None else "otsu per image",
-            real_reference=reference,
+            **{reference_key: reference},
             aggregation="pooled over pairs",
             better="higher",
         )
@@ -116,8 +121,8 @@ class VesselAgreement:
 
 
 def _mask_pairs(spec: DataSpec) -> bool:
-    """Paired image data whose condition has one channel (a mask)."""
-    return spec.modality == "image" and spec.condition == "paired" and spec.condition_shape[:1] == (1,)
+    """Paired or unpaired image data whose condition has one channel (a mask)."""
+    return spec.modality == "image" and spec.condition in ("paired", "unpaired") and spec.condition_shape[:1] == (1,)
 
 
 def _channels_last(images: Any) -> np.ndarray:

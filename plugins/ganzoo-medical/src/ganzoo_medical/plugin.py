@@ -31,6 +31,7 @@ PRESETS = {
     "retina-dcgan": "DCGAN on unpaired procedural fundus images, 64 px, CPU-sized.",
     "retina-pix2pix-512": "Vessel mask -> fundus pix2pix at paper scale (Costa et al.: 512 px, batch 1).",
     "retina-dcgan-256": "DCGAN on unpaired procedural fundus images at 256 px.",
+    "retina-cyclegan": "Vessel mask <-> fundus without pairs (CycleGAN), 64 px procedural eyes, CPU-sized.",
 }
 
 
