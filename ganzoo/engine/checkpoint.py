@@ -27,7 +27,6 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -39,7 +38,7 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 from torch import nn
 
-from ganzoo.files import write_json
+from ganzoo.files import make_temp_dir, write_json
 from ganzoo.registry.errors import CheckpointError, describe_error
 
 FORMAT_VERSION = 1
@@ -209,7 +208,7 @@ def write_checkpoint(
         if is_complete(final):
             raise CheckpointError(f"{final}: checkpoint already exists; refusing to overwrite it")
         _set_aside(final)
-    temp = Path(tempfile.mkdtemp(prefix=f"{_TEMP_PREFIX}{final.name}-", dir=root))
+    temp = make_temp_dir(root, f"{_TEMP_PREFIX}{final.name}-")
     try:
         files: dict[str, int] = {}
         for stem, content in tensors.items():
