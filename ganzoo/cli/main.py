@@ -102,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except GanzooError as err:
         print(f"ganzoo: error: {err}", file=sys.stderr)
-        return EXIT_USAGE
+        return err.exit_code
     except BrokenPipeError:  # output piped into head & co.
         return 0
     except OSError as err:  # unreadable/unwritable paths the user named: one line, not a traceback

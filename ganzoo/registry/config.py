@@ -103,6 +103,11 @@ class TrainConfig(BaseModel):
     )
     sync_batchnorm: bool = Field(False, description="SyncBatchNorm across torchrun processes (CUDA only).")
     grad_clip: float | None = Field(None, gt=0, description="Clip gradient norm of each network.")
+    nonfinite: Literal["stop", "skip"] = Field(
+        "stop",
+        description="On NaN/Inf: 'stop' the run (the last finite checkpoint is kept, exit status 3) or "
+        "'skip' updates whose objective or gradients are not finite.",
+    )
     seed: int = Field(0, description="Seed of every random choice of the run.")
     deterministic: bool = Field(False, description="Deterministic algorithms (bit-exact resume on CPU).")
     device: str = Field("auto", description="auto, cpu, cuda, cuda:N, mps.")
