@@ -90,6 +90,9 @@ def test_stop_and_resume_is_bit_identical(toys: Registry, experiment: Experiment
     assert full.metrics("epoch") == [
         {**r, "time": f["time"]} for r, f in zip(resumed.metrics("epoch"), full.metrics("epoch"), strict=True)
     ]
+    # the first interval after the resume (steps 7-8) says where it starts; the others are full
+    intervals = [(r["step"], r.get("resumed_from")) for r in resumed.metrics("train")]
+    assert intervals == [(4, None), (6, None), (8, 6), (12, None)]
     # and a different seed really gives different weights (the comparison can fail)
     other = ganzoo.train({**raw, "train": {**raw["train"], "seed": 1}}, run_dir=tmp_path / "other")
     g_full = find_checkpoint(full.directory).tensors("generator")
