@@ -60,7 +60,7 @@ class EvalConfig(BaseModel):
     when Inception weights are given) plus plugin metrics that declare they apply.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     metrics: list[str | ComponentSpec] | None = Field(None, description="Metrics to compute.")
     n_samples: PositiveInt = Field(1000, description="Real and generated samples for `ganzoo evaluate`.")
