@@ -53,6 +53,12 @@ class Loss(Protocol):
     Each method returns a scalar tensor, or ``None`` when the loss does not contribute to that
     network's objective (L1 only shapes the generator; a gradient penalty only the
     discriminator). The engine multiplies by the experiment's ``weight`` and sums the terms.
+
+    Optional class attribute ``requires``: a set of words naming what the loss needs of the data
+    (``"paired"``, ``"labelled"``, ``"image"``, ``"series"``, ``"table"``, or a key every sample
+    carries such as ``"mask"``); an experiment whose data lacks one is refused before step one
+    (:mod:`ganzoo.experiment.requirements`). Without it a loss is taken to work on any data.
+    ``L1Loss.requires = frozenset({"paired"})``.
     """
 
     def discriminator_loss(self, ctx: LossContext) -> torch.Tensor | None: ...

@@ -47,6 +47,8 @@ def _masked(ctx: LossContext, x: Tensor) -> Tensor:
 class ConditionalCrossEntropy:
     """Generator term: cross-entropy of the generated category the condition asked for."""
 
+    requires = frozenset({"labelled", TARGET_KEY})  # refused before step one on other data
+
     def __init__(self, config: ConditionalCEConfig) -> None:
         """No parameters (the config is empty)."""
 
