@@ -244,7 +244,7 @@ class UCIHousehold(SmartMeterFiles):
 def _csv_options(config: GenericCSVConfig) -> dict[str, Any]:
     """Reader options shared by the generic long and wide CSV formats."""
     return {"unit": config.unit, "quantity": config.quantity, "sep": config.sep, "decimal": config.decimal,
-            "max_meters": config.max_meters}
+            "max_meters": config.max_meters, "nonfinite": config.nonfinite}
 
 
 class LongCSV(SmartMeterFiles):
