@@ -67,7 +67,7 @@ from ganzoo.engine.sampler import Sampler
 from ganzoo.engine.seed import capture_rng, noise_seed, restore_rng, seed_step
 from ganzoo.engine.strategy import SingleDevice, Strategy, resolve_device
 from ganzoo.experiment.build import Built, resolved_dict
-from ganzoo.registry.errors import CheckpointError, ConfigError
+from ganzoo.registry.errors import CheckpointError, ConfigError, describe_error
 from ganzoo.registry.protocols import Augmenting
 
 
@@ -551,7 +551,17 @@ class Engine:
         return path
 
     def restore(self, checkpoint: Checkpoint) -> None:
-        """Load every state a checkpoint holds; training continues at ``checkpoint.step``."""
+        """Load every state a checkpoint holds; training continues at ``checkpoint.step``.
+
+        A state file whose content is not what ganzoo wrote (a hand-edited or corrupted JSON of
+        the right size) is a :class:`CheckpointError` naming the checkpoint.
+        """
+        try:
+            self._load_states(checkpoint)
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError, RuntimeError) as err:
+            raise CheckpointError(f"{checkpoint.path}: damaged checkpoint state ({describe_error(err)})") from None
+
+    def _load_states(self, checkpoint: Checkpoint) -> None:
         for role, network in self.networks.items():
             checkpoint.load_module(network.module, role)
         if self.ema is not None:

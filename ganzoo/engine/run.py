@@ -44,7 +44,7 @@ from ganzoo.engine.callbacks import (
     ProgressCallback,
     SampleGridWriter,
 )
-from ganzoo.engine.checkpoint import CHECKPOINTS_DIR, list_checkpoints
+from ganzoo.engine.checkpoint import CHECKPOINTS_DIR, announce_skipped, list_checkpoints
 from ganzoo.engine.lock import LOCK_FILE, RunLock
 from ganzoo.engine.seed import deterministic_mode, seed_everything
 from ganzoo.files import write_json, write_text
@@ -272,6 +272,8 @@ def _restore_newest(engine: Engine, directory: Path, progress: bool, allow_resta
     main = engine.strategy.is_main
     checkpoints = list_checkpoints(directory / CHECKPOINTS_DIR)
     if checkpoints:
+        if main:  # a newer, damaged checkpoint is passed over: say which and why
+            announce_skipped(directory / CHECKPOINTS_DIR, checkpoints[-1])
         engine.restore(checkpoints[-1])
     elif any((directory / CHECKPOINTS_DIR).glob("step_*")):
         # damaged checkpoints only: restarting would silently discard the run's history
