@@ -9,14 +9,26 @@ config has a ``split`` field (else from the data it trained on).
 ``--condition`` is repeatable and comma-separated; the pairs are joined with commas and handed to
 the run's dataset class, ``parse_condition(spec, text, n) -> (n, K) tensor``, because only the
 dataset knows what its columns and values mean (and whether it can honour several at once).
+
+Generation streams (:meth:`~ganzoo.engine.sampler.Sampler.stream`): each batch is written as soon
+as it is made, so memory does not grow with ``-n``. ``-n`` is at most :data:`MAX_SAMPLES`, and a
+``--batch-size`` whose samples would take more than :data:`MAX_BATCH_BYTES` is refused up front.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 from typing import Any
+
+#: Most samples one ``generate`` call writes (ten million PNG files or CSV rows): a larger ``-n``
+#: is a typo, not a plan; several calls with different ``--seed`` into different folders go on.
+MAX_SAMPLES = 10_000_000
+
+#: Most bytes of float32 samples one forward batch may hold (``--batch-size`` x sample size).
+MAX_BATCH_BYTES = 2 << 30
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -39,32 +51,75 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import torch
-
+    from ganzoo.data.export import takes_start
     from ganzoo.engine.sampler import load
     from ganzoo.engine.strategy import resolve_device
     from ganzoo.registry.errors import ConfigError
 
     if args.n < 1:
         raise ConfigError(f"-n {args.n}: must be a positive number of samples")
+    if args.n > MAX_SAMPLES:
+        raise ConfigError(f"-n {args.n}: at most {MAX_SAMPLES:,} samples per call; generate more in several "
+                          "calls with different --seed into different folders")
     if args.batch_size < 1:
         raise ConfigError(f"--batch-size {args.batch_size}: must be positive")
     check_output_dir(Path(args.out), overwrite=args.overwrite)
     sampler = load(args.checkpoint or args.run, ema=args.ema, device=resolve_device(args.device))
+    check_batch_size(args.batch_size, sampler.spec.shape)
     sampler.batch_size = args.batch_size
-    conditions = None
-    rng = torch.Generator().manual_seed(args.seed) if args.seed is not None else None
-    if args.condition:
-        conditions = requested_conditions(sampler, args.condition, args.n, rng)
-    elif sampler.spec.condition == "paired":
-        conditions = sampler.dataset_conditions(args.n)
-    elif sampler.spec.condition == "label":
-        conditions = sampler.conditions(args.n, None, rng)
+    source = condition_source(sampler, args.condition)
     bar = sys.stderr if sys.stderr.isatty() else None
-    samples = sampler.sample(args.n, condition=conditions, seed=args.seed, progress=bar)
-    files = sampler.export(samples, args.out, conditions)
-    print(f"wrote {args.n} samples ({len(files)} file{'s' if len(files) != 1 else ''}) to {args.out}")
+    batches = sampler.stream(args.n, source, seed=args.seed, progress=bar)
+    if takes_start(sampler.dataset_cls):
+        files = 0
+        previous: set[Path] = set()
+        for batch in batches:
+            written = sampler.export(batch.samples, args.out, batch.conditions, start=batch.start)
+            files += len(set(written) - previous)  # an appended CSV is one file however many batches
+            previous = set(written)
+    else:
+        files = len(export_at_once(sampler, batches, args.n, args.out))
+    print(f"wrote {args.n} samples ({files} file{'s' if files != 1 else ''}) to {args.out}")
     return 0
+
+
+def condition_source(sampler: Any, values: list[str]) -> Any:
+    """What gives each block's conditions: ``--condition`` text, the run's paired sources, or
+    ``None`` (no conditions; label-conditional runs draw labels)."""
+    if values:
+        return lambda start, count, rng: requested_conditions(sampler, values, count, rng)
+    if sampler.spec.condition == "paired":
+        return sampler.dataset_sources()
+    return None
+
+
+def check_batch_size(batch_size: int, shape: tuple[int, ...]) -> None:
+    """Refuse a ``--batch-size`` whose float32 samples would take more than :data:`MAX_BATCH_BYTES`."""
+    from ganzoo.registry.errors import ConfigError
+
+    per_sample = 4 * math.prod(shape)
+    if batch_size * per_sample > MAX_BATCH_BYTES:
+        raise ConfigError(
+            f"--batch-size {batch_size}: samples of shape {tuple(shape)} would take "
+            f"{batch_size * per_sample / 2**30:.1f} GiB at once; at most {MAX_BATCH_BYTES // per_sample} fit in "
+            f"{MAX_BATCH_BYTES / 2**30:.0f} GiB"
+        )
+
+
+def export_at_once(sampler: Any, batches: Any, n: int, out: str) -> list[Path]:
+    """Collect every batch and export them in one call, for a dataset class whose ``export``
+    takes no ``start`` index (said on stderr when that means holding many samples)."""
+    import torch
+
+    from ganzoo.engine.sampler import DRAW_BLOCK
+
+    if n > DRAW_BLOCK:
+        print(f"ganzoo: warning: {sampler.dataset_cls.__name__}.export takes no start index, so all {n} samples "
+              "are held in memory and written at the end", file=sys.stderr)
+    parts = list(batches)
+    samples = torch.cat([part.samples for part in parts])
+    conditions = torch.cat([part.conditions for part in parts]) if parts[0].conditions is not None else None
+    return sampler.export(samples, out, conditions)
 
 
 def check_output_dir(out: Path, *, overwrite: bool) -> None:

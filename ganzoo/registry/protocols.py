@@ -100,6 +100,11 @@ class Exporting(Protocol):
     Called on the *class* (``export`` is a classmethod or staticmethod) with the DataSpec saved
     in the checkpoint, so generation needs neither the training data nor the dataset's
     arguments. Without it, images are written as PNG and other modalities as CSV.
+
+    ``ganzoo generate`` streams, calling ``export`` once per batch with ``start``, the index of
+    the batch's first sample in the whole output: number files from it, and append to a file
+    that ``start == 0`` created (writing its header only then). An ``export`` without the
+    ``start`` parameter still works, called once with every sample (held in memory).
     """
 
     def export(
@@ -108,6 +113,7 @@ class Exporting(Protocol):
         out_dir: Path,
         spec: DataSpec,
         conditions: torch.Tensor | None = None,
+        start: int = 0,
     ) -> list[Path]: ...
 
 

@@ -59,9 +59,11 @@ class SeriesDataset(torch.utils.data.Dataset):
         return item
 
     @classmethod
-    def export(cls, samples: torch.Tensor, out_dir: Path, spec: DataSpec, conditions: torch.Tensor | None = None) -> list[Path]:
-        """One CSV ``timestamp, meter, value`` in original units (see :mod:`ganzoo_smartgrid.export`)."""
-        return export_csv(samples, out_dir, spec, conditions)
+    def export(cls, samples: torch.Tensor, out_dir: Path, spec: DataSpec, conditions: torch.Tensor | None = None,
+               start: int = 0) -> list[Path]:
+        """One CSV ``timestamp, meter, value`` in original units (see :mod:`ganzoo_smartgrid.export`),
+        appended to from sample ``start`` on."""
+        return export_csv(samples, out_dir, spec, conditions, start=start)
 
     @classmethod
     def sample_conditions(cls, spec: DataSpec, n: int, generator: torch.Generator | None = None) -> torch.Tensor:

@@ -229,8 +229,10 @@ class TableDataset:
         out_dir: Path,
         spec: DataSpec,
         conditions: torch.Tensor | None = None,
+        start: int = 0,
     ) -> list[Path]:
-        """Write generated rows to ``out_dir/samples.csv`` in the source's own schema.
+        """Write generated rows to ``out_dir/samples.csv`` in the source's own schema (appended,
+        without the header, from sample ``start`` > 0 on: ``ganzoo generate`` streams batches).
 
         With ``conditions`` (the vectors the rows were generated with) each row gets the category
         its vector asked for in that column: hard conditioning, so ``--condition severity=1``
@@ -244,7 +246,7 @@ class TableDataset:
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / EXPORT_FILE
-        frame.to_csv(path, index=False)
+        frame.to_csv(path, index=False, mode="a" if start else "w", header=not start)
         return [path]
 
     @classmethod
