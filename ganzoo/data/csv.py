@@ -48,6 +48,11 @@ Problem = str | Callable[[Any], str]
 SEPARATORS = (",", ";", "\t", "|")
 
 
+def _quoted(cell: Any) -> str:
+    """A cell as it reads in the file, quoted (a number pandas parsed is shown as text too)."""
+    return repr(cell if isinstance(cell, str) else str(cell))
+
+
 def _name(separator: str) -> str:
     return {"\t": "tab"}.get(separator, repr(separator))
 
@@ -131,6 +136,18 @@ class CsvFile:
                     f"reader expects {_name(self.sep)}"
                 )
 
+    def _check_row_width(self, frame: pd.DataFrame) -> None:
+        """A DataError when the rows have more fields than the header names: pandas would take the
+        surplus leading fields as the row index and shift every value one column to the left.
+        (Called on the first rows read, whose index is 0, 1, 2 ... unless pandas did that.)"""
+        if frame.index.nlevels == 1 and frame.index.equals(pd.RangeIndex(len(frame))):
+            return
+        width = len(frame.columns)
+        raise DataError(
+            f"{self.path}: line {self.line(0)}: {width + frame.index.nlevels} fields but the header names {width} "
+            "columns (a separator at the end of each row, or inside an unquoted value?)"
+        )
+
     def _header_line(self) -> tuple[int, str]:
         """Number and text of the header line (the first line pandas does not skip)."""
         with self.path.open(encoding="utf-8", errors="replace", newline="") as handle:
@@ -149,6 +166,7 @@ class CsvFile:
         except ValueError as err:
             raise DataError(f"{self.path}: not a readable CSV file ({first_line(err)})") from None
         self._check_separator([str(c) for c in frame.columns])
+        self._check_row_width(frame)
         if frame.empty:
             raise DataError(f"{self.path}: no data rows")
         return frame
@@ -167,6 +185,7 @@ class CsvFile:
             for chunk in pd.read_csv(self.path, dtype=dtype, chunksize=chunksize, **self._options):
                 if not checked:
                     self._check_separator([str(c) for c in chunk.columns])
+                    self._check_row_width(chunk)
                     checked = True
                 yield chunk if usecols is None else chunk[list(usecols)]
         except pd.errors.EmptyDataError:
@@ -245,11 +264,11 @@ class CsvFile:
             numbers = numbers.mask(infinite)
         else:
             self.check_cells(values, infinite, column,
-                             lambda cell: f"{cell!r} is not a finite number (an infinite reading is refused "
-                                          "unless the dataset is told to read such cells as missing)")
+                             lambda cell: f"{_quoted(cell)} is not a finite number (an infinite reading is "
+                                          "refused unless the dataset is told to read such cells as missing)")
         if integer:
             fractional = numbers.notna() & (np.mod(numbers.fillna(0), 1) != 0)
-            self.check_cells(values, fractional, column, lambda cell: f"{cell!r} is not a whole number")
+            self.check_cells(values, fractional, column, lambda cell: f"{_quoted(cell)} is not a whole number")
         return numbers
 
     def timestamps(

@@ -176,3 +176,11 @@ def test_infinite_numbers_are_refused_naming_line_and_column_unless_missing(writ
             file.numbers(frame["load"], "load")
         values = CsvFile(path, nonfinite="missing").numbers(frame["load"], "load")
         assert values.tolist()[0::2] == [1.5, 2.0] and np.isnan(values.iloc[1])
+
+
+def test_rows_wider_than_the_header_are_refused_not_shifted(write) -> None:
+    # pandas would read "1" as the row index and put 2 under 'a' and 3 under 'b'
+    path = write("# export\na,b\n1,2,3\n4,5,6\n")
+    for read in (CsvFile(path, comment="#").read, lambda: next(CsvFile(path, comment="#").chunks())):
+        with pytest.raises(DataError, match=r"t.csv: line 3: 3 fields but the header names 2 columns"):
+            read()
