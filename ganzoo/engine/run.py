@@ -214,8 +214,9 @@ def _start_run(experiment: _Experiment, options: _Options, strategy: Strategy, m
     with _process_settings(experiment.config.train):
         assert experiment.directory is not None
         built = _build(experiment, manager)
+        engine = _engine(built, experiment.directory, strategy, manager, options)  # its checks come first
         _write_run_files(strategy, experiment.directory, built, manager)
-        return _fit(_engine(built, experiment.directory, strategy, manager, options), options.until)
+        return _fit(engine, options.until)
 
 
 def _continue_run(experiment: _Experiment, options: _Options, strategy: Strategy, manager: Any) -> Run:
@@ -356,6 +357,7 @@ def _claim_default_dir(name: str) -> RunLock:
     """Lock a new ``runs/<name>-<timestamp>[-N]`` (created here, so two runs never share one)."""
     candidate = _default_run_dir(name)
     base, n = candidate, 1
+    parents = [folder for folder in candidate.parents if not folder.exists()]  # runs/, the first time
     while True:
         try:
             candidate.mkdir(parents=True)
@@ -363,7 +365,7 @@ def _claim_default_dir(name: str) -> RunLock:
             n += 1
             candidate = base.with_name(f"{base.name}-{n}")
             continue
-        lock = RunLock(candidate, created=[candidate])  # removed again if the run writes nothing
+        lock = RunLock(candidate, created=[candidate, *parents])  # removed again if the run writes nothing
         lock.acquire()
         return lock
 
