@@ -222,8 +222,9 @@ class NonFiniteGuard:
         kept = (f"the last finite checkpoint is {last_checkpoint}" if last_checkpoint is not None
                 else "no checkpoint was written before (train.checkpoint_every keeps earlier ones)")
         raise NonFiniteError(
-            f"step {step}: {what} (it went non-finite in {steps}); training stopped, {kept}; lower train.lr, "
-            'set train.grad_clip, or train.nonfinite = "skip" to drop such updates'
+            f"step {step}: {what} (it went non-finite in {steps}); training stopped, {kept}; start a new run "
+            "with a lower train.lr or a train.grad_clip, or resume with --set train.nonfinite=skip to drop such "
+            "updates"
         )
 
 
