@@ -63,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
                           "calls with different --seed into different folders")
     if args.batch_size < 1:
         raise ConfigError(f"--batch-size {args.batch_size}: must be positive")
+    if args.seed is not None and not -(2**63) <= args.seed < 2**64:
+        raise ConfigError(f"--seed {args.seed}: must be a 64-bit integer")
     check_output_dir(Path(args.out), overwrite=args.overwrite)
     sampler = load(args.checkpoint or args.run, ema=args.ema, device=resolve_device(args.device))
     check_batch_size(args.batch_size, sampler.spec.shape)

@@ -26,6 +26,9 @@ from pydantic import (
 
 from ganzoo.registry.errors import ConfigError, did_you_mean
 
+#: A seed torch's generators accept (a 64-bit integer, signed or not).
+Seed = Annotated[int, Field(ge=-(2**63), le=2**64 - 1)]
+
 #: An Adam/AdamW beta: a decay rate in [0, 1) (torch refuses others only when the optimiser is built).
 Beta = Annotated[float, Field(ge=0, lt=1)]
 
@@ -129,7 +132,7 @@ class TrainConfig(BaseModel):
         description="On NaN/Inf: 'stop' the run (the last finite checkpoint is kept, exit status 3) or "
         "'skip' updates whose objective or gradients are not finite.",
     )
-    seed: int = Field(0, description="Seed of every random choice of the run.")
+    seed: Seed = Field(0, description="Seed of every random choice of the run.")
     deterministic: bool = Field(False, description="Deterministic algorithms (bit-exact resume on CPU).")
     device: str = Field("auto", description="auto, cpu, cuda, cuda:N, mps.")
     threads: PositiveInt | None = Field(
