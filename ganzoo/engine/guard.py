@@ -195,10 +195,10 @@ class NonFiniteGuard:
         weight, or after :data:`MAX_CONSECUTIVE_SKIPS` skipped updates in a row."""
         culprit = nonfinite_losses(record)
         if culprit is not None:
-            self._stop(step, f"non-finite loss {culprit}", last_checkpoint)
+            self._stop(step, f"non-finite loss {culprit} {self._since(step)}", last_checkpoint)
         culprit = nonfinite_tensor(modules)
         if culprit is not None:
-            self._stop(step, f"{culprit} is not finite", last_checkpoint)
+            self._stop(step, f"{culprit} is not finite {self._since(step)}", last_checkpoint)
         for phase, count in self.in_a_row.items():
             if count >= MAX_CONSECUTIVE_SKIPS:
                 self._stop(step, f"the last {count} {phase} updates were skipped (non-finite objective or "
@@ -212,17 +212,21 @@ class NonFiniteGuard:
         be written (``unlogged``: the loss means of the steps since the last record)."""
         culprit = nonfinite_losses(unlogged)
         if culprit is not None:
-            self._stop(step, f"non-finite loss {culprit}", last_checkpoint)
+            self._stop(step, f"non-finite loss {culprit} {self._since(step)}", last_checkpoint)
         culprit = nonfinite_tensor(modules)
         if culprit is not None:
-            self._stop(step, f"{culprit} is not finite", last_checkpoint)
+            self._stop(step, f"{culprit} is not finite {self._since(step)}", last_checkpoint)
+
+    def _since(self, step: int) -> str:
+        """``(it went non-finite in steps a-b)``: the steps since the last check."""
+        steps = f"step {step}" if step - self.checked_step <= 1 else f"steps {self.checked_step + 1}-{step}"
+        return f"(it went non-finite in {steps})"
 
     def _stop(self, step: int, what: str, last_checkpoint: Path | None) -> None:
-        steps = f"step {step}" if step - self.checked_step <= 1 else f"steps {self.checked_step + 1}-{step}"
         kept = (f"the last finite checkpoint is {last_checkpoint}" if last_checkpoint is not None
                 else "no checkpoint was written before (train.checkpoint_every keeps earlier ones)")
         raise NonFiniteError(
-            f"step {step}: {what} (it went non-finite in {steps}); training stopped, {kept}; start a new run "
+            f"step {step}: {what}; training stopped, {kept}; start a new run "
             "with a lower train.lr or a train.grad_clip, or resume with --set train.nonfinite=skip to drop such "
             "updates"
         )

@@ -12,8 +12,9 @@ dies (``kill -9`` included), so a lock file left behind by a dead process is *st
 trainer takes it over and says so on stderr. Releasing removes the file while still holding the
 OS lock, and a trainer that locked a file someone removed meanwhile starts over, so two trainers
 never both believe they hold it. Where the filesystem cannot lock (some network mounts answer
-``ENOLCK``), the owner's process id decides: a lock of a process that no longer runs on this
-host is stale, any other is respected.
+``ENOLCK``, and on Windows), the owner's process id decides: a lock of a process that no longer
+runs on this host is stale, any other is respected (the error says which file to delete when the
+owner is known to be gone).
 """
 
 from __future__ import annotations
@@ -59,9 +60,12 @@ def _describe(owner: dict[str, Any]) -> str:
 
 
 def _alive(pid: Any) -> bool:
-    """Whether process ``pid`` exists on this host (a process we may not signal exists too)."""
+    """Whether process ``pid`` exists on this host (a process we may not signal exists too; on
+    Windows, where ``os.kill`` would terminate it, any process is taken to be alive)."""
     if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
         return False
+    if os.name == "nt":
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -118,7 +122,8 @@ class RunLock:
             break
         previous = self._read(fd)
         os.ftruncate(fd, 0)
-        os.pwrite(fd, (json.dumps(_owner()) + "\n").encode(), 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.write(fd, (json.dumps(_owner()) + "\n").encode())
         self._fd = fd
         if previous:
             self._say(f"{self.directory}: took over the lock of {_describe(previous)}, which is no longer running")
@@ -153,19 +158,20 @@ class RunLock:
         if not owner or owner.get("pid") == os.getpid():
             return
         if owner.get("host") != socket.gethostname() or _alive(owner.get("pid")):
-            raise self._locked(owner)
+            raise self._locked(owner, f"; if it no longer runs, delete {self.path}")
 
-    def _locked(self, owner: dict[str, Any]) -> RunLockedError:
+    def _locked(self, owner: dict[str, Any], hint: str = "") -> RunLockedError:
         return RunLockedError(
             f"{self.directory}: in use by {_describe(owner)}; one trainer per run directory "
-            "(wait for it to finish, or stop it first)"
+            f"(wait for it to finish, or stop it first){hint}"
         )
 
     @staticmethod
     def _read(fd: int) -> dict[str, Any]:
         """The owner recorded in the lock file ({} when empty or unreadable)."""
         try:
-            data = json.loads(os.pread(fd, 4096, 0).decode("utf-8", errors="replace") or "{}")
+            os.lseek(fd, 0, os.SEEK_SET)
+            data = json.loads(os.read(fd, 4096).decode("utf-8", errors="replace") or "{}")
         except ValueError:
             return {"pid": "?", "host": "?", "since": "?"}
         return data if isinstance(data, dict) else {}
