@@ -189,7 +189,7 @@ def format_validation_error(
     """
     errors = sorted(err.errors(), key=lambda e: e["type"] != "extra_forbidden")
     first = errors[0]
-    loc = ".".join(str(p) for p in (prefix.split(".") if prefix else []) + list(first["loc"]))
+    loc = ".".join(_key_text(p) for p in (prefix.split(".") if prefix else []) + list(first["loc"]))
     where = f"{source}: " if source else ""
     message = first["msg"]
     if first["type"] == "extra_forbidden":
@@ -200,6 +200,13 @@ def format_validation_error(
     more = len(errors) - 1
     tail = f" (and {more} more error{'s' if more > 1 else ''})" if more else ""
     return f"{where}{loc or '<root>'}: {message}{tail}"
+
+
+def _key_text(part: Any) -> str:
+    """A key of the dotted path as written, or quoted when it holds line breaks or other
+    unprintable characters (the message stays one line)."""
+    text = str(part)
+    return text if text.isprintable() else repr(text)
 
 
 def _field_names(model: Any, path: tuple[Any, ...]) -> list[str]:
