@@ -462,7 +462,8 @@ def _create_run_dir(directory: Path, resolved: dict[str, Any], spec: DataSpec, m
 
 
 def _trim_metrics(path: Path, step: int) -> None:
-    """Drop records logged after ``step`` (a killed run may have logged past its checkpoint)."""
+    """Drop records logged after ``step`` (a killed run may have logged past its checkpoint),
+    saying how many on stderr."""
     if not path.exists():
         return
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -474,4 +475,7 @@ def _trim_metrics(path: Path, step: int) -> None:
             continue  # a line cut short by the kill
         if isinstance(record, dict) and isinstance(record.get("step", 0), int) and record.get("step", 0) <= step:
             kept.append(line)
-    write_text(path, "".join(f"{line}\n" for line in kept))
+    if len(kept) < len(lines):
+        print(f"ganzoo: note: {path}: dropped {len(lines) - len(kept)} record(s) logged after step {step}, the "
+              "checkpoint training continues from", file=sys.stderr)
+        write_text(path, "".join(f"{line}\n" for line in kept))

@@ -11,6 +11,7 @@ batch by batch, so ``ganzoo generate`` holds a bounded number of samples whateve
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,7 +179,8 @@ class Sampler:
 
         Paired models need real sources. When the dataset config has a ``split`` field, the
         ``split`` subset is used (``val`` by default: sources the model did not train on); if
-        that subset cannot be built, or there is no such field, the training data is used.
+        that subset cannot be built (said on stderr), or there is no such field, the training
+        data is used.
         """
         return self.dataset_sources(split=split)(0, n, None)
 
@@ -198,7 +200,9 @@ class Sampler:
                 dataset = build_from_manifest(
                     registry, "dataset", {**component, "params": {**params, "split": split}}, self.checkpoint
                 )
-            except GanzooError:
+            except GanzooError as err:  # said, not silent: the sources are then data it trained on
+                print(f"ganzoo: warning: {self.checkpoint.path}: no {split!r} split of the run's dataset ({err}); "
+                      "translating sources of its training data", file=sys.stderr)
                 dataset = None
         if dataset is None:
             dataset = build_from_manifest(registry, "dataset", component, self.checkpoint)

@@ -121,5 +121,7 @@ def test_a_damaged_newest_checkpoint_is_passed_over_out_loud(toys: Registry, tmp
     assert main(["generate", str(run), "-n", "2", "-o", str(tmp_path / "out")]) == 0
     assert capsys.readouterr().err == warning
     assert main(["train", "--resume", str(run), "--set", "train.steps=6", "--no-progress"]) == 0
-    assert capsys.readouterr().err == warning
+    assert capsys.readouterr().err == warning + (
+        f"ganzoo: note: {run}/metrics.jsonl: dropped 2 record(s) logged after step 2, the checkpoint training "
+        "continues from\n")
     assert [c.step for c in list_checkpoints(run / "checkpoints")][-1] == 6
