@@ -114,6 +114,7 @@ def train(
     resume: str | Path | None = None,
     progress: bool | None = None,
     callbacks: Sequence[Callback] = (),
+    allow_restart: bool = False,
 ) -> Run:
     """Train an experiment into a new run directory, or continue one, and return the [`Run`][ganzoo.engine.run.Run].
 
@@ -133,6 +134,8 @@ def train(
             is used and only ``train`` keys that do not change the model may be overridden.
         progress: show progress (default: the experiment's ``train.progress``).
         callbacks: extra [`Callback`][ganzoo.engine.callbacks.Callback] objects.
+        allow_restart: with ``resume``, train a run that has no checkpoint yet (killed before
+            its first one) from step 0 instead of refusing.
 
     Raises:
         GanzooError: a one-line problem with the experiment, the data or the run directory.
@@ -152,7 +155,7 @@ def train(
 
     return _train(
         config, run_dir=run_dir, overrides=overrides, preset=preset, until=until, resume=resume,
-        progress=progress, callbacks=callbacks,
+        progress=progress, callbacks=callbacks, allow_restart=allow_restart,
     )
 
 

@@ -12,14 +12,26 @@ B images and land in ``B/``, the translations in ``A/``.
 ``--condition`` is repeatable and comma-separated; the pairs are joined with commas and handed to
 the run's dataset class, ``parse_condition(spec, text, n) -> (n, K) tensor``, because only the
 dataset knows what its columns and values mean (and whether it can honour several at once).
+
+Generation streams ([`stream`][ganzoo.engine.sampler.Sampler.stream]): each batch is written as soon
+as it is made, so memory does not grow with ``-n``. ``-n`` is at most [`MAX_SAMPLES`][ganzoo.cli.generate.MAX_SAMPLES], and a
+``--batch-size`` whose samples would take more than [`MAX_BATCH_BYTES`][ganzoo.cli.generate.MAX_BATCH_BYTES] is refused up front.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 from typing import Any
+
+#: Most samples one ``generate`` call writes (ten million PNG files or CSV rows): a larger ``-n``
+#: is a typo, not a plan; several calls with different ``--seed`` into different folders go on.
+MAX_SAMPLES = 10_000_000
+
+#: Most bytes of float32 samples one forward batch may hold (``--batch-size`` x sample size).
+MAX_BATCH_BYTES = 2 << 30
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -46,40 +58,88 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import torch
-
+    from ganzoo.data.export import takes_start
     from ganzoo.engine.sampler import load
     from ganzoo.engine.strategy import resolve_device
     from ganzoo.registry.errors import ConfigError
 
     if args.n < 1:
         raise ConfigError(f"-n {args.n}: must be a positive number of samples")
+    if args.n > MAX_SAMPLES:
+        raise ConfigError(f"-n {args.n}: at most {MAX_SAMPLES:,} samples per call; generate more in several "
+                          "calls with different --seed into different folders")
     if args.batch_size < 1:
         raise ConfigError(f"--batch-size {args.batch_size}: must be positive")
+    if args.seed is not None and not -(2**63) <= args.seed < 2**64:
+        raise ConfigError(f"--seed {args.seed}: must be a 64-bit integer")
     check_output_dir(Path(args.out), overwrite=args.overwrite)
     sampler = load(args.checkpoint or args.run, ema=args.ema, device=resolve_device(args.device))
+    check_batch_size(args.batch_size, sampler.spec.shape)
     sampler.batch_size = args.batch_size
-    conditions = None
-    rng = torch.Generator().manual_seed(args.seed) if args.seed is not None else None
-    translating = sampler.spec.condition in ("paired", "unpaired")
-    source_shape = sampler.shapes(args.direction)[0]  # refuses a direction the generator lacks
-    if args.source is not None:
-        if not translating:
-            raise ConfigError(f"--source {args.source}: this run does not translate sources")
-        from ganzoo.data.sources import read_sources
-
-        conditions = read_sources(Path(args.source), source_shape, sampler.spec.value_range, args.n)
-    elif args.condition:
-        conditions = requested_conditions(sampler, args.condition, args.n, rng)
-    elif translating:
-        conditions = sampler.dataset_conditions(args.n, direction=args.direction)
-    elif sampler.spec.condition == "label":
-        conditions = sampler.conditions(args.n, None, rng)
+    source = condition_source(sampler, args.condition, args.source, args.n, args.direction)
     bar = sys.stderr if sys.stderr.isatty() else None
-    samples = sampler.sample(args.n, condition=conditions, seed=args.seed, progress=bar, direction=args.direction)
-    files = sampler.export(samples, args.out, conditions, direction=args.direction)
-    print(f"wrote {args.n} samples ({len(files)} file{'s' if len(files) != 1 else ''}) to {args.out}")
+    batches = sampler.stream(args.n, source, seed=args.seed, progress=bar, direction=args.direction)
+    if takes_start(sampler.dataset_cls):
+        files = 0
+        previous: set[Path] = set()
+        for batch in batches:
+            written = sampler.export(batch.samples, args.out, batch.conditions, start=batch.start,
+                                     direction=args.direction)
+            files += len(set(written) - previous)  # an appended CSV is one file however many batches
+            previous = set(written)
+    else:
+        files = len(export_at_once(sampler, batches, args.n, args.out, args.direction))
+    print(f"wrote {args.n} samples ({files} file{'s' if files != 1 else ''}) to {args.out}")
     return 0
+
+
+def condition_source(sampler: Any, values: list[str], folder: str | None, n: int, direction: str | None) -> Any:
+    """What gives each block's conditions: ``--source`` images, ``--condition`` text, the run's
+    own sources (paired and unpaired runs), or ``None`` (label-conditional runs draw labels)."""
+    from ganzoo.registry.errors import ConfigError
+
+    translating = sampler.spec.condition in ("paired", "unpaired")
+    source_shape = sampler.shapes(direction)[0]  # refuses a direction the generator lacks
+    if folder is not None:
+        if not translating:
+            raise ConfigError(f"--source {folder}: this run does not translate sources")
+        from ganzoo.data.sources import folder_sources
+
+        return folder_sources(Path(folder), source_shape, sampler.spec.value_range, n)
+    if values:
+        return lambda start, count, rng: requested_conditions(sampler, values, count, rng)
+    if translating:
+        return sampler.dataset_sources(direction=direction)
+    return None
+
+
+def check_batch_size(batch_size: int, shape: tuple[int, ...]) -> None:
+    """Refuse a ``--batch-size`` whose float32 samples would take more than [`MAX_BATCH_BYTES`][ganzoo.cli.generate.MAX_BATCH_BYTES]."""
+    from ganzoo.registry.errors import ConfigError
+
+    per_sample = 4 * math.prod(shape)
+    if batch_size * per_sample > MAX_BATCH_BYTES:
+        raise ConfigError(
+            f"--batch-size {batch_size}: samples of shape {tuple(shape)} would take "
+            f"{batch_size * per_sample / 2**30:.1f} GiB at once; at most {MAX_BATCH_BYTES // per_sample} fit in "
+            f"{MAX_BATCH_BYTES / 2**30:.0f} GiB"
+        )
+
+
+def export_at_once(sampler: Any, batches: Any, n: int, out: str, direction: str | None = None) -> list[Path]:
+    """Collect every batch and export them in one call, for a dataset class whose ``export``
+    takes no ``start`` index (said on stderr when that means holding many samples)."""
+    import torch
+
+    from ganzoo.engine.sampler import DRAW_BLOCK
+
+    if n > DRAW_BLOCK:
+        print(f"ganzoo: warning: {sampler.dataset_cls.__name__}.export takes no start index, so all {n} samples "
+              "are held in memory and written at the end", file=sys.stderr)
+    parts = list(batches)
+    samples = torch.cat([part.samples for part in parts])
+    conditions = torch.cat([part.conditions for part in parts]) if parts[0].conditions is not None else None
+    return sampler.export(samples, out, conditions, direction=direction)
 
 
 def check_output_dir(out: Path, *, overwrite: bool) -> None:

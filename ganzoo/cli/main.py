@@ -104,9 +104,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     try:
         return int(args.func(args) or 0)
-    except GanzooError as err:
-        print(f"ganzoo: error: {err}", file=sys.stderr)
-        return EXIT_USAGE
+    except GanzooError as err:  # one line even when it quotes user data with line breaks in it
+        message = str(err).strip().replace("\r", "\\r").replace("\n", "\\n")
+        print(f"ganzoo: error: {message}", file=sys.stderr)
+        return err.exit_code
     except BrokenPipeError:  # output piped into head & co.
         return 0
     except OSError as err:  # unreadable/unwritable paths the user named: one line, not a traceback

@@ -3,12 +3,16 @@
 ```text
 ganzoo train CONFIG.toml [--run-dir DIR] [--set key=value]... [--until STEP]
 ganzoo train --preset NAME [--set key=value]... [--until STEP]
-ganzoo train --resume RUN_DIR [--set train.steps=N]... [--until STEP]
+ganzoo train --resume RUN_DIR [--set train.steps=N]... [--until STEP] [--allow-restart]
 torchrun --nproc-per-node=N -m ganzoo train CONFIG.toml ...
 ```
 
 Under torchrun every process trains (DistributedDataParallel, ``train.batch_size`` per process)
 and only rank 0 writes the run directory and prints; see the scaling guide.
+
+Exit status: 0 when training finished or reached ``--until``; 2 for bad input (also a run
+directory another trainer holds); 3 when training stopped on a NaN or infinite loss or weight
+(the last finite checkpoint is kept); 130/143 after Ctrl-C/SIGTERM (with a checkpoint).
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="override a key of the experiment, e.g. train.steps=100 (repeatable)")
     p.add_argument("--until", type=int, metavar="STEP", help="stop after STEP steps, with a checkpoint")
     p.add_argument("--no-progress", action="store_true", help="no progress bar or log lines")
+    p.add_argument("--allow-restart", action="store_true",
+                   help="with --resume: a run without any checkpoint yet starts again from step 0 (else refused)")
     p.set_defaults(func=run)
 
 
@@ -42,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--resume takes the run's stored config; give no CONFIG or --preset")
     if args.resume is None and (args.config is None) == (args.preset is None):
         raise ConfigError("give an experiment file, --preset NAME or --resume RUN_DIR")
+    if args.allow_restart and args.resume is None:
+        raise ConfigError("--allow-restart goes with --resume RUN_DIR")
     result = train(
         args.config,
         run_dir=args.run_dir,
@@ -50,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
         until=args.until,
         resume=args.resume,
         progress=False if args.no_progress else None,
+        allow_restart=args.allow_restart,
     )
     if os.environ.get("RANK", "0") != "0":  # torchrun: rank 0 reports for every process
         return 0

@@ -156,10 +156,11 @@ class _CachedImageDataset(TorchDataset):
         out_dir: Path,
         spec: DataSpec,
         conditions: torch.Tensor | None = None,
+        start: int = 0,
     ) -> list[Path]:
         """Numbered PNG files at the training data's bit depth; paired runs write ``A/`` sources
         beside ``B/`` generated images ([`export_images`][ganzoo.data.export.export_images])."""
-        return export_images(samples, out_dir, spec, conditions)
+        return export_images(samples, out_dir, spec, conditions, start=start)
 
 
 class ImageFolder(_CachedImageDataset):

@@ -182,11 +182,14 @@ class R1Penalty:
 class L1Loss:
     """Mean absolute error between generated and real samples (pix2pix's reconstruction term).
 
-    Only meaningful when ``fake`` and ``real`` correspond (paired data). When the batch carries
-    a ``"mask"`` (1 = observed, 0 = missing; broadcastable to the samples), missing entries are
-    left out of both the sum and the count, so data with gaps is compared only where it exists.
+    Only meaningful when ``fake`` and ``real`` correspond, so it ``requires`` paired data and is
+    refused on anything else before training starts. When the batch carries a ``"mask"``
+    (1 = observed, 0 = missing; broadcastable to the samples), missing entries are left out of
+    both the sum and the count, so data with gaps is compared only where it exists.
     Generator objective only.
     """
+
+    requires = frozenset({"paired"})
 
     def __init__(self, config: L1Config) -> None:
         """L1 has no parameters; the config is taken for the one construction rule."""

@@ -13,6 +13,14 @@ over several lines, so ``row + 2`` is wrong on such files. [`CsvFile.line`][ganz
 it rereads the file up to the row with the same skipping rules. It runs only when an error is
 reported, so the fast path pays nothing.
 
+Two silent failures are refused. A file split at the wrong separator reads as one column whose
+name holds the real header (``a;b;c`` read at ``,``): when the header is one column that another
+common separator (``,``, ``;``, tab, ``|``) splits into several, the file is an error naming the
+separator it seems to use. And an infinite number (``inf``, ``-Infinity``, ``1e999``) is not a
+reading: [`CsvFile.numbers`][ganzoo.data.csv.CsvFile.numbers] refuses it, naming line and column, unless the reader opts in
+(``nonfinite="missing"``) to treating it as a missing value, which the dataset's missing-value
+rule then drops or masks.
+
 Rows keep the index pandas gives them (the data-row number, continued across chunks), and
 every check here finds the row of a bad cell through that index; select, filter and concatenate
 freely, but do not reset the index before checking.
@@ -26,7 +34,7 @@ import csv
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -35,6 +43,18 @@ from ganzoo.registry.errors import DataError, first_line
 
 #: What a check says about a bad cell: a fixed text, or a function of the cell's raw value.
 Problem = str | Callable[[Any], str]
+
+#: Field separators a one-column header is tried with (a sign the file uses another one).
+SEPARATORS = (",", ";", "\t", "|")
+
+
+def _quoted(cell: Any) -> str:
+    """A cell as it reads in the file, quoted (a number pandas parsed is shown as text too)."""
+    return repr(cell if isinstance(cell, str) else str(cell))
+
+
+def _name(separator: str) -> str:
+    return {"\t": "tab"}.get(separator, repr(separator))
 
 
 @dataclass(frozen=True)
@@ -51,6 +71,8 @@ class CsvFile:
         keep_default_na: also read pandas' default tokens (``NA``, ``NaN``, ``null`` ...) as missing.
         skipinitialspace: drop spaces after each separator.
         comment: lines starting with this character are skipped (not counted as rows).
+        nonfinite: ``"error"`` (default): an infinite number in [`numbers`][ganzoo.data.csv.CsvFile.numbers] is an error
+            naming its line and column; ``"missing"``: it reads as missing (NaN).
     """
 
     path: Path
@@ -60,6 +82,7 @@ class CsvFile:
     keep_default_na: bool = True
     skipinitialspace: bool = False
     comment: str | None = None
+    nonfinite: Literal["error", "missing"] = "error"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "path", Path(self.path))
@@ -89,11 +112,49 @@ class CsvFile:
         """Column names as written (stray spaces included)."""
         self.check_exists()
         try:
-            return [str(c) for c in pd.read_csv(self.path, nrows=0, **self._options).columns]
+            columns = [str(c) for c in pd.read_csv(self.path, nrows=0, **self._options).columns]
         except pd.errors.EmptyDataError:
             raise DataError(f"{self.path}: the file is empty") from None
         except ValueError as err:  # pandas' ParserError and UnicodeDecodeError are ValueErrors
             raise DataError(f"{self.path}: not a readable CSV file ({first_line(err)})") from None
+        self._check_separator(columns)
+        return columns
+
+    def _check_separator(self, columns: Sequence[str]) -> None:
+        """A DataError when the header is one column that another common separator splits."""
+        if len(columns) != 1:
+            return
+        line, text = self._header_line()
+        for candidate in SEPARATORS:
+            if candidate == self.sep or candidate not in text:
+                continue
+            fields = next(csv.reader([text], delimiter=candidate, quotechar='"'))
+            if len(fields) > 1:
+                raise DataError(
+                    f"{self.path}: line {line}: one column when split at {_name(self.sep)} but {len(fields)} "
+                    f"when split at {_name(candidate)}; the file seems {_name(candidate)}-separated, this "
+                    f"reader expects {_name(self.sep)}"
+                )
+
+    def _check_row_width(self, frame: pd.DataFrame) -> None:
+        """A DataError when the rows have more fields than the header names: pandas would take the
+        surplus leading fields as the row index and shift every value one column to the left.
+        (Called on the first rows read, whose index is 0, 1, 2 ... unless pandas did that.)"""
+        if frame.index.nlevels == 1 and frame.index.equals(pd.RangeIndex(len(frame))):
+            return
+        width = len(frame.columns)
+        raise DataError(
+            f"{self.path}: line {self.line(0)}: {width + frame.index.nlevels} fields but the header names {width} "
+            "columns (a separator at the end of each row, or inside an unquoted value?)"
+        )
+
+    def _header_line(self) -> tuple[int, str]:
+        """Number and text of the header line (the first line pandas does not skip)."""
+        with self.path.open(encoding="utf-8", errors="replace", newline="") as handle:
+            for number, text in enumerate(handle, start=1):
+                if not self._skipped(text):
+                    return number, text.rstrip("\r\n")
+        return 1, ""
 
     def read(self, *, dtype: Any = str) -> pd.DataFrame:
         """The whole table (every cell text by default); a file without data rows is an error."""
@@ -104,6 +165,8 @@ class CsvFile:
             raise DataError(f"{self.path}: the file is empty") from None
         except ValueError as err:
             raise DataError(f"{self.path}: not a readable CSV file ({first_line(err)})") from None
+        self._check_separator([str(c) for c in frame.columns])
+        self._check_row_width(frame)
         if frame.empty:
             raise DataError(f"{self.path}: no data rows")
         return frame
@@ -117,8 +180,13 @@ class CsvFile:
         pandas silently ignores surplus fields, so a ragged row would go unreported.
         """
         self.check_exists()
+        checked = False
         try:
             for chunk in pd.read_csv(self.path, dtype=dtype, chunksize=chunksize, **self._options):
+                if not checked:
+                    self._check_separator([str(c) for c in chunk.columns])
+                    self._check_row_width(chunk)
+                    checked = True
                 yield chunk if usecols is None else chunk[list(usecols)]
         except pd.errors.EmptyDataError:
             raise DataError(f"{self.path}: the file is empty") from None
@@ -179,7 +247,8 @@ class CsvFile:
         """The column as float64 (NaN where missing); a cell that is not a number is an error.
 
         Missing: empty cells, cells pandas read as missing, and the ``na_values`` tokens with
-        surrounding spaces. With ``integer``, a number with a fractional part is an error too.
+        surrounding spaces. An infinite number is an error too, or missing when ``nonfinite``
+        is ``"missing"``. With ``integer``, a number with a fractional part is an error too.
         """
         if pd.api.types.is_numeric_dtype(values.dtype):
             numbers = values.astype(np.float64)
@@ -190,9 +259,16 @@ class CsvFile:
                 text = text.str.replace(self.decimal, ".", regex=False)
             numbers = pd.to_numeric(text, errors="coerce").astype(np.float64)
             self.check_cells(values, numbers.isna() & text.notna(), column, lambda cell: f"{cell!r} is not a number")
+        infinite = np.isinf(numbers.to_numpy())
+        if self.nonfinite == "missing":
+            numbers = numbers.mask(infinite)
+        else:
+            self.check_cells(values, infinite, column,
+                             lambda cell: f"{_quoted(cell)} is not a finite number (an infinite reading is "
+                                          "refused unless the dataset is told to read such cells as missing)")
         if integer:
             fractional = numbers.notna() & (np.mod(numbers.fillna(0), 1) != 0)
-            self.check_cells(values, fractional, column, lambda cell: f"{cell!r} is not a whole number")
+            self.check_cells(values, fractional, column, lambda cell: f"{_quoted(cell)} is not a whole number")
         return numbers
 
     def timestamps(

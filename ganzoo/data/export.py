@@ -4,12 +4,18 @@ A dataset class may export in its own native format (``export`` classmethod, see
 [`ganzoo.registry.protocols.Exporting`][ganzoo.registry.protocols.Exporting]); everything else falls back to PNG files for images
 and one CSV for series and tables. Both use only the [`DataSpec`][ganzoo.data.spec.DataSpec] saved in the checkpoint,
 so they work in a fresh process without the training data.
+
+``ganzoo generate`` streams: it exports each batch as it is made, passing ``start``, the index of
+the batch's first sample in the whole output, so files are numbered on (``sample_000064.png``)
+and a CSV gets its header once and rows appended after it. An exporter that takes no ``start``
+(written before it existed) still works: it gets all samples in one call ([`takes_start`][ganzoo.data.export.takes_start]).
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+import inspect
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,25 +32,52 @@ def export_samples(
     spec: DataSpec,
     conditions: torch.Tensor | None = None,
     dataset_cls: type | None = None,
+    *,
+    start: int = 0,
 ) -> list[Path]:
     """Write ``samples`` (a batch shaped like ``spec.shape``) into ``out_dir``; return the files.
 
     Uses ``dataset_cls.export`` when the dataset class defines one, else [`export_images`][ganzoo.data.export.export_images]
-    for images and [`export_csv`][ganzoo.data.export.export_csv] for series and tables.
+    for images and [`export_csv`][ganzoo.data.export.export_csv] for series and tables. ``start`` is the index of the first
+    sample of this batch in the whole output (0 for the first or only batch); an exporter that
+    does not take it can only be called with ``start == 0``.
     """
     out_dir = Path(out_dir)
     exporter = getattr(dataset_cls, "export", None)
     if exporter is not None:
+        if takes_start(dataset_cls):
+            return list(exporter(samples, out_dir, spec, conditions=conditions, start=start))
+        if start:
+            raise ValueError(f"{dataset_cls.__name__}.export takes no start index; export all samples at once")
         return list(exporter(samples, out_dir, spec, conditions=conditions))
     if spec.modality == "image":
-        return export_images(samples, out_dir, spec, conditions)
-    return export_csv(samples, out_dir, spec, conditions)
+        return export_images(samples, out_dir, spec, conditions, start=start)
+    return export_csv(samples, out_dir, spec, conditions, start=start)
+
+
+def takes_start(dataset_cls: type | None) -> bool:
+    """Whether samples of this dataset class can be exported batch by batch: it has no
+    ``export`` of its own (the default writers take ``start``) or its ``export`` takes ``start``."""
+    exporter: Callable[..., object] | None = getattr(dataset_cls, "export", None)
+    if exporter is None:
+        return True
+    try:
+        parameters = inspect.signature(exporter).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == "start" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
 
 
 def export_images(
-    samples: torch.Tensor, out_dir: str | Path, spec: DataSpec, conditions: torch.Tensor | None = None
+    samples: torch.Tensor,
+    out_dir: str | Path,
+    spec: DataSpec,
+    conditions: torch.Tensor | None = None,
+    *,
+    start: int = 0,
 ) -> list[Path]:
-    """One PNG per sample (``sample_000000.png`` ...), 16-bit when ``spec.meta["bit_depth"] == 16``.
+    """One PNG per sample (``sample_000000.png`` ..., numbered from ``start``), 16-bit when
+    ``spec.meta["bit_depth"] == 16``.
 
     Samples are mapped from ``spec.value_range`` back to ``[0, 1]`` first. An image-to-image
     model's sources (``conditions`` of a paired or unpaired spec) are written beside what it
@@ -56,23 +89,23 @@ def export_images(
     _check_batch(samples, spec)
     out_dir = Path(out_dir)
     if conditions is None or spec.condition not in ("paired", "unpaired"):
-        return _write_pngs(samples, out_dir, spec)
+        return _write_pngs(samples, out_dir, spec, start)
     if tuple(conditions.shape) != (samples.shape[0], *spec.condition_shape):
         raise ValueError(
             f"sources of shape {tuple(conditions.shape)} for {samples.shape[0]} samples; "
             f"expected {(samples.shape[0], *spec.condition_shape)}"
         )
-    return _write_pngs(conditions, out_dir / "A", spec) + _write_pngs(samples, out_dir / "B", spec)
+    return _write_pngs(conditions, out_dir / "A", spec, start) + _write_pngs(samples, out_dir / "B", spec, start)
 
 
-def _write_pngs(images: torch.Tensor, out_dir: Path, spec: DataSpec) -> list[Path]:
+def _write_pngs(images: torch.Tensor, out_dir: Path, spec: DataSpec, start: int) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     low, high = spec.value_range
     scaled = ((images.detach().float().cpu() - low) / (high - low)).clamp(0.0, 1.0)
     depth = 16 if spec.meta.get("bit_depth") == 16 else 8
     return [
         write_png(image, out_dir / f"sample_{index:06d}.png", bit_depth=depth)
-        for index, image in enumerate(scaled)
+        for index, image in enumerate(scaled, start=start)
     ]
 
 
@@ -81,8 +114,11 @@ def export_csv(
     out_dir: str | Path,
     spec: DataSpec,
     conditions: torch.Tensor | None = None,
+    *,
+    start: int = 0,
 ) -> list[Path]:
-    """Write ``samples.csv``: one row per sample, its values flattened, with a header.
+    """Write ``samples.csv``: one row per sample, its values flattened, with a header (rows
+    are appended to the file without a header when ``start > 0``).
 
     The header comes from ``spec.meta["columns"]`` when present (one name per flattened value,
     or for series one name per channel, expanded to ``name_t``); otherwise ``f0, f1 ...``
@@ -102,9 +138,10 @@ def export_csv(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "samples.csv"
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    with path.open("a" if start else "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(header)
+        if not start:
+            writer.writerow(header)
         writer.writerows([f"{value:.7g}" for value in row] for row in rows.tolist())
     return [path]
 

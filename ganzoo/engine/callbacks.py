@@ -27,6 +27,7 @@ from typing import IO, Any
 import torch
 
 from ganzoo.data.spec import CONDITION_KEY, SAMPLE_KEY
+from ganzoo.engine.guard import json_record
 from ganzoo.engine.loader import fixed_batch
 from ganzoo.engine.seed import STREAM_SAMPLES, derive_seed
 from ganzoo.engine.state import TrainerState
@@ -137,7 +138,11 @@ class ProgressCallback(Callback):
 
 
 class MetricsLogger(Callback):
-    """Appends every record to ``metrics.jsonl`` (one JSON object per line, flushed)."""
+    """Appends every record to ``metrics.jsonl`` (one JSON object per line, flushed).
+
+    A NaN or infinite value is written as ``null`` and its key listed under ``"nonfinite"``
+    ([`json_record`][ganzoo.engine.guard.json_record]): the file stays JSON that any reader accepts.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -148,7 +153,7 @@ class MetricsLogger(Callback):
 
     def on_log(self, engine: TrainerState, record: dict[str, Any]) -> None:
         assert self.file is not None
-        self.file.write(json.dumps(record) + "\n")
+        self.file.write(json.dumps(json_record(record)) + "\n")
         self.file.flush()
 
     def on_train_end(self, engine: TrainerState) -> None:
@@ -158,7 +163,8 @@ class MetricsLogger(Callback):
 
 
 class CheckpointCallback(Callback):
-    """Checkpoints every ``every`` steps (0: only at the end) and when training stops."""
+    """Checkpoints every ``every`` steps (0: only at the end) and when training stops, unless it
+    stopped on non-finite values (``engine.failure``): that state must not become a checkpoint."""
 
     def __init__(self, every: int) -> None:
         self.every = every
@@ -168,7 +174,7 @@ class CheckpointCallback(Callback):
             engine.save_checkpoint()
 
     def on_train_end(self, engine: TrainerState) -> None:
-        if engine.checkpoint_step != engine.step:
+        if engine.checkpoint_step != engine.step and engine.failure is None:
             engine.save_checkpoint()
 
 

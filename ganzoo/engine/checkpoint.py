@@ -15,7 +15,9 @@ A checkpoint is written into a temporary sibling directory, every file is fsynce
 goes last, then the directory is renamed to its final name and the parent fsynced. A process
 killed at any moment therefore leaves either the complete new checkpoint or none; a directory
 without a readable manifest, or whose files do not match the sizes the manifest lists, is not a
-checkpoint and is skipped when looking for the latest one. Old checkpoints are pruned only
+checkpoint and is skipped when looking for the latest one (saying so on stderr, with the reason,
+when a newer damaged one is passed over: [`find_checkpoint`][ganzoo.engine.checkpoint.find_checkpoint], [`announce_skipped`][ganzoo.engine.checkpoint.announce_skipped]). Old
+checkpoints are pruned only
 after the new one is complete, and are renamed away before deletion so a half-deleted directory
 never looks complete. Nothing here unpickles: loading reads safetensors and JSON only.
 """
@@ -27,7 +29,7 @@ import json
 import os
 import re
 import shutil
-import tempfile
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -39,7 +41,7 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 from torch import nn
 
-from ganzoo.files import write_json
+from ganzoo.files import make_temp_dir, write_json
 from ganzoo.registry.errors import CheckpointError, describe_error
 
 FORMAT_VERSION = 1
@@ -209,7 +211,7 @@ def write_checkpoint(
         if is_complete(final):
             raise CheckpointError(f"{final}: checkpoint already exists; refusing to overwrite it")
         _set_aside(final)
-    temp = Path(tempfile.mkdtemp(prefix=f"{_TEMP_PREFIX}{final.name}-", dir=root))
+    temp = make_temp_dir(root, f"{_TEMP_PREFIX}{final.name}-")
     try:
         files: dict[str, int] = {}
         for stem, content in tensors.items():
@@ -329,21 +331,29 @@ class Checkpoint:
 
 def read_manifest(path: Path) -> dict[str, Any] | None:
     """The manifest of a complete checkpoint directory, else ``None``."""
+    return inspect_checkpoint(path)[0]
+
+
+def inspect_checkpoint(path: Path) -> tuple[dict[str, Any] | None, str]:
+    """``(manifest, "")`` for a complete checkpoint directory, else ``(None, why not)``."""
     try:
         manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    except FileNotFoundError:
+        return None, f"no {MANIFEST} (written last: the checkpoint was never finished)"
+    except (OSError, ValueError) as err:
+        return None, f"{MANIFEST} is unreadable ({describe_error(err)})"
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
-        return None
+        return None, f"{MANIFEST} lists no files"
     if not isinstance(manifest.get("step"), int) or isinstance(manifest["step"], bool):
-        return None
+        return None, f"{MANIFEST} has no step number"
     for name, size in manifest["files"].items():
         try:
-            if (path / name).stat().st_size != size:
-                return None
+            actual = (path / name).stat().st_size
         except OSError:
-            return None
-    return manifest
+            return None, f"{name} is missing"
+        if actual != size:
+            return None, f"{name} has {actual} bytes, the manifest says {size}"
+    return manifest, ""
 
 
 def is_complete(path: Path) -> bool:
@@ -365,8 +375,24 @@ def list_checkpoints(root: Path) -> list[Checkpoint]:
     return sorted(found, key=lambda c: c.step)
 
 
+def announce_skipped(root: Path, used: Checkpoint) -> list[Path]:
+    """Say on stderr which ``step_*`` directories under ``root`` newer than ``used`` are not
+    complete checkpoints, and why (the fallback to an older checkpoint); return them."""
+    skipped = []
+    for child in sorted(root.iterdir()):
+        match = _STEP_DIR.match(child.name)
+        if not match or not child.is_dir() or int(match.group(1)) <= used.step:
+            continue
+        manifest, why = inspect_checkpoint(child)
+        if manifest is None:
+            print(f"ganzoo: warning: skipped checkpoint {child}: {why}; using {used.path.name}", file=sys.stderr)
+            skipped.append(child)
+    return skipped
+
+
 def find_checkpoint(path: str | Path) -> Checkpoint:
-    """A checkpoint directory itself, or the newest complete checkpoint of a run directory."""
+    """A checkpoint directory itself, or the newest complete checkpoint of a run directory
+    (newer damaged ones are announced on stderr, see [`announce_skipped`][ganzoo.engine.checkpoint.announce_skipped])."""
     path = Path(path)
     if path.name == BEST_POINTER and path.is_file():  # RUN/checkpoints/best
         best = read_best(path.parent)
@@ -383,4 +409,5 @@ def find_checkpoint(path: str | Path) -> Checkpoint:
     checkpoints = list_checkpoints(path / CHECKPOINTS_DIR)
     if not checkpoints:
         raise CheckpointError(f"{path}: no complete checkpoint (expected {path / CHECKPOINTS_DIR}/step_*/)")
+    announce_skipped(path / CHECKPOINTS_DIR, checkpoints[-1])
     return checkpoints[-1]

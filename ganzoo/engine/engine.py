@@ -59,6 +59,7 @@ from ganzoo.engine.checkpoint import (
 )
 from ganzoo.engine.context import LossContext, Phase
 from ganzoo.engine.directions import StepPass, Translation
+from ganzoo.engine.guard import NonFiniteError, NonFiniteGuard
 from ganzoo.engine.interrupt import TrainingInterrupted, stop_on_signals
 from ganzoo.engine.loader import make_loader, to_device
 from ganzoo.engine.network import Network, build_network, place
@@ -68,7 +69,7 @@ from ganzoo.engine.sampler import Sampler
 from ganzoo.engine.seed import capture_rng, noise_seed, restore_rng, seed_step
 from ganzoo.engine.strategy import SingleDevice, Strategy, resolve_device
 from ganzoo.experiment.build import Built, resolved_dict
-from ganzoo.registry.errors import CheckpointError, ConfigError
+from ganzoo.registry.errors import CheckpointError, ConfigError, describe_error
 from ganzoo.registry.protocols import Augmenting
 
 
@@ -189,6 +190,8 @@ class Engine:
         # Latent noise of the global batch, shared by every process (see the module docstring).
         self._noise = torch.Generator(device=self.device)
         self._augment = self.dataset.augment if isinstance(self.dataset, Augmenting) else None
+        self._guard = NonFiniteGuard(self.train_config.nonfinite, self.strategy,
+                                     scaled=self.train_config.precision == "fp16")
         keys = _term_keys([term.name for term in self.losses])
         if self.train_config.fake_pool and self.strategy.distributed:
             raise ConfigError("train.fake_pool: each process would keep its own pool, which checkpoints do not "
@@ -225,6 +228,7 @@ class Engine:
         self._clock = time.perf_counter()
         self._last_log = (self.step, self._clock)  # step and clock of the last train record
         self.stop_reason: str | None = None  # set by request_stop (early stopping)
+        self.failure: NonFiniteError | None = None  # why training stopped early, if it did
 
     def _check_device_options(self) -> None:
         train, device = self.train_config, self.device
@@ -319,6 +323,8 @@ class Engine:
         batches = iter(loader)
         self._clock = time.perf_counter()
         self._last_log = (self.step, self._clock)
+        self._resumed_from = self.step if self.step > 0 else None
+        self._guard.start(self.step)
         for callback in self.callbacks:
             callback.on_train_start(self)
         with stop_on_signals(enabled=self.world_size == 1) as signalled:
@@ -327,17 +333,23 @@ class Engine:
                     epoch_before = self.epoch_index(self.step)
                     self._train_step(batches)
                     if self.step % train.log_every == 0 or self.step == stop:
-                        self.emit(self._train_record())
+                        record = self._guard.annotate(self._train_record())
+                        self.emit(record)
+                        self._guard.check_interval(self.step, record, self._guarded_modules(), self.last_checkpoint)
                     if self.step == self.total_steps or self.epoch_index(self.step) != epoch_before:
                         self._end_epoch(epoch_before + 1)
                     for callback in self.callbacks:
                         callback.on_step_end(self)
+            except NonFiniteError as err:  # the end callbacks still run; no checkpoint is written
+                self.failure = err
             finally:
                 del batches  # shuts down loader workers
                 self.elapsed = self._time()
                 self._clock = time.perf_counter()
             for callback in self.callbacks:
                 callback.on_train_end(self)
+        if self.failure is not None:
+            raise self.failure
         if signalled.signum is not None:
             raise TrainingInterrupted(signalled.signum, self.step, self.total_steps, self.last_checkpoint, self.run_dir)
 
@@ -365,6 +377,8 @@ class Engine:
         self._last_log = (self.step, now)
         record: dict[str, Any] = {"kind": "train", "step": self.step, "epoch": self.epoch,
                                   "time": round(self._time(), 3)}
+        if self._resumed_from is not None:  # this interval starts at the resume, not a log step
+            record["resumed_from"], self._resumed_from = self._resumed_from, None
         record.update(losses)
         record["lr/g"] = self.g.optimizer.param_groups[0]["lr"]
         record["lr/d"] = self.d.optimizer.param_groups[0]["lr"]
@@ -444,24 +458,25 @@ class Engine:
     def _update_discriminator(self, step_pass: StepPass) -> None:
         contexts = self._contexts("discriminator", step_pass)
         with self._autocast():
-            total = self._objective(contexts, "discriminator_loss", self._d_keys, "loss/d")
-        if total is not None:
-            self.d.update(total, self.train_config.grad_clip)
+            total = self._objective("discriminator", contexts, "discriminator_loss", self._d_keys, "loss/d")
+        self._guard.update("discriminator", self.d, total, self.train_config.grad_clip)
 
     def _update_generator(self, step_pass: StepPass) -> None:
         with self.d.frozen():
             contexts = self._contexts("generator", step_pass)
             # D is frozen here: its DDP reducer must not expect gradients from this backward.
             with self._autocast(), self.strategy.no_sync(self.d.train):
-                total = self._objective(contexts, "generator_loss", self._g_keys, "loss/g")
-            if total is None:
-                raise ConfigError("losses: no loss term contributes to the generator objective")
-            self.g.update(total, self.train_config.grad_clip)
+                total = self._objective("generator", contexts, "generator_loss", self._g_keys, "loss/g")
+            self._guard.update("generator", self.g, total, self.train_config.grad_clip)
 
-    def _objective(self, contexts: Mapping[str | None, LossContext], method: str, keys: list[list[str]],
-                   total_key: str) -> torch.Tensor | None:
-        """The weighted sum of every term in every direction it trains (one context each)."""
+    def _objective(self, phase: Phase, contexts: Mapping[str | None, LossContext], method: str,
+                   keys: list[list[str]], total_key: str) -> torch.Tensor | None:
+        """The weighted sum of every term in every direction it trains (one context each),
+        recorded for the logs; ``None`` when no term contributes, or when skip mode drops a
+        non-finite one (under fp16 the scaler gets it, unrecorded; see
+        [`NonFiniteGuard`][ganzoo.engine.guard.NonFiniteGuard])."""
         total: torch.Tensor | None = None
+        terms = []
         for term, term_keys, directions in zip(self.losses, keys, self.translation.term_directions, strict=True):
             if term.weight == 0:
                 continue
@@ -471,10 +486,17 @@ class Engine:
                     continue
                 if term.weight != 1.0:
                     value = value * term.weight
-                self._record(key, value)
+                terms.append((key, value))
                 total = value if total is None else total + value
-        if total is not None:
-            self._record(total_key, total)
+        if total is None:
+            if phase == "generator":
+                raise ConfigError("losses: no loss term contributes to the generator objective")
+            return None
+        if not self._guard.admits(phase, total):
+            return total if self.networks[phase].scaler is not None else None
+        for key, value in terms:
+            self._record(key, value)
+        self._record(total_key, total)
         return total
 
     def _record(self, key: str, value: torch.Tensor) -> None:
@@ -497,6 +519,13 @@ class Engine:
             torch._foreach_lerp_(ema_params, params, 1.0 - self.train_config.ema.decay)
         for ema_buffer, buffer in zip(self.ema.buffers(), self.g.module.buffers(), strict=True):
             ema_buffer.copy_(buffer)
+
+    def _guarded_modules(self) -> dict[str, nn.Module]:
+        """What the non-finite guard checks: G, D and the EMA generator."""
+        modules = {role: network.module for role, network in self.networks.items()}
+        if self.ema is not None:
+            modules["generator EMA"] = self.ema
+        return modules
 
     # -- checkpoints -------------------------------------------------------------------------
     def components_manifest(self) -> dict[str, Any]:
@@ -522,6 +551,8 @@ class Engine:
         """
         if self.run_dir is None:
             raise CheckpointError("this engine has no run directory to write checkpoints to")
+        unlogged = self._interval.means(self.strategy) if self._interval.sums else {}
+        self._guard.check_state(self.step, unlogged, self._guarded_modules(), self.last_checkpoint)
         root = self.run_dir / CHECKPOINTS_DIR
         epoch_sums = self._epoch_sums.state(self.strategy)
         interval_sums = self._interval.state(self.strategy)
@@ -564,7 +595,17 @@ class Engine:
         return path
 
     def restore(self, checkpoint: Checkpoint) -> None:
-        """Load every state a checkpoint holds; training continues at ``checkpoint.step``."""
+        """Load every state a checkpoint holds; training continues at ``checkpoint.step``.
+
+        A state file whose content is not what ganzoo wrote (a hand-edited or corrupted JSON of
+        the right size) is a [`CheckpointError`][ganzoo.registry.errors.CheckpointError] naming the checkpoint.
+        """
+        try:
+            self._load_states(checkpoint)
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError, RuntimeError) as err:
+            raise CheckpointError(f"{checkpoint.path}: damaged checkpoint state ({describe_error(err)})") from None
+
+    def _load_states(self, checkpoint: Checkpoint) -> None:
         for role, network in self.networks.items():
             checkpoint.load_module(network.module, role)
         if self.ema is not None:

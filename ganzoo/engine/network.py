@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from ganzoo.engine.execution import CompiledForward, SyncBatchNormGuard, channels_last_
+from ganzoo.engine.guard import gradients_finite
 from ganzoo.engine.optim import build_optimizer, optimizer_settings
 from ganzoo.engine.strategy import Strategy
 from ganzoo.registry.config import TrainConfig
@@ -56,21 +57,30 @@ class Network:
     scaler: torch.amp.GradScaler | None
     trainable: list[nn.Parameter]
 
-    def update(self, loss: torch.Tensor, clip: float | None) -> None:
-        """One optimiser step on ``loss`` (scaled under fp16), clipping the gradient norm."""
+    def update(self, loss: torch.Tensor, clip: float | None, *, skip_nonfinite: bool = False) -> bool:
+        """One optimiser step on ``loss`` (scaled under fp16), clipping the gradient norm.
+
+        With ``skip_nonfinite`` (``train.nonfinite = "skip"``) and no scaler, gradients holding
+        NaN or Inf are dropped instead of applied, and the result is ``False``; under fp16 the
+        GradScaler decides, as always.
+        """
         self.optimizer.zero_grad(set_to_none=True)
         if self.scaler is None:
             loss.backward()
+            if skip_nonfinite and not gradients_finite(self.trainable):
+                self.optimizer.zero_grad(set_to_none=True)
+                return False
             if clip is not None:
                 nn.utils.clip_grad_norm_(self.trainable, clip)
             self.optimizer.step()
-            return
+            return True
         self.scaler.scale(loss).backward()
         if clip is not None:
             self.scaler.unscale_(self.optimizer)
             nn.utils.clip_grad_norm_(self.trainable, clip)
         self.scaler.step(self.optimizer)
         self.scaler.update()
+        return True
 
     @contextlib.contextmanager
     def frozen(self) -> Iterator[None]:

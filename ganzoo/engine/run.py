@@ -5,7 +5,12 @@ fully resolved ``config.toml``, ``manifest.json`` (versions, plugins, seed, git 
 DataSpec), ``metrics.jsonl``, ``samples/`` and ``checkpoints/``. An existing non-empty directory
 is never trained into except by ``resume``, which rebuilds the experiment from the stored
 ``config.toml`` (only non-architectural ``train`` keys may be overridden) and continues from the
-newest complete checkpoint.
+newest complete checkpoint (a run without one is refused unless ``allow_restart`` says to start it
+again from step 0).
+
+The process that writes (rank 0) holds the run directory's lock ([`ganzoo.engine.lock`][ganzoo.engine.lock])
+from before it reads the run until training ends, so a second trainer on the same directory is
+refused at once and changes nothing.
 
 Under ``torchrun`` every process calls [`train`][ganzoo.engine.run.train] with the same arguments. Rank 0 chooses and
 creates the run directory and broadcasts its path; it alone gets the callbacks that write
@@ -22,8 +27,8 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,12 +44,13 @@ from ganzoo.engine.callbacks import (
     ProgressCallback,
     SampleGridWriter,
 )
-from ganzoo.engine.checkpoint import CHECKPOINTS_DIR, list_checkpoints
+from ganzoo.engine.checkpoint import CHECKPOINTS_DIR, announce_skipped, list_checkpoints
+from ganzoo.engine.lock import LOCK_FILE, RunLock
 from ganzoo.engine.manifest import PhaseTimes, Timed, add_session, session_record
 from ganzoo.engine.seed import deterministic_mode, seed_everything
 from ganzoo.files import write_json, write_text
 from ganzoo.registry.config import ExperimentConfig, TrainConfig, validate_model
-from ganzoo.registry.errors import CheckpointError, ConfigError
+from ganzoo.registry.errors import CheckpointError, ConfigError, GanzooError
 
 if TYPE_CHECKING:
     from ganzoo.engine.engine import Engine
@@ -67,7 +73,7 @@ SAMPLES_DIR = "samples"
 RESUMABLE_KEYS = frozenset({
     "steps", "epochs", "log_every", "sample_every", "checkpoint_every", "keep_checkpoints",
     "eval_every", "progress", "num_workers", "threads", "device", "batch_size",
-    "cuda_graphs", "sync_batchnorm", "compile", "channels_last", "fused_optimizer", "loggers",
+    "cuda_graphs", "sync_batchnorm", "compile", "channels_last", "fused_optimizer", "loggers", "nonfinite",
 })
 
 
@@ -107,6 +113,7 @@ def train(
     resume: str | Path | None = None,
     progress: bool | None = None,
     callbacks: Sequence[Callback] = (),
+    allow_restart: bool = False,
 ) -> Run:
     """Train an experiment (file, mapping or ``preset``), or ``resume`` a run directory.
 
@@ -122,6 +129,8 @@ def train(
         callbacks: extra [`Callback`][ganzoo.engine.callbacks.Callback] objects; under torchrun
             they run in every process (``engine.strategy.is_main`` is true in the one that
             should write).
+        allow_restart: with ``resume``, train a run that has no checkpoint yet (killed before
+            its first one) from step 0 instead of refusing.
 
     Raises:
         TrainingInterrupted: Ctrl-C or SIGTERM stopped a single-process run at a step boundary
@@ -140,13 +149,16 @@ def train(
         experiment = _stored_experiment(Path(resume), overrides, manager.registry)
     else:
         experiment = _new_experiment(config, preset, run_dir, overrides, manager.registry)
-    options = _Options(until, experiment.config.train.progress if progress is None else progress, callbacks)
+    options = _Options(until, experiment.config.train.progress if progress is None else progress, callbacks,
+                       allow_restart)
     strategy = create_strategy(experiment.config.train.device)
     try:
-        # the engine lives in these calls only: its DDP wrappers are gone before the group closes
-        if resume is not None:
-            return _continue_run(experiment, options, strategy, manager)
-        return _start_run(experiment, options, strategy, manager)
+        with _held_run_dir(strategy, experiment, resuming=resume is not None) as directory:
+            experiment = replace(experiment, directory=directory)
+            # the engine lives in these calls only: its DDP wrappers are gone before the group closes
+            if resume is not None:
+                return _continue_run(experiment, options, strategy, manager)
+            return _start_run(experiment, options, strategy, manager)
     finally:
         strategy.close()
 
@@ -168,6 +180,7 @@ class _Options:
     until: int | None
     progress: bool
     callbacks: Sequence[Callback]
+    allow_restart: bool = False
 
 
 def _new_experiment(config: str | Path | Mapping[str, Any] | None, preset: str | None, run_dir: str | Path | None,
@@ -183,6 +196,10 @@ def _stored_experiment(directory: Path, overrides: Sequence[str], registry: Regi
     """The experiment a run directory stores; ``--set`` may change only [`RESUMABLE_KEYS`][ganzoo.engine.run.RESUMABLE_KEYS]."""
     from ganzoo.experiment.load import read_experiment
 
+    if not directory.exists():
+        raise CheckpointError(f"{directory}: no such run directory")
+    if not directory.is_dir():
+        raise CheckpointError(f"{directory}: is a file, not a run directory")
     if not (directory / CONFIG_FILE).is_file():
         raise CheckpointError(f"{directory}: not a ganzoo run directory (no {CONFIG_FILE})")
     from ganzoo.experiment.paths import locate_data
@@ -204,17 +221,16 @@ def _validated(raw: dict[str, Any], label: str, overrides: Sequence[str], direct
 
 
 def _start_run(experiment: _Experiment, options: _Options, strategy: Strategy, manager: Any) -> Run:
-    """A new run: refuse a used directory, build, create the run directory, train from step 0."""
-    if experiment.directory is not None:
-        directory = experiment.directory
-        _raise_from_main(strategy, lambda: _check_new_run_dir(directory))
+    """A new run in its claimed, empty directory: build, write the run files, train from step 0."""
     times, started = PhaseTimes(), datetime.now(UTC)
     with _process_settings(experiment.config.train):
+        assert experiment.directory is not None
         with times.measure("build"):
             built = _build(experiment, manager)
-            loggers = _loggers(built, strategy, manager)  # a missing extra fails before the run dir exists
-        run_dir = _agree_run_dir(strategy, experiment.directory, built, manager)
-        return _fit(_engine(built, run_dir, strategy, manager, options, loggers, times), options.until, times, started)
+            loggers = _loggers(built, strategy, manager)  # a missing extra fails before the run files exist
+            engine = _engine(built, experiment.directory, strategy, manager, options, loggers, times)  # its checks come first
+        _write_run_files(strategy, experiment.directory, built, manager)
+        return _fit(engine, options.until, times, started)
 
 
 def _continue_run(experiment: _Experiment, options: _Options, strategy: Strategy, manager: Any) -> Run:
@@ -226,7 +242,7 @@ def _continue_run(experiment: _Experiment, options: _Options, strategy: Strategy
             built = _build(experiment, manager)
             loggers = _loggers(built, strategy, manager)
             engine = _engine(built, experiment.directory, strategy, manager, options, loggers, times)
-            _restore_newest(engine, experiment.directory, options.progress)
+            _restore_newest(engine, experiment.directory, options.progress, options.allow_restart)
         return _fit(engine, options.until, times, started)
 
 
@@ -287,18 +303,25 @@ def _engine(built: Built, directory: Path, strategy: Strategy, manager: Any, opt
     )
 
 
-def _restore_newest(engine: Engine, directory: Path, progress: bool) -> None:
-    """Load the run's newest complete checkpoint (none yet: start at step 0) and drop the
-    metrics records logged after it."""
+def _restore_newest(engine: Engine, directory: Path, progress: bool, allow_restart: bool) -> None:
+    """Load the run's newest complete checkpoint (none yet: step 0 if ``allow_restart``, else
+    refuse) and drop the metrics records logged after it."""
     main = engine.strategy.is_main
     checkpoints = list_checkpoints(directory / CHECKPOINTS_DIR)
     if checkpoints:
+        if main:  # a newer, damaged checkpoint is passed over: say which and why
+            announce_skipped(directory / CHECKPOINTS_DIR, checkpoints[-1])
         engine.restore(checkpoints[-1])
     elif any((directory / CHECKPOINTS_DIR).glob("step_*")):
         # damaged checkpoints only: restarting would silently discard the run's history
         raise CheckpointError(
             f"{directory / CHECKPOINTS_DIR}: no complete checkpoint (the ones there are damaged); "
             "move them away to restart this run from step 0"
+        )
+    elif not allow_restart:
+        raise CheckpointError(
+            f"{directory}: no checkpoint yet (the run stopped before its first one); pass --allow-restart "
+            "to train it again from step 0"
         )
     elif main and progress:
         print(f"{directory}: no complete checkpoint yet; starting from step 0", file=sys.stderr)
@@ -330,40 +353,85 @@ def _fit(engine: Engine, until: int | None, times: PhaseTimes | None = None, sta
                engine.stop_reason)
 
 
-def _raise_from_main(strategy: Strategy, check: Callable[[], None]) -> None:
-    """Run ``check`` in rank 0 and raise its [`ConfigError`][ganzoo.registry.errors.ConfigError] in every process (a rank
-    that raised alone would leave the others waiting at the next collective)."""
-    message = None
+@contextlib.contextmanager
+def _held_run_dir(strategy: Strategy, experiment: _Experiment, *, resuming: bool) -> Iterator[Path]:
+    """The run directory, locked by rank 0 until the block ends; every process gets its path.
+
+    A new run claims its directory here, before anything is built: ``--run-dir`` must be
+    missing or empty, a default name is the first free ``runs/<name>-<timestamp>[-N]``.
+    """
+    lock, error, path = None, None, None
     if strategy.is_main:
         try:
-            check()
-        except ConfigError as err:
-            message = str(err)
-    message = strategy.broadcast_object(message)
+            lock = _claim_run_dir(experiment, resuming)
+            path = str(lock.directory)
+        except GanzooError as err:
+            error = err
+    path, message = strategy.broadcast_object((path, None if error is None else str(error)))
+    if error is not None:
+        raise error
     if message is not None:
         raise ConfigError(message)
+    try:
+        yield Path(path)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _claim_run_dir(experiment: _Experiment, resuming: bool) -> RunLock:
+    """Rank 0's lock on the run directory; a new run's directory is created or checked empty."""
+    if resuming:
+        assert experiment.directory is not None
+        lock = RunLock(experiment.directory)
+        lock.acquire()
+        return lock
+    if experiment.directory is None:
+        return _claim_default_dir(experiment.config.name or "experiment")
+    _check_new_run_dir(experiment.directory)
+    lock = RunLock(experiment.directory, create=True)
+    lock.acquire()
+    try:
+        _check_new_run_dir(experiment.directory)  # again, now that no other trainer can fill it
+    except ConfigError:
+        lock.release()
+        raise
+    return lock
+
+
+def _claim_default_dir(name: str) -> RunLock:
+    """Lock a new ``runs/<name>-<timestamp>[-N]`` (created here, so two runs never share one)."""
+    candidate = _default_run_dir(name)
+    base, n = candidate, 1
+    parents = [folder for folder in candidate.parents if not folder.exists()]  # runs/, the first time
+    while True:
+        try:
+            candidate.mkdir(parents=True)
+        except FileExistsError:
+            n += 1
+            candidate = base.with_name(f"{base.name}-{n}")
+            continue
+        lock = RunLock(candidate, created=[candidate, *parents])  # removed again if the run writes nothing
+        lock.acquire()
+        return lock
 
 
 def _check_new_run_dir(directory: Path) -> None:
     if directory.exists() and not directory.is_dir():
         raise ConfigError(f"{directory}: --run-dir is a file, not a directory")
-    if directory.exists() and any(directory.iterdir()):
+    if directory.exists() and any(p.name != LOCK_FILE for p in directory.iterdir()):
         raise ConfigError(
             f"{directory}: run directory exists and is not empty; use --resume {directory} to continue "
             "it or choose another --run-dir"
         )
 
 
-def _agree_run_dir(strategy: Strategy, directory: Path | None, built: Built, manager: Any) -> Path:
-    """Rank 0 names (default: timestamped) and creates the run directory; all get its path."""
+def _write_run_files(strategy: Strategy, directory: Path, built: Built, manager: Any) -> None:
+    """Rank 0 writes the new run's ``config.toml``, ``manifest.json`` and folders."""
     from ganzoo.experiment.build import resolved_dict
 
-    path = None
     if strategy.is_main:
-        path = directory if directory is not None else _default_run_dir(built.config.name or "experiment")
-        _create_run_dir(path, resolved_dict(built.config), built.spec, manager, _data_manifest(built, path))
-        path = str(path)
-    return Path(strategy.broadcast_object(path))
+        _create_run_dir(directory, resolved_dict(built.config), built.spec, manager, _data_manifest(built, directory))
 
 
 def apply_overrides(raw: dict[str, Any], overrides: Sequence[str]) -> None:
@@ -464,7 +532,8 @@ def _create_run_dir(directory: Path, resolved: dict[str, Any], spec: DataSpec, m
 
 
 def _trim_metrics(path: Path, step: int) -> None:
-    """Drop records logged after ``step`` (a killed run may have logged past its checkpoint)."""
+    """Drop records logged after ``step`` (a killed run may have logged past its checkpoint),
+    saying how many on stderr."""
     if not path.exists():
         return
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -476,4 +545,7 @@ def _trim_metrics(path: Path, step: int) -> None:
             continue  # a line cut short by the kill
         if isinstance(record, dict) and isinstance(record.get("step", 0), int) and record.get("step", 0) <= step:
             kept.append(line)
-    write_text(path, "".join(f"{line}\n" for line in kept))
+    if len(kept) < len(lines):
+        print(f"ganzoo: note: {path}: dropped {len(lines) - len(kept)} record(s) logged after step {step}, the "
+              "checkpoint training continues from", file=sys.stderr)
+        write_text(path, "".join(f"{line}\n" for line in kept))

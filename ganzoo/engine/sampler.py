@@ -4,11 +4,16 @@
 the DataSpec), creates the generator through the plugin registry and loads its safetensors
 weights: no experiment file, dataset or training code is needed, and nothing is unpickled. A
 checkpoint whose generator comes from a plugin that is not installed says which one.
+
+[`Sampler.sample`][ganzoo.engine.sampler.Sampler.sample] returns all samples as one tensor; [`Sampler.stream`][ganzoo.engine.sampler.Sampler.stream] yields them
+batch by batch, so ``ganzoo generate`` holds a bounded number of samples whatever ``-n`` is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -21,6 +26,24 @@ from ganzoo.engine.loader import fixed_batch
 from ganzoo.registry.errors import CheckpointError, ConfigError, GanzooError
 from ganzoo.registry.protocols import ConditionSampling
 from ganzoo.registry.registry import Registry
+
+#: Samples whose noise and conditions `Sampler.stream` draws at a time: fixed, so the
+#: samples of a seed do not depend on the batch size, and small, so memory stays bounded. Up to
+#: this many samples, ``stream`` draws exactly what `Sampler.sample` draws.
+DRAW_BLOCK = 64
+
+#: ``source(start, count, rng)``: the conditions of samples ``start .. start + count - 1``
+#: (``rng`` draws any random part), for `Sampler.stream`.
+ConditionSource = Callable[[int, int, "torch.Generator | None"], Any]
+
+
+@dataclass
+class Generated:
+    """One batch from [`Sampler.stream`][ganzoo.engine.sampler.Sampler.stream]: samples ``start ..`` and their conditions."""
+
+    start: int
+    samples: torch.Tensor
+    conditions: torch.Tensor | None
 
 
 class Sampler:
@@ -106,6 +129,37 @@ class Sampler:
             self.generator.train(was_training)
         return torch.cat(chunks)
 
+    def stream(self, n: int, source: ConditionSource | None = None, seed: int | None = None, *,
+               progress: IO[str] | None = None, direction: str | None = None) -> Iterator[Generated]:
+        """``n`` samples in batches of ``batch_size``, each yielded before the next is made.
+
+        At most ``max(batch_size, DRAW_BLOCK)`` samples (with their noise and conditions) are
+        held at once. ``source`` gives the conditions of each block of samples (paired sources,
+        parsed ``--condition`` text); without one, label-conditional models draw labels as
+        [`conditions`][ganzoo.engine.sampler.Sampler.conditions] does. With ``seed``, conditions and noise come from two generators
+        seeded with it, drawn [`DRAW_BLOCK`][ganzoo.engine.sampler.DRAW_BLOCK] samples at a time: the output does not depend
+        on ``batch_size``, and up to ``DRAW_BLOCK`` samples equals [`sample`][ganzoo.engine.sampler.Sampler.sample]'s.
+        ``direction``: as for [`sample`][ganzoo.engine.sampler.Sampler.sample].
+        """
+        if n < 1:
+            raise ConfigError(f"number of samples must be positive, got {n}")
+        extra = self._direction(direction)
+        draws = _Draws(self, n, source, seed, direction)
+        was_training = self.generator.training
+        self.generator.eval()
+        try:
+            with _progress_bar(progress, n) as bar:
+                for start in range(0, n, self.batch_size):
+                    count = min(self.batch_size, n - start)
+                    z, cond = draws.take(count)
+                    with torch.no_grad():
+                        out = self.generator(z.to(self.device) if z is not None else None,
+                                             cond.to(self.device) if cond is not None else None, *extra).float().cpu()
+                    bar.update(count)
+                    yield Generated(start, out, cond)
+        finally:
+            self.generator.train(was_training)
+
     def conditions(self, n: int, condition: Any = None, rng: torch.Generator | None = None, *,
                    direction: str | None = None) -> torch.Tensor | None:
         """The condition batch [`sample`][ganzoo.engine.sampler.Sampler.sample] uses for ``condition`` (see there)."""
@@ -149,10 +203,15 @@ class Sampler:
 
         Paired and unpaired models need real sources. When the dataset config has a ``split``
         field, the ``split`` subset is used (``val`` by default: sources the model did not train
-        on); if that subset cannot be built, or there is no such field, the training data is
-        used. In the reverse ``direction`` of a two-way generator the sources are the samples
-        (``x``) of the dataset.
+        on); if that subset cannot be built (said on stderr), or there is no such field, the
+        training data is used. In the reverse ``direction`` of a two-way generator the sources are
+        the samples (``x``) of the dataset.
         """
+        return self.dataset_sources(split=split, direction=direction)(0, n, None)
+
+    def dataset_sources(self, *, split: str = "val", direction: str | None = None) -> ConditionSource:
+        """[`dataset_conditions`][ganzoo.engine.sampler.Sampler.dataset_conditions] as a [`ConditionSource`][ganzoo.engine.sampler.ConditionSource] for [`stream`][ganzoo.engine.sampler.Sampler.stream] (the
+        dataset is built once; each call collates only the sources it is asked for)."""
         key = SAMPLE_KEY if self._direction(direction) else CONDITION_KEY
         if self.checkpoint is None:
             raise CheckpointError("this sampler was not loaded from a checkpoint; pass conditions explicitly")
@@ -170,18 +229,25 @@ class Sampler:
                 dataset = build_from_manifest(
                     registry, "dataset", {**component, "params": {**params, "split": split}}, self.checkpoint
                 )
-            except GanzooError:
+            except GanzooError as err:  # said, not silent: the sources are then data it trained on
+                print(f"ganzoo: warning: {self.checkpoint.path}: no {split!r} split of the run's dataset ({err}); "
+                      "translating sources of its training data", file=sys.stderr)
                 dataset = None
         if dataset is None:
             dataset = build_from_manifest(registry, "dataset", component, self.checkpoint)
         if len(dataset) == 0:
             raise CheckpointError(f"{self.checkpoint.path}: the run's dataset is empty; pass conditions explicitly")
-        batch = fixed_batch(dataset, [i % len(dataset) for i in range(n)], seed=0)
-        return batch[key].float()
 
-    def export(self, samples: torch.Tensor, out_dir: str | Path, conditions: torch.Tensor | None = None, *,
-               direction: str | None = None) -> list[Path]:
-        """Write ``samples`` in the dataset's native format (PNG, CSV, ...) into ``out_dir``.
+        def sources(start: int, count: int, rng: torch.Generator | None) -> torch.Tensor:
+            indices = [i % len(dataset) for i in range(start, start + count)]
+            return fixed_batch(dataset, indices, seed=0)[key].float()
+
+        return sources
+
+    def export(self, samples: torch.Tensor, out_dir: str | Path, conditions: torch.Tensor | None = None,
+               *, start: int = 0, direction: str | None = None) -> list[Path]:
+        """Write ``samples`` in the dataset's native format (PNG, CSV, ...) into ``out_dir``;
+        ``start``: index of the first of them in the whole output (a batch of [`stream`][ganzoo.engine.sampler.Sampler.stream]).
 
         Translations in the reverse ``direction`` are handed to the exporter with the roles the
         DataSpec gives their domains: the sources (domain B) as samples, the translations
@@ -191,7 +257,48 @@ class Sampler:
 
         if self._direction(direction) and conditions is not None:
             samples, conditions = conditions, samples
-        return export_samples(samples, Path(out_dir), self.spec, conditions, self.dataset_cls)
+        return export_samples(samples, Path(out_dir), self.spec, conditions, self.dataset_cls, start=start)
+
+
+class _Draws:
+    """Noise and conditions for [`Sampler.stream`][ganzoo.engine.sampler.Sampler.stream], drawn in blocks of [`DRAW_BLOCK`][ganzoo.engine.sampler.DRAW_BLOCK]
+    samples and handed out in slices of any size."""
+
+    def __init__(self, sampler: Sampler, n: int, source: ConditionSource | None, seed: int | None,
+                 direction: str | None = None) -> None:
+        self.sampler, self.n, self.source, self.direction = sampler, n, source, direction
+        self.cond_rng = torch.Generator().manual_seed(seed) if seed is not None else None
+        self.noise_rng = torch.Generator().manual_seed(seed) if seed is not None else None
+        self.drawn = 0  # samples drawn so far
+        self.block: tuple[torch.Tensor | None, torch.Tensor | None] = (None, None)
+        self.size = self.offset = 0  # the current block's size and how much of it is handed out
+
+    def take(self, count: int) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+        zs, conds = [], []
+        while count:
+            if self.offset == self.size:
+                self._next_block()
+            k = min(count, self.size - self.offset)
+            z, cond = self.block
+            zs.append(z[self.offset:self.offset + k] if z is not None else None)
+            conds.append(cond[self.offset:self.offset + k] if cond is not None else None)
+            self.offset += k
+            count -= k
+        return _cat(zs), _cat(conds)
+
+    def _next_block(self) -> None:
+        size = min(DRAW_BLOCK, self.n - self.drawn)
+        raw = self.source(self.drawn, size, self.cond_rng) if self.source is not None else None
+        cond = self.sampler.conditions(size, raw, self.cond_rng, direction=self.direction)  # validates, or draws labels
+        z = self.sampler.generator.sample_latent(size, device="cpu", generator=self.noise_rng)
+        self.block, self.size, self.offset = (z, cond), size, 0
+        self.drawn += size
+
+
+def _cat(parts: list[torch.Tensor | None]) -> torch.Tensor | None:
+    if parts[0] is None:
+        return None
+    return parts[0] if len(parts) == 1 else torch.cat(parts)  # type: ignore[arg-type]
 
 
 def _progress_bar(stream: IO[str] | None, total: int) -> Any:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from ganzoo.data.spec import DataSpec
+    from ganzoo.engine.guard import NonFiniteError
     from ganzoo.engine.sampler import Sampler
     from ganzoo.engine.strategy import Strategy
     from ganzoo.registry.config import ExperimentConfig
@@ -30,6 +31,9 @@ class TrainerState(Protocol):
         step: finished steps (generator updates).
         total_steps: steps the run trains in all.
         checkpoint_step: step of the newest checkpoint of this run, if any.
+        failure: why training stopped early on non-finite values
+            ([`NonFiniteError`][ganzoo.engine.guard.NonFiniteError]), else ``None``; set before the
+            ``on_train_end`` calls.
     """
 
     config: ExperimentConfig
@@ -41,6 +45,7 @@ class TrainerState(Protocol):
     step: int
     total_steps: int
     checkpoint_step: int | None
+    failure: NonFiniteError | None
 
     @property
     def epoch(self) -> int:

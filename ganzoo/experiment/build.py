@@ -3,8 +3,9 @@
 Phase one validates the file's structure, phase two each component's parameters against its own
 config model; both report the dotted path of the culprit. Then the dataset is built, its
 [`DataSpec`][ganzoo.data.spec.DataSpec] fills the parameters the user left unset, and a dry-run batch
-checks that generator, discriminator and data fit together — an incompatibility is reported with
-both sides named, before any training starts.
+checks that generator, discriminator and data fit together, and each loss's ``requires`` is
+checked against the data ([`ganzoo.experiment.requirements`][ganzoo.experiment.requirements]) — an incompatibility is reported
+with both sides named, before any training starts.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from torch import nn
 
 from ganzoo.data.spec import CONDITION_KEY, SAMPLE_KEY, DataSpec
 from ganzoo.engine.directions import check_directions
+from ganzoo.experiment.requirements import check_loss_requirements
 from ganzoo.registry.config import ComponentSpec, ExperimentConfig, validate_model
 from ganzoo.registry.errors import (
     ConfigError,
@@ -122,6 +124,8 @@ def build_experiment(raw: Mapping[str, Any], registry: Registry, *, source: str 
     check_directions(generator, discriminator, (config.generator.name, config.discriminator.name), spec,
                      [loss.directions for loss in losses])
     check_combination(config, dataset, spec, generator, discriminator)
+    check_loss_requirements([(term.name, term.module) for term in losses], spec, set(dataset[0]),
+                            config.dataset.name)
     return Built(config, dataset, spec, generator, discriminator, losses, providers, data_paths)
 
 

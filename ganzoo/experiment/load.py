@@ -24,6 +24,8 @@ def read_toml(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: is a directory, expected an experiment .toml file") from None
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: invalid TOML ({err})") from None
+    except UnicodeDecodeError as err:  # an image or a binary file given as the experiment
+        raise ConfigError(f"{path}: not a UTF-8 text file (byte {err.start}), so not an experiment .toml file") from None
 
 
 def read_experiment(

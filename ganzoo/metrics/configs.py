@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, field_validator
 
-from ganzoo.registry.config import ComponentConfig, ComponentSpec
+from ganzoo.registry.config import ComponentConfig, ComponentSpec, Seed
 
 
 class PairedImageConfig(ComponentConfig):
@@ -60,7 +60,7 @@ class EvalConfig(BaseModel):
     when Inception weights are given) plus plugin metrics that declare they apply.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     metrics: list[str | ComponentSpec] | None = Field(None, description="Metrics to compute.")
     n_samples: PositiveInt = Field(1000, description="Real and generated samples for `ganzoo evaluate`.")
@@ -68,7 +68,7 @@ class EvalConfig(BaseModel):
         64, description="Samples per validation during training (train.eval_every)."
     )
     batch_size: PositiveInt = Field(32, description="Generation and feature-extraction batch size.")
-    seed: int = Field(0, description="Seed of the real-subset choice and of generation.")
+    seed: Seed = Field(0, description="Seed of the real-subset choice and of generation.")
     split: str | None = Field(
         None, description="Held-out split of the dataset; default: val, then test, else the training data."
     )

@@ -5,15 +5,36 @@ An experiment file is validated in two phases. Phase one checks the file's own s
 ``{name, params}`` spec in the live registry and validates ``params`` against that component's
 own config model. Errors from both phases carry the dotted path of the offending key
 (``generator.params.latent_dim``), so a typo is reported where it was made.
+
+No number in an experiment may be NaN or infinite (TOML can write ``nan`` and ``inf``): every
+model here, and every component config, refuses them (``allow_inf_nan=False``).
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ganzoo.registry.errors import ConfigError, did_you_mean
+
+#: A seed torch's generators accept (a 64-bit integer, signed or not).
+Seed = Annotated[int, Field(ge=-(2**63), le=2**64 - 1)]
+
+#: An Adam/AdamW beta: a decay rate in [0, 1) (torch refuses others only when the optimiser is built).
+Beta = Annotated[float, Field(ge=0, lt=1)]
+
+#: Largest loss weight: far above any published one (pix2pix's L1 weighs 100), far below what
+#: turns a float32 loss into infinity.
+MAX_LOSS_WEIGHT = 1e6
 
 
 class ComponentConfig(BaseModel):
@@ -46,13 +67,13 @@ class ComponentConfig(BaseModel):
         ```
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class ComponentSpec(BaseModel):
     """``{name, params}`` as written in an experiment file."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     name: str = Field(description="Registered component name, or provider:name.")
     params: dict[str, Any] = Field(default_factory=dict, description="Component parameters.")
@@ -61,7 +82,10 @@ class ComponentSpec(BaseModel):
 class LossSpec(ComponentSpec):
     """One ``[[losses]]`` entry: a loss component and its weight in the objectives."""
 
-    weight: float = Field(1.0, description="Multiplier applied to the term in D and G objectives.")
+    weight: float = Field(
+        1.0, ge=0, le=MAX_LOSS_WEIGHT,
+        description="Multiplier applied to the term in D and G objectives (0 switches the term off).",
+    )
     directions: list[str] | None = Field(
         None, description="For a two-way generator (cyclegan): the directions the term trains; default: all."
     )
@@ -70,11 +94,11 @@ class LossSpec(ComponentSpec):
 class OptimizerConfig(BaseModel):
     """Optimiser settings for one network; unset fields fall back to ``[train]``'s."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     name: Literal["adam", "adamw", "rmsprop", "sgd"] | None = None
     lr: float | None = Field(None, gt=0)
-    betas: tuple[float, float] | None = None
+    betas: tuple[Beta, Beta] | None = None
     weight_decay: float | None = Field(None, ge=0)
 
 
@@ -86,7 +110,7 @@ class ScheduleConfig(BaseModel):
     (pix2pix: 100 + 100 epochs).
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     kind: Literal["constant", "linear-decay"] = "constant"
     unit: Literal["step", "epoch"] = "step"
@@ -97,7 +121,7 @@ class ScheduleConfig(BaseModel):
 class EMAConfig(BaseModel):
     """Exponential moving average of the generator weights (used for sampling)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     decay: float = Field(0.999, gt=0, lt=1)
     start_step: int = Field(0, ge=0)
@@ -140,14 +164,14 @@ class EarlyStopConfig(TrackedMetricConfig):
 class TrainConfig(BaseModel):
     """The ``[train]`` table: how the engine trains the chosen components."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     steps: PositiveInt | None = Field(None, description="Number of training steps (G updates).")
     epochs: PositiveInt | None = Field(None, description="Alternative to steps: passes over the data.")
     batch_size: PositiveInt = Field(64, description="Samples per batch (per process under DDP).")
     optimizer: Literal["adam", "adamw", "rmsprop", "sgd"] = Field("adam", description="Optimiser of both networks.")
     lr: float = Field(2e-4, gt=0, description="Learning rate of both networks (DCGAN/pix2pix: 2e-4).")
-    betas: tuple[float, float] = Field((0.5, 0.999), description="Adam/AdamW betas (DCGAN/pix2pix: 0.5, 0.999).")
+    betas: tuple[Beta, Beta] = Field((0.5, 0.999), description="Adam/AdamW betas (DCGAN/pix2pix: 0.5, 0.999).")
     weight_decay: float = Field(0.0, ge=0, description="Weight decay of both networks.")
     generator_optimizer: OptimizerConfig = Field(default_factory=OptimizerConfig, description="Per-network overrides for G.")
     discriminator_optimizer: OptimizerConfig = Field(default_factory=OptimizerConfig, description="Per-network overrides for D.")
@@ -175,7 +199,12 @@ class TrainConfig(BaseModel):
         description="discriminator-first: D update, then G against the new D (DCGAN, pix2pix); generator-first: "
         "G update, then D on the same fakes (CycleGAN's loop; needs n_critic = 1).",
     )
-    seed: int = Field(0, description="Seed of every random choice of the run.")
+    nonfinite: Literal["stop", "skip"] = Field(
+        "stop",
+        description="On NaN/Inf: 'stop' the run (the last finite checkpoint is kept, exit status 3) or "
+        "'skip' updates whose objective or gradients are not finite.",
+    )
+    seed: Seed = Field(0, description="Seed of every random choice of the run.")
     deterministic: bool = Field(False, description="Deterministic algorithms (bit-exact resume on CPU).")
     device: str = Field("auto", description="auto, cpu, cuda, cuda:N, mps.")
     threads: PositiveInt | None = Field(
@@ -239,7 +268,7 @@ class TrainConfig(BaseModel):
 class ExperimentConfig(BaseModel):
     """A whole experiment file (phase-one validation; params are checked in phase two)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     name: str | None = Field(None, description="Run name; defaults to the file name.")
     generator: ComponentSpec
@@ -248,6 +277,13 @@ class ExperimentConfig(BaseModel):
     losses: list[LossSpec] = Field(min_length=1)
     train: TrainConfig = Field(default_factory=TrainConfig)
     eval: dict[str, Any] = Field(default_factory=dict, description="Options for ganzoo evaluate.")
+
+    @field_validator("losses")
+    @classmethod
+    def _something_is_trained(cls, losses: list[LossSpec]) -> list[LossSpec]:
+        if losses and all(loss.weight == 0 for loss in losses):
+            raise ValueError("every loss weight is 0, so nothing would be trained")
+        return losses
 
 
 def format_validation_error(
@@ -270,7 +306,7 @@ def format_validation_error(
 
 def _error_line(error: Any, errors: list[Any], prefix: str, model: type[BaseModel] | None) -> str:
     """``dotted.path: message`` for one pydantic error (unknown keys with a did-you-mean)."""
-    loc = ".".join(str(p) for p in (prefix.split(".") if prefix else []) + list(error["loc"]))
+    loc = ".".join(_key_text(p) for p in (prefix.split(".") if prefix else []) + list(error["loc"]))
     message = error["msg"]
     if error["type"] == "extra_forbidden":
         candidates = _field_names(model, error["loc"][:-1]) or [
@@ -278,6 +314,13 @@ def _error_line(error: Any, errors: list[Any], prefix: str, model: type[BaseMode
         ]
         message = "unknown key" + did_you_mean(str(error["loc"][-1]), candidates)
     return f"{loc or '<root>'}: {message}"
+
+
+def _key_text(part: Any) -> str:
+    """A key of the dotted path as written, or quoted when it holds line breaks or other
+    unprintable characters (the message stays one line)."""
+    text = str(part)
+    return text if text.isprintable() else repr(text)
 
 
 def _field_names(model: Any, path: tuple[Any, ...]) -> list[str]:

@@ -12,7 +12,13 @@ from collections.abc import Iterable
 
 
 class GanzooError(Exception):
-    """Base class for user-facing errors; ``str(err)`` is a one-line explanation."""
+    """Base class for user-facing errors; ``str(err)`` is a one-line explanation.
+
+    ``exit_code`` is the CLI's exit status for the error: 2 (bad input) unless a subclass says
+    otherwise (a diverged training run exits with 3).
+    """
+
+    exit_code: int = 2
 
 
 class UnknownComponentError(GanzooError, KeyError):

@@ -55,6 +55,12 @@ class Loss(Protocol):
     Each method returns a scalar tensor, or ``None`` when the loss does not contribute to that
     network's objective (L1 only shapes the generator; a gradient penalty only the
     discriminator). The engine multiplies by the experiment's ``weight`` and sums the terms.
+
+    Optional class attribute ``requires``: a set of words naming what the loss needs of the data
+    (``"paired"``, ``"labelled"``, ``"image"``, ``"series"``, ``"table"``, or a key every sample
+    carries such as ``"mask"``); an experiment whose data lacks one is refused before step one
+    ([`ganzoo.experiment.requirements`][ganzoo.experiment.requirements]). Without it a loss is taken to work on any data.
+    ``L1Loss.requires = frozenset({"paired"})``.
     """
 
     def discriminator_loss(self, ctx: LossContext) -> torch.Tensor | None: ...
@@ -96,6 +102,11 @@ class Exporting(Protocol):
     Called on the *class* (``export`` is a classmethod or staticmethod) with the DataSpec saved
     in the checkpoint, so generation needs neither the training data nor the dataset's
     arguments. Without it, images are written as PNG and other modalities as CSV.
+
+    ``ganzoo generate`` streams, calling ``export`` once per batch with ``start``, the index of
+    the batch's first sample in the whole output: number files from it, and append to a file
+    that ``start == 0`` created (writing its header only then). An ``export`` without the
+    ``start`` parameter still works, called once with every sample (held in memory).
     """
 
     def export(
@@ -104,6 +115,7 @@ class Exporting(Protocol):
         out_dir: Path,
         spec: DataSpec,
         conditions: torch.Tensor | None = None,
+        start: int = 0,
     ) -> list[Path]: ...
 
 

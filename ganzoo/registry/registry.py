@@ -28,6 +28,7 @@ from ganzoo.registry.errors import (
     RegistrationError,
     RegistryConflictError,
     UnknownComponentError,
+    describe_error,
 )
 
 Kind = Literal["generator", "discriminator", "loss", "dataset", "metric", "preset", "command", "logger"]
@@ -185,7 +186,15 @@ class Registry:
             raise GanzooError(f"cannot create a {kind}; kinds: {', '.join(BUILDABLE_KINDS)}")
         entry = self.get(kind, name)
         config = self.validate_params(kind, name, params, prefix=f"{kind}.params")
-        obj = entry.load()(config)
+        target = entry.load()
+        try:
+            obj = target(config)
+        except GanzooError:
+            raise
+        except Exception as err:  # a plugin's bug or an impossible size: one line naming the component
+            raise GanzooError(
+                f"{kind} {entry.qualified_name} could not be built from its parameters ({describe_error(err)})"
+            ) from err
         protocol = PROTOCOLS[kind]
         if not isinstance(obj, protocol):
             missing = [m for m in _protocol_methods(protocol) if not hasattr(obj, m)]

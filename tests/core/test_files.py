@@ -46,3 +46,17 @@ def test_failure_during_replace_keeps_the_old_file(tmp_path: Path, monkeypatch: 
         write_text(target, "new = 2\n")
     assert target.read_text() == "old = 1\n"
     assert [p.name for p in tmp_path.iterdir()] == ["config.toml"]
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o002, 0o077])
+def test_files_and_folders_follow_the_umask(tmp_path: Path, umask: int) -> None:
+    from ganzoo.files import make_temp_dir
+
+    previous = os.umask(umask)
+    try:
+        write_text(tmp_path / "config.toml", "a = 1\n")
+        folder = make_temp_dir(tmp_path, ".tmp-step-")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "config.toml").stat().st_mode & 0o777 == 0o666 & ~umask
+    assert folder.stat().st_mode & 0o777 == 0o777 & ~umask

@@ -144,3 +144,43 @@ def test_public_through_ganzoo_plugin() -> None:
     import ganzoo.plugin
 
     assert ganzoo.plugin.CsvFile is CsvFile and "CsvFile" in ganzoo.plugin.__all__
+
+
+@pytest.mark.parametrize(
+    "text, sep, found",
+    [
+        ("a;b;c\n1;2;3\n", ",", "one column when split at ',' but 3 when split at ';'; the file seems ';'-separated"),
+        ("# note\na\tb\n1\t2\n", ",", "line 2: one column when split at ',' but 2 when split at tab"),
+        ("a,b\n1,2\n", ";", "the file seems ','-separated, this reader expects ';'"),
+    ],
+)
+def test_a_wrong_separator_is_refused_not_read_as_one_column(write, text: str, sep: str, found: str) -> None:
+    file = CsvFile(write(text), sep=sep, comment="#")
+    for read in (file.header, file.read, lambda: next(file.chunks())):
+        with pytest.raises(DataError, match=found):
+            read()
+
+
+def test_one_real_column_is_fine(write) -> None:
+    assert CsvFile(write('"energy;kWh"\n1.5\n')).header() == ["energy;kWh"]
+    assert CsvFile(write("value\n1.5\n")).read()["value"].tolist() == ["1.5"]
+
+
+@pytest.mark.parametrize("cell", ["inf", "-Infinity", "1e999"])
+def test_infinite_numbers_are_refused_naming_line_and_column_unless_missing(write, cell: str) -> None:
+    path = write(f"t,load\n0,1.5\n1,{cell}\n2,2.0\n")
+    for dtype in (str, None):
+        file = CsvFile(path)
+        frame = file.read(dtype=dtype)
+        with pytest.raises(DataError, match=r"t.csv: line 3: column 'load': .* is not a finite number"):
+            file.numbers(frame["load"], "load")
+        values = CsvFile(path, nonfinite="missing").numbers(frame["load"], "load")
+        assert values.tolist()[0::2] == [1.5, 2.0] and np.isnan(values.iloc[1])
+
+
+def test_rows_wider_than_the_header_are_refused_not_shifted(write) -> None:
+    # pandas would read "1" as the row index and put 2 under 'a' and 3 under 'b'
+    path = write("# export\na,b\n1,2,3\n4,5,6\n")
+    for read in (CsvFile(path, comment="#").read, lambda: next(CsvFile(path, comment="#").chunks())):
+        with pytest.raises(DataError, match=r"t.csv: line 3: 3 fields but the header names 2 columns"):
+            read()

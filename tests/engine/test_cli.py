@@ -80,7 +80,8 @@ def test_generate_paired_uses_dataset_sources(toys: Registry, tmp_path: Path) ->
     [
         (["train", "CONFIG", "--set", "train.steps"], "--set 'train.steps': expected key.path=value"),
         (["train", "CONFIG", "--set", "train.stepz=3"], "train.stepz: unknown key"),
-        (["train", "--resume", "RUN/missing"], "not a ganzoo run directory"),
+        (["train", "--resume", "RUN/missing"], "missing: no such run directory"),
+        (["train", "--resume", "RUN"], "not a ganzoo run directory"),
         (["train"], "give an experiment file, --preset NAME or --resume RUN_DIR"),
         (["train", "CONFIG", "--resume", "RUN"], "--resume takes the run's stored config"),
         (["generate", "RUN/missing", "-n", "2", "-o", "OUT"], "no such run or checkpoint directory"),

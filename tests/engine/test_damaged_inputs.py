@@ -104,3 +104,24 @@ def test_frozen_discriminator_parameters_stay_frozen(toys: Registry, tmp_path: P
     frozen.requires_grad_(False)
     Engine(built).fit(until=2)
     assert not frozen.requires_grad and frozen.grad is None
+
+
+def test_a_damaged_newest_checkpoint_is_passed_over_out_loud(toys: Registry, tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "ring.toml"
+    config.write_text(tomli_w.dumps({**RING, "train": {**RING["train"], "checkpoint_every": 2}}))
+    run = tmp_path / "run"
+    assert main(["train", str(config), "--run-dir", str(run)]) == 0
+    weights = run / "checkpoints" / "step_000004" / "generator.safetensors"
+    size = weights.stat().st_size
+    weights.write_bytes(weights.read_bytes()[:-10])
+    warning = (f"ganzoo: warning: skipped checkpoint {run}/checkpoints/step_000004: generator.safetensors has "
+               f"{size - 10} bytes, the manifest says {size}; using step_000002\n")
+    capsys.readouterr()
+    assert main(["generate", str(run), "-n", "2", "-o", str(tmp_path / "out")]) == 0
+    assert capsys.readouterr().err == warning
+    assert main(["train", "--resume", str(run), "--set", "train.steps=6", "--no-progress"]) == 0
+    assert capsys.readouterr().err == warning + (
+        f"ganzoo: note: {run}/metrics.jsonl: dropped 2 record(s) logged after step 2, the checkpoint training "
+        "continues from\n")
+    assert [c.step for c in list_checkpoints(run / "checkpoints")][-1] == 6

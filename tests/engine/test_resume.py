@@ -90,6 +90,9 @@ def test_stop_and_resume_is_bit_identical(toys: Registry, experiment: Experiment
     assert full.metrics("epoch") == [
         {**r, "time": f["time"]} for r, f in zip(resumed.metrics("epoch"), full.metrics("epoch"), strict=True)
     ]
+    # the first interval after the resume (steps 7-8) says where it starts; the others are full
+    intervals = [(r["step"], r.get("resumed_from")) for r in resumed.metrics("train")]
+    assert intervals == [(4, None), (6, None), (8, 6), (12, None)]
     # and a different seed really gives different weights (the comparison can fail)
     other = ganzoo.train({**raw, "train": {**raw["train"], "seed": 1}}, run_dir=tmp_path / "other")
     g_full = find_checkpoint(full.directory).tensors("generator")
@@ -144,7 +147,7 @@ def test_refuses_to_train_into_an_existing_run(toys: Registry, experiment: Exper
     with pytest.raises(ConfigError, match="exists and is not empty; use --resume"):
         ganzoo.train(experiment("ring", steps=2), run_dir=run)
     assert sorted(p.name for p in run.rglob("*")) == before
-    with pytest.raises(CheckpointError, match="not a ganzoo run directory"):
+    with pytest.raises(CheckpointError, match="missing: no such run directory"):
         train(resume=tmp_path / "missing")
 
 
@@ -204,7 +207,9 @@ def test_run_killed_at_random_moments_always_resumes(toys: Registry, experiment:
             out, err = process.communicate(timeout=300)
             assert process.returncode == 0, err
             assert "finished at step 600/600" in out
-        command = [sys.executable, "-m", "ganzoo", "train", "--resume", str(run)]
+            assert "which is no longer running" in err  # the killed process's lock, taken over
+        # a kill before the first checkpoint leaves a run without one: restarting it is asked for
+        command = [sys.executable, "-m", "ganzoo", "train", "--resume", str(run), "--allow-restart"]
     _assert_same_state(full.directory, run)
 
 

@@ -49,14 +49,20 @@ class Rings:
 
     @classmethod
     def export(
-        cls, samples: torch.Tensor, out_dir: Path, spec: DataSpec, conditions: torch.Tensor | None = None
+        cls, samples: torch.Tensor, out_dir: Path, spec: DataSpec, conditions: torch.Tensor | None = None,
+        start: int = 0,
     ) -> list[Path]:
-        """Write generated rows as ``samples.csv`` with the column names saved in ``spec``."""
+        """Write generated rows as ``samples.csv`` with the column names saved in ``spec``.
+
+        ``ganzoo generate`` calls this once per batch; ``start`` (the batch's first sample)
+        says whether to begin the file with its header or append to it.
+        """
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / "samples.csv"
-        with path.open("w", newline="") as fh:
+        with path.open("a" if start else "w", newline="") as fh:
             writer = csv.writer(fh)
-            writer.writerow(spec.meta.get("columns", COLUMNS))
+            if not start:
+                writer.writerow(spec.meta.get("columns", COLUMNS))
             writer.writerows(samples.detach().cpu().tolist())
         return [path]

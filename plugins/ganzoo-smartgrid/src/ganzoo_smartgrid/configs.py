@@ -101,6 +101,10 @@ class GenericCSVConfig(SeriesFileConfig):
     )
     sep: str = Field(",", min_length=1, description="Field separator.")
     decimal: str = Field(".", min_length=1, max_length=1, description="Decimal mark.")
+    nonfinite: Literal["error", "missing"] = Field(
+        "error", description="Infinite readings (inf, -Infinity): an error naming line and column, or 'missing' "
+        "(dropped with their windows, like gaps).",
+    )
 
 
 class LongCSVConfig(GenericCSVConfig):

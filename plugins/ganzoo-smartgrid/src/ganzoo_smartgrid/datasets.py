@@ -59,9 +59,11 @@ class SeriesDataset(torch.utils.data.Dataset):
         return item
 
     @classmethod
-    def export(cls, samples: torch.Tensor, out_dir: Path, spec: DataSpec, conditions: torch.Tensor | None = None) -> list[Path]:
-        """One CSV ``timestamp, meter, value`` in original units (see [`ganzoo_smartgrid.export`][ganzoo_smartgrid.export])."""
-        return export_csv(samples, out_dir, spec, conditions)
+    def export(cls, samples: torch.Tensor, out_dir: Path, spec: DataSpec, conditions: torch.Tensor | None = None,
+               start: int = 0) -> list[Path]:
+        """One CSV ``timestamp, meter, value`` in original units (see [`ganzoo_smartgrid.export`][ganzoo_smartgrid.export]),
+        appended to from sample ``start`` on."""
+        return export_csv(samples, out_dir, spec, conditions, start=start)
 
     @classmethod
     def sample_conditions(cls, spec: DataSpec, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -244,7 +246,7 @@ class UCIHousehold(SmartMeterFiles):
 def _csv_options(config: GenericCSVConfig) -> dict[str, Any]:
     """Reader options shared by the generic long and wide CSV formats."""
     return {"unit": config.unit, "quantity": config.quantity, "sep": config.sep, "decimal": config.decimal,
-            "max_meters": config.max_meters}
+            "max_meters": config.max_meters, "nonfinite": config.nonfinite}
 
 
 class LongCSV(SmartMeterFiles):

@@ -30,8 +30,9 @@ def _array(values: Any) -> np.ndarray:
     return np.asarray(values, dtype=np.float64)
 
 
-def sample_dates(spec: DataSpec, n: int, conditions: Any | None) -> tuple[list[dt.date], list[str]]:
-    """A start date and a meter id per sample, consistent with the conditions when given."""
+def sample_dates(spec: DataSpec, n: int, conditions: Any | None, start: int = 0) -> tuple[list[dt.date], list[str]]:
+    """A start date and a meter id per sample (numbered from ``start``), consistent with the
+    conditions when given."""
     meta = spec.meta
     year = int(meta.get("reference_year", 2023))
     if spec.condition == "label" and conditions is not None:
@@ -41,18 +42,20 @@ def sample_dates(spec: DataSpec, n: int, conditions: Any | None) -> tuple[list[d
             raise DataError(f"{len(labels)} conditions for {n} samples")
         holidays = german_holidays(year) if meta.get("holidays") == "de" else frozenset()
         dates, meters = [], []
-        for i, label in enumerate(labels):
+        for i, label in enumerate(labels, start=start):
             candidates = dates_matching(year, int(label["month"]), str(label["daytype"]), holidays)
             dates.append(candidates[i % len(candidates)])
             cls = f"{label['class']}-" if label["class"] is not None else ""
             meters.append(f"synthetic-{cls}{i:05d}")
         return dates, meters
-    start = dt.date.fromisoformat(str(meta.get("start", f"{year}-01-01")))
-    return [start + dt.timedelta(days=i % 365) for i in range(n)], [f"synthetic-{i:05d}" for i in range(n)]
+    first = dt.date.fromisoformat(str(meta.get("start", f"{year}-01-01")))
+    indices = range(start, start + n)
+    return [first + dt.timedelta(days=i % 365) for i in indices], [f"synthetic-{i:05d}" for i in indices]
 
 
-def export_csv(samples: Any, out_dir: Path, spec: DataSpec, conditions: Any | None = None) -> list[Path]:
-    """Denormalise ``samples`` (N, 1, L) and write ``out_dir/synthetic_load.csv``."""
+def export_csv(samples: Any, out_dir: Path, spec: DataSpec, conditions: Any | None = None, start: int = 0) -> list[Path]:
+    """Denormalise ``samples`` (N, 1, L) and write ``out_dir/synthetic_load.csv`` (appending from
+    sample ``start`` > 0 on, as ``ganzoo generate`` streams batches)."""
     values = _array(samples)
     if values.ndim == 3:
         if values.shape[1] != 1:
@@ -68,14 +71,15 @@ def export_csv(samples: Any, out_dir: Path, spec: DataSpec, conditions: Any | No
         raise DataError(f"the DataSpec has no {err.args[0]!r} in meta; it was not made by a smart-grid dataset") from None
     low, high = spec.value_range
     curves = norm.inverse((values - low) / (high - low) * 2.0 - 1.0)
-    dates, meters = sample_dates(spec, len(curves), conditions)
+    dates, meters = sample_dates(spec, len(curves), conditions, start)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / FILENAME
     step = dt.timedelta(minutes=minutes)
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    with path.open("a" if start else "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["timestamp", "meter", "value"])
+        if not start:
+            writer.writerow(["timestamp", "meter", "value"])
         for day, meter, curve in zip(dates, meters, curves, strict=True):
             t = dt.datetime.combine(day, dt.time())
             for k, value in enumerate(curve):

@@ -229,13 +229,15 @@ def read_long(
     sep: str = ",",
     decimal: str = ".",
     max_meters: int | None = None,
+    nonfinite: Literal["error", "missing"] = "error",
 ) -> Readings:
-    """Long CSV: one reading per row (meter id, timestamp, value[, class])."""
+    """Long CSV: one reading per row (meter id, timestamp, value[, class]); ``nonfinite`` as in
+    [`ganzoo.plugin.CsvFile`][ganzoo.data.csv.CsvFile]."""
     wanted: Sequence[str] = [meter_column, timestamp_column, value_column] + ([class_column] if class_column else [])
     collector = _LongCollector(max_meters)
     classes: dict[str, str] = {}
     for file in csv_files(path):
-        csv = CsvFile(file, sep=sep, decimal=decimal, na_values=MISSING)
+        csv = CsvFile(file, sep=sep, decimal=decimal, na_values=MISSING, nonfinite=nonfinite)
         cols = csvio.find_columns(csv, csv.header(), wanted, "a long meter CSV")
         for chunk in csvio.read_chunks(csv, usecols=list(cols.values()), dtype=str):
             meter_raw = chunk[cols[meter_column]].astype("string").str.strip()
@@ -259,9 +261,11 @@ def read_wide(
     sep: str = ",",
     decimal: str = ".",
     max_meters: int | None = None,
+    nonfinite: Literal["error", "missing"] = "error",
 ) -> Readings:
-    """Wide CSV: a timestamp column and one value column per meter."""
-    csv = CsvFile(path, sep=sep, decimal=decimal, na_values=MISSING)
+    """Wide CSV: a timestamp column and one value column per meter; ``nonfinite`` as in
+    [`ganzoo.plugin.CsvFile`][ganzoo.data.csv.CsvFile]."""
+    csv = CsvFile(path, sep=sep, decimal=decimal, na_values=MISSING, nonfinite=nonfinite)
     columns = csv.header()
     cols = csvio.find_columns(csv, columns, [timestamp_column], "a wide meter CSV")
     meters = [c for c in columns if c != cols[timestamp_column]]

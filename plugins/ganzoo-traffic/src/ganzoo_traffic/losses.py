@@ -60,6 +60,8 @@ def _masked(ctx: LossContext, x: Tensor) -> Tensor:
 class ConditionalCrossEntropy:
     """Generator term: cross-entropy of the generated category the condition asked for."""
 
+    requires = frozenset({"labelled", TARGET_KEY})  # refused before step one on other data
+
     def __init__(self, config: ConditionalCEConfig) -> None:
         if config.tau is not None and config.spans is None:  # filled after validation, so checked here
             raise ConfigError("loss 'conditional-ce': tau needs the row's spans (a ganzoo-traffic table fills them)")

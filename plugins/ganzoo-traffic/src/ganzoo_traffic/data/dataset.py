@@ -20,6 +20,7 @@ module turns it into training samples the same way:
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -29,7 +30,13 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ganzoo.plugin import COMPONENT_DEFAULTS_KEY, DataError, DataSpec, TableTransformer
+from ganzoo.plugin import (
+    COMPONENT_DEFAULTS_KEY,
+    DataError,
+    DataSpec,
+    TableTransformer,
+    write_json_atomic,
+)
 from ganzoo_traffic.conditions import (
     ConditionBlock,
     condition_layout,
@@ -54,6 +61,8 @@ from ganzoo_traffic.data.simulator import (
 from ganzoo_traffic.rules import Rule, parse_rule
 
 EXPORT_FILE = "samples.csv"
+#: Beside the CSV: how many rows were repaired to keep each declared rule (see record_repairs).
+REPAIRS_FILE = "repairs.json"
 
 
 def split_rows(n: int, split: str, val_fraction: float, test_fraction: float, seed: int) -> np.ndarray:
@@ -286,8 +295,10 @@ class TableDataset:
         out_dir: Path,
         spec: DataSpec,
         conditions: torch.Tensor | None = None,
+        start: int = 0,
     ) -> list[Path]:
-        """Write generated rows to ``out_dir/samples.csv`` in the source's own schema.
+        """Write generated rows to ``out_dir/samples.csv`` in the source's own schema (appended,
+        without the header, from sample ``start`` > 0 on: ``ganzoo generate`` streams batches).
 
         With ``conditions`` (the vectors the rows were generated with) each row gets the category
         its vector asked for in that column: hard conditioning, so ``--condition severity=1``
@@ -301,11 +312,8 @@ class TableDataset:
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / EXPORT_FILE
-        frame.to_csv(path, index=False)
-        for rule, count in repaired.items():
-            if count:
-                print(f"{path}: {count} of {len(frame)} rows ({100 * count / len(frame):.1f} %) repaired to keep "
-                      f"{rule!r}", file=sys.stderr)
+        frame.to_csv(path, index=False, mode="a" if start else "w", header=not start)
+        record_repairs(out_dir / REPAIRS_FILE, start, len(frame), repaired)
         return [path]
 
     @classmethod
@@ -357,6 +365,27 @@ def check_rules(texts: Sequence[str], table: Table, train: pd.DataFrame) -> list
                 f"(first: row {first + 1} of the table); fix the rule or the data"
             )
     return rules
+
+
+def record_repairs(path: Path, start: int, rows: int, repaired: Mapping[str, int]) -> None:
+    """Add a batch's repair counts to ``path`` (``{"rows": n, "repaired": {rule: count}}``).
+
+    ``ganzoo generate`` writes the CSV in batches, so the counts add up across calls: the first
+    batch (``start == 0``) starts the file afresh. Where rows were repaired, stderr says so
+    once, naming the file that holds the counts.
+    """
+    totals: dict[str, Any] = {"rows": 0, "repaired": {}}
+    if start and path.is_file():
+        totals = json.loads(path.read_text(encoding="utf-8"))
+    had_repairs = any(totals["repaired"].values())
+    totals["rows"] += rows
+    for rule, count in repaired.items():
+        totals["repaired"][rule] = totals["repaired"].get(rule, 0) + int(count)
+    write_json_atomic(path, totals)
+    if not had_repairs and any(repaired.values()):
+        rules = ", ".join(repr(rule) for rule, count in repaired.items() if count)
+        print(f"{path.parent / EXPORT_FILE}: generated rows that break {rules} are repaired onto the rule's "
+              f"boundary; counts per rule in {path}", file=sys.stderr)
 
 
 def apply_conditions(samples: torch.Tensor, conditions: torch.Tensor, spec: DataSpec) -> torch.Tensor:
