@@ -289,19 +289,20 @@ class ExperimentConfig(BaseModel):
 def format_validation_error(
     err: ValidationError, prefix: str = "", source: str = "", model: type[BaseModel] | None = None
 ) -> str:
-    """Every error, one line each, the most telling first (it alone is the first line).
+    """Every error on one line, the most telling first: ``path: msg; also path: msg; ...``.
 
     An unknown key is reported before anything else, because a misspelt key is usually also the
     reason a required one is "missing"; it comes with a did-you-mean from the fields of the
-    table it was found in. The other errors follow on their own lines (``  also: path: msg``),
-    so a user fixing a config sees all of them at once instead of one per attempt.
+    table it was found in. The other errors follow it on the same line, so a user fixing a
+    config sees all of them at once instead of one per attempt, and the CLI's errors stay one
+    line each.
     """
     errors = sorted(err.errors(), key=lambda e: e["type"] != "extra_forbidden")
     where = f"{source}: " if source else ""
-    lines = [_error_line(e, errors, prefix, model) for e in errors]
-    more = len(lines) - 1
-    tail = f" (and {more} more error{'s' if more > 1 else ''}, below)" if more else ""
-    return "\n".join([f"{where}{lines[0]}{tail}", *(f"  also: {line}" for line in lines[1:])])
+    parts = [_error_line(e, errors, prefix, model) for e in errors]
+    more = len(parts) - 1
+    count = f" ({more + 1} errors)" if more else ""
+    return f"{where}{'; also '.join(parts)}{count}"
 
 
 def _error_line(error: Any, errors: list[Any], prefix: str, model: type[BaseModel] | None) -> str:

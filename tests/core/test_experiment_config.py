@@ -114,11 +114,11 @@ def test_a_misspelt_table_is_reported_before_the_missing_one() -> None:
 
     raw = copy.deepcopy(BASE)
     raw["generatr"] = raw.pop("generator")
-    with pytest.raises(ConfigError, match=r"exp.toml: generatr: unknown key; did you mean 'generator'\? \(and 1 more error, below\)"):
+    with pytest.raises(ConfigError, match=r"exp.toml: generatr: unknown key; did you mean 'generator'\?; also .*\(2 errors\)"):
         _validate(raw)
 
 
-def test_every_validation_error_is_listed_one_per_line() -> None:
+def test_every_validation_error_is_listed_on_the_one_line() -> None:
     import copy
 
     raw = copy.deepcopy(BASE)
@@ -126,10 +126,11 @@ def test_every_validation_error_is_listed_one_per_line() -> None:
     raw["train"]["lr"] = "fast"
     with pytest.raises(ConfigError) as caught:
         _validate(raw)
-    lines = str(caught.value).splitlines()
-    assert lines[0].startswith("exp.toml: generatr: unknown key") and lines[0].endswith("(and 2 more errors, below)")
-    assert sorted(line.split(":")[1].strip() for line in lines[1:]) == ["generator", "train.lr"]
-    assert all(line.startswith("  also: ") for line in lines[1:])
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith("exp.toml: generatr: unknown key") and message.endswith("(3 errors)")
+    others = message.removesuffix(" (3 errors)").split("; also ")[1:]
+    assert sorted(part.split(":")[0] for part in others) == ["generator", "train.lr"]
 
 
 def test_unknown_nested_keys_suggest_fields_of_their_own_table() -> None:
