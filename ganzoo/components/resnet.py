@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from ganzoo.components.configs import Norm, ResnetGeneratorConfig
+from ganzoo.components.translator import ImageTranslator
 from ganzoo.components.weights import init_gan_weights, norm_layer
 
 #: Stride-2 stages down (and up again): the blocks run at 1/4 of the resolution, 4x the width.
@@ -60,7 +61,7 @@ class ResnetBlock(nn.Module):
         return x + self.conv_block(x)
 
 
-class ResnetGenerator(nn.Module):
+class ResnetGenerator(ImageTranslator):
     """Translates a source image (``cond``) into a target image of the same size; no noise input."""
 
     def __init__(self, config: ResnetGeneratorConfig) -> None:
@@ -91,27 +92,10 @@ class ResnetGenerator(nn.Module):
         self.model = nn.Sequential(*layers)
         init_gan_weights(self)
 
-    def sample_latent(
-        self,
-        n: int,
-        *,
-        device: torch.device | str = "cpu",
-        generator: torch.Generator | None = None,
-    ) -> None:
-        """``None``: the network is deterministic given its source."""
-        return None
-
     def forward(self, z: torch.Tensor | None, cond: torch.Tensor | None = None) -> torch.Tensor:
         """Translate ``cond`` ``(N, in_channels, H, W)`` (H, W divisible by 4) to ``(N, out_channels, H, W)``.
 
         ``z`` is ignored (pass ``None``).
         """
-        if cond is None:
-            raise ValueError("ResnetGenerator translates a source image: pass it as cond (N, C, H, W); z is ignored")
-        multiple = 2**_DOWNSAMPLINGS
-        if cond.dim() != 4 or cond.shape[1] != self.in_channels or cond.shape[2] % multiple or cond.shape[3] % multiple:
-            raise ValueError(
-                f"ResnetGenerator expects cond shaped (N, {self.in_channels}, H, W) with H and W divisible by "
-                f"{multiple}, got {tuple(cond.shape)}"
-            )
+        cond = self.source(cond, 2**_DOWNSAMPLINGS)
         return self.model(cond)

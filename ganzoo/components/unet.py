@@ -29,6 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ganzoo.components.configs import UNetGeneratorConfig
+from ganzoo.components.translator import ImageTranslator
 from ganzoo.components.weights import image_size_log2, init_gan_weights, norm_layer
 
 #: Encoder widths are base_channels times this at most (pix2pix's ngf * 8).
@@ -37,11 +38,11 @@ _MAX_WIDTH_MULTIPLIER = 8
 _FIRST_WIDEST_DECODER_STAGE = _MAX_WIDTH_MULTIPLIER.bit_length()
 
 
-class UNetGenerator(nn.Module):
+class UNetGenerator(ImageTranslator):
     """Translates a source image (``cond``) into a target image; no noise input.
 
     pix2pix's stochasticity is its dropout, kept active at test time in the paper (sample in
-    train mode to reproduce that), so [`sample_latent`][ganzoo.components.unet.UNetGenerator.sample_latent] returns ``None`` and ``forward``
+    train mode to reproduce that), so [`sample_latent`][ganzoo.components.translator.ImageTranslator.sample_latent] returns ``None`` and ``forward``
     ignores ``z``. Input height and width must be multiples of ``2**depth`` (normally both
     are ``image_size``).
     """
@@ -81,36 +82,12 @@ class UNetGenerator(nn.Module):
         self.head = nn.ConvTranspose2d(2 * widths[0], out_channels, 4, 2, 1, bias=True)
         init_gan_weights(self)
 
-    def sample_latent(
-        self,
-        n: int,
-        *,
-        device: torch.device | str = "cpu",
-        generator: torch.Generator | None = None,
-    ) -> None:
-        """``None``: the U-Net takes no noise (its randomness is dropout)."""
-        return None
-
     def forward(self, z: torch.Tensor | None, cond: torch.Tensor | None = None) -> torch.Tensor:
         """Translate ``cond`` ``(N, in_channels, H, W)`` to ``(N, out_channels, H, W)`` in [-1, 1].
 
         ``z`` is ignored (pass ``None``).
         """
-        if cond is None:
-            raise ValueError(
-                "UNetGenerator translates a source image: pass it as cond (N, C, H, W); z is ignored"
-            )
-        multiple = 2**self.depth
-        if (
-            cond.dim() != 4
-            or cond.shape[1] != self.in_channels
-            or cond.shape[2] % multiple
-            or cond.shape[3] % multiple
-        ):
-            raise ValueError(
-                f"UNetGenerator expects cond shaped (N, {self.in_channels}, H, W) with H and W multiples "
-                f"of {multiple} (image_size={self.image_size}), got {tuple(cond.shape)}"
-            )
+        cond = self.source(cond, 2**self.depth, f" (image_size={self.image_size})")
         h = self.enc[0](cond)
         skips: list[torch.Tensor] = []
         for stage in self.enc[1:]:
