@@ -193,12 +193,7 @@ class NonFiniteGuard:
                        last_checkpoint: Path | None) -> None:
         """After a ``train`` record: raise [`NonFiniteError`][ganzoo.engine.guard.NonFiniteError] on a non-finite loss mean or
         weight, or after [`MAX_CONSECUTIVE_SKIPS`][ganzoo.engine.guard.MAX_CONSECUTIVE_SKIPS] skipped updates in a row."""
-        culprit = nonfinite_losses(record)
-        if culprit is not None:
-            self._stop(step, f"non-finite loss {culprit} {self._since(step)}", last_checkpoint)
-        culprit = nonfinite_tensor(modules)
-        if culprit is not None:
-            self._stop(step, f"{culprit} is not finite {self._since(step)}", last_checkpoint)
+        self._check_finite(step, record, modules, last_checkpoint)
         for phase, count in self.in_a_row.items():
             if count >= MAX_CONSECUTIVE_SKIPS:
                 self._stop(step, f"the last {count} {phase} updates were skipped (non-finite objective or "
@@ -210,7 +205,12 @@ class NonFiniteGuard:
                     last_checkpoint: Path | None) -> None:
         """Before a checkpoint: raise [`NonFiniteError`][ganzoo.engine.guard.NonFiniteError] rather than let a non-finite state
         be written (``unlogged``: the loss means of the steps since the last record)."""
-        culprit = nonfinite_losses(unlogged)
+        self._check_finite(step, unlogged, modules, last_checkpoint)
+
+    def _check_finite(self, step: int, losses: Mapping[str, Any], modules: Mapping[str, nn.Module],
+                      last_checkpoint: Path | None) -> None:
+        """Stop on the first non-finite loss mean in ``losses``, then on the first non-finite weight."""
+        culprit = nonfinite_losses(losses)
         if culprit is not None:
             self._stop(step, f"non-finite loss {culprit} {self._since(step)}", last_checkpoint)
         culprit = nonfinite_tensor(modules)
