@@ -113,10 +113,11 @@ def dcr_share(near: Neighbours, n_train: int, n_holdout: int) -> dict[str, float
     likely to be any of them). Returns the balanced share with its standard error, the raw share
     and its expected value.
 
-    The standard error is cluster-robust: generated samples that share their closest real sample
-    are one cluster, since whether that one sample is a training or a held-out sample decides
-    them all (a few "hub" samples can be the closest to many generated ones, and a binomial error
-    over the generated samples would then be several times too small).
+    The standard error is the one under that hypothesis, with generated samples that share their
+    closest real sample counted as one draw: whether that one sample is a training or a held-out
+    sample (probability ``p0``) decides them all. A few "hub" samples can be the closest to many
+    generated ones (always so for a generator whose samples are far from all real data), and a
+    binomial error over the generated samples would then be far too small.
     """
     d_train, d_hold = near.synthetic_train.distance, near.synthetic_holdout.distance
     tied = np.abs(d_train - d_hold) <= near.resolution
@@ -124,8 +125,8 @@ def dcr_share(near: Neighbours, n_train: int, n_holdout: int) -> dict[str, float
     closer = np.where(tied, t / (t + h), (d_train < d_hold).astype(float))
     p, p0 = float(closer.mean()), n_train / (n_train + n_holdout)
     cluster = np.where(d_hold < d_train, n_train + near.synthetic_holdout.index, near.synthetic_train.index)
-    sums = np.bincount(cluster, weights=closer - p)
-    sd_p = float(math.sqrt((sums**2).sum()) / len(closer))
+    sizes = np.bincount(cluster).astype(float)
+    sd_p = math.sqrt(p0 * (1 - p0) * float((sizes**2).sum())) / len(closer)
     up, down = p * (1 - p0), (1 - p) * p0
     slope = p0 * (1 - p0) / (up + down) ** 2 if up + down > 0 else 0.0
     return {"share": balanced_share(p, p0), "sd": slope * sd_p, "raw": p, "expected_raw": p0}
