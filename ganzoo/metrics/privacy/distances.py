@@ -120,7 +120,7 @@ class TableDistance:
             kinds = transformer.kinds
             self.numeric = [c for c in frame.columns if kinds[c] in NUMERIC_KINDS]
             self.categories = {
-                c: [v for v in transformer.categories(c) if v is not None]
+                c: [v for v in transformer.categories(c) if not pd.isna(v)]
                 for c in frame.columns if kinds[c] not in NUMERIC_KINDS
             }
             self.description = (
