@@ -171,7 +171,7 @@ class TableDistance:
         total = len(self.categories) - cat_a @ cat_b.T
         for j in range(num_a.shape[1]):
             total += _numeric_distance(num_a[:, j : j + 1], num_b[:, j].unsqueeze(0))
-        return total / max(self.columns, 1)
+        return total.div_(max(self.columns, 1))
 
     def rowwise(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         num_a, cat_a = self._split(a)
@@ -183,10 +183,12 @@ class TableDistance:
 
 def _numeric_distance(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """``|a - b|`` (broadcast), 0 where both are missing (NaN), 1 where one is."""
+    diff = (a - b).abs_()
     missing_a, missing_b = torch.isnan(a), torch.isnan(b)
-    diff = (a - b).abs()
-    diff = torch.where(missing_a | missing_b, torch.ones_like(diff), diff)
-    return torch.where(missing_a & missing_b, torch.zeros_like(diff), diff)
+    if missing_a.any() or missing_b.any():
+        diff.masked_fill_(missing_a | missing_b, 1.0)
+        diff.masked_fill_(missing_a & missing_b, 0.0)
+    return diff
 
 
 def table_transformer(spec: DataSpec) -> TableTransformer | None:
