@@ -1,7 +1,8 @@
 """Do the privacy metrics flag a memorising generator, and pass the domain presets? Bundled data.
 
-For each domain preset (``retina-dcgan``, ``smartgrid-cgan``, ``traffic-ctgan``) the preset is
-trained on its bundled data (or an existing run is reused), then the privacy metrics
+For each domain preset (``retina-dcgan`` and ``retina-pix2pix``, ``smartgrid-cgan``,
+``traffic-ctgan``) the preset is trained on its bundled data (or an existing run is reused), then
+the privacy metrics
 (``dcr``, ``training-copies``, ``membership-inference``) score three generators, each against
 the ``val`` and the ``test`` split:
 
@@ -19,6 +20,7 @@ sds, protocol) are written as one JSON document.
 
     python benchmarks/privacy.py --runs runs/privacy                    # train what is missing, then score
     python benchmarks/privacy.py --runs runs/privacy --domains smartgrid --out smartgrid.json
+    python benchmarks/privacy.py --runs runs/privacy --domains medical medical-pix2pix --n-samples 1024
     python benchmarks/privacy.py --runs /tmp/p --quick                  # smoke run: 20 training steps
 
 Train with ``OMP_NUM_THREADS=1`` on a shared CPU (``train.threads = 1`` is set for the runs).
@@ -42,7 +44,8 @@ from ganzoo.metrics.privacy import PRIVACY_METRICS
 from ganzoo.plugins.manager import get_registry
 from ganzoo.testing import ReplayingSampler
 
-PRESETS = {"medical": "retina-dcgan", "smartgrid": "smartgrid-cgan", "traffic": "traffic-ctgan"}
+PRESETS = {"medical": "retina-dcgan", "medical-pix2pix": "retina-pix2pix", "smartgrid": "smartgrid-cgan",
+           "traffic": "traffic-ctgan"}
 SPLITS = ("val", "test")
 OTHER = {"val": "test", "test": "val"}
 RESULTS = ("dcr_share", "exact_copy_rate", "near_copy_rate", "membership_auc")
@@ -58,7 +61,8 @@ def train(preset: str, run_dir: Path, quick: bool) -> float:
     return time.perf_counter() - start
 
 
-def score(run_dir: Path, split: str, generator: str, noise: float, extractor: str | None) -> dict[str, Any]:
+def score(run_dir: Path, split: str, generator: str, noise: float, extractor: str | None,
+          n_samples: int | None) -> dict[str, Any]:
     """The privacy results of one generator against one held-out split."""
     sampler = None
     if generator == "replay":
@@ -69,7 +73,7 @@ def score(run_dir: Path, split: str, generator: str, noise: float, extractor: st
         sampler = ReplayingSampler(dataset, noise=0.0)
     start = time.perf_counter()
     report = evaluate_run(run_dir, metrics=list(PRIVACY_METRICS), split=split, sampler=sampler,
-                          feature_extractor=extractor, write=False)
+                          feature_extractor=extractor, n_samples=n_samples, write=False)
     metrics = {name: {k: v for k, v in entry.items() if k not in ("figure", "closest_pairs")}
                for name, entry in report["metrics"].items()}
     return {"split": split, "generator": generator, "seconds": round(time.perf_counter() - start, 1),
@@ -103,12 +107,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--domains", nargs="+", choices=sorted(PRESETS), default=sorted(PRESETS))
     parser.add_argument("--noise", type=float, default=0.01, help="replay noise sd, fraction of half the value range")
     parser.add_argument("--feature-extractor", help="image features (default: the evaluation's choice)")
+    parser.add_argument("--n-samples", type=int, help="held-out samples (default: the preset's [eval] n_samples)")
     parser.add_argument("--quick", action="store_true", help="train 20 steps only (smoke run; presets not judged)")
     parser.add_argument("--out", type=Path, help="write the JSON document here (default: stdout only)")
     args = parser.parse_args(argv)
 
     document: dict[str, Any] = {"ganzoo_version": ganzoo.__version__, "git_revision": _revision(),
-                                "noise": args.noise, "quick": args.quick, "domains": {}}
+                                "noise": args.noise, "quick": args.quick, "n_samples": args.n_samples, "domains": {}}
     print("| domain | split | generator | DCR share ± sd | exact copies (held-out) | near copies (held-out) "
           "| membership AUC ± sd | checks |\n|---|---|---|---|---|---|---|---|")
     for domain in args.domains:
@@ -118,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = []
         for split in SPLITS:
             for generator in ("preset", "replay", "real"):
-                row = score(run_dir, split, generator, args.noise, args.feature_extractor)
+                row = score(run_dir, split, generator, args.noise, args.feature_extractor, args.n_samples)
                 row["checks"] = checks(row)
                 rows.append(row)
                 print(line(domain, row), flush=True)
