@@ -127,9 +127,8 @@ def dcr_share(near: Neighbours, n_train: int, n_holdout: int) -> dict[str, float
     cluster = np.where(d_hold < d_train, n_train + near.synthetic_holdout.index, near.synthetic_train.index)
     sizes = np.bincount(cluster).astype(float)
     sd_p = math.sqrt(p0 * (1 - p0) * float((sizes**2).sum())) / len(closer)
-    up, down = p * (1 - p0), (1 - p) * p0
-    slope = p0 * (1 - p0) / (up + down) ** 2 if up + down > 0 else 0.0
-    return {"share": balanced_share(p, p0), "sd": slope * sd_p, "raw": p, "expected_raw": p0}
+    # the balanced share changes by 1 / (4 p0 (1 - p0)) per unit of p around p0
+    return {"share": balanced_share(p, p0), "sd": sd_p / (4 * p0 * (1 - p0)), "raw": p, "expected_raw": p0}
 
 
 def flagged(value: float, sd: float, limit: float) -> bool:
