@@ -3,7 +3,7 @@
 Exit status: 0 when every metric that was asked for or that applies ran; 2 for bad input (a
 metric asked for by name that cannot run is an error); [`EXIT_SKIPPED`][ganzoo.cli.evaluate.EXIT_SKIPPED] (3) when a metric
 that applies by default could not run (FID/KID without Inception weights, a failing plugin
-metric) — ``eval.json`` is written all the same, and ``--allow-skipped`` makes this 0 for
+metric, privacy metrics without held-out data) — ``eval.json`` is written all the same, and ``--allow-skipped`` makes this 0 for
 scripts that accept partial results.
 """
 

@@ -69,6 +69,10 @@ def ganzoo_register_metrics(register: Register) -> None:
     register("kid", "ganzoo.metrics.fidelity:KID", config=m.KIDConfig)
     register("inception-score", "ganzoo.metrics.fidelity:InceptionScore", config=m.InceptionScoreConfig)
     register("precision-recall", "ganzoo.metrics.fidelity:PrecisionRecall", config=m.PrecisionRecallConfig)
+    register("dcr", "ganzoo.metrics.privacy.metrics:DCR", config=m.DCRConfig)
+    register("training-copies", "ganzoo.metrics.privacy.metrics:TrainingCopies", config=m.TrainingCopiesConfig)
+    register("membership-inference", "ganzoo.metrics.privacy.metrics:MembershipInference",
+             config=m.MembershipInferenceConfig)
 
 
 @hookimpl

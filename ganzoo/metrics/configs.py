@@ -52,6 +52,46 @@ class PrecisionRecallConfig(FidelityConfig):
     """Improved precision and recall of generated vs. real images (torch-fidelity)."""
 
 
+class PrivacyConfig(ComponentConfig):
+    """Options the privacy metrics share (see [`ganzoo.metrics.privacy`][ganzoo.metrics.privacy])."""
+
+    max_train: PositiveInt | None = Field(
+        None,
+        description="Training samples compared with (a seeded random subset when there are more); "
+        "default: 1,000 for images (each needs a feature pass), 10,000 for series and tables.",
+    )
+    n_synthetic: PositiveInt | None = Field(
+        None,
+        description="Generated samples (the release an attacker sees); default: as many as training "
+        "samples are compared with. Paired models translate held-out sources, one sample each.",
+    )
+    feature_extractor: str | None = Field(
+        None,
+        description="Image features the distances are measured in: a fidelity-metric extractor; default: "
+        "[eval] feature_extractor, else inception-v3-compat when Inception weights are available, else "
+        "ganzoo-test-random-conv.",
+    )
+
+
+class DCRConfig(PrivacyConfig):
+    """Distance to closest record: the share of generated samples nearer to training than to held-out data (0.5 is ideal)."""
+
+
+class TrainingCopiesConfig(PrivacyConfig):
+    """Exact and near copies of training samples among the generated ones, against the held-out rate."""
+
+    near_quantile: float = Field(
+        0.05,
+        gt=0,
+        lt=0.5,
+        description="Near-copy threshold: this quantile of the held-out samples' distances to their closest training sample.",
+    )
+
+
+class MembershipInferenceConfig(PrivacyConfig):
+    """AUC of a distance-to-synthetic attack telling training members from held-out samples (0.5 is ideal)."""
+
+
 class EvalConfig(BaseModel):
     """The experiment's ``[eval]`` table: what ``ganzoo evaluate`` and in-training validation run.
 

@@ -3,7 +3,10 @@
 A metric gets real held-out data, generated data that matches it, and the options of the
 evaluation (sample counts, device, seed, feature extractor, Inception weights). Real and
 generated samples are drawn once and cached, so several metrics of one evaluation see the very
-same samples and the protocol they report is the same one.
+same samples and the protocol they report is the same one. Metrics that compare generated data
+with what the model was trained on (the privacy metrics) also get the training data
+([`EvalContext.train`][ganzoo.metrics.context.EvalContext.train]) and refuse to run when the
+held-out data is the training data ([`EvalContext.require_held_out`][ganzoo.metrics.context.EvalContext.require_held_out]).
 
 Generated data follows the real data's conditions: for paired data the held-out sources are
 translated (and compared with their true targets), for label-conditional data the held-out labels
@@ -36,9 +39,17 @@ class SamplerLike(Protocol):
     def sample(self, n: int, condition: torch.Tensor | None = None, seed: int | None = None) -> torch.Tensor: ...
 
 
+class HeldOutRequired(DataError):
+    """A metric needs held-out data, and this evaluation's real data is the training data.
+
+    Raised by [`EvalContext.require_held_out`][ganzoo.metrics.context.EvalContext.require_held_out]. A metric asked for by name
+    fails with it; one that runs by default is recorded as skipped with its message.
+    """
+
+
 @dataclass(frozen=True)
 class RealSet:
-    """Held-out samples (and their conditions) chosen for one evaluation."""
+    """Real samples (and their conditions) chosen for one evaluation: held-out or training data."""
 
     x: torch.Tensor
     cond: torch.Tensor | None
@@ -60,6 +71,11 @@ class EvalContext:
         inception_weights: safetensors file of the Inception weights (FID/KID/IS/PR).
         feature_extractor: default feature extractor of the fidelity metrics.
         note: a remark about the data that every result carries (e.g. "no held-out split").
+        train_data: the data the model was trained on (a dataset, or a callable returning one,
+            built on first use), for [`train`][ganzoo.metrics.context.EvalContext.train]; ``None``
+            when the evaluation has none.
+        train_split: name of the split ``train_data`` comes from; when ``split`` is the same
+            name, the held-out data is the training data.
     """
 
     def __init__(
@@ -75,6 +91,8 @@ class EvalContext:
         inception_weights: str | Path | None = None,
         feature_extractor: str | None = None,
         note: str | None = None,
+        train_data: Any = None,
+        train_split: str = "train",
     ) -> None:
         self.sampler = sampler
         self._data = data
@@ -86,6 +104,8 @@ class EvalContext:
         self.inception_weights = Path(inception_weights) if inception_weights else None
         self.feature_extractor = feature_extractor
         self.note = note
+        self._train_data = train_data
+        self.train_split = train_split
         self._cache: dict[Any, Any] = {}
 
     @property
@@ -96,9 +116,23 @@ class EvalContext:
     @property
     def data(self) -> Any:
         """The held-out dataset (built on first access when given as a callable)."""
-        if callable(self._data) and not hasattr(self._data, "__getitem__"):
-            self._data = self._data()
+        self._data = _built(self._data)
         return self._data
+
+    @property
+    def held_out(self) -> bool:
+        """Whether the real data is held out (its split is not the one the model trained on)."""
+        return self.split != self.train_split
+
+    def require_held_out(self, metric: str) -> None:
+        """Raise [`HeldOutRequired`][ganzoo.metrics.context.HeldOutRequired] naming ``metric`` when the real data is the training data."""
+        if not self.held_out:
+            raise HeldOutRequired(
+                f"{metric} compares generated samples with training and held-out samples, but this "
+                f"evaluation's real data is the training split ({self.split!r}); give the dataset a "
+                "'val' or 'test' split (image folders: dataset.params.val_fraction = 0.1) or choose "
+                "one with [eval] split"
+            )
 
     def cached(self, key: Any, compute: Callable[[], Any]) -> Any:
         """``compute()`` once per evaluation (metrics share feature passes through this)."""
@@ -114,6 +148,41 @@ class EvalContext:
     def generated(self) -> torch.Tensor:
         """Generated samples matching [`real`][ganzoo.metrics.context.EvalContext.real] (same conditions, same count when conditional)."""
         return self.cached("generated", self._generate)
+
+    def train(self, n: int) -> RealSet:
+        """Up to ``n`` samples of the training data, a seeded random subset when there are more.
+
+        Loaded once per ``n`` and evaluation; [`DataError`][ganzoo.registry.errors.DataError] when
+        the evaluation was given no training data.
+        """
+        if self._train_data is None:
+            raise DataError("this evaluation has no training data (EvalContext(train_data=...))")
+
+        def load() -> RealSet:
+            self._train_data = _built(self._train_data)
+            return self._load(self._train_data, self.train_split, n)
+
+        return self.cached(("train", int(n)), load)
+
+    def generate(self, n: int, cond: torch.Tensor | None = None) -> torch.Tensor:
+        """``n`` new samples (not cached): with ``cond`` (one row per sample) for paired or
+        label-conditional models, else the sampler's own draw (labels at the training frequencies).
+
+        Seeded like [`generated`][ganzoo.metrics.context.EvalContext.generated] (batch ``i`` uses seed ``seed + i``); the
+        global RNG states are left as they were.
+        """
+        total = len(cond) if cond is not None else int(n)
+        batches = []
+        with preserved_rng(self.seed), torch.no_grad():
+            for i, start in enumerate(range(0, total, self.batch_size)):
+                count = min(self.batch_size, total - start)
+                batch_cond = cond[start : start + count] if cond is not None else None
+                out = self.sampler.sample(count, condition=batch_cond, seed=self.seed + i)
+                batches.append(out.detach().float().cpu())
+        fake = torch.cat(batches)
+        if tuple(fake.shape[1:]) != self.spec.shape:
+            raise DataError(f"the sampler returned samples of shape {tuple(fake.shape[1:])}, expected {self.spec.shape}")
+        return fake
 
     def protocol(self, **extra: Any) -> dict[str, Any]:
         """The facts every result reports: sample counts, split, seed (plus ``extra``)."""
@@ -134,13 +203,15 @@ class EvalContext:
         return ((x.detach().float().cpu() - low) / (high - low)).clamp(0, 1)
 
     def _load_real(self) -> RealSet:
-        data = self.data
+        return self._load(self.data, self.split, self.n_samples)
+
+    def _load(self, data: Any, split: str, n: int) -> RealSet:
         total = len(data)
         if total == 0:
-            raise DataError(f"the {self.split} split of the dataset is empty")
+            raise DataError(f"the {split} split of the dataset is empty")
         gen = torch.Generator().manual_seed(self.seed)
-        if total > self.n_samples:
-            indices = sorted(torch.randperm(total, generator=gen)[: self.n_samples].tolist())
+        if total > n:
+            indices = sorted(torch.randperm(total, generator=gen)[:n].tolist())
         else:
             indices = list(range(total))
         with preserved_rng(self.seed):
@@ -148,29 +219,25 @@ class EvalContext:
         x = torch.stack([torch.as_tensor(item[SAMPLE_KEY]) for item in items]).float()
         if tuple(x.shape[1:]) != self.spec.shape:
             raise DataError(
-                f"the {self.split} data has samples of shape {tuple(x.shape[1:])} but the model makes {self.spec.shape}"
+                f"the {split} data has samples of shape {tuple(x.shape[1:])} but the model makes {self.spec.shape}"
             )
         cond = None
         if self.spec.condition != "none":
             if CONDITION_KEY not in items[0]:
-                raise DataError(f"the {self.split} data has no {CONDITION_KEY!r} for a conditional model")
+                raise DataError(f"the {split} data has no {CONDITION_KEY!r} for a conditional model")
             cond = torch.stack([torch.as_tensor(item[CONDITION_KEY]) for item in items]).float()
-        return RealSet(x, cond, self.split)
+        return RealSet(x, cond, split)
 
     def _generate(self) -> torch.Tensor:
         cond = self.real().cond
-        total = len(cond) if cond is not None else self.n_samples
-        batches = []
-        with preserved_rng(self.seed), torch.no_grad():
-            for i, start in enumerate(range(0, total, self.batch_size)):
-                n = min(self.batch_size, total - start)
-                batch_cond = cond[start : start + n] if cond is not None else None
-                out = self.sampler.sample(n, condition=batch_cond, seed=self.seed + i)
-                batches.append(out.detach().float().cpu())
-        fake = torch.cat(batches)
-        if tuple(fake.shape[1:]) != self.spec.shape:
-            raise DataError(f"the sampler returned samples of shape {tuple(fake.shape[1:])}, expected {self.spec.shape}")
-        return fake
+        return self.generate(self.n_samples, cond)
+
+
+def _built(data: Any) -> Any:
+    """A dataset given as a callable (built on first use), built; a dataset as it is."""
+    if callable(data) and not hasattr(data, "__getitem__"):
+        return data()
+    return data
 
 
 @contextlib.contextmanager

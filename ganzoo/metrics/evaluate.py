@@ -5,12 +5,16 @@ modality and condition: paired images get paired L1/PSNR/SSIM; image runs get FI
 Inception weights (or an explicit offline feature extractor) are given and are otherwise
 *skipped with a note* rather than silently dropped; plugin metrics join when their class's
 ``applies_to(spec)`` (part of the [`Metric`][ganzoo.registry.protocols.Metric] protocol) returns
-true. When nothing applies, the report carries a ``note`` saying so and how to choose metrics,
-instead of an unexplained empty result.
+true; ``ganzoo evaluate`` adds the privacy metrics ([`ganzoo.metrics.privacy`][ganzoo.metrics.privacy]), which
+compare generated samples with the training data and are *skipped with their reason* when the
+run has no held-out data. When nothing applies, the report carries a ``note`` saying so and how
+to choose metrics, instead of an unexplained empty result.
 
 Held-out data: the run's dataset rebuilt with ``split="val"`` (then ``"test"``) when its config
 has a ``split`` field, random flips switched off; a run without held-out data is evaluated on its
-training data and every result says so (``split: "train"`` and a ``note``).
+training data and every result says so (``split: "train"`` and a ``note``). Training data: the
+run's dataset as configured, with the same augmentation switched off, built only when a metric
+asks for it (``EvalContext.train``).
 """
 
 from __future__ import annotations
@@ -18,13 +22,14 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ganzoo.files import write_json
 from ganzoo.metrics.configs import EvalConfig
-from ganzoo.metrics.context import EvalContext, SamplerLike
+from ganzoo.metrics.context import EvalContext, HeldOutRequired, SamplerLike
+from ganzoo.metrics.privacy import PRIVACY_METRICS, privacy_applies
 from ganzoo.registry.config import ComponentSpec, ExperimentConfig, validate_model
 from ganzoo.registry.errors import CheckpointError, ConfigError, DataError, GanzooError
 from ganzoo.registry.registry import Registry
@@ -77,16 +82,7 @@ def held_out_dataset(
 ) -> tuple[Any, str, str | None]:
     """Build ``(dataset, split name, note)`` of the run's held-out data (see module docstring)."""
     name = config.dataset.name
-    entry = registry.get("dataset", name)
-    assert entry.config is not None
-    fields = entry.config.model_fields
-    params = dict(config.dataset.params)
-    # evaluation data without random augmentation: no flips, and no resize-then-crop jitter
-    # (whose items are larger than the model's size until training crops them)
-    if "flip" in fields:
-        params["flip"] = False
-    if "load_size" in fields:
-        params["load_size"] = None
+    params, fields = _evaluation_params(config, registry)
     if "split" not in fields:
         if split not in (None, "train"):
             raise ConfigError(f"eval.split: dataset {name!r} has no splits (no 'split' parameter)")
@@ -106,6 +102,29 @@ def held_out_dataset(
     return registry.create("dataset", name, **params), train_split, note
 
 
+def training_dataset(config: ExperimentConfig, registry: Registry) -> tuple[Callable[[], Any], str]:
+    """``(build, split name)`` of the data the run trained on, without random augmentation."""
+    name = config.dataset.name
+    params, fields = _evaluation_params(config, registry)
+    split = str(params.get("split", fields["split"].default)) if "split" in fields else "train"
+    return (lambda: registry.create("dataset", name, **params)), split
+
+
+def _evaluation_params(config: ExperimentConfig, registry: Registry) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The run's dataset parameters for evaluation, and the dataset config's fields."""
+    entry = registry.get("dataset", config.dataset.name)
+    assert entry.config is not None
+    fields = entry.config.model_fields
+    params = dict(config.dataset.params)
+    # evaluation data without random augmentation: no flips, and no resize-then-crop jitter
+    # (whose items are larger than the model's size until training crops them)
+    if "flip" in fields:
+        params["flip"] = False
+    if "load_size" in fields:
+        params["load_size"] = None
+    return params, dict(fields)
+
+
 def resolve_device(device: str | None, config: ExperimentConfig) -> str:
     """``[eval] device`` or the run's ``train.device``; ``auto`` becomes cuda when available."""
     import torch
@@ -118,9 +137,10 @@ def resolve_device(device: str | None, config: ExperimentConfig) -> str:
 
 # -- choosing metrics --------------------------------------------------------------------------------
 def plan_metrics(
-    spec: Any, cfg: EvalConfig, registry: Registry, requested: Sequence[str] | None = None
+    spec: Any, cfg: EvalConfig, registry: Registry, requested: Sequence[str] | None = None, *, privacy: bool = False
 ) -> tuple[list[Planned], list[dict[str, str]]]:
-    """Metrics to compute and metrics skipped (each ``{"metric", "reason"}``)."""
+    """Metrics to compute and metrics skipped (each ``{"metric", "reason"}``); ``privacy`` adds
+    the privacy metrics to the default plan (``ganzoo evaluate``, not in-training validation)."""
     if requested is not None:
         return [(name, {}, True) for name in requested], []
     if cfg.metrics is not None:
@@ -150,6 +170,8 @@ def plan_metrics(
                 planned.append((entry.qualified_name, {}, False))
         except Exception as err:  # a broken plugin metric must not stop the others
             skipped.append({"metric": entry.qualified_name, "reason": f"cannot check it: {err}"})
+    if privacy and privacy_applies(spec):
+        planned += [(name, {}, False) for name in PRIVACY_METRICS]
     return planned, skipped
 
 
@@ -172,13 +194,19 @@ def compute_metrics(
     ctx: EvalContext, planned: Sequence[Planned], registry: Registry
 ) -> tuple[dict[str, dict[str, Any]], list[dict[str, str]]]:
     """Run ``planned`` metrics. Errors of explicitly requested metrics propagate; failures of
-    default plugin metrics are recorded as skipped so one broken plugin spoils nothing else."""
+    default plugin metrics are recorded as skipped so one broken plugin spoils nothing else, as
+    are default metrics that need held-out data the run does not have."""
     results: dict[str, dict[str, Any]] = {}
     skipped: list[dict[str, str]] = []
     for name, params, explicit in planned:
         try:
             metric = registry.create("metric", name, **params)
             values = metric.compute(ctx)
+        except HeldOutRequired as err:
+            if explicit:
+                raise
+            skipped.append({"metric": name, "reason": str(err)})
+            continue
         except Exception as err:
             if explicit or registry.get("metric", name).provider == CORE_PROVIDER:
                 raise
@@ -231,12 +259,14 @@ def evaluate_run(
     device_name = resolve_device(cfg.device, config)
     if sampler is None:
         sampler = ganzoo.load(run_dir, device=device_name)
-    planned, skipped = plan_metrics(sampler.spec, cfg, registry, metrics)
+    planned, skipped = plan_metrics(sampler.spec, cfg, registry, metrics, privacy=True)
     dataset, split_name, note = held_out_dataset(config, registry, cfg.split)
+    build_train, train_split = training_dataset(config, registry)
     ctx = EvalContext(
         sampler, dataset, split=split_name, n_samples=cfg.n_samples, batch_size=cfg.batch_size,
         device=device_name, seed=cfg.seed,
         inception_weights=cfg.inception_weights, feature_extractor=cfg.feature_extractor, note=note,
+        train_data=build_train, train_split=train_split,
     )
     results, failed = compute_metrics(ctx, planned, registry)
     report: dict[str, Any] = {
@@ -282,10 +312,12 @@ def evaluate_during_training(
         _training_data.clear()
         _training_data[key] = held_out_dataset(config, registry, cfg.split)
     dataset, split_name, note = _training_data[key]
+    build_train, train_split = training_dataset(config, registry)
     ctx = EvalContext(
         sampler, dataset, split=split_name, n_samples=cfg.n_samples_during_training,
         batch_size=cfg.batch_size, device=resolve_device(cfg.device, config), seed=cfg.seed,
         inception_weights=cfg.inception_weights, feature_extractor=cfg.feature_extractor, note=note,
+        train_data=build_train, train_split=train_split,
     )
     results, _ = compute_metrics(ctx, planned, registry)
     return {name: entry["value"] for name, entry in results.items() if entry["value"] is not None}

@@ -347,6 +347,45 @@ def fidelity_metrics(
     }
 
 
+def image_features(
+    images: torch.Tensor,
+    *,
+    feature_extractor: str,
+    inception_weights: Path | None = None,
+    device: str = "cpu",
+    batch_size: int = 32,
+) -> torch.Tensor:
+    """``N x D`` features of ``uint8`` images ``N x 3 x H x W``: the layer FID compares.
+
+    Inception's 2048-d pool features, or a ganzoo extractor's ``features`` output (the privacy
+    metrics measure distances between images in this space). ``feature_extractor`` was checked by
+    [`resolve_extractor`][ganzoo.metrics.fidelity.resolve_extractor]; nothing is downloaded.
+    """
+    if feature_extractor == INCEPTION:
+        import_torch_fidelity()
+        utils = importlib.import_module("torch_fidelity.utils")
+        token = _inception_weights.set(Path(inception_weights) if inception_weights else None)
+        try:
+            with _no_downloads():
+                net = utils.create_feature_extractor(INCEPTION, ["2048"], cuda=False, verbose=False)
+        finally:
+            _inception_weights.reset(token)
+    else:
+        info = get_feature_extractor(feature_extractor)
+        if info is None:
+            raise ConfigError(f"unknown feature extractor {feature_extractor!r}")
+        net = info.factory()
+    net = net.to(torch.device(device)).eval()
+    chunks = []
+    with torch.no_grad():
+        for start in range(0, len(images), batch_size):
+            batch = images[start : start + batch_size].to(torch.device(device))
+            chunks.append(net(batch)[0].float().cpu())
+    if not chunks:
+        raise DataError("no images to extract features from")
+    return torch.cat(chunks)
+
+
 # -- metric components -------------------------------------------------------------------------------
 class _FidelityMetric:
     """Base of the four torch-fidelity metrics; they share one feature pass per evaluation."""

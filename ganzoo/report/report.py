@@ -3,7 +3,8 @@
 Sections: each network's loss and its terms per epoch and per logged step (see
 [`ganzoo.report.losses`][ganzoo.report.losses]),
 sample grids after the first and the last epoch, validation metrics over training, the final
-``eval.json`` with each metric's protocol, the figures metrics attached to their results (see
+``eval.json`` with each metric's protocol, the privacy verdict (see
+[`ganzoo.report.privacy`][ganzoo.report.privacy]), the figures metrics attached to their results (see
 [`ganzoo.report.figures`][ganzoo.report.figures]), and the run's provenance (config, versions, seed).
 """
 
@@ -18,6 +19,7 @@ from ganzoo.report.figures import figures_section
 from ganzoo.report.format import fmt
 from ganzoo.report.losses import YScale, losses_section
 from ganzoo.report.page import image, page, protocol_text, table
+from ganzoo.report.privacy import privacy_section
 from ganzoo.report.rundata import RunData, read_run
 from ganzoo.report.svg import line_chart
 
@@ -44,6 +46,7 @@ def render_report(run: RunData, *, y_scale: YScale = "auto") -> str:
         *samples_section(run),
         *validation_section(run),
         *evaluation_section(run),
+        *privacy_section(run.evaluation),
         *figures_section(run.evaluation),
         *provenance_section(run),
     ]

@@ -6,7 +6,7 @@ of breaking the chart.
 
 The charts come in two looks built from the same primitives (spans, ticks, text, legend, plot
 areas). [`line_chart`][ganzoo.report.svg.line_chart] is inline in a report's HTML and styled by the page's CSS classes.
-[`band_chart`][ganzoo.report.svg.band_chart] and [`scatter_chart`][ganzoo.report.svg.scatter_chart] make standalone documents for metric figures, which
+[`band_chart`][ganzoo.report.svg.band_chart], [`scatter_chart`][ganzoo.report.svg.scatter_chart] and [`histogram_chart`][ganzoo.report.svg.histogram_chart] make standalone documents for metric figures, which
 the report shows as ``<img>`` (see [`ganzoo.report.figures`][ganzoo.report.figures]) where no page CSS reaches, so
 they carry their styling as attributes.
 """
@@ -443,6 +443,61 @@ def scatter_chart(
     for _, colour, points in clean:
         parts += [f'<circle cx="{sx(a):.1f}" cy="{sy(b):.1f}" r="2.2" fill="{colour}" fill-opacity="0.35"/>'
                   for a, b in points]
+    parts += _axis_labels(x_label, y_label, _LEFT + plot_w / 2, top + plot_h / 2, height, look)
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def histogram_chart(
+    groups: Sequence[tuple[str, str, Sequence[float]]],
+    *,
+    title: str,
+    x_label: str = "",
+    y_label: str = "share of samples",
+    bins: int = 30,
+    width: int = 560,
+    height: int = 320,
+) -> str:
+    """Overlaid histograms of ``(label, colour, values)`` groups on shared bins (standalone SVG).
+
+    Each bar is the share of its group's values in the bin, so groups of different sizes compare
+    directly; bars are translucent with an outline, so overlapping groups stay visible.
+    """
+    look = _FIGURE
+    clean = [(label, colour, [float(v) for v in values if math.isfinite(v)]) for label, colour, values in groups]
+    plot_w = width - _LEFT - _RIGHT
+    parts = _open(width, height, title, look)
+    legend, top = _legend([(label, colour) for label, colour, _ in clean], _LEFT, plot_w, look)
+    every = [v for _, _, values in clean for v in values]
+    if not every:
+        return _no_data(parts, width, height, look)
+
+    low, high = min(every), max(every)
+    if high <= low:
+        low, high = data_span(low, high)
+    step = (high - low) / bins
+    shares = []
+    for _, _, values in clean:
+        counts = [0] * bins
+        for v in values:
+            counts[min(int((v - low) / step), bins - 1)] += 1
+        shares.append([c / len(values) if values else 0.0 for c in counts])
+    y_high = max(max(s) for s in shares) * 1.05 or 1.0
+    plot_h = height - top - _BOTTOM
+    sx = _scale(low, high, _LEFT, plot_w)
+    sy = _scale(0.0, y_high, top + plot_h, -plot_h)
+    parts += legend
+    parts += _plot_area((_LEFT, top, plot_w, plot_h), sx, sy, nice_ticks(low, high, 6), nice_ticks(0.0, y_high, 5), look)
+    for (label, colour, _), share in zip(clean, shares, strict=True):
+        for b, value in enumerate(share):
+            if value <= 0:
+                continue
+            x0, x1 = sx(low + b * step), sx(low + (b + 1) * step)
+            parts.append(
+                f'<rect x="{x0:.1f}" y="{sy(value):.1f}" width="{x1 - x0:.1f}" height="{sy(0.0) - sy(value):.1f}" '
+                f'fill="{colour}" fill-opacity="0.35" stroke="{colour}" stroke-width="1">'
+                f"<title>{escape(label)}: {fmt(value)} in [{fmt(low + b * step)}, {fmt(low + (b + 1) * step)})</title></rect>"
+            )
     parts += _axis_labels(x_label, y_label, _LEFT + plot_w / 2, top + plot_h / 2, height, look)
     parts.append("</svg>")
     return "".join(parts)

@@ -14,7 +14,8 @@ Fixtures for pytest live in [`ganzoo.testing.pytest_plugin`][ganzoo.testing.pyte
 ``pytest_plugins = ["ganzoo.testing.pytest_plugin"]``). [`load_plugins`][ganzoo.testing.plugins.load_plugins] loads plugin
 modules in-process without pytest, and [`PluginManager`][ganzoo.plugins.manager.PluginManager] and [`Registry`][ganzoo.registry.registry.Registry] are here
 so that a plugin's tests annotate with public names (plugins import only ``ganzoo``,
-``ganzoo.plugin`` and ``ganzoo.testing``).
+``ganzoo.plugin`` and ``ganzoo.testing``). [`ReplayingSampler`][ganzoo.testing.replay.ReplayingSampler] is a deliberately
+memorising stand-in generator (training samples plus noise) that privacy metrics must flag.
 """
 
 from ganzoo.testing.conformance import (
@@ -25,11 +26,13 @@ from ganzoo.testing.conformance import (
     check_loss,
 )
 from ganzoo.testing.plugins import PluginManager, Registry, load_plugins
+from ganzoo.testing.replay import ReplayingSampler
 
 __all__ = [
     "ConformanceError",
     "PluginManager",
     "Registry",
+    "ReplayingSampler",
     "check_dataset",
     "check_discriminator",
     "check_generator",

@@ -1,4 +1,5 @@
-"""``ganzoo evaluate`` on a run no metric applies to says why and how to choose metrics."""
+"""``ganzoo evaluate`` on a run no plugin metric applies to: the privacy metrics run, and an empty
+plan says why and how to choose metrics."""
 
 from __future__ import annotations
 
@@ -99,24 +100,27 @@ def run(tmp_path: Path, ganzoo_plugins: Callable[..., PluginManager], monkeypatc
     return run
 
 
-def test_no_applicable_metric_prints_and_writes_a_note(run: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_without_an_applicable_plugin_metric_the_privacy_metrics_run(run: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["evaluate", str(run)]) == 0
+    out = capsys.readouterr().out
+
+    assert "dcr_share" in out and "membership_auc" in out and "note:" not in out
+    report = json.loads((run / "eval.json").read_text())
+    assert set(report["metrics"]) == {"dcr_share", "exact_copy_rate", "near_copy_rate", "membership_auc"}
+    assert "note" not in report
+
+
+def test_an_empty_eval_metrics_list_prints_and_writes_a_note(run: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (run / "config.toml").write_text((run / "config.toml").read_text() + "[eval]\nmetrics = []\n")
     assert main(["evaluate", str(run)]) == 0
     out = capsys.readouterr().out
 
     assert "metric  value" not in out and "---" not in out  # no empty table
     (note,) = [line for line in out.splitlines() if line.startswith("note: ")]
-    assert "no registered metric applies to table data" in note
-    assert "the 2 installed plugin metrics are for other data" in note
-    assert '[eval] metrics = ["NAME", ...]' in note and "--metrics" in note
+    assert note.startswith("note: [eval] metrics is empty") and "--metrics" in note
     report = json.loads((run / "eval.json").read_text())
     assert report["metrics"] == {}
     assert report["note"] == note.removeprefix("note: ")
-
-
-def test_the_note_names_an_empty_eval_metrics_list(run: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    (run / "config.toml").write_text((run / "config.toml").read_text() + "[eval]\nmetrics = []\n")
-    assert main(["evaluate", str(run), "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["note"].startswith("[eval] metrics is empty")
 
 
 def test_a_chosen_metric_runs_without_the_note(run: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -156,3 +156,22 @@ def test_plugin_module_exports_the_charts_without_heavy_imports() -> None:
         "assert all(hasattr(p, name) for name in p.__all__)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_histogram_chart_shows_each_group_as_shares_of_its_own_size() -> None:
+    from ganzoo.report.svg import histogram_chart
+
+    root = _figure(histogram_chart([("small", RED, [0.0, 1.0]), ("large", BLUE, [0.0] * 30 + [1.0] * 10 + [math.nan])],
+                                   title="T", x_label="distance", bins=4))
+    bars = [r for r in root.iter(f"{NS}rect") if r.get("fill") in (RED, BLUE) and r.get("fill-opacity")]
+    height = {colour: sum(float(r.get("height")) for r in bars if r.get("fill") == colour) for colour in (RED, BLUE)}
+    assert height[RED] == pytest.approx(height[BLUE], abs=0.2)  # each group's shares add up to 1
+    assert len([r for r in bars if r.get("fill") == RED]) == 2  # empty bins draw nothing
+    assert {"T", "distance", "share of samples"} <= {t.text for t in root.iter(f"{NS}text")}
+
+
+def test_histogram_chart_without_values_says_so() -> None:
+    from ganzoo.report.svg import histogram_chart
+
+    root = _figure(histogram_chart([("a", RED, [math.inf])], title="T"))
+    assert "no data" in [t.text for t in root.iter(f"{NS}text")]

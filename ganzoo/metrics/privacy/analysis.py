@@ -1,0 +1,188 @@
+"""The privacy numbers from three sets of embedded samples: training, held-out and generated.
+
+Everything here is arithmetic on nearest-neighbour distances (definitions in
+[`ganzoo.metrics.privacy`][ganzoo.metrics.privacy]); the metrics in
+[`ganzoo.metrics.privacy.metrics`][ganzoo.metrics.privacy.metrics] add the protocol and figures.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ganzoo.metrics.privacy.distances import Distance
+
+#: Distances up to this fraction of the median held-out-to-training distance count as 0: an
+#: exact copy (float rounding aside), and a tie between two candidates.
+EXACT = 1e-6
+#: Largest distance block held at once (float64 entries, 32 MiB).
+BLOCK = 2**22
+#: Above these values a result is flagged, when it is also two standard errors above 0.5.
+DCR_FLAG = 0.55
+AUC_FLAG = 0.6
+#: A copy rate is flagged above twice its held-out rate plus this margin.
+COPY_FLAG_FACTOR, COPY_FLAG_MARGIN = 2.0, 0.01
+
+
+@dataclass(frozen=True)
+class Nearest:
+    """Each query row's closest reference row: distance, index and how many rows tie at it."""
+
+    distance: np.ndarray
+    index: np.ndarray
+    ties: np.ndarray
+
+
+def scan(
+    query: torch.Tensor, reference: torch.Tensor, distance: Distance, *, resolution: float = 0.0
+) -> tuple[Nearest, np.ndarray]:
+    """Closest reference row of each query row, and the closest query distance of each reference row.
+
+    One pass over ``len(query) x len(reference)`` distances in blocks; the closest pairs are
+    measured again with ``distance.rowwise`` so copies come out exactly 0. Rows within
+    ``resolution`` of a query row's minimum count as ties.
+    """
+    rows = max(1, BLOCK // max(len(reference), 1))
+    best_d, best_i, ties = [], [], []
+    column_min = torch.full((len(reference),), math.inf, dtype=torch.float64)
+    for start in range(0, len(query), rows):
+        block = distance.pairwise(query[start : start + rows], reference)
+        d, i = block.min(dim=1)
+        best_d.append(d)
+        best_i.append(i)
+        ties.append((block <= (d + resolution).unsqueeze(1)).sum(1))
+        column_min = torch.minimum(column_min, block.min(dim=0).values)
+    index = torch.cat(best_i)
+    exact = distance.rowwise(query, reference[index])
+    return (
+        Nearest(exact.numpy(), index.numpy(), torch.cat(ties).numpy()),
+        column_min.numpy(),
+    )
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """All nearest-neighbour distances the privacy metrics use.
+
+    ``synthetic_train``/``synthetic_holdout``: each generated sample's closest training and
+    held-out sample; ``holdout_train``: each held-out sample's closest training sample;
+    ``train_synthetic``/``holdout_synthetic``: each real sample's distance to its closest
+    generated sample (the membership attack's score); ``resolution``: distances this small are 0.
+    """
+
+    synthetic_train: Nearest
+    synthetic_holdout: Nearest
+    holdout_train: Nearest
+    train_synthetic: np.ndarray
+    holdout_synthetic: np.ndarray
+    resolution: float
+
+
+def neighbours(train: torch.Tensor, holdout: torch.Tensor, synthetic: torch.Tensor, distance: Distance) -> Neighbours:
+    """Embedded training, held-out and generated rows -> [`Neighbours`][ganzoo.metrics.privacy.analysis.Neighbours]."""
+    holdout_train, _ = scan(holdout, train, distance)
+    typical = float(np.median(holdout_train.distance))
+    resolution = EXACT * typical if typical > 0 else 1e-12
+    synthetic_train, train_synthetic = scan(synthetic, train, distance, resolution=resolution)
+    synthetic_holdout, holdout_synthetic = scan(synthetic, holdout, distance, resolution=resolution)
+    return Neighbours(synthetic_train, synthetic_holdout, holdout_train, train_synthetic, holdout_synthetic, resolution)
+
+
+# -- DCR share ----------------------------------------------------------------------------------------
+def balanced_share(p: float, p0: float) -> float:
+    """The share ``p`` rescaled so that its value under independence, ``p0``, maps to 0.5.
+
+    ``p * (1 - p0) / (p * (1 - p0) + (1 - p) * p0)``: the share computed as if the training and
+    held-out sets were equally large (counts weighted by the inverse set size); ``p`` itself when
+    ``p0 = 0.5``, 1 when every generated sample is closer to training.
+    """
+    up, down = p * (1 - p0), (1 - p) * p0
+    return up / (up + down) if up + down > 0 else 0.5
+
+
+def dcr_share(near: Neighbours, n_train: int, n_holdout: int) -> dict[str, float]:
+    """Share of generated samples closer to a training than to a held-out sample (size-balanced).
+
+    A generated sample whose closest training and held-out samples are equally far (within the
+    resolution) counts ``t / (t + h)`` with ``t`` and ``h`` the tied samples of each set, so the
+    expected raw share of a generator that does not depend on which samples it trained on is
+    exactly ``n_train / (n_train + n_holdout)`` (the closest of all real samples is equally
+    likely to be any of them). Returns the balanced share with its standard error, the raw share
+    and its expected value.
+
+    The standard error is the one under that hypothesis, with generated samples that share their
+    closest real sample counted as one draw: whether that one sample is a training or a held-out
+    sample (probability ``p0``) decides them all. A few "hub" samples can be the closest to many
+    generated ones (always so for a generator whose samples are far from all real data), and a
+    binomial error over the generated samples would then be far too small.
+    """
+    d_train, d_hold = near.synthetic_train.distance, near.synthetic_holdout.distance
+    tied = np.abs(d_train - d_hold) <= near.resolution
+    t, h = near.synthetic_train.ties.astype(float), near.synthetic_holdout.ties.astype(float)
+    closer = np.where(tied, t / (t + h), (d_train < d_hold).astype(float))
+    p, p0 = float(closer.mean()), n_train / (n_train + n_holdout)
+    cluster = np.where(d_hold < d_train, n_train + near.synthetic_holdout.index, near.synthetic_train.index)
+    sizes = np.bincount(cluster).astype(float)
+    sd_p = math.sqrt(p0 * (1 - p0) * float((sizes**2).sum())) / len(closer)
+    # the balanced share changes by 1 / (4 p0 (1 - p0)) per unit of p around p0
+    return {"share": balanced_share(p, p0), "sd": sd_p / (4 * p0 * (1 - p0)), "raw": p, "expected_raw": p0}
+
+
+def flagged(value: float, sd: float, limit: float) -> bool:
+    """Whether a share or AUC whose ideal is 0.5 signals memorisation: above ``limit``, and more
+    than two standard errors above 0.5 (small sets alone do not raise the flag)."""
+    return value > limit and value - 2 * (sd if math.isfinite(sd) else 0.0) > 0.5
+
+
+# -- copies -------------------------------------------------------------------------------------------
+def copies(near: Neighbours, quantile: float) -> dict[str, dict[str, float]]:
+    """Exact and near copies of training samples among the generated ones, with held-out baselines.
+
+    Near: a generated sample at most the ``quantile`` of the held-out-to-training distances away
+    from a training sample. Each rate comes with the same rate for the held-out samples (the
+    baseline a generator that copies nothing shows), the count and how many distinct training
+    samples were copied.
+    """
+    d_syn, index = near.synthetic_train.distance, near.synthetic_train.index
+    d_hold = near.holdout_train.distance
+    threshold = float(np.quantile(d_hold, quantile))
+
+    def rates(limit: float) -> dict[str, float]:
+        hits = d_syn <= limit
+        return {
+            "rate": float(hits.mean()),
+            "count": int(hits.sum()),
+            "distinct_training": int(len(np.unique(index[hits]))),
+            "holdout_rate": float((d_hold <= limit).mean()),
+            "threshold": limit,
+        }
+
+    return {"exact": rates(near.resolution), "near": rates(threshold)}
+
+
+def copy_flag(rate: float, holdout_rate: float) -> bool:
+    """Whether a copy rate is clearly above its held-out baseline (twice it, plus 1 point)."""
+    return rate > COPY_FLAG_FACTOR * holdout_rate + COPY_FLAG_MARGIN
+
+
+# -- membership inference ----------------------------------------------------------------------------
+def auc(positive: np.ndarray, negative: np.ndarray) -> tuple[float, float]:
+    """Area under the ROC curve of scores (ties count half) and its Hanley-McNeil standard error."""
+    n1, n2 = len(positive), len(negative)
+    scores = np.concatenate([positive, negative])
+    _, inverse, counts = np.unique(scores, return_inverse=True, return_counts=True)
+    upper = np.cumsum(counts)
+    ranks = (upper - (counts - 1) / 2.0)[inverse]  # mid-ranks of tied scores
+    value = float((ranks[:n1].sum() - n1 * (n1 + 1) / 2) / (n1 * n2))
+    q1, q2 = value / (2 - value), 2 * value**2 / (1 + value)
+    variance = (value * (1 - value) + (n1 - 1) * (q1 - value**2) + (n2 - 1) * (q2 - value**2)) / (n1 * n2)
+    return value, math.sqrt(max(variance, 0.0))
+
+
+def membership_auc(near: Neighbours) -> tuple[float, float]:
+    """AUC of the distance-to-synthetic attack: training members score ``-distance`` to the
+    closest generated sample, as do held-out non-members; 0.5 means the attack learns nothing."""
+    return auc(-near.train_synthetic, -near.holdout_synthetic)

@@ -1,0 +1,56 @@
+"""The report's "Privacy" section: does the generator copy its training data, at a glance.
+
+It reads the privacy results of ``eval.json`` (``dcr_share``, ``exact_copy_rate``,
+``near_copy_rate``, ``membership_auc``; see [`ganzoo.metrics.privacy`][ganzoo.metrics.privacy]) and shows
+each value next to what a generator that copies nothing would show, with the metric's own
+verdict. Their figures (the DCR distributions, the closest training images) are in the
+"Figures" section like every metric figure. Runs evaluated without them get no section.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from html import escape
+from typing import Any
+
+from ganzoo.report.format import fmt
+from ganzoo.report.page import table
+
+#: Privacy results in the order shown, with what the value is compared with.
+RESULTS = {
+    "dcr_share": "share of generated samples closer to training than to held-out data (size-balanced)",
+    "exact_copy_rate": "share of generated samples identical to a training sample",
+    "near_copy_rate": "share of generated samples nearer to a training sample than the threshold",
+    "membership_auc": "AUC of a membership-inference attack given the generated samples",
+}
+
+
+def privacy_section(evaluation: Mapping[str, Any] | None) -> list[str]:
+    """The section's HTML parts (nothing when ``eval.json`` has no privacy result)."""
+    metrics = (evaluation or {}).get("metrics", {})
+    found = {name: metrics[name] for name in RESULTS if isinstance(metrics.get(name), Mapping)}
+    if not found:
+        return []
+    rows = []
+    for name, entry in found.items():
+        baseline = entry.get("holdout_rate", entry.get("ideal"))
+        reference = f"held-out {fmt(baseline)}" if "holdout_rate" in entry else f"ideal {fmt(baseline)}"
+        rows.append((name, entry.get("value"), entry.get("sd"), reference, "yes" if entry.get("flagged") else "no",
+                     RESULTS[name]))
+    flagged = [name for name, entry in found.items() if entry.get("flagged")]
+    first = next(iter(found.values()))
+    if flagged:
+        verdict = (f"<p><strong>Signs of memorisation</strong> ({escape(', '.join(flagged))}): generated samples "
+                   "sit closer to training samples than unseen real samples do. Do not share them as "
+                   "anonymous data.</p>")
+    else:
+        verdict = "<p>No sign of memorisation in these tests.</p>"
+    protocol = (f'<p class="note">Held-out split {escape(str(first.get("split", "?")))} '
+                f'({escape(str(first.get("n_real", "?")))} samples), training split '
+                f'{escape(str(first.get("train_split", "?")))} ({escape(str(first.get("n_train", "?")))} samples), '
+                f'{escape(str(first.get("n_fake", "?")))} generated samples; distance: '
+                f'{escape(str(first.get("distance", "?")))}.</p>')
+    return ["<h2>Privacy</h2>", verdict,
+            table(("result", "value", "sd", "compare with", "flagged", "what it is"), rows, numeric=(1, 2)),
+            protocol]
+

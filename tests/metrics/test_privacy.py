@@ -1,0 +1,208 @@
+"""Privacy metrics: a replaying generator is flagged on every modality, an independent one is not.
+
+The sets are tiny tensors (a few hundred samples) so each case runs in well under a second; the
+same checks on the domains' bundled data are ``benchmarks/privacy.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from ganzoo.data.spec import DataSpec
+from ganzoo.data.tabular import TableTransformer
+from ganzoo.metrics.configs import DCRConfig, MembershipInferenceConfig, TrainingCopiesConfig
+from ganzoo.metrics.context import EvalContext, HeldOutRequired
+from ganzoo.metrics.privacy.analysis import auc, balanced_share
+from ganzoo.metrics.privacy.distances import TableDistance
+from ganzoo.metrics.privacy.metrics import DCR, MembershipInference, TrainingCopies
+from ganzoo.testing import ReplayingSampler
+
+SHAPES = {"series": (2, 24), "image": (3, 16, 16), "table": (5,)}
+RESULTS = ("dcr_share", "exact_copy_rate", "near_copy_rate", "membership_auc")
+
+
+class Samples:
+    """A map-style dataset over a tensor (and label vectors), describing itself with ``spec``."""
+
+    def __init__(self, spec: DataSpec, x: torch.Tensor, cond: torch.Tensor | None = None) -> None:
+        self.spec, self.x, self.cond = spec, x, cond
+
+    def describe(self) -> DataSpec:
+        return self.spec
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        item = {"x": self.x[i]}
+        if self.cond is not None:
+            item["cond"] = self.cond[i]
+        return item
+
+
+class Fresh:
+    """A generator that never saw the training data: new draws from the data's distribution."""
+
+    def __init__(self, spec: DataSpec, draw: Any) -> None:
+        self.spec, self.draw = spec, draw
+
+    def sample(self, n: int, condition: torch.Tensor | None = None, seed: int | None = None) -> torch.Tensor:
+        return self.draw(n, torch.Generator().manual_seed(10_000 + (seed or 0)))
+
+
+def _draw(shape: tuple[int, ...]) -> Any:
+    return lambda n, gen: torch.randn(n, *shape, generator=gen).tanh()
+
+
+def _sets(spec: DataSpec, n_train: int = 300, n_holdout: int = 150) -> tuple[Samples, Samples]:
+    gen = torch.Generator().manual_seed(0)
+    draw = _draw(spec.shape)
+    return Samples(spec, draw(n_train, gen)), Samples(spec, draw(n_holdout, gen))
+
+
+def _evaluate(sampler: Any, train: Samples, holdout: Samples, **options: Any) -> dict[str, dict[str, Any]]:
+    ctx = EvalContext(sampler, holdout, split="val", n_samples=len(holdout), train_data=train,
+                      feature_extractor="ganzoo-test-random-conv", **options)
+    out: dict[str, dict[str, Any]] = {}
+    for metric in (DCR(DCRConfig()), TrainingCopies(TrainingCopiesConfig()), MembershipInference(MembershipInferenceConfig())):
+        out.update(metric.compute(ctx))
+    return out
+
+
+@pytest.mark.parametrize("modality", ["series", "image", "table"])
+def test_a_replaying_generator_is_flagged_by_every_privacy_metric(modality: str) -> None:
+    spec = DataSpec(modality, SHAPES[modality])
+    train, holdout = _sets(spec)
+    out = _evaluate(ReplayingSampler(train, noise=0.01), train, holdout)
+
+    assert out["dcr_share"]["value"] > 0.95 and out["dcr_share"]["flagged"]
+    assert out["near_copy_rate"]["value"] > 0.95 and out["near_copy_rate"]["holdout_rate"] == pytest.approx(0.05, abs=0.01)
+    assert out["near_copy_rate"]["flagged"] and not out["exact_copy_rate"]["flagged"]  # noisy copies are not exact
+    assert out["membership_auc"]["value"] > 0.75 and out["membership_auc"]["flagged"]
+    protocol = out["membership_auc"]
+    assert (protocol["n_train"], protocol["n_real"], protocol["n_fake"]) == (300, 150, 300)
+    assert (protocol["split"], protocol["train_split"]) == ("val", "train")
+    assert protocol["n_members"] == 300 and "GAN-Leaks" in protocol["attack"]
+
+
+@pytest.mark.parametrize("modality", ["series", "image", "table"])
+def test_an_independent_generator_is_not_flagged(modality: str) -> None:
+    spec = DataSpec(modality, SHAPES[modality])
+    train, holdout = _sets(spec)
+    out = _evaluate(Fresh(spec, _draw(spec.shape)), train, holdout)
+
+    assert out["dcr_share"]["value"] == pytest.approx(0.5, abs=0.08)
+    assert out["dcr_share"]["closer_to_training"] == pytest.approx(300 / 450, abs=0.06)  # raw share: set sizes
+    assert out["dcr_share"]["expected_closer_to_training"] == pytest.approx(300 / 450)
+    assert out["membership_auc"]["value"] == pytest.approx(0.5, abs=0.08)
+    assert out["exact_copy_rate"]["value"] == 0.0
+    assert not any(out[name]["flagged"] for name in RESULTS)
+
+
+@pytest.mark.parametrize("modality", ["series", "image", "table"])
+def test_verbatim_copies_count_as_exact(modality: str) -> None:
+    spec = DataSpec(modality, SHAPES[modality])
+    train, holdout = _sets(spec, n_train=40, n_holdout=20)
+    out = _evaluate(ReplayingSampler(train, noise=0.0), train, holdout)
+
+    exact = out["exact_copy_rate"]
+    assert exact["value"] == 1.0 and exact["count"] == 40 and exact["holdout_rate"] == 0.0 and exact["flagged"]
+    assert 20 <= exact["distinct_training"] <= 40  # 40 draws with replacement from 40 samples
+
+
+def test_image_results_show_the_closest_training_images() -> None:
+    spec = DataSpec("image", SHAPES["image"])
+    train, holdout = _sets(spec, n_train=40, n_holdout=20)
+    out = _evaluate(ReplayingSampler(train, noise=0.01), train, holdout)
+
+    near = out["near_copy_rate"]
+    assert near["figure"]["png_base64"] and len(near["closest_pairs"]) == 8
+    assert all(pair["distance"] <= near["threshold"] for pair in near["closest_pairs"])
+    assert "random-conv" in near["feature_extractor"] and "Euclidean" in near["distance"]
+    assert out["dcr_share"]["figure"]["svg"].startswith("<svg")
+
+
+def test_ties_between_repeated_rows_keep_the_ideal_at_one_half() -> None:
+    """Rows of a few categories repeat in every set; a tie counts in proportion to the tied samples."""
+    spec = DataSpec("table", (3,))
+
+    def draw(n: int, gen: torch.Generator) -> torch.Tensor:
+        return torch.randint(0, 2, (n, 3), generator=gen).float() * 2 - 1
+
+    gen = torch.Generator().manual_seed(0)
+    train, holdout = Samples(spec, draw(300, gen)), Samples(spec, draw(100, gen))
+    out = _evaluate(Fresh(spec, draw), train, holdout)
+    assert out["dcr_share"]["value"] == pytest.approx(0.5, abs=0.05)
+    assert out["exact_copy_rate"]["holdout_rate"] == 1.0 and not out["exact_copy_rate"]["flagged"]
+
+
+def test_label_conditional_replay_draws_training_samples_of_the_asked_label() -> None:
+    spec = DataSpec("table", (2,), condition="label", condition_shape=(2,))
+    x = torch.tensor([[1.0, 1.0], [-1.0, -1.0]]).repeat(5, 1)
+    labels = torch.eye(2).repeat(5, 1)
+    sampler = ReplayingSampler(Samples(spec, x, labels), noise=0.0)
+    out = sampler.sample(4, condition=torch.eye(2)[[1, 1, 0, 1]], seed=3)
+    assert out.tolist() == [[-1.0, -1.0], [-1.0, -1.0], [1.0, 1.0], [-1.0, -1.0]]
+
+
+def test_paired_models_translate_one_half_of_the_held_out_sources() -> None:
+    spec = DataSpec("image", (3, 16, 16), condition="paired", condition_shape=(1, 16, 16))
+    gen = torch.Generator().manual_seed(0)
+    train = Samples(spec, torch.rand(30, 3, 16, 16, generator=gen) * 2 - 1, torch.zeros(30, 1, 16, 16))
+    holdout = Samples(spec, torch.rand(21, 3, 16, 16, generator=gen) * 2 - 1, torch.zeros(21, 1, 16, 16))
+    out = _evaluate(ReplayingSampler(train, noise=0.01), train, holdout)
+    dcr = out["dcr_share"]
+    assert (dcr["n_fake"], dcr["n_real"], dcr["n_train"]) == (10, 11, 30)
+    assert dcr["generation"].startswith("translated from 10 held-out sources") and dcr["value"] > 0.9
+
+
+def test_the_metrics_refuse_training_data_as_held_out_data() -> None:
+    spec = DataSpec("series", SHAPES["series"])
+    train, _ = _sets(spec)
+    ctx = EvalContext(Fresh(spec, _draw(spec.shape)), train, split="train", train_data=train)
+    with pytest.raises(HeldOutRequired, match=r"dcr .* training split \('train'\).*val_fraction"):
+        DCR(DCRConfig()).compute(ctx)
+
+
+def test_without_training_data_the_context_says_so() -> None:
+    spec = DataSpec("series", SHAPES["series"])
+    _, holdout = _sets(spec)
+    ctx = EvalContext(Fresh(spec, _draw(spec.shape)), holdout, split="val")
+    with pytest.raises(Exception, match="no training data"):
+        ctx.train(10)
+
+
+def test_table_rows_are_compared_column_by_column_after_decoding() -> None:
+    frame = pd.DataFrame({
+        "speed": [20.0, 30.0, 60.0, np.nan],
+        "road": ["a", "b", "a", "b"],
+    })
+    transformer = TableTransformer({"speed": "continuous", "road": "categorical"}, max_modes=1).fit(frame)
+    encoded = torch.from_numpy(transformer.transform(frame))
+    distance = TableDistance(encoded, transformer)
+    rows = distance.embed(encoded)
+    d = distance.pairwise(rows, rows)
+    # speed scaled by the training range 20..60; road mismatch 0/1; missing vs observed 1; mean of 2 columns
+    assert d[0, 1].item() == pytest.approx((10 / 40 + 1) / 2, abs=0.02)
+    assert d[0, 2].item() == pytest.approx((40 / 40 + 0) / 2, abs=0.02)
+    assert d[1, 3].item() == pytest.approx((1 + 0) / 2)
+    assert d[3, 3].item() == 0.0 and torch.allclose(distance.rowwise(rows, rows), torch.zeros(4, dtype=torch.float64))
+    assert "Gower" in distance.description
+
+
+def test_balanced_share_maps_the_independence_value_to_one_half() -> None:
+    assert balanced_share(0.75, 0.75) == pytest.approx(0.5)
+    assert balanced_share(0.3, 0.5) == pytest.approx(0.3)
+    assert balanced_share(1.0, 0.9) == 1.0 and balanced_share(0.0, 0.9) == 0.0
+
+
+def test_auc_counts_ties_half() -> None:
+    assert auc(np.array([3.0, 4.0]), np.array([1.0, 2.0]))[0] == 1.0
+    assert auc(np.array([1.0, 2.0]), np.array([1.0, 2.0]))[0] == 0.5
+    value, sd = auc(np.array([2.0, 1.0, 3.0]), np.array([1.5, 0.0]))
+    assert value == pytest.approx(5 / 6) and 0 < sd < 0.5

@@ -1,0 +1,111 @@
+"""Privacy metrics through ``ganzoo evaluate``: the run's training data, defaults and refusals."""
+
+from __future__ import annotations
+
+import json
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+import ganzoo
+from ganzoo.cli.main import main
+from ganzoo.data.spec import DataSpec
+from ganzoo.metrics.evaluate import evaluate_during_training, evaluate_run, run_config
+from ganzoo.plugins.manager import reset_manager
+from ganzoo.registry.config import ComponentConfig
+from ganzoo.testing import ReplayingSampler
+
+SPEC = DataSpec("series", (1, 12))
+OFFSETS = {"train": 0, "val": 10_000, "test": 20_000}
+
+
+class CurvesConfig(ComponentConfig):
+    """Seeded random curves; each split draws its own."""
+
+    size: int = 120
+    split: str = "train"
+    splits: list[str] = ["train", "val", "test"]
+
+
+class Curves:
+    def __init__(self, config: CurvesConfig) -> None:
+        if config.split not in config.splits:
+            raise ganzoo.DataError(f"curves: no {config.split!r} split")
+        gen = torch.Generator().manual_seed(OFFSETS[config.split])
+        self.x = torch.randn(config.size, *SPEC.shape, generator=gen).tanh()
+
+    def describe(self) -> DataSpec:
+        return SPEC
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        return {"x": self.x[i]}
+
+
+class Noise:
+    """A generator independent of the training data."""
+
+    spec = SPEC
+
+    def sample(self, n: int, condition: Any = None, seed: int | None = None) -> torch.Tensor:
+        return torch.randn(n, *SPEC.shape, generator=torch.Generator().manual_seed(99 + (seed or 0))).tanh()
+
+
+@pytest.fixture(autouse=True)
+def curves_plugin() -> None:
+    plugin = types.SimpleNamespace(
+        ganzoo_register_datasets=ganzoo.hookimpl(lambda register: register("curves", Curves, config=CurvesConfig))
+    )
+    reset_manager([("curves", plugin)], discover=False)
+
+
+def make_run(tmp_path: Path, params: str = "", eval_table: str = "") -> Path:
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.toml").write_text(
+        'name = "curves"\n[generator]\nname = "dcgan"\n[discriminator]\nname = "dcgan"\n'
+        f'[dataset]\nname = "curves"\n[dataset.params]\n{params}\n[[losses]]\nname = "adversarial"\n'
+        '[train]\ndevice = "cpu"\n' + eval_table
+    )
+    return run
+
+
+def test_evaluate_flags_a_replay_of_the_runs_training_data(tmp_path: Path) -> None:
+    run = make_run(tmp_path)
+    report = evaluate_run(run, sampler=ReplayingSampler.for_run(run, noise=0.01))
+    metrics = report["metrics"]
+    assert set(metrics) == {"dcr_share", "exact_copy_rate", "near_copy_rate", "membership_auc"}
+    assert all(metrics[name]["flagged"] for name in ("dcr_share", "near_copy_rate", "membership_auc"))
+    assert metrics["dcr_share"]["n_train"] == 120 and metrics["dcr_share"]["n_real"] == 120
+    assert metrics["dcr_share"]["metric"] == "dcr" and report["skipped"] == []
+
+    clean = evaluate_run(run, sampler=Noise(), split="test")["metrics"]
+    assert clean["dcr_share"]["split"] == "test" and not any(entry["flagged"] for entry in clean.values())
+
+
+def test_without_held_out_data_the_defaults_are_skipped_and_exit_3(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = make_run(tmp_path, params='splits = ["train"]')
+    monkeypatch.setattr(ganzoo, "load", lambda path, **kw: Noise())
+    assert main(["evaluate", str(run)]) == 3
+    report = json.loads((run / "eval.json").read_text())
+    assert report["metrics"] == {} and [s["metric"] for s in report["skipped"]] == [
+        "dcr", "training-copies", "membership-inference"]
+    assert "training split ('train')" in report["skipped"][0]["reason"]
+    capsys.readouterr()
+
+    assert main(["evaluate", str(run), "--metrics", "dcr"]) == 2  # asked for by name: an error
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "held-out" in err
+
+
+def test_privacy_metrics_chosen_for_training_time_validation_get_the_training_data(tmp_path: Path) -> None:
+    run = make_run(tmp_path, eval_table='[eval]\nmetrics = ["membership-inference"]\nn_samples_during_training = 40\n')
+    values = evaluate_during_training(run, Noise(), run_config(run))
+    assert set(values) == {"membership_auc"} and 0.3 < values["membership_auc"] < 0.7

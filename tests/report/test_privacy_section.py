@@ -1,0 +1,75 @@
+"""The report's Privacy section: each result against its reference, and a verdict in words."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image
+
+from ganzoo.metrics.privacy.figures import closest_pairs
+from ganzoo.report.privacy import privacy_section
+from ganzoo.report.report import write_report
+
+PROTOCOL = {"split": "val", "train_split": "train", "n_real": 100, "n_train": 700, "n_fake": 700,
+            "distance": "RMS difference", "seed": 0}
+
+
+def _evaluation(share: float, auc: float, near: float, flagged: bool) -> dict[str, Any]:
+    return {"metrics": {
+        "l1": {"value": 0.1},
+        "dcr_share": {"value": share, "sd": 0.01, "ideal": 0.5, "flagged": flagged, **PROTOCOL},
+        "near_copy_rate": {"value": near, "sd": 0.01, "holdout_rate": 0.05, "flagged": flagged, **PROTOCOL},
+        "membership_auc": {"value": auc, "sd": 0.02, "ideal": 0.5, "flagged": flagged, **PROTOCOL},
+    }}
+
+
+def test_a_flagged_run_says_so_and_names_the_results() -> None:
+    html = "".join(privacy_section(_evaluation(0.97, 0.81, 0.99, True)))
+    assert "<h2>Privacy</h2>" in html and "Signs of memorisation" in html
+    assert "dcr_share, near_copy_rate, membership_auc" in html
+    assert "held-out 0.05" in html and "ideal 0.5" in html and "l1" not in html
+    assert "Held-out split val (100 samples), training split train (700 samples), 700 generated" in html
+
+
+def test_a_clean_run_and_a_run_without_privacy_results() -> None:
+    assert "No sign of memorisation" in "".join(privacy_section(_evaluation(0.51, 0.52, 0.05, False)))
+    assert privacy_section({"metrics": {"l1": {"value": 0.1}}}) == [] and privacy_section(None) == []
+
+
+def test_the_report_shows_the_section_after_the_evaluation(make_run: Callable[..., Path]) -> None:
+    run = make_run("r")
+    data = json.loads((run / "eval.json").read_text())
+    data["metrics"].update(_evaluation(0.5, 0.5, 0.05, False)["metrics"])
+    (run / "eval.json").write_text(json.dumps(data))
+    html = write_report(run).read_text()
+    assert html.index("<h2>Final evaluation</h2>") < html.index("<h2>Privacy</h2>")
+
+
+def test_the_report_shows_the_closest_training_images_beside_the_generated_ones(
+    make_run: Callable[..., Path],
+) -> None:
+    gen = torch.Generator().manual_seed(0)
+    train = torch.rand(12, 3, 8, 8, generator=gen) * 2 - 1
+    index = np.arange(10) % 12
+    synthetic = train[index] + 0.01
+    figure, pairs = closest_pairs(synthetic, train, np.linspace(0.1, 1.0, 10)[::-1].copy(), index, (-1.0, 1.0))
+    assert [pair["generated"] for pair in pairs] == [9, 8, 7, 6, 5, 4, 3, 2]  # nearest first, eight shown
+    assert all(pair["training"] == pair["generated"] % 12 for pair in pairs)
+    image = Image.open(io.BytesIO(base64.b64decode(figure["png_base64"])))
+    assert image.mode == "RGB" and image.height > image.width / 8  # two rows of eight, enlarged from 8 px
+
+    run = make_run("r")
+    data = json.loads((run / "eval.json").read_text())
+    entry = _evaluation(0.99, 0.9, 1.0, True)["metrics"]["near_copy_rate"]
+    data["metrics"]["near_copy_rate"] = {**entry, "figure": figure, "closest_pairs": pairs}
+    (run / "eval.json").write_text(json.dumps(data))
+    html = write_report(run).read_text()
+    assert "Generated images closest to a training image (top) and that training image (bottom)" in html
+    assert f'src="data:image/png;base64,{figure["png_base64"]}"' in html
