@@ -46,6 +46,7 @@ import torch
 from torch import nn
 
 from ganzoo.data.spec import CONDITION_KEY, SAMPLE_KEY
+from ganzoo.engine.augment import build_augment
 from ganzoo.engine.callbacks import Callback
 from ganzoo.engine.checkpoint import (
     CHECKPOINTS_DIR,
@@ -161,6 +162,7 @@ class Engine:
         self._build_networks()
         self._prepare_step()
         self._count_steps()
+        self._d_augment = build_augment(train, self.spec, self.strategy, self.global_batch)
         self._reset_progress()
 
     def _build_networks(self) -> None:
@@ -348,6 +350,8 @@ class Engine:
         record.update(losses)
         record["lr/g"] = self.g.optimizer.param_groups[0]["lr"]
         record["lr/d"] = self.d.optimizer.param_groups[0]["lr"]
+        if self._d_augment is not None:
+            record.update(self._d_augment.log())
         record["it_s"] = rate
         record["samples_s"] = rate * self.global_batch
         return record
@@ -402,15 +406,19 @@ class Engine:
             keep_graph = k == n_critic - 1  # only the last fake feeds the generator update
             with self._autocast(), torch.set_grad_enabled(keep_graph):
                 fake = self.g.forward(self._latent(real.shape[0]), cond)
-            ctx = LossContext("discriminator", real, fake.detach(), cond, batch, self.d.loss_forward,
-                              step=step, d_step=step * n_critic + k, loss_scale=self._d_loss_scale())
+            d_step = step * n_critic + k
+            ctx = LossContext("discriminator", real, fake.detach(), cond, batch,
+                              self._d_view(d_step, "discriminator"), step=step, d_step=d_step,
+                              loss_scale=self._d_loss_scale())
             with self._autocast():
                 total = self._objective(ctx, "discriminator_loss", self._d_keys, "loss/d")
             if total is not None:
                 self.d.update(total, self.train_config.grad_clip)
+                if self._d_augment is not None:
+                    self._d_augment.observe(ctx)
         with self.d.frozen():
-            ctx = LossContext("generator", real, fake, cond, batch, self.d.loss_forward,
-                              step=step, d_step=step * n_critic + n_critic - 1)
+            ctx = LossContext("generator", real, fake, cond, batch, self._d_view(d_step, "generator"),
+                              step=step, d_step=d_step)
             # D is frozen here: its DDP reducer must not expect gradients from this backward.
             with self._autocast(), self.strategy.no_sync(self.d.train):
                 total = self._objective(ctx, "generator_loss", self._g_keys, "loss/g")
@@ -420,6 +428,12 @@ class Engine:
         self.step = step + 1
         if self.ema is not None:
             self._update_ema()
+
+    def _d_view(self, d_step: int, phase: str) -> Callable[..., torch.Tensor]:
+        """What the losses call as D: its loss view, behind ``train.augment``'s transform if any."""
+        if self._d_augment is None:
+            return self.d.loss_forward
+        return self._d_augment.view(self.d.loss_forward, d_step, phase)
 
     def _objective(self, ctx: LossContext, method: str, keys: list[str], total_key: str) -> torch.Tensor | None:
         total: torch.Tensor | None = None
@@ -484,6 +498,7 @@ class Engine:
             raise CheckpointError("this engine has no run directory to write checkpoints to")
         root = self.run_dir / CHECKPOINTS_DIR
         epoch_sums = self._epoch_sums.state(self.strategy)
+        augment = self._d_augment.state_dict(self.strategy) if self._d_augment is not None else {}
         if not self.strategy.is_main:
             self.checkpoint_step, self.last_checkpoint = self.step, root / checkpoint_name(self.step)
             return self.last_checkpoint
@@ -502,6 +517,8 @@ class Engine:
         if scalers:
             jsons["scaler"] = scalers
         tensors["rng"], jsons["rng"] = capture_rng()
+        if augment:
+            jsons["augment"] = augment
         manifest = {
             "step": self.step,
             "epoch": self.epoch,
@@ -537,6 +554,8 @@ class Engine:
             for role, state in checkpoint.json("scaler").items():
                 scalers[role].load_state_dict(state)
         restore_rng(checkpoint.tensors("rng"), checkpoint.json("rng"))
+        if self._d_augment is not None and checkpoint.has("augment"):
+            self._d_augment.load_state_dict(checkpoint.json("augment"))
         loop = checkpoint.manifest.get("loop", {})
         self.elapsed = float(loop.get("elapsed", 0.0))
         if "epoch_sums" in loop:
