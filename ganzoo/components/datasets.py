@@ -23,6 +23,7 @@ from ganzoo.components.configs import (
     PairedImagesConfig,
 )
 from ganzoo.data.augment import PairedCropFlip
+from ganzoo.data.classes import CLASSES_KEY, class_labels, export_by_class, parse_label
 from ganzoo.data.export import export_images
 from ganzoo.data.images import (
     IMAGE_SUFFIXES,
@@ -136,13 +137,21 @@ class ImageFolder(_CachedImageDataset):
 
     Each image is resized (shorter side, antialiased) to ``image_size`` and centre-cropped, then
     scaled to ``[-1, 1]``. ``channels`` defaults to the first image's (1 for grey, 3 for colour);
-    other images are converted to it.
+    other images are converted to it. With ``labels = "subfolders"`` the top-level folders are
+    classes (:mod:`ganzoo.data.classes`): samples carry a one-hot ``cond``, the DataSpec is
+    label-conditional with the class names in ``meta["classes"]``, ``ganzoo generate
+    --condition label=NAME`` picks a class and generated images are written per class folder.
     """
 
     def __init__(self, config: ImageFolderConfig) -> None:
         self.root = config.root
         self.image_size = image_size = config.image_size
-        self.files = _images_in(_existing_folder(self.root))
+        folder = _existing_folder(self.root)
+        self.files = _images_in(folder)
+        self.classes: list[str] = []
+        self.labels: list[int] = []
+        if config.labels == "subfolders":
+            self.classes, self.labels = class_labels(self.files, folder)
         first, _ = read_image_with_depth(self.files[0], config.channels)
         self.bit_depth = deepest_bit_depth(self.files)
         self.channels = int(first.shape[0])
@@ -151,16 +160,33 @@ class ImageFolder(_CachedImageDataset):
 
     def describe(self) -> DataSpec:
         size = self.image_size
-        return DataSpec(
-            modality="image",
-            shape=(self.channels, size, size),
-            value_range=(-1.0, 1.0),
-            meta={"bit_depth": self.bit_depth, "channels": self.channels},
-        )
+        meta = {"bit_depth": self.bit_depth, "channels": self.channels}
+        if not self.classes:
+            return DataSpec(modality="image", shape=(self.channels, size, size), value_range=(-1.0, 1.0), meta=meta)
+        counts = torch.bincount(torch.tensor(self.labels), minlength=len(self.classes)).tolist()
+        meta.update({CLASSES_KEY: self.classes, "condition_names": self.classes,
+                     "label_frequencies": [count / len(self.labels) for count in counts]})
+        return DataSpec(modality="image", shape=(self.channels, size, size), value_range=(-1.0, 1.0),
+                        condition="label", condition_shape=(len(self.classes),), meta=meta)
 
     def _load(self, index: int) -> dict[str, torch.Tensor]:
         image = read_image_with_depth(self.files[index], self.channels)[0]
-        return {SAMPLE_KEY: _to_model_range(resize_center_crop(image, self.image_size))}
+        sample = {SAMPLE_KEY: _to_model_range(resize_center_crop(image, self.image_size))}
+        if self.classes:
+            sample[CONDITION_KEY] = torch.nn.functional.one_hot(
+                torch.tensor(self.labels[index]), len(self.classes)).float()
+        return sample
+
+    @classmethod
+    def parse_condition(cls, spec: DataSpec, text: str, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """``ganzoo generate --condition label=NAME``: ``n`` one-hot vectors of class ``NAME``."""
+        return parse_label(spec, text, n)
+
+    @classmethod
+    def export(cls, samples: torch.Tensor, out_dir: Path, spec: DataSpec,
+               conditions: torch.Tensor | None = None) -> list[Path]:
+        """Numbered PNG files, in one folder per class for a class-labelled run."""
+        return export_by_class(samples, out_dir, spec, conditions)
 
     def augment(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """Random horizontal flip per sample when ``flip`` is on."""
