@@ -31,6 +31,7 @@ from torch import nn
 from ganzoo.components.configs import DCGANDiscriminatorConfig, DCGANGeneratorConfig
 from ganzoo.components.spectral import apply_spectral_norm
 from ganzoo.components.weights import image_size_log2, init_gan_weights, norm_layer
+from ganzoo.registry.errors import ConfigError
 
 #: Stage widths are base_channels times this at most (pix2pix's min(2**n, 8)).
 _MAX_WIDTH_MULTIPLIER = 8
@@ -133,7 +134,13 @@ class DCGANDiscriminator(nn.Module):
         widths = _widths(config.image_size, config.base_channels)
         norm = config.norm
         bias = norm != "batch"
-        project = config.conditioning == "projection" and config.condition_dim > 0
+        project = config.conditioning == "projection"
+        if project and config.condition_dim == 0:
+            # Not a config validator: condition_dim is filled from the data after validation.
+            raise ConfigError(
+                "discriminator.params.conditioning = 'projection' needs class labels, but the data has none "
+                "(condition_dim = 0); use a labelled dataset such as image-folder with labels = 'subfolders'"
+            )
         label_maps = 0 if project else config.condition_dim
         layers: list[nn.Module] = [
             nn.Conv2d(config.in_channels + label_maps, widths[0], 4, 2, 1, bias=bias),

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pytest
 import torch
+from PIL import Image
 from torch import nn
 
 import ganzoo
@@ -11,6 +15,7 @@ from ganzoo.components.configs import DCGANDiscriminatorConfig, PatchGANDiscrimi
 from ganzoo.components.dcgan import DCGANDiscriminator
 from ganzoo.components.patchgan import PatchGANDiscriminator
 from ganzoo.components.weights import count_parameters
+from ganzoo.registry.errors import ConfigError
 
 
 def _largest_singular_values(module: nn.Module) -> list[float]:
@@ -76,3 +81,53 @@ def test_projection_with_spectral_norm_normalises_the_embedding_too() -> None:
     assert any(key.startswith("embed.parametrizations") for key in d.state_dict())
     with pytest.raises(ValueError, match="needs cond"):
         d(torch.randn(2, 3, 32, 32))
+
+
+@pytest.mark.parametrize(("image_size", "condition_dim"), [(32, 1), (64, 7)])
+def test_projection_scores_one_logit_per_sample_and_checks_the_labels(image_size: int, condition_dim: int) -> None:
+    d = ganzoo.create("discriminator", "dcgan", image_size=image_size, base_channels=4,
+                      condition_dim=condition_dim, conditioning="projection")
+    assert d.embed.weight.shape == (8 * 4 if image_size == 64 else 4 * 4, condition_dim)
+    x = torch.randn(3, 3, image_size, image_size)
+    assert d(x, torch.eye(condition_dim)[[0, 0, 0]]).shape == (3,)
+    with pytest.raises(ValueError, match="DCGANDiscriminator"):
+        d(x, torch.zeros(3, condition_dim + 1))
+
+
+def test_projection_without_labels_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"conditioning = 'projection' needs class labels.*labels = 'subfolders'"):
+        ganzoo.create("discriminator", "dcgan", image_size=32, conditioning="projection")
+    rng = np.random.default_rng(0)
+    for i in range(2):
+        Image.fromarray(rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)).save(tmp_path / f"{i}.png")
+    raw = {
+        "generator": {"name": "dcgan", "params": {"latent_dim": 4, "base_channels": 4}},
+        "discriminator": {"name": "dcgan", "params": {"base_channels": 4, "conditioning": "projection"}},
+        "dataset": {"name": "image-folder", "params": {"root": str(tmp_path), "image_size": 32}},
+        "losses": [{"name": "adversarial"}],
+        "train": {"steps": 1, "batch_size": 2, "device": "cpu", "progress": False},
+    }
+    with pytest.raises(ConfigError, match="needs class labels"):
+        ganzoo.train(raw, run_dir=tmp_path / "run")
+
+
+def test_spectral_norm_state_round_trips_and_the_power_iteration_continues_exactly() -> None:
+    def build(seed: int) -> PatchGANDiscriminator:
+        torch.manual_seed(seed)
+        return PatchGANDiscriminator(PatchGANDiscriminatorConfig(in_channels=3, base_channels=4, n_layers=2,
+                                                                 norm="none", spectral_norm=True))
+
+    x = torch.randn(2, 3, 32, 32)
+    first = build(0)
+    for _ in range(3):
+        first(x)
+    again = build(1)  # other weights and other u, v until the state is loaded
+    again.load_state_dict(first.state_dict())
+    for _ in range(2):  # training-mode forwards advance u and v identically
+        torch.testing.assert_close(first(x), again(x), rtol=0, atol=0)
+    state_a, state_b = first.state_dict(), again.state_dict()
+    assert all(torch.equal(state_a[key], state_b[key]) for key in state_a)
+    first.eval()
+    again.eval()
+    with torch.no_grad():
+        assert torch.equal(first(x), again(x))
