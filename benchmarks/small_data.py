@@ -25,8 +25,12 @@ the same steps at every fraction; checkpoints every ``--eval-every`` steps are s
 of the ``--split`` cells (``test`` for reported numbers; ``val`` for trying the script out).
 The augmentation settings are fixed before any run (DiffAugment's reference policy; ADA's target
 0.6 and interval 4, with ``--ada-speed-kimg`` chosen so that p can cross [0, 1] within a run, since
-the paper's 500 kimg is more than these runs see). One JSON document is written (and rewritten
-after every run, so an interrupted benchmark continues where it stopped).
+the paper's 500 kimg is more than these runs see). One JSON document is written, and rewritten
+after every run, so an interrupted benchmark continues where it stopped: runs already in it are
+kept, a run directory holding the final checkpoint of the same experiment is scored again without
+training, and an interrupted one is resumed (ganzoo's resume is exact). ``seconds`` is the
+training time the engine records; ``load_before`` the load average when this invocation started
+or resumed the training (null for a run only scored again).
 
     python benchmarks/small_data.py --out benchmarks/results/small-data.json
     python benchmarks/small_data.py --quick --out /tmp/small.json     # minutes: a smoke test
@@ -303,7 +307,7 @@ class RunResult:
     seed: int
     steps: int
     seconds: float
-    load_before: float
+    load_before: float | None
     curve: list[dict[str, float]] = field(default_factory=list)
     final: dict[str, float] = field(default_factory=dict)
     late: dict[str, float] = field(default_factory=dict)
@@ -339,11 +343,20 @@ def run_one(settings: Settings, work: Path, fraction: float, augment: str, seed:
     n_train = round(settings.pool * fraction)
     root = work / "data" / f"train-{n_train}"
     run_dir = work / "runs" / f"f{fraction}-{augment}-s{seed}"
-    shutil.rmtree(run_dir, ignore_errors=True)
-    load = _load()
-    start = time.perf_counter()
-    run = ganzoo.train(experiment(settings, root, augment, seed), run_dir=run_dir)
-    seconds = time.perf_counter() - start
+    raw = experiment(settings, root, augment, seed)
+    checkpoints = list_checkpoints(run_dir / "checkpoints") if run_dir.is_dir() else []
+    stored = checkpoints[-1].manifest["experiment"] if checkpoints else None
+    load: float | None = None
+    if stored is None or not _contains(stored, raw):
+        shutil.rmtree(run_dir, ignore_errors=True)
+        load = _load()
+        ganzoo.train(raw, run_dir=run_dir)
+    elif checkpoints[-1].step < settings.steps:  # interrupted: continue it (resume is exact)
+        load = _load()
+        ganzoo.train(resume=run_dir)
+    # else: finished earlier, only scored again (scoring is deterministic)
+    last = list_checkpoints(run_dir / "checkpoints")[-1]
+    seconds = float(last.manifest["loop"]["elapsed"])
     result = RunResult(fraction, n_train, augment, seed, settings.steps, round(seconds, 1), load)
     for checkpoint in list_checkpoints(run_dir / "checkpoints"):
         samples = ganzoo.load(checkpoint.path).sample(settings.n_eval, seed=12345)
@@ -351,10 +364,21 @@ def run_one(settings: Settings, work: Path, fraction: float, augment: str, seed:
     result.final = {k: v for k, v in result.curve[-1].items() if k != "step"}
     last = result.curve[-LATE_CHECKPOINTS:]
     result.late = {k: round(float(np.mean([c[k] for c in last])), 4) for k in result.final}
-    records = run.metrics("train")
+    lines = (run_dir / "metrics.jsonl").read_text(encoding="utf-8").splitlines()
+    records = [r for r in map(json.loads, filter(str.strip, lines)) if r.get("kind") == "train"]
     if records and "augment/p" in records[-1]:
         result.ada_p = records[-1]["augment/p"]
     return result
+
+
+def _contains(stored: Any, wanted: Any) -> bool:
+    """Whether a run's stored (resolved) experiment has every value of ``wanted``."""
+    if isinstance(wanted, dict):
+        return isinstance(stored, dict) and all(k in stored and _contains(stored[k], v) for k, v in wanted.items())
+    if isinstance(wanted, list | tuple):
+        return isinstance(stored, list | tuple) and len(stored) == len(wanted) and all(
+            _contains(a, b) for a, b in zip(stored, wanted, strict=True))
+    return stored == wanted
 
 
 def _load() -> float:
@@ -438,7 +462,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     if args.out.is_file():
         previous = json.loads(args.out.read_text())
-        if previous.get("settings") == document["settings"]:
+        if previous.get("settings") == json.loads(json.dumps(document["settings"])):  # tuples as lists
             document["runs"] = previous.get("runs", [])
     done = {(r["fraction"], r["augment"], r["seed"]) for r in document["runs"]}
     for seed in settings.seeds:

@@ -73,3 +73,13 @@ def test_sanity_variants_and_summary(bench: ModuleType) -> None:
     assert summary[0]["augment"] == "ada"
     assert summary[1]["final_fd_classifier"] == {"mean": 5.0, "values": [4.0, 6.0]}
     assert summary[1]["late_fd_classifier"] == {"mean": 6.0, "values": [5.0, 7.0]}
+
+
+def test_a_stored_run_is_reused_only_for_the_same_experiment(bench: ModuleType, tmp_path: Path) -> None:
+    settings = bench.Settings(steps=900, eval_every=300)
+    raw = bench.experiment(settings, tmp_path, "diffaugment", 1)
+    stored = ExperimentConfig.model_validate(raw).model_dump(mode="json")  # resolved: every default filled
+    assert bench._contains(stored, raw)
+    for other in (bench.experiment(settings, tmp_path, "ada", 1), bench.experiment(settings, tmp_path, "diffaugment", 2),
+                  bench.experiment(bench.Settings(steps=600, eval_every=300), tmp_path, "diffaugment", 1)):
+        assert not bench._contains(stored, other)
