@@ -17,6 +17,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from ganzoo.data.augment_options import ADAConfig, DiffAugmentConfig
 from ganzoo.experiment.schema import experiment_schema
 from ganzoo.registry.config import (
     EMAConfig,
@@ -40,6 +41,8 @@ TABLES: list[tuple[str, type[BaseModel]]] = [
     ("`[train.generator_optimizer]` and `[train.discriminator_optimizer]`", OptimizerConfig),
     ("`[train.schedule]`", ScheduleConfig),
     ("`[train.ema]`", EMAConfig),
+    ('`[train.augment]` with `kind = "diffaugment"`', DiffAugmentConfig),
+    ('`[train.augment]` with `kind = "ada"`', ADAConfig),
 ]
 
 

@@ -48,6 +48,15 @@ class DCGANDiscriminatorConfig(ComponentConfig):
     base_channels: PositiveInt = Field(64, description="Width of the first layer (ndf).")
     norm: Norm = Field("batch", description="Normalisation of the hidden layers ('none' for WGAN-GP critics).")
     condition_dim: int = Field(0, ge=0, description="Label-vector size (0 = unconditional).")
+    conditioning: Literal["concat", "projection"] = Field(
+        "concat",
+        description="How labels reach D: 'concat' as constant feature maps before the image (cGAN), "
+        "'projection' as the inner product of a label embedding with the pooled last features "
+        "(Miyato & Koyama 2018).",
+    )
+    spectral_norm: bool = Field(
+        False, description="Spectral normalisation of every weight (Miyato et al. 2018); usually with norm = 'none'."
+    )
 
 
 class UNetGeneratorConfig(ComponentConfig):
@@ -72,6 +81,9 @@ class PatchGANDiscriminatorConfig(ComponentConfig):
     base_channels: PositiveInt = Field(64, description="Width of the first layer (ndf).")
     n_layers: PositiveInt = Field(3, description="Stride-2 layers; 3 gives the 70x70 PatchGAN.")
     norm: Norm = Field("batch", description="Normalisation of the hidden layers.")
+    spectral_norm: bool = Field(
+        False, description="Spectral normalisation of every weight (Miyato et al. 2018); usually with norm = 'none'."
+    )
 
 
 class AdversarialLossConfig(ComponentConfig):
@@ -135,6 +147,9 @@ class ImageFolderConfig(HeldOutConfig):
     image_size: PositiveInt = Field(64, description="Images are resized (shorter side) and centre-cropped to this.")
     channels: Literal[1, 3] | None = Field(None, description="1 or 3; default: from the first image.")
     flip: bool = Field(False, description="Random horizontal flips during training.")
+    labels: Literal["none", "subfolders"] = Field(
+        "none", description="'subfolders': each top-level folder of root is a class, and samples carry its label."
+    )
 
 
 class PairedImagesConfig(HeldOutConfig):

@@ -27,6 +27,7 @@ from ganzoo.components.configs import (
     PairedImagesConfig,
 )
 from ganzoo.data.augment import PairedCropFlip
+from ganzoo.data.classes import CLASSES_KEY, class_labels, export_by_class, parse_label
 from ganzoo.data.export import export_images
 from ganzoo.data.images import (
     IMAGE_SUFFIXES,
@@ -171,6 +172,12 @@ class ImageFolder(_CachedImageDataset):
     other images are converted to it. Held-out images for evaluation come from ``root/val`` and
     ``root/test`` (never trained on), or from ``val_fraction`` of the training images
     ([`read_split`][ganzoo.components.datasets.read_split]).
+
+    With ``labels = "subfolders"`` the top-level folders are classes
+    ([`ganzoo.data.classes`][ganzoo.data.classes]; the names come from the training folder, so
+    every split encodes them alike): samples carry a one-hot ``cond``, the DataSpec is
+    label-conditional with the class names in ``meta["classes"]``, ``ganzoo generate
+    --condition label=NAME`` picks a class and generated images are written per class folder.
     """
 
     def __init__(self, config: ImageFolderConfig) -> None:
@@ -178,6 +185,10 @@ class ImageFolder(_CachedImageDataset):
         self.image_size = image_size = config.image_size
         self.split = config.split
         self.files = read_split(config, self._files_of, lambda path: path.relative_to(self.root).as_posix())
+        self.classes: list[str] = []
+        self.labels: list[int] = []
+        if config.labels == "subfolders":
+            self.classes, self.labels = self._class_labels(config)
         first, _ = read_image_with_depth(self.files[0], config.channels)
         self.bit_depth = deepest_bit_depth(self.files)
         self.channels = int(first.shape[0])
@@ -187,18 +198,50 @@ class ImageFolder(_CachedImageDataset):
     def _files_of(self, split: str) -> list[Path]:
         return _images_in(_existing_folder(self.root, split), split)
 
+    def _class_labels(self, config: ImageFolderConfig) -> tuple[list[str], list[int]]:
+        """Class names of the training folder and each file's index among them."""
+        train_folder = _existing_folder(self.root, "train")
+        from_training = config.split == "train" or (config.val_fraction and config.split == "val")
+        own_folder = train_folder if from_training else _existing_folder(self.root, config.split)
+        classes, labels = class_labels(self.files, own_folder)
+        if own_folder == train_folder:
+            return classes, labels
+        train_classes, _ = class_labels(self._files_of("train"), train_folder)
+        unknown = sorted(set(classes) - set(train_classes))
+        if unknown:
+            raise DataError(f"{own_folder}: class folders {', '.join(map(repr, unknown))} are not among the training "
+                            f"classes ({', '.join(train_classes)})")
+        return train_classes, [train_classes.index(classes[label]) for label in labels]
+
     def describe(self) -> DataSpec:
         size = self.image_size
-        return DataSpec(
-            modality="image",
-            shape=(self.channels, size, size),
-            value_range=(-1.0, 1.0),
-            meta={"bit_depth": self.bit_depth, "channels": self.channels},
-        )
+        meta = {"bit_depth": self.bit_depth, "channels": self.channels}
+        if not self.classes:
+            return DataSpec(modality="image", shape=(self.channels, size, size), value_range=(-1.0, 1.0), meta=meta)
+        counts = torch.bincount(torch.tensor(self.labels), minlength=len(self.classes)).tolist()
+        meta.update({CLASSES_KEY: self.classes, "condition_names": self.classes,
+                     "label_frequencies": [count / len(self.labels) for count in counts]})
+        return DataSpec(modality="image", shape=(self.channels, size, size), value_range=(-1.0, 1.0),
+                        condition="label", condition_shape=(len(self.classes),), meta=meta)
 
     def _load(self, index: int) -> dict[str, torch.Tensor]:
         image = read_image_with_depth(self.files[index], self.channels)[0]
-        return {SAMPLE_KEY: _to_model_range(resize_center_crop(image, self.image_size))}
+        sample = {SAMPLE_KEY: _to_model_range(resize_center_crop(image, self.image_size))}
+        if self.classes:
+            sample[CONDITION_KEY] = torch.nn.functional.one_hot(
+                torch.tensor(self.labels[index]), len(self.classes)).float()
+        return sample
+
+    @classmethod
+    def parse_condition(cls, spec: DataSpec, text: str, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """``ganzoo generate --condition label=NAME``: ``n`` one-hot vectors of class ``NAME``."""
+        return parse_label(spec, text, n)
+
+    @classmethod
+    def export(cls, samples: torch.Tensor, out_dir: Path, spec: DataSpec,
+               conditions: torch.Tensor | None = None) -> list[Path]:
+        """Numbered PNG files, in one folder per class for a class-labelled run."""
+        return export_by_class(samples, out_dir, spec, conditions)
 
     def augment(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """Random horizontal flip per sample when ``flip`` is on."""

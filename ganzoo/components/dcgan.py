@@ -14,7 +14,13 @@ never exceeds ``8 * base_channels`` (32 px: 256-128-64; 128 px: 512-512-256-128-
 
 Label conditioning (``condition_dim = K > 0``) follows Mirza & Osindero's cGAN: the generator
 reads ``[z, y]`` and the discriminator sees ``y`` as K constant feature maps placed before the
-image channels (the same "condition first" order used for paired data).
+image channels (the same "condition first" order used for paired data). With
+``conditioning = "projection"`` the discriminator instead follows Miyato & Koyama's projection
+discriminator: ``D(x, y) = psi(phi(x)) + <E y, sum_hw phi(x)>``, where ``phi(x)`` are the last
+hidden features (4x4), ``psi`` the unconditional output convolution and ``E`` a learned
+embedding of the label vector (a bias-free linear map, which is an embedding lookup for one-hot
+labels). ``spectral_norm = true`` normalises every weight of the discriminator, embedding
+included ([`ganzoo.components.spectral`][ganzoo.components.spectral]).
 """
 
 from __future__ import annotations
@@ -23,7 +29,9 @@ import torch
 from torch import nn
 
 from ganzoo.components.configs import DCGANDiscriminatorConfig, DCGANGeneratorConfig
+from ganzoo.components.spectral import apply_spectral_norm
 from ganzoo.components.weights import image_size_log2, init_gan_weights, norm_layer
+from ganzoo.registry.errors import ConfigError
 
 #: Stage widths are base_channels times this at most (pix2pix's min(2**n, 8)).
 _MAX_WIDTH_MULTIPLIER = 8
@@ -126,8 +134,16 @@ class DCGANDiscriminator(nn.Module):
         widths = _widths(config.image_size, config.base_channels)
         norm = config.norm
         bias = norm != "batch"
+        project = config.conditioning == "projection"
+        if project and config.condition_dim == 0:
+            # Not a config validator: condition_dim is filled from the data after validation.
+            raise ConfigError(
+                "discriminator.params.conditioning = 'projection' needs class labels, but the data has none "
+                "(condition_dim = 0); use a labelled dataset such as image-folder with labels = 'subfolders'"
+            )
+        label_maps = 0 if project else config.condition_dim
         layers: list[nn.Module] = [
-            nn.Conv2d(config.in_channels + config.condition_dim, widths[0], 4, 2, 1, bias=bias),
+            nn.Conv2d(config.in_channels + label_maps, widths[0], 4, 2, 1, bias=bias),
             nn.LeakyReLU(0.2, inplace=True),
         ]
         for cin, cout in zip(widths[:-1], widths[1:], strict=True):
@@ -138,7 +154,10 @@ class DCGANDiscriminator(nn.Module):
             layers.append(nn.LeakyReLU(0.2, inplace=True))
         layers.append(nn.Conv2d(widths[-1], 1, 4, 1, 0, bias=bias))
         self.main = nn.Sequential(*layers)
+        self.embed = nn.Linear(config.condition_dim, widths[-1], bias=False) if project else None
         init_gan_weights(self)
+        if config.spectral_norm:
+            apply_spectral_norm(self)
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
         """Raw logits shaped ``(N,)`` for images ``(N, in_channels, image_size, image_size)``."""
@@ -152,7 +171,13 @@ class DCGANDiscriminator(nn.Module):
                 f"DCGANDiscriminator expects images shaped (N, {', '.join(map(str, expected))}), got {tuple(x.shape)}"
             )
         _check_labels(cond, x.shape[0], self.condition_dim, "DCGANDiscriminator")
-        if cond is not None:
+        if cond is None:
+            return self.main(x).reshape(-1)
+        if self.embed is None:
             maps = cond.to(x.dtype)[:, :, None, None].expand(-1, -1, *x.shape[2:])
-            x = torch.cat([maps, x], dim=1)
-        return self.main(x).reshape(-1)
+            return self.main(torch.cat([maps, x], dim=1)).reshape(-1)
+        *body, head = self.main
+        for layer in body:
+            x = layer(x)
+        projection = (self.embed(cond.to(x.dtype)) * x.sum(dim=(2, 3))).sum(dim=1)
+        return head(x).reshape(-1) + projection

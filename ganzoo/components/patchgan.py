@@ -12,6 +12,7 @@ Hidden convolutions have a bias unless batch norm follows them. pix2pix gives th
 with instance norm; with ``norm="none"`` ganzoo keeps the biases too, because a convolution
 feeding straight into LeakyReLU has no norm shift to stand in for its offset. Submodule names match the
 bare-PyTorch baseline (``net``), so its weights load with ``load_state_dict``.
+``spectral_norm = true`` normalises every convolution ([`ganzoo.components.spectral`][ganzoo.components.spectral]).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import torch
 from torch import nn
 
 from ganzoo.components.configs import PatchGANDiscriminatorConfig
+from ganzoo.components.spectral import apply_spectral_norm
 from ganzoo.components.weights import init_gan_weights, norm_layer
 
 #: Stage widths are base_channels times this at most (pix2pix's min(2**n, 8)).
@@ -54,6 +56,8 @@ class PatchGANDiscriminator(nn.Module):
         layers.append(nn.Conv2d(width, 1, 4, 1, 1, bias=True))
         self.net = nn.Sequential(*layers)
         init_gan_weights(self)
+        if config.spectral_norm:
+            apply_spectral_norm(self)
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
         """Logit map ``(N, 1, h, w)``; ``cond`` (the paired source image) goes before ``x``."""

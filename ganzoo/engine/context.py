@@ -123,3 +123,9 @@ class LossContext:
         if self._d_fake is None:
             self._d_fake = self.discriminator(self.fake, self.cond)
         return self._d_fake
+
+    @property
+    def d_real_computed(self) -> torch.Tensor | None:
+        """The real logits if a loss asked for them in this update, else ``None`` (read after
+        the update, e.g. by ADA's overfitting heuristic, without a forward pass of its own)."""
+        return self._d_real

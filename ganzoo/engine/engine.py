@@ -46,6 +46,7 @@ import torch
 from torch import nn
 
 from ganzoo.data.spec import SAMPLE_KEY
+from ganzoo.engine.augment import build_augment
 from ganzoo.engine.callbacks import Callback
 from ganzoo.engine.checkpoint import (
     CHECKPOINTS_DIR,
@@ -164,6 +165,7 @@ class Engine:
         self._build_networks()
         self._prepare_step()
         self._count_steps()
+        self._d_augment = build_augment(train, self.spec, self.strategy, self.global_batch)
         self._reset_progress()
 
     def _build_networks(self) -> None:
@@ -382,6 +384,8 @@ class Engine:
         record.update(losses)
         record["lr/g"] = self.g.optimizer.param_groups[0]["lr"]
         record["lr/d"] = self.d.optimizer.param_groups[0]["lr"]
+        if self._d_augment is not None:
+            record.update(self._d_augment.log())
         record["it_s"] = rate
         record["samples_s"] = rate * self.global_batch
         return record
@@ -453,13 +457,23 @@ class Engine:
     def _contexts(self, phase: Phase, step_pass: StepPass) -> dict[str | None, LossContext]:
         loss_scale = self._d_loss_scale() if phase == "discriminator" else None
         return self.translation.contexts(phase, step_pass, generator=self.g.forward,
-                                         discriminator=self.d.loss_forward, step=self.step, loss_scale=loss_scale)
+                                         discriminator=self._d_view(step_pass.d_step, phase), step=self.step,
+                                         loss_scale=loss_scale)
+
+    def _d_view(self, d_step: int, phase: Phase) -> Callable[..., torch.Tensor]:
+        """What the losses call as D: its loss view, behind ``train.augment``'s transform if any."""
+        if self._d_augment is None:
+            return self.d.loss_forward
+        return self._d_augment.view(self.d.loss_forward, d_step, phase)
 
     def _update_discriminator(self, step_pass: StepPass) -> None:
         contexts = self._contexts("discriminator", step_pass)
         with self._autocast():
             total = self._objective("discriminator", contexts, "discriminator_loss", self._d_keys, "loss/d")
         self._guard.update("discriminator", self.d, total, self.train_config.grad_clip)
+        if self._d_augment is not None and total is not None:
+            for ctx in contexts.values():
+                self._d_augment.observe(ctx)
 
     def _update_generator(self, step_pass: StepPass) -> None:
         with self.d.frozen():
@@ -556,6 +570,7 @@ class Engine:
         root = self.run_dir / CHECKPOINTS_DIR
         epoch_sums = self._epoch_sums.state(self.strategy)
         interval_sums = self._interval.state(self.strategy)
+        augment = self._d_augment.state_dict(self.strategy) if self._d_augment is not None else {}
         if not self.strategy.is_main:
             self.checkpoint_step, self.last_checkpoint = self.step, root / checkpoint_name(self.step)
             return self.last_checkpoint
@@ -576,6 +591,8 @@ class Engine:
         tensors["rng"], jsons["rng"] = capture_rng()
         if self.translation.pools:
             tensors["fake_pool"], jsons["fake_pool"] = pools_state(self.translation.pools)
+        if augment:
+            jsons["augment"] = augment
         manifest = {
             "step": self.step,
             "epoch": self.epoch,
@@ -625,6 +642,8 @@ class Engine:
         if self.translation.pools and checkpoint.has("fake_pool"):
             load_pools(self.translation.pools, checkpoint.tensors("fake_pool"), checkpoint.json("fake_pool"),
                        device=self.device, what=str(checkpoint.path / "fake_pool"))
+        if self._d_augment is not None and checkpoint.has("augment"):
+            self._d_augment.load_state_dict(checkpoint.json("augment"))
         loop = checkpoint.manifest.get("loop", {})
         self.elapsed = float(loop.get("elapsed", 0.0))
         if "epoch_sums" in loop:

@@ -30,6 +30,7 @@ STREAM_EPOCH = 2
 STREAM_SAMPLES = 3
 STREAM_LOADER = 4
 STREAM_NOISE = 5
+STREAM_AUGMENT = 6
 
 
 def _splitmix64(value: int) -> int:
@@ -68,6 +69,14 @@ def noise_seed(seed: int, step: int) -> int:
     """Seed of the latent noise of ``step``: shared by all processes, which slice the noise of
     the global batch, so N processes draw exactly the noise one process would."""
     return derive_seed(seed, STREAM_NOISE, step)
+
+
+def augment_seed(seed: int, d_step: int, phase: int, rank: int = 0) -> int:
+    """Seed of ``train.augment``'s transforms for one discriminator update (``phase`` 0) or the
+    generator update that follows it (``phase`` 1); per process, like [`step_seed`][ganzoo.engine.seed.step_seed]."""
+    if rank == 0:
+        return derive_seed(seed, STREAM_AUGMENT, d_step, phase)
+    return derive_seed(seed, STREAM_AUGMENT, d_step, phase, rank)
 
 
 def seed_everything(seed: int) -> None:

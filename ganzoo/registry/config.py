@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from ganzoo.data.augment_options import AugmentConfig
 from ganzoo.registry.errors import ConfigError, did_you_mean
 
 #: A seed torch's generators accept (a 64-bit integer, signed or not).
@@ -178,6 +179,9 @@ class TrainConfig(BaseModel):
     n_critic: PositiveInt = Field(1, description="Discriminator updates per generator update.")
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig, description="Learning-rate schedule.")
     ema: EMAConfig | None = Field(None, description="Generator EMA (off when absent).")
+    augment: AugmentConfig | None = Field(
+        None, description="DiffAugment or ADA on every image the discriminator scores (off when absent)."
+    )
     precision: Literal["fp32", "bf16", "fp16"] = Field(
         "fp32", description="Autocast precision; fp16 uses one gradient scaler per optimiser."
     )

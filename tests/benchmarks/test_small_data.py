@@ -1,0 +1,85 @@
+"""Logic of benchmarks/small_data.py without training: splits, distances, experiments, summary."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pytest
+import torch
+
+from ganzoo.registry.config import ExperimentConfig
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPT = REPO / "benchmarks" / "small_data.py"
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("ganzoo_bench_small_data", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_frechet_distance_matches_the_closed_form_for_gaussians(bench: ModuleType) -> None:
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(20000, 3))
+    b = rng.normal(size=(20000, 3)) * 2.0 + 1.0  # N(1, 4 I): FD = 3 * 1 + 3 * (1 + 4 - 2 * 2) = 6
+    assert bench.frechet(a, b) == pytest.approx(6.0, rel=0.03)
+    assert bench.frechet(a, a) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_splits_come_from_disjoint_cells_inside_the_field_of_view(bench: ModuleType) -> None:
+    _, fov = bench._fundus()
+    cells = {split: bench._cells(fov, split) for split in ("train", "val", "test")}
+    assert all(len(found) >= 10 for found in cells.values())
+    masks = {}
+    for split, found in cells.items():
+        mask = np.zeros_like(fov, dtype=bool)
+        for y0, x0, y1, x1 in found:
+            mask[y0:y1, x0:x1] = True
+        masks[split] = mask
+    assert not (masks["train"] & masks["test"]).any() and not (masks["train"] & masks["val"]).any()
+    patches = bench.fundus_patches("test", 50, 0)
+    assert patches.shape == (50, 32, 32, 3) and patches.dtype == np.uint8
+    assert np.array_equal(patches, bench.fundus_patches("test", 50, 0))
+    assert not np.array_equal(patches, bench.fundus_patches("val", 50, 0))
+
+
+def test_experiments_differ_only_in_the_augmentation_and_validate(bench: ModuleType, tmp_path: Path) -> None:
+    settings = bench.Settings(steps=900, eval_every=300, ada_speed_kimg=20)
+    runs = {name: bench.experiment(settings, tmp_path, name, 1) for name in bench.AUGMENTS}
+    assert "augment" not in runs["none"]["train"]
+    assert runs["diffaugment"]["train"]["augment"]["policy"] == "color,translation,cutout"
+    assert runs["ada"]["train"]["augment"] == {"kind": "ada", "target": 0.6, "interval": 4, "speed_kimg": 20}
+    for raw in runs.values():
+        config = ExperimentConfig.model_validate(raw)
+        assert (config.train.steps, config.train.seed, config.train.threads) == (900, 1, 1)
+        assert config.train.keep_checkpoints == 4  # every evaluated checkpoint is kept
+
+
+def test_sanity_variants_and_summary(bench: ModuleType) -> None:
+    images = bench.to_model(np.full((4, 32, 32, 3), 255, dtype=np.uint8))
+    assert torch.equal(bench.to_uint8(images), torch.full((4, 3, 32, 32), 255, dtype=torch.uint8))
+    runs = [{"fraction": 0.1, "augment": a, "seed": s, "final": {"fd_classifier": v}, "late": {"fd_classifier": v + 1}}
+            for a, s, v in (("none", 0, 4.0), ("none", 1, 6.0), ("ada", 0, 3.0))]
+    summary = bench.summarise(runs)
+    assert summary[0]["augment"] == "ada"
+    assert summary[1]["final_fd_classifier"] == {"mean": 5.0, "values": [4.0, 6.0]}
+    assert summary[1]["late_fd_classifier"] == {"mean": 6.0, "values": [5.0, 7.0]}
+
+
+def test_a_stored_run_is_reused_only_for_the_same_experiment(bench: ModuleType, tmp_path: Path) -> None:
+    settings = bench.Settings(steps=900, eval_every=300)
+    raw = bench.experiment(settings, tmp_path, "diffaugment", 1)
+    stored = ExperimentConfig.model_validate(raw).model_dump(mode="json")  # resolved: every default filled
+    assert bench._contains(stored, raw)
+    for other in (bench.experiment(settings, tmp_path, "ada", 1), bench.experiment(settings, tmp_path, "diffaugment", 2),
+                  bench.experiment(bench.Settings(steps=600, eval_every=300), tmp_path, "diffaugment", 1)):
+        assert not bench._contains(stored, other)
