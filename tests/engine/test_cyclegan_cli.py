@@ -3,6 +3,7 @@ a folder both ways."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -78,3 +79,12 @@ def test_direction_on_a_one_way_run_is_a_one_line_error(data: Path, tmp_path: Pa
     assert main(["generate", str(tmp_path / "run"), "-n", "9", "-o", str(tmp_path / "o"),
                  "--source", str(data / "testA")]) == 2
     assert "holds 2 images" in capsys.readouterr().err
+
+
+def test_cyclegan_trains_with_adaptive_augmentation_of_both_discriminators(data: Path, tmp_path: Path) -> None:
+    sets = [arg for item in [f"dataset.params.root={data}", *TINY, "train.epochs=1",
+                             "train.augment={kind='ada', interval=1}"] for arg in ("--set", item)]
+    assert _train("--preset", "cyclegan", *sets, "--run-dir", str(tmp_path / "run")) == 0
+    records = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    assert any("augment/p" in record for record in records)
+

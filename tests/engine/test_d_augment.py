@@ -96,6 +96,19 @@ def test_paired_sources_get_the_samples_transform_and_labels_pass_unchanged() ->
     assert recorder.calls[1][1] is labels
 
 
+def test_a_two_way_discriminator_gets_its_side_through_the_augmented_view() -> None:
+    sides: list[str | None] = []
+
+    def two_way(x: torch.Tensor, cond: torch.Tensor | None = None, direction: str | None = None) -> torch.Tensor:
+        sides.append(direction)
+        return x.flatten(1).mean(1)
+
+    view = _augment(IMAGES).view(two_way, 0, "discriminator")
+    view(torch.rand(4, 3, 8, 8), None, "BtoA")
+    view(torch.rand(4, 3, 8, 8))
+    assert sides == ["BtoA", None]
+
+
 def test_each_update_and_phase_draws_its_own_reproducible_augmentation() -> None:
     x = torch.rand(4, 3, 8, 8) * 2 - 1
     augment, recorder = _augment(IMAGES), _Recorder()
