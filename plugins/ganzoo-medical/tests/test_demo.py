@@ -202,9 +202,11 @@ def test_quick_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert main(["demo", "--quick", "--out", str(out), "--no-progress"]) == 0
     printed = capsys.readouterr().out
     assert "trivial-mean-image" in printed and f"wrote {out / 'compare.html'}" in printed
+    assert "NOTE (quick profile): --quick is a smoke test" in printed
     html = (out / "compare.html").read_text()
     for text in ("retina-dcgan", "retina-pix2pix", "trivial predictor: mean training image", "Protocols",
-                 "vessel Dice", "after epoch 1 (first)"):
+                 "vessel Dice", "after epoch 1 (first)", "What the quick profile can and cannot show",
+                 "illumination is divided out"):
         assert text in html, text
     for path in (out / "retina-dcgan", out / "retina-pix2pix", out / TRIVIAL_NAME):
         assert (path / "eval.json").is_file()
