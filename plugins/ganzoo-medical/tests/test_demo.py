@@ -3,6 +3,7 @@ and ``--quick`` end to end (slow)."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -132,6 +133,35 @@ def test_verdicts_say_who_wins() -> None:
     text = verdicts({"pix2pix": ev(0.04, 0.80), "trivial": ev(0.05, 0.85), "gan": {"metrics": {}}})
     assert text[0].startswith("pix2pix beats the trivial predictor on held-out L1")
     assert text[1].startswith("pix2pix does NOT beat the trivial predictor on held-out SSIM")
+    with_psnr = ev(0.04, 0.90)
+    with_psnr["metrics"]["psnr"] = {"value": 30.0}
+    trivial = ev(0.05, 0.85)
+    trivial["metrics"]["psnr"] = {"value": 31.0}
+    text = verdicts({"pix2pix": with_psnr, "trivial": trivial, "gan": {"metrics": {}}})
+    assert [t.split(":")[0] for t in text] == [
+        "pix2pix beats the trivial predictor on held-out L1",
+        "pix2pix does NOT beat the trivial predictor on held-out PSNR",
+        "pix2pix beats the trivial predictor on held-out SSIM",
+    ]
+
+
+def test_quick_says_what_it_cannot_show_in_the_terminal_and_on_the_page(tiny_demo: DemoResult) -> None:
+    from ganzoo_medical.demo.page import caveat_section, render_text
+
+    assert PROFILES["default"].caveat == "" and "smoke test" in PROFILES["quick"].caveat
+    assert "NOTE" not in tiny_demo.table and "can and cannot show" not in tiny_demo.compare_html.read_text()
+    caveated = dataclasses.replace(tiny_demo, profile=dataclasses.replace(TINY, caveat="only a smoke <test>"))
+    assert render_text(caveated).splitlines()[-1] == "NOTE (tiny profile): only a smoke <test>"
+    assert caveat_section(caveated.profile) == [
+        "<p><strong>What the tiny profile can and cannot show:</strong> only a smoke &lt;test&gt;</p>"]
+
+
+def test_default_profile_flattens_and_quick_matches_it_apart_from_length() -> None:
+    quick, default = PROFILES["quick"], PROFILES["default"]
+    assert default.flatten and quick.flatten
+    assert "dataset.params.flatten=true" in default.experiments(0)[1].overrides
+    same = ("image_size", "scale", "pix2pix_lr", "pix2pix_adversarial", "pix2pix_width", "gan_width")
+    assert all(getattr(quick, name) == getattr(default, name) for name in same)
 
 
 def _help(*, plugins: bool) -> str:
@@ -172,9 +202,11 @@ def test_quick_demo_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert main(["demo", "--quick", "--out", str(out), "--no-progress"]) == 0
     printed = capsys.readouterr().out
     assert "trivial-mean-image" in printed and f"wrote {out / 'compare.html'}" in printed
+    assert "NOTE (quick profile): --quick is a smoke test" in printed
     html = (out / "compare.html").read_text()
     for text in ("retina-dcgan", "retina-pix2pix", "trivial predictor: mean training image", "Protocols",
-                 "vessel Dice", "after epoch 1 (first)"):
+                 "vessel Dice", "after epoch 1 (first)", "What the quick profile can and cannot show",
+                 "illumination is divided out"):
         assert text in html, text
     for path in (out / "retina-dcgan", out / "retina-pix2pix", out / TRIVIAL_NAME):
         assert (path / "eval.json").is_file()

@@ -32,6 +32,22 @@ def test_photograph_mask_matches_the_research_recipe() -> None:
     assert load_photograph(0.25) is photo  # computed once per process
 
 
+def test_flatten_removes_illumination_and_keeps_vessels_and_mask() -> None:
+    raw, flat = load_photograph(0.25), load_photograph(0.25, True)
+    assert np.array_equal(raw.vessels, flat.vessels) and np.array_equal(raw.fov, flat.fov)
+    assert flat.image.min() >= 0 and flat.image.max() <= 1 and not flat.image[~flat.fov].any()
+    # channel means inside the FOV are kept; brightness differences between regions shrink
+    assert np.allclose(flat.image[flat.fov].mean(0), raw.image[raw.fov].mean(0), atol=0.03)
+    def block_spread(image: np.ndarray) -> float:
+        blocks = image[88:264, 88:264, 1].reshape(4, 44, 4, 44).mean((1, 3))
+        return float(blocks.std())
+    assert block_spread(flat.image) < 0.5 * block_spread(raw.image)
+    green = flat.image[..., 1]
+    assert green[flat.vessels].mean() < green[flat.fov & ~flat.vessels].mean() - 0.03
+    ds = ganzoo.create("dataset", "retina-skimage", flatten=True, **SMALL)
+    assert ds.describe().meta["flatten"] is True and ds.photo is flat
+
+
 def test_patches_through_the_registry() -> None:
     ds = ganzoo.create("dataset", "retina-skimage", **SMALL)
     item = ds[0]

@@ -52,6 +52,11 @@ class RetinaSkimageConfig(RetinaDataConfig):
     scale: float = Field(0.5, gt=0, le=1, description="Downsample the 1411 px photograph by this first.")
     seed: int = Field(0, ge=0, description="Seed of the patch positions.")
     augment: bool = Field(True, description="Random flips and 90-degree rotations of training batches.")
+    flatten: bool = Field(
+        False,
+        description="Divide out the illumination (a Gaussian background of 4 x the largest vessel scale) "
+        "so patches differ by vessels and texture, not by where they lie on the fundus.",
+    )
 
     @model_validator(mode="after")
     def _patch_fits(self) -> RetinaSkimageConfig:

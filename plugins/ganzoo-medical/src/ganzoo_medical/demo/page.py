@@ -88,11 +88,11 @@ def best_rows(rows: Sequence[Row], name: str, better: str) -> set[int]:
 
 
 def verdicts(evaluations: dict[str, dict[str, Any]]) -> list[str]:
-    """Plain sentences: does pix2pix beat the trivial predictor on held-out L1 and SSIM?"""
+    """Plain sentences: does pix2pix beat the trivial predictor on held-out L1, PSNR and SSIM?"""
     rows = {row.label: row for row in comparison_rows(evaluations)}
     pix2pix, trivial = rows["retina-pix2pix"], rows[TRIVIAL_NAME]
     out = []
-    for name, label, better in (("l1", "L1", "lower"), ("ssim", "SSIM", "higher")):
+    for name, label, better in (("l1", "L1", "lower"), ("psnr", "PSNR", "higher"), ("ssim", "SSIM", "higher")):
         a, b = pix2pix.value(name), trivial.value(name)
         if a is None or b is None:
             continue
@@ -130,6 +130,8 @@ def render_text(result: Any) -> str:
         DAGGER,
         *verdicts(result.evaluations),
     ]
+    if result.profile.caveat:
+        lines.append(f"NOTE ({result.profile.name} profile): {result.profile.caveat}")
     return "\n".join(lines)
 
 
@@ -153,6 +155,8 @@ def render_demo_page(result: Any, context: dict[str, Any]) -> str:
         f"photograph bundled with scikit-image (<code>{DATASET}</code>; vessel masks from a vesselness "
         "filter). Both models train on the patches of the training cells of the photograph; every number "
         "below is measured on patches of the validation cells, which share no pixel with training.</p>",
+        *flatten_note(result.profile),
+        *caveat_section(result.profile),
         f'<p class="note">{escape(settings_text(result.profile))}</p>',
         *metrics_section(result),
         *losses_section(runs, experiments),
@@ -160,6 +164,27 @@ def render_demo_page(result: Any, context: dict[str, Any]) -> str:
         *runs_section(result, runs, experiments),
     ]
     return html_page("ganzoo demo: GAN vs pix2pix", body)
+
+
+def caveat_section(profile: Any) -> list[str]:
+    """The profile's statement of what it cannot show, prominent above every number (none: empty)."""
+    if not profile.caveat:
+        return []
+    return [f"<p><strong>What the {escape(profile.name)} profile can and cannot show:</strong> "
+            f"{escape(profile.caveat)}</p>"]
+
+
+def flatten_note(profile: Any) -> list[str]:
+    """Why the patches are illumination-flattened (when the profile does so)."""
+    if not getattr(profile, "flatten", False):
+        return []
+    return ['<p class="note">The photograph\'s illumination is divided out before the patches are cut '
+            "(the shading correction of fundus preprocessing; the vessel mask comes from the raw image). "
+            "On raw patches most of any predictor's error is the patch's overall brightness (bright optic "
+            "disc, dark macula, vignetting), which a vessel mask does not encode, so no mask-to-image model "
+            "can beat the mean image by much there: measured on a validation subset of the training cells, "
+            "the best per-pixel answer from the mask improves the mean image's L1 by 3 % on raw patches and "
+            "by 27 % on flattened ones (ganzoo-medical's RESULTS.md).</p>"]
 
 
 def image_size_text(result: Any) -> str:
@@ -175,7 +200,9 @@ def settings_text(profile: Any) -> str:
         f"pix2pix U-Net/PatchGAN width {p.pix2pix_width}, batch {p.pix2pix_batch}, {p.pix2pix_steps} steps, "
         f"{p.pix2pix_adversarial:g} x adversarial + 100 x L1 (the paper: 1 x adversarial), Adam {p.pix2pix_lr:g} "
         f"decaying linearly to 0 over the last {1 - p.decay_from:.0%} of the steps. The smaller adversarial "
-        "weight and larger learning rate suit runs of a few hundred CPU steps; see ganzoo_medical/demo/profiles.py."
+        "weight measured lower validation error in runs of a few hundred CPU steps (on a validation subset of "
+        "the training cells, never these held-out cells; ganzoo-medical's RESULTS.md); the doubled learning "
+        "rate comes from an earlier measurement on raw patches (ganzoo_medical/demo/profiles.py)."
     )
 
 

@@ -98,6 +98,8 @@ def run_demo(
     with torch_threads(chosen):
         print(f"ganzoo demo ({profile.name}): plain GAN vs pix2pix on {DATASET} patches -> {folder} "
               f"({chosen} thread{'s' if chosen > 1 else ''}, load {load:.1f})", file=stream, flush=True)
+        if profile.caveat:
+            print(f"note: {profile.caveat}", file=stream, flush=True)
         for number, experiment in enumerate(experiments, 1):
             steps = next(o for o in experiment.overrides if o.startswith("train.steps=")).split("=")[1]
             stage(number, f"training {experiment.run_name}: {experiment.title} ({steps} steps)")
