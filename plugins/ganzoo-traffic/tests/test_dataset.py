@@ -149,3 +149,16 @@ def test_batched_fetch_equals_item_by_item(options: dict) -> None:
 def test_the_target_span_reaches_the_target_classifier(sim: AccidentsSim) -> None:
     span = sim.transformer.span_of("accident_severity")
     assert sim.describe().component_defaults("loss")["target_span"] == [span.start, span.dim]
+
+
+def test_target_share_sets_how_often_the_outcome_is_the_condition() -> None:
+    data = AccidentsSim(AccidentsSimConfig(n_rows=1500, seed=0, max_fit_rows=1500, target_share=0.8))
+    severity = data.blocks[0]
+    assert severity.column == data.table.target
+    torch.manual_seed(0)
+    out = data.augment({"x": torch.zeros(2000, data.spec.shape[0])})
+    named = out["cond"][:, severity.offset : severity.offset + severity.size].sum().item()
+    assert 0.75 < named / 2000 < 0.85
+    frequencies = np.asarray(data.describe().meta["label_frequencies"])
+    assert frequencies[severity.offset : severity.offset + severity.size].sum() == pytest.approx(0.8)
+    assert frequencies.sum() == pytest.approx(1.0)

@@ -96,6 +96,13 @@ class MaskedGradientPenaltyConfig(ComponentConfig):
 
     pac: PositiveInt = Field(1, description="Pack size of the critic (the penalty is per pack).")
     target: float = Field(1.0, ge=0, description="Gradient norm the penalty pulls towards.")
+    share: float = Field(
+        1.0,
+        gt=0,
+        le=1,
+        description="Share of the batch's packs the penalty is estimated on (the first ones; batches are "
+        "random rows), a cheaper, noisier estimate. 1 = every pack, as WGAN-GP and CTGAN.",
+    )
 
 
 class TableDataConfig(ComponentConfig):
@@ -112,6 +119,14 @@ class TableDataConfig(ComponentConfig):
     )
     training_by_sampling: bool = Field(
         True, description="Resample each batch by condition with log-frequency (CTGAN)."
+    )
+    target_share: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Share of conditional vectors that name the outcome column (the dataset's target), in "
+        "training batches and when generating; the other condition columns share the rest equally. "
+        "None: the outcome is one condition column among the others (CTGAN).",
     )
     split: Split = Field("train", description="train, val or test rows.")
     val_fraction: float = Field(0.1, ge=0, lt=1, description="Share of rows held out for validation.")
