@@ -121,12 +121,12 @@ class TableDataConfig(ComponentConfig):
         True, description="Resample each batch by condition with log-frequency (CTGAN)."
     )
     target_share: float | None = Field(
-        None,
+        0.5,
         ge=0,
         le=1,
         description="Share of conditional vectors that name the outcome column (the dataset's target), in "
         "training batches and when generating; the other condition columns share the rest equally. "
-        "None: the outcome is one condition column among the others (CTGAN).",
+        "None: the outcome is one condition column among the others (CTGAN). Without a target: no effect.",
     )
     split: Split = Field("train", description="train, val or test rows.")
     val_fraction: float = Field(0.1, ge=0, lt=1, description="Share of rows held out for validation.")
