@@ -162,3 +162,12 @@ def test_target_share_sets_how_often_the_outcome_is_the_condition() -> None:
     frequencies = np.asarray(data.describe().meta["label_frequencies"])
     assert frequencies[severity.offset : severity.offset + severity.size].sum() == pytest.approx(0.8)
     assert frequencies.sum() == pytest.approx(1.0)
+
+
+def test_target_share_uniform_names_every_condition_column_equally() -> None:
+    data = AccidentsSim(AccidentsSimConfig(n_rows=600, seed=0, max_fit_rows=600, target_share="uniform"))
+    frequencies = np.asarray(data.describe().meta["label_frequencies"])
+    shares = [frequencies[b.offset : b.offset + b.size].sum() for b in data.blocks]
+    np.testing.assert_allclose(shares, 1 / len(data.blocks))
+    with pytest.raises(ValueError, match="target_share"):
+        AccidentsSimConfig(target_share=1.5)

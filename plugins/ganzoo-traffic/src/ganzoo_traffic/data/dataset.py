@@ -150,7 +150,7 @@ class TableDataset:
             out[observed, j] = span[observed].argmax(axis=1)
         return out
 
-    def _shares(self, target_share: float | None) -> list[float] | None:
+    def _shares(self, target_share: float | str) -> list[float] | None:
         """How often each condition column is the one a conditional vector names (None: uniformly).
 
         With ``target_share`` the outcome column is named that often, so the critic compares
@@ -158,7 +158,7 @@ class TableDataset:
         other columns given the outcome: what a classifier trained on generated rows needs.
         """
         names = [b.column for b in self.blocks]
-        if target_share is None or self.table.target not in names:
+        if not isinstance(target_share, float) or self.table.target not in names:
             return None
         if len(names) == 1:
             return [1.0]
