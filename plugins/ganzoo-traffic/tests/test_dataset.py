@@ -149,3 +149,25 @@ def test_batched_fetch_equals_item_by_item(options: dict) -> None:
 def test_the_target_span_reaches_the_target_classifier(sim: AccidentsSim) -> None:
     span = sim.transformer.span_of("accident_severity")
     assert sim.describe().component_defaults("loss")["target_span"] == [span.start, span.dim]
+
+
+def test_target_share_sets_how_often_the_outcome_is_the_condition() -> None:
+    data = AccidentsSim(AccidentsSimConfig(n_rows=1500, seed=0, max_fit_rows=1500, target_share=0.8))
+    severity = data.blocks[0]
+    assert severity.column == data.table.target
+    torch.manual_seed(0)
+    out = data.augment({"x": torch.zeros(2000, data.spec.shape[0])})
+    named = out["cond"][:, severity.offset : severity.offset + severity.size].sum().item()
+    assert 0.75 < named / 2000 < 0.85
+    frequencies = np.asarray(data.describe().meta["label_frequencies"])
+    assert frequencies[severity.offset : severity.offset + severity.size].sum() == pytest.approx(0.8)
+    assert frequencies.sum() == pytest.approx(1.0)
+
+
+def test_target_share_uniform_names_every_condition_column_equally() -> None:
+    data = AccidentsSim(AccidentsSimConfig(n_rows=600, seed=0, max_fit_rows=600, target_share="uniform"))
+    frequencies = np.asarray(data.describe().meta["label_frequencies"])
+    shares = [frequencies[b.offset : b.offset + b.size].sum() for b in data.blocks]
+    np.testing.assert_allclose(shares, 1 / len(data.blocks))
+    with pytest.raises(ValueError, match="target_share"):
+        AccidentsSimConfig(target_share=1.5)

@@ -156,3 +156,16 @@ def test_conditional_ce_with_tau_is_the_cross_entropy_of_the_noisy_logits() -> N
     torch.testing.assert_close(value, expected)
     with pytest.raises(ConfigError, match="tau needs the row's spans"):
         ConditionalCrossEntropy(ConditionalCEConfig(tau=0.2))
+
+
+def test_gradient_penalty_on_a_share_of_the_packs_uses_the_first_packs() -> None:
+    torch.manual_seed(0)
+    d = PacGANDiscriminator(PacGANDiscriminatorConfig(in_features=2, hidden=[8], pac=2, dropout=0.0))
+    real, fake = torch.randn(8, 2), torch.randn(8, 2)
+    torch.manual_seed(1)
+    half = MaskedGradientPenalty(MaskedGradientPenaltyConfig(pac=2, share=0.5)).discriminator_loss(
+        _ctx("discriminator", real, fake, {}, d))
+    torch.manual_seed(1)
+    first = MaskedGradientPenalty(MaskedGradientPenaltyConfig(pac=2)).discriminator_loss(
+        _ctx("discriminator", real[:4], fake[:4], {}, d))
+    torch.testing.assert_close(half, first)

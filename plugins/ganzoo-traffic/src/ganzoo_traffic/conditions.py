@@ -134,13 +134,20 @@ def _category_index(block: ConditionBlock, value: Any) -> int:
 def sample_conditions(spec: DataSpec, n: int, seed: int | None = None) -> torch.Tensor:
     """``(n, cond_dim)`` conditions drawn as CTGAN samples them for unconditional generation.
 
-    A column is chosen uniformly, then a category with its training frequency (not the log
-    frequency used in training), so generated tables keep the real class balance.
+    A column is chosen uniformly (or, with ``target_share``, the outcome column that often: the
+    shares recorded in ``spec.meta["label_frequencies"]``), then a category with its training
+    frequency (not the log frequency used in training), so generated tables keep the real class
+    balance.
     """
     blocks = layout_from_spec(spec)
     rng = np.random.default_rng(seed)
     out = torch.zeros(n, spec.condition_dim)
-    chosen = rng.integers(len(blocks), size=n)
+    frequencies = np.asarray(spec.meta.get("label_frequencies", []), dtype=float)
+    shares = [frequencies[b.offset : b.offset + b.size].sum() for b in blocks] if frequencies.size else []
+    if shares and not np.allclose(shares, shares[0]):
+        chosen = rng.choice(len(blocks), size=n, p=np.asarray(shares) / sum(shares))
+    else:
+        chosen = rng.integers(len(blocks), size=n)
     for b, block in enumerate(blocks):
         rows = np.flatnonzero(chosen == b)
         if rows.size:

@@ -96,6 +96,13 @@ class MaskedGradientPenaltyConfig(ComponentConfig):
 
     pac: PositiveInt = Field(1, description="Pack size of the critic (the penalty is per pack).")
     target: float = Field(1.0, ge=0, description="Gradient norm the penalty pulls towards.")
+    share: float = Field(
+        1.0,
+        gt=0,
+        le=1,
+        description="Share of the batch's packs the penalty is estimated on (the first ones; batches are "
+        "random rows), a cheaper, noisier estimate. 1 = every pack, as WGAN-GP and CTGAN.",
+    )
 
 
 class TableDataConfig(ComponentConfig):
@@ -113,6 +120,12 @@ class TableDataConfig(ComponentConfig):
     training_by_sampling: bool = Field(
         True, description="Resample each batch by condition with log-frequency (CTGAN)."
     )
+    target_share: float | Literal["uniform"] = Field(
+        0.5,
+        description="Share of conditional vectors that name the outcome column (the dataset's target), in "
+        "training batches and when generating; the other condition columns share the rest equally. "
+        "'uniform': the outcome is one condition column among the others (CTGAN). Without a target: no effect.",
+    )
     split: Split = Field("train", description="train, val or test rows.")
     val_fraction: float = Field(0.1, ge=0, lt=1, description="Share of rows held out for validation.")
     test_fraction: float = Field(0.2, ge=0, lt=1, description="Share of rows held out for testing.")
@@ -126,6 +139,13 @@ class TableDataConfig(ComponentConfig):
         "number. Every training row must keep them; generated rows that break one are repaired (the left "
         "column moved onto the boundary) and the count is reported.",
     )
+
+    @field_validator("target_share")
+    @classmethod
+    def _share_in_range(cls, share: float | str) -> float | str:
+        if isinstance(share, float) and not 0 <= share <= 1:
+            raise ValueError(f"target_share must be between 0 and 1 or 'uniform' (got {share})")
+        return share
 
     @field_validator("constraints")
     @classmethod

@@ -196,21 +196,29 @@ class MaskedGradientPenalty:
     interpolation weight and the norm is taken over the pack's gradient, as in CTGAN. (A pack
     critic repeats its score for each row of the pack, so the summed scores count each pack
     ``pac`` times; the gradient is divided by ``pac``.) ``target`` is the norm the penalty pulls
-    towards (1 in WGAN-GP).
+    towards (1 in WGAN-GP). With ``share < 1`` the penalty is estimated on that share of the
+    packs only: the same expected pull at a fraction of its cost (a third critic pass and a
+    double backward), but noisier; measured in RESULTS.md §5, not in the preset.
     """
 
     def __init__(self, config: MaskedGradientPenaltyConfig) -> None:
         self.pac = config.pac
         self.target = config.target
+        self.share = config.share
 
     def discriminator_loss(self, ctx: LossContext) -> Tensor:
         real = _masked(ctx, ctx.real.detach()).float()
         fake = _masked(ctx, ctx.fake.detach()).float()
         n = real.shape[0]
         pac = self.pac if self.pac > 1 and n % self.pac == 0 else 1
+        cond = ctx.cond
+        if self.share < 1:
+            n = max(1, round(self.share * n / pac)) * pac
+            real, fake = real[:n], fake[:n]
+            cond = None if cond is None else cond[:n]
         alpha = torch.rand(n // pac, 1, device=real.device).repeat_interleave(pac, dim=0)
         interp = (alpha * real + (1.0 - alpha) * fake).requires_grad_(True)
-        scores = ctx.discriminator(interp, ctx.cond).float()
+        scores = ctx.discriminator(interp, cond).float()
         # Scaled under fp16 (ctx.input_grad_scale, 1 otherwise) so the half-precision backward
         # does not underflow; unscaled right after.
         scale = ctx.input_grad_scale
@@ -223,4 +231,4 @@ class MaskedGradientPenalty:
         return None
 
     def __repr__(self) -> str:
-        return f"MaskedGradientPenalty(pac={self.pac}, target={self.target})"
+        return f"MaskedGradientPenalty(pac={self.pac}, target={self.target}, share={self.share})"

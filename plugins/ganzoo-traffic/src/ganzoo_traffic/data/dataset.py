@@ -119,6 +119,7 @@ class TableDataset:
             if policy == "indicator" else {}
         )
         self._sampling = [self._sampling_tables(b, c) for b, c in zip(self.blocks, self._row_categories.T, strict=True)]
+        self._column_shares = self._shares(config.target_share)
         self.spec = self._make_spec()
 
     # -- construction helpers -------------------------------------------------------------
@@ -148,6 +149,21 @@ class TableDataset:
             observed = span.sum(axis=1) > 0
             out[observed, j] = span[observed].argmax(axis=1)
         return out
+
+    def _shares(self, target_share: float | str) -> list[float] | None:
+        """How often each condition column is the one a conditional vector names (None: uniformly).
+
+        With ``target_share`` the outcome column is named that often, so the critic compares
+        generated and real rows of each outcome class more often and the generator learns the
+        other columns given the outcome: what a classifier trained on generated rows needs.
+        """
+        names = [b.column for b in self.blocks]
+        if not isinstance(target_share, float) or self.table.target not in names:
+            return None
+        if len(names) == 1:
+            return [1.0]
+        rest = (1.0 - target_share) / (len(names) - 1)
+        return [target_share if name == self.table.target else rest for name in names]
 
     @staticmethod
     def _sampling_tables(block: ConditionBlock, categories: np.ndarray) -> dict[str, torch.Tensor]:
@@ -183,9 +199,10 @@ class TableDataset:
         }
         if self.blocks:  # CTGAN's unconditional sampling: column uniform, category by frequency
             frequencies: list[float] = []
-            for block in self.blocks:
+            shares = self._column_shares or [1.0 / len(self.blocks)] * len(self.blocks)
+            for block, share in zip(self.blocks, shares, strict=True):
                 total = sum(block.counts) or 1
-                frequencies += [count / total / len(self.blocks) for count in block.counts]
+                frequencies += [count / total * share for count in block.counts]
             meta["label_frequencies"] = frequencies
         if self.condition_dim:
             return DataSpec("table", (self.transformer.output_dim,), (-1.0, 1.0), "label", (self.condition_dim,), meta)
@@ -261,7 +278,11 @@ class TableDataset:
             return batch
         device = batch["x"].device
         n = batch["x"].shape[0]
-        column = torch.tensor(usable)[torch.randint(len(usable), (n,))]
+        shares = torch.tensor([self._column_shares[j] for j in usable] if self._column_shares else [])
+        if shares.sum() > 0:
+            column = torch.tensor(usable)[torch.multinomial(shares, n, replacement=True)]
+        else:  # CTGAN: every condition column equally often
+            column = torch.tensor(usable)[torch.randint(len(usable), (n,))]
         rows = torch.zeros(n, dtype=torch.long)
         cond_index = torch.zeros(n, dtype=torch.long)
         x_index = torch.zeros(n, dtype=torch.long)
