@@ -120,7 +120,7 @@ class Diagnose(Callback):
         if self.args.disc_iterations:
             scale = (np.float64(-1.0), np.float64(2.0))  # model space [-1, 1] -> [0, 1]
             d = check_series.discriminative(check_series.scaled(self.real, scale), check_series.scaled(fake, scale),
-                                            hidden=max(fake.shape[2] // 2, 4), layers=1, runs=1,
+                                            hidden=16, layers=1, runs=1,
                                             iterations=self.args.disc_iterations, seed=0)
             out["disc"] = round(d["mean"], 3)
         return out

@@ -282,6 +282,47 @@ class SeriesRNNDiscriminatorConfig(ComponentConfig):
     cell: Literal["gru", "lstm"] = "gru"
 
 
+class ResConvGeneratorConfig(ComponentConfig):
+    """Full-resolution residual conv generator: MLP seed per step, dilated residual blocks, FiLM conditions."""
+
+    latent_dim: PositiveInt = Field(32, description="Noise per window.")
+    step_noise: int = Field(4, ge=0, description="Noise channels per time step (texture); 0 for none.")
+    out_channels: PositiveInt = Field(1, description="Channels of a sample.")
+    length: PositiveInt = Field(48, description="Time steps of a sample.")
+    condition_dim: int = Field(0, ge=0, description="Condition-vector size (0 = unconditional).")
+    hidden: PositiveInt = Field(32, description="Channels of the residual blocks.")
+    mlp_hidden: PositiveInt = Field(256, description="Hidden units of the seed MLP.")
+    embed_dim: PositiveInt = Field(32, description="Size of the condition embedding (FiLM input).")
+    n_blocks: int = Field(3, ge=0, le=8, description="Residual blocks; block i has dilation 2**i.")
+    kernel_size: OddKernel = Field(3, ge=1, description="Odd convolution kernel size.")
+    position_frequencies: int = Field(3, ge=0, le=16, description="Sine/cosine pairs of the step's phase fed in.")
+    output: Literal["linear", "tanh"] = Field(
+        "linear", description="Output activation; linear reaches the ends of the [-1, 1] scale, where tanh saturates.")
+
+
+class ResConvDiscriminatorConfig(ComponentConfig):
+    """Full-resolution residual conv critic with minibatch std and projection conditioning."""
+
+    in_channels: PositiveInt = Field(1, description="Channels of a sample.")
+    length: PositiveInt = Field(48, description="Time steps of a sample.")
+    condition_dim: int = Field(0, ge=0, description="Condition-vector size (0 = unconditional).")
+    hidden: PositiveInt = Field(32, description="Channels of the residual blocks.")
+    features: PositiveInt = Field(256, description="Width of the feature MLP whose output is scored and projected.")
+    n_blocks: int = Field(2, ge=0, le=8, description="Residual blocks (block i has dilation 2**i); 0: an MLP critic.")
+    kernel_size: OddKernel = Field(3, ge=1, description="Odd convolution kernel size.")
+    position_frequencies: int = Field(3, ge=0, le=16, description="Sine/cosine pairs of the step's phase fed in.")
+    mbstd_group: int = Field(4, ge=1, description="Group size of the minibatch-std channel (1 = off).")
+
+
+class SeriesMomentsConfig(ComponentConfig):
+    """Generator term: match per-step mean and sd of generated to real batches (TimeGAN's moment loss)."""
+
+    per_condition: bool = Field(
+        True, description="Also match them within each one-hot condition entry (class, month ...) of the batch.")
+    min_count: int = Field(8, ge=2, description="Fewest samples of an entry (in both batches) to compare it.")
+    differences: bool = Field(True, description="Also match the sd of step-to-step changes (texture, smoothness).")
+
+
 # -- metrics ----------------------------------------------------------------------------------
 class DiscriminativeScoreConfig(ComponentConfig):
     """TimeGAN discriminative score: post-hoc GRU classifier real vs synthetic, |accuracy - 0.5|."""
@@ -320,3 +361,17 @@ class LoadStatisticsConfig(ComponentConfig):
     """Autocorrelation and daily-profile statistics of real vs synthetic curves."""
 
     max_lag: PositiveInt | None = Field(None, description="Largest autocorrelation lag (default: one day).")
+
+
+class ConditionRecoveryConfig(ComponentConfig):
+    """Per-class recovery by a real-trained classifier, and train-on-synthetic/test-on-real accuracy."""
+
+
+class ClassProfilesConfig(ComponentConfig):
+    """Per-class per-step mean and sd profile errors and the synthetic/real sd ratio."""
+
+
+class CoverageConfig(ComponentConfig):
+    """Coverage and density (Naeem et al. 2020) of synthetic windows around the real ones."""
+
+    k: PositiveInt = Field(5, description="Nearest neighbours that set each real window's radius.")

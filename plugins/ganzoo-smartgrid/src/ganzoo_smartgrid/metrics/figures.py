@@ -55,9 +55,10 @@ def profile_figures(
         return figures
     start = 0
     offsets = {}
-    for block, values in codec.blocks:
-        offsets[block] = (start, values)
-        start += len(values)
+    for (block, values), size in zip(codec.blocks, codec.block_sizes, strict=True):
+        if values:  # numeric blocks have no values to draw panels for
+            offsets[block] = (start, values)
+        start += size
     for block in PROFILE_BLOCKS:
         if block not in offsets:
             continue
