@@ -155,3 +155,21 @@ def test_old_runs_meta_still_exports_and_samples(tmp_path: Path) -> None:
 def test_block_scaling_round_trip() -> None:
     block = Block("temperature", numeric=(-5.0, 15.0))
     assert block.scale(-5.0) == -1.0 and block.unscale(block.scale(7.5)) == pytest.approx(7.5)
+
+
+def test_one_curve_per_row_with_or_without_dates(write, tmp_path: Path) -> None:
+    header = "class," + ",".join(f"v{h}" for h in range(24))
+    rows = [f"{1 + i % 2}," + ",".join(f"{(i % 2) * 10 + h:.1f}" for h in range(24)) for i in range(20)]
+    path = write("ucr.csv", "\n".join([header, *rows]) + "\n")
+    ds = WideCSV(WideCSVConfig(path=path, timestamp_column="", columns_are="steps", condition_columns=["class"],
+                               val_fraction=0.0, test_fraction=0.0))
+    spec = ds.describe()
+    assert spec.shape == (1, 24) and len(ds) == 20 and spec.condition_shape == (2,)
+    (out,) = WideCSV.export(ds.x[:1], tmp_path / "a", spec, conditions=ds.cond[:1])
+    first = int(ds.meter_ids[0].split("-")[1]) - 1
+    assert [float(r["value"]) for r in _rows(out)] == pytest.approx([(first % 2) * 10 + h for h in range(24)])
+    dated = write("days.csv", "date,h0,h1,h2,h3\n2021-03-01,1,2,3,4\n2021-03-02,2,3,4,5\n")
+    days = WideCSV(WideCSVConfig(path=dated, timestamp_column="date", columns_are="steps", quantity="power",
+                                 val_fraction=0.0, test_fraction=0.0))
+    assert days.describe().shape == (1, 4) and days.describe().meta["resolution_minutes"] == 360
+    assert [s.isoformat() for s in days.start] == ["2021-03-01T00:00:00", "2021-03-02T00:00:00"]

@@ -157,7 +157,7 @@ class GenericCSVConfig(SeriesFileConfig):
         if self.window_days is None and self.stride_days is not None and self.window_steps is not None:
             raise ValueError("stride_days goes with window_days; use stride_steps with window_steps")
         if self.timestamp_column is None:
-            if self.window_steps is None:
+            if self.window_steps is None and not self.whole_rows:
                 raise ValueError("without timestamps give window_steps (whole days need times)")
             if self.calendar or (self.conditional and self.calendar is None):
                 raise ValueError("calendar conditions need a timestamp_column (set calendar = [] for none)")
@@ -166,6 +166,11 @@ class GenericCSVConfig(SeriesFileConfig):
         if self.split_by == "time" and self.timestamp_column is None:
             raise ValueError("split_by = 'time' needs a timestamp_column")
         return self
+
+    @property
+    def whole_rows(self) -> bool:
+        """Whether every row is one curve (its length is then the default window)."""
+        return False
 
     @property
     def calendar_blocks(self) -> list[str]:
@@ -201,9 +206,14 @@ class WideCSVConfig(GenericCSVConfig):
 
     value_columns: list[str] | None = Field(
         None, description="Value columns to use (default: every column that is not a timestamp or condition).")
-    columns_are: Literal["meters", "channels"] | None = Field(
+    columns_are: Literal["meters", "channels", "steps"] | None = Field(
         None, description="'channels': the value columns are the channels of one series (a sensor table); "
-        "'meters': each is its own one-channel series. Required with more than one value column.")
+        "'meters': each is its own one-channel series; 'steps': every row is one curve, the value columns its "
+        "steps (date, h00 ... h23). Required with more than one value column.")
+
+    @property
+    def whole_rows(self) -> bool:
+        return self.columns_are == "steps"
 
 
 # -- models -----------------------------------------------------------------------------------

@@ -399,5 +399,10 @@ class WideCSV(SeriesTable):
 
     def __init__(self, config: WideCSVConfig) -> None:
         data = readers.read_wide(config.path, value_columns=config.value_columns, columns_are=config.columns_are,
-                                 **_csv_options(config))
+                                 step_minutes=config.resolution_minutes, **_csv_options(config))
+        if config.whole_rows and config.window_steps is None and config.window_days is None:
+            length = len(next(iter(data.series.values()))[1])
+            config = config.model_copy(update={"window_steps": length, "stride_steps": length})
+        if config.whole_rows:  # the rows' own spacing: nothing to resample
+            config = config.model_copy(update={"resolution_minutes": None})
         super().__init__(data, config)

@@ -318,7 +318,8 @@ def read_wide(
     *,
     timestamp_column: str | None = "timestamp",
     value_columns: Sequence[str] | None = None,
-    columns_are: Literal["meters", "channels"] | None = None,
+    columns_are: Literal["meters", "channels", "steps"] | None = None,
+    step_minutes: int | None = None,
     condition_columns: Sequence[str] = (),
     numeric_condition_columns: Sequence[str] = (),
     unit: str = "kWh",
@@ -330,9 +331,11 @@ def read_wide(
     """Wide CSV: an optional timestamp column and several value columns.
 
     ``columns_are = "meters"``: every value column is a separate one-channel series (a meter);
-    ``"channels"``: the value columns are the channels of one series (a sensor table). With more
-    than one value column one of them must be chosen: the reader never guesses, because the two
-    readings give different models.
+    ``"channels"``: the value columns are the channels of one series (a sensor table);
+    ``"steps"``: every row is one curve, its value columns the consecutive steps (``date, h00 ...
+    h23`` or a UCR-style ``class, v1 ... v24`` file); the timestamp column, if any, is the curve's
+    start and ``step_minutes`` the spacing. With more than one value column one of them must be
+    chosen: the reader never guesses, because the readings give different models.
     """
     csv = CsvFile(path, sep=sep, decimal=decimal, na_values=MISSING)
     columns = csv.header()
@@ -351,8 +354,8 @@ def read_wide(
         raise DataError(
             f"{path}: {len(meters)} value columns ({', '.join(c.strip() for c in meters[:4])}"
             f"{', ...' if len(meters) > 4 else ''}); set columns_are = 'channels' to model them as the channels "
-            f"of one {len(meters)}-channel series, or 'meters' for {len(meters)} separate one-channel series "
-            "(value_columns chooses a subset)"
+            f"of one {len(meters)}-channel series, 'meters' for {len(meters)} separate one-channel series, or "
+            "'steps' if every row is one curve (value_columns chooses a subset)"
         )
     if columns_are != "channels" and max_meters is not None:
         meters = meters[:max_meters]
@@ -363,6 +366,8 @@ def read_wide(
     times = csvio.timestamps(csv, frame[cols[timestamp_column]], timestamp_column) if timestamp_column else None
     extra = _condition_cells(csv, frame, cols, categorical, numeric)
     row_labels = dict(zip(categorical + numeric, extra, strict=True))
+    if columns_are == "steps":
+        return _rows_as_curves(csv, frame, meters, times, row_labels, step_minutes, unit, quantity)
     if columns_are == "channels":
         values = np.stack([csvio.numbers(csv, frame[m], m) for m in meters], axis=1)
         name = Path(path).stem
@@ -370,4 +375,27 @@ def read_wide(
                         labels={name: row_labels} if row_labels else {})
     series = {m.strip(): (times, csvio.numbers(csv, frame[m], m)) for m in meters}
     labels = {m: dict(row_labels) for m in series} if row_labels else {}
+    return Readings(series, unit, quantity, labels=labels)
+
+
+def _rows_as_curves(csv: CsvFile, frame: pd.DataFrame, columns: list[str], starts: np.ndarray | None,
+                    row_labels: dict[str, np.ndarray], step_minutes: int | None, unit: str, quantity: Quantity
+                    ) -> Readings:
+    """One one-channel series per row: the value columns are its steps (see :func:`read_wide`)."""
+    values = np.stack([csvio.numbers(csv, frame[c], c) for c in columns], axis=1)  # (rows, steps)
+    length = values.shape[1]
+    offsets = None
+    if starts is not None:
+        if step_minutes is None:
+            if 1440 % length:
+                raise DataError(f"{csv.path}: {length} step columns do not divide a day; set resolution_minutes")
+            step_minutes = 1440 // length
+        offsets = np.arange(length) * np.timedelta64(step_minutes, "m")
+    series: dict[str, tuple[np.ndarray | None, np.ndarray]] = {}
+    labels: dict[str, dict[str, np.ndarray]] = {}
+    for row in range(len(frame)):
+        name = f"row-{row + 1}"
+        series[name] = (starts[row] + offsets if starts is not None and offsets is not None else None, values[row])
+        if row_labels:
+            labels[name] = {k: np.repeat(v[row : row + 1], length) for k, v in row_labels.items()}
     return Readings(series, unit, quantity, labels=labels)
