@@ -12,6 +12,9 @@ Two layouts, chosen by the dataset that trained the run:
   condition block with the decoded condition (``class``, ``month``, ``temperature`` ...), then
   one column per channel named as in the training data.
 
+Channels that were never negative in the training data are clipped at 0: a generator with a
+linear output may overshoot the training range a little, and a negative load is unphysical.
+
 A sample's date agrees with its label: a sample generated for "March, Saturday" is dated on a
 Saturday in March of the reference year (public holidays count as Sundays where the dataset uses
 a holiday calendar; a ``weekday`` block picks that weekday, an ``hour`` block the start hour).
@@ -107,7 +110,7 @@ def export_csv(samples: Any, out_dir: Path, spec: DataSpec, conditions: Any | No
         raise DataError(f"the DataSpec has no {err.args[0]!r} in meta; it was not made by a smart-grid dataset") from None
     low, high = spec.value_range
     scaled = (values - low) / (high - low) * 2.0 - 1.0
-    curves = norm.inverse(scaled)
+    curves = _keep_sign(norm.inverse(scaled), norm)
     starts, names = sample_dates(spec, len(curves), conditions)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -141,3 +144,16 @@ def _label_columns(spec: DataSpec, conditions: Any | None, n: int) -> tuple[list
 
 def _cell(value: Any) -> str:
     return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
+def _keep_sign(curves: np.ndarray, norm: Normaliser) -> np.ndarray:
+    """Clip at 0 the channels whose training data was never negative.
+
+    A linear generator output can step slightly past the training range; for a load that never
+    ran negative (night-time minimum 0 kW) a negative value would be unphysical, while a
+    channel with negative training data (PV export, accelerations) keeps its sign freely.
+    """
+    if norm.kind == "log":
+        return np.maximum(curves, 0.0)
+    lows = np.asarray(norm.lo if isinstance(norm.lo, tuple) else [norm.lo] * curves.shape[1], dtype=np.float64)
+    return np.where((lows >= 0)[None, :, None], np.maximum(curves, 0.0), curves)
