@@ -326,7 +326,8 @@ class SeriesTable(SeriesDataset):
                         "duplicate_readings": windows.duplicates, "in_split": len(chosen), "split_by": by},
         }
         if windows.resolution_minutes:
-            meta["steps_per_day"] = 1440 // windows.resolution_minutes
+            if isinstance(windows.resolution_minutes, int) and 1440 % windows.resolution_minutes == 0:
+                meta["steps_per_day"] = 1440 // windows.resolution_minutes
             starts = [windows.start[i] for i in chosen]
             meta["start"] = min(s for s in starts if s is not None).isoformat()
             meta["reference_year"] = int(meta["start"][:4])

@@ -105,7 +105,7 @@ def export_csv(samples: Any, out_dir: Path, spec: DataSpec, conditions: Any | No
     meta = spec.meta
     try:
         norm = Normaliser.from_meta(meta["normalisation"])
-        minutes = int(meta["resolution_minutes"] or 0) if windows else int(meta["resolution_minutes"])
+        minutes = float(meta["resolution_minutes"] or 0) if windows else int(meta["resolution_minutes"])
     except KeyError as err:
         raise DataError(f"the DataSpec has no {err.args[0]!r} in meta; it was not made by a smart-grid dataset") from None
     low, high = spec.value_range
@@ -126,10 +126,11 @@ def export_csv(samples: Any, out_dir: Path, spec: DataSpec, conditions: Any | No
             return [path]
         blocks, labels = _label_columns(spec, conditions, len(curves))
         writer.writerow(["window", "timestamp" if minutes else "step", *blocks, *channels])
+        fine = minutes * 60 != int(minutes * 60)  # sub-second steps: write milliseconds
         for i, (t, name, curve) in enumerate(zip(starts, names, curves, strict=True)):
             tail = [_cell(labels[i][b]) for b in blocks]
             for k in range(curve.shape[1]):
-                when = (t + k * step).strftime("%Y-%m-%d %H:%M:%S") if minutes else k
+                when = _time(t + k * step, fine) if minutes else k
                 writer.writerow([name, when, *tail, *(f"{v:.6g}" for v in curve[:, k])])
     return [path]
 
@@ -157,3 +158,7 @@ def _keep_sign(curves: np.ndarray, norm: Normaliser) -> np.ndarray:
         return np.maximum(curves, 0.0)
     lows = np.asarray(norm.lo if isinstance(norm.lo, tuple) else [norm.lo] * curves.shape[1], dtype=np.float64)
     return np.where((lows >= 0)[None, :, None], np.maximum(curves, 0.0), curves)
+
+
+def _time(when: dt.datetime, fine: bool) -> str:
+    return when.isoformat(sep=" ", timespec="milliseconds") if fine else when.strftime("%Y-%m-%d %H:%M:%S")

@@ -33,6 +33,8 @@ from ganzoo.plugin import DataError
 from ganzoo_smartgrid.readers import Readings
 
 MINUTES_PER_DAY = 24 * 60
+MINUTE_NS = 60 * 10**9
+DAY_NS = MINUTES_PER_DAY * MINUTE_NS
 SPACING_SAMPLE = 10_000  # spacings per meter pooled to find the native resolution
 #: Label of a window whose categorical condition cell is empty.
 UNKNOWN = "unknown"
@@ -55,11 +57,11 @@ class Plan:
     align_days: bool = False
 
     def in_steps(self, resolution: int | None) -> tuple[int, int]:
-        """``(window, stride)`` in steps of ``resolution`` minutes."""
+        """``(window, stride)`` in steps of ``resolution`` nanoseconds."""
         if not self.align_days:
             return self.window, self.stride
         assert resolution is not None
-        per_day = MINUTES_PER_DAY // resolution
+        per_day = DAY_NS // resolution
         return self.window * per_day, self.stride * per_day
 
 
@@ -74,7 +76,7 @@ class Windows:
         labels: condition column -> per-window values (categories as str, numbers as float).
         dropped: windows discarded because of missing readings.
         duplicates: readings discarded because their timestamp repeated.
-        resolution_minutes: minutes per step (``None`` without timestamps).
+        resolution_minutes: minutes per step (a fraction below a minute; ``None`` without timestamps).
     """
 
     values: np.ndarray
@@ -83,7 +85,7 @@ class Windows:
     labels: dict[str, np.ndarray] = field(default_factory=dict)
     dropped: int = 0
     duplicates: int = 0
-    resolution_minutes: int | None = None
+    resolution_minutes: float | None = None
 
     @property
     def days(self) -> list[dt.date]:
@@ -91,21 +93,23 @@ class Windows:
         return [s.date() for s in self.start if s is not None]
 
 
-def native_step_minutes(readings: Readings, source: str) -> int:
-    """Most common positive spacing between consecutive readings (minutes), across meters."""
+def native_step_ns(readings: Readings, source: str) -> int:
+    """Most common positive spacing between consecutive readings (nanoseconds), across series."""
     diffs = []
     for times, _ in readings.series.values():
         ordered = np.sort(times)
-        step = np.diff(ordered).astype("timedelta64[s]").astype(np.int64)
+        step = np.diff(ordered).astype("timedelta64[ns]").astype(np.int64)
         diffs.append(step[step > 0][:SPACING_SAMPLE])
     pooled = np.concatenate(diffs) if diffs else np.empty(0, dtype=np.int64)
     if pooled.size == 0:
         raise DataError(f"{source}: fewer than two readings per meter; cannot tell the time resolution")
     values, counts = np.unique(pooled, return_counts=True)
-    seconds = int(values[counts.argmax()])
-    if seconds % 60 or MINUTES_PER_DAY % (seconds // 60):
-        raise DataError(f"{source}: readings every {seconds} s do not divide a day into whole minutes")
-    return seconds // 60
+    return int(values[counts.argmax()])
+
+
+def _spacing(ns: int) -> str:
+    """A spacing for messages: ``30 min`` or ``0.015625 s``."""
+    return f"{ns // MINUTE_NS} min" if ns % MINUTE_NS == 0 else f"{ns / 1e9:g} s"
 
 
 def make_windows(readings: Readings, plan: Plan, *, source: str) -> Windows:
@@ -115,14 +119,16 @@ def make_windows(readings: Readings, plan: Plan, *, source: str) -> Windows:
     timed = readings.timed
     native = resolution = factor = None
     if timed:
-        native = native_step_minutes(readings, source)
-        resolution = plan.resolution_minutes or native
+        native = native_step_ns(readings, source)
+        resolution = plan.resolution_minutes * MINUTE_NS if plan.resolution_minutes else native
         if resolution % native:
             finer = "finer than" if resolution < native else "not a multiple of"
-            raise DataError(f"{source}: resolution {resolution} min is {finer} the data's {native} min readings")
+            raise DataError(f"{source}: resolution {_spacing(resolution)} is {finer} the data's "
+                            f"{_spacing(native)} readings")
         factor = resolution // native
-        if plan.align_days and MINUTES_PER_DAY % resolution:
-            raise DataError(f"{source}: resolution {resolution} min does not divide a day")
+        if plan.align_days and DAY_NS % resolution:
+            raise DataError(f"{source}: readings every {_spacing(resolution)} do not divide a day; "
+                            "use window_steps or resolution_minutes")
     elif plan.resolution_minutes is not None or plan.align_days:
         raise DataError(f"{source}: resampling and whole-day windows need timestamps; the data has none")
     window, stride = plan.in_steps(resolution)
@@ -161,7 +167,7 @@ def make_windows(readings: Readings, plan: Plan, *, source: str) -> Windows:
         out_meter += [meter] * len(keep)
         if origin is not None:
             assert resolution is not None
-            out_start += [origin + dt.timedelta(minutes=int(k) * stride * resolution) for k in keep]
+            out_start += [origin + dt.timedelta(microseconds=int(k) * stride * resolution / 1000) for k in keep]
         else:
             out_start += [None] * len(keep)
         for name in out_labels:
@@ -169,26 +175,31 @@ def make_windows(readings: Readings, plan: Plan, *, source: str) -> Windows:
     channels = len(readings.channels)
     values = np.concatenate(out_values) if out_values else np.empty((0, channels, window))
     labels = {name: (np.concatenate(parts) if parts else np.empty(0)) for name, parts in out_labels.items()}
-    return Windows(values, out_meter, out_start, labels, dropped, duplicates, resolution)
+    minutes = None if resolution is None else (resolution // MINUTE_NS if resolution % MINUTE_NS == 0
+                                                 else resolution / MINUTE_NS)
+    return Windows(values, out_meter, out_start, labels, dropped, duplicates, minutes)
 
 
 def _on_grid(times: np.ndarray, values: np.ndarray, labels: dict[str, np.ndarray], native: int, factor: int,
              resolution: int, plan: Plan, quantity: str) -> tuple[np.ndarray, dict[str, np.ndarray], dt.datetime, int]:
-    """Readings on the target grid ``(steps, C)``, labels on the same steps, the grid's origin."""
+    """Readings on the target grid ``(steps, C)``, labels on the same steps, the grid's origin.
+
+    ``native`` and ``resolution`` are spacings in nanoseconds.
+    """
     order = np.argsort(times, kind="stable")
     times, values = times[order], values[order]
     labels = {name: column[order] for name, column in labels.items()}
     day0 = times[0].astype("datetime64[D]")
-    minutes = (times - day0).astype("timedelta64[m]").astype(np.int64)
-    offset = 0 if plan.align_days else int(minutes[0] // resolution * resolution)
-    slot = (minutes - offset) // native
+    since = (times - day0).astype("timedelta64[ns]").astype(np.int64)
+    offset = 0 if plan.align_days else int(since[0] // resolution * resolution)
+    slot = (since - offset) // native
     unique = np.ones(len(slot), dtype=bool)
     unique[1:] = slot[1:] != slot[:-1]
     repeated = int((~unique).sum())
     slot, values = slot[unique], values[unique]
     labels = {name: column[unique] for name, column in labels.items()}
     n_native = int(slot[-1]) + 1
-    per = factor if not plan.align_days else MINUTES_PER_DAY // native
+    per = factor if not plan.align_days else DAY_NS // native
     n_native = -(-n_native // per) * per  # whole coarse steps (whole days when aligned)
     grid = np.full((n_native, values.shape[1]), np.nan)
     grid[slot] = values
@@ -207,7 +218,7 @@ def _on_grid(times: np.ndarray, values: np.ndarray, labels: dict[str, np.ndarray
             full[slot] = column
             with np.errstate(invalid="ignore"):
                 label_grid[name] = np.nanmean(full.reshape(-1, factor), axis=1) if factor > 1 else full
-    origin = dt.datetime.fromisoformat(str(day0)) + dt.timedelta(minutes=offset)
+    origin = (day0 + np.timedelta64(offset, "ns")).astype("datetime64[us]").item()
     return coarse, label_grid, origin, repeated
 
 
