@@ -7,7 +7,8 @@ Protocol (Yoon, Jarrett & van der Schaar 2019, ``jsyoon0823/TimeGAN``):
 * **Sines**: 10,000 windows of 24 steps x 5 channels, ``sin(f t + phi)`` with f, phi ~ U(0, 0.1)
   per window and channel, rescaled to [0, 1] (``(x + 1) / 2``), generated with seed 0;
 * **Stocks**: ``timegan-stocks.csv`` (3,685 daily rows, 6 columns, oldest first), min-max per
-  column, every window of 24 consecutive days (stride 1: 3,661 windows);
+  column, windows of 24 consecutive days with stride 1 (3,661 windows: TimeGAN's loop leaves out
+  the last one);
 * **load-profiles**: the plugin's BDEW daily curves (48 half-hours, labelled with month, day
   type and class) as the ``smartgrid-cgan`` preset trains them; scored on 1,000 held-out
   ``test`` days against 1,000 days generated for the same labels;
@@ -65,7 +66,8 @@ def stocks(path: Path, length: int = 24) -> tuple[np.ndarray, list[str]]:
     values = frame.to_numpy(dtype=np.float64)
     values = (values - values.min(0)) / (values.max(0) - values.min(0) + 1e-7)
     windows = np.lib.stride_tricks.sliding_window_view(values, length, axis=0).transpose(0, 2, 1)
-    return np.ascontiguousarray(windows), list(frame.columns)
+    # TimeGAN's loop ``range(0, len(data) - seq_len)`` leaves out the last window (3,661 of 3,662)
+    return np.ascontiguousarray(windows[:-1]), list(frame.columns)
 
 
 def windows_csv(windows: np.ndarray, names: list[str], folder: Path) -> Path:
@@ -78,7 +80,7 @@ def windows_csv(windows: np.ndarray, names: list[str], folder: Path) -> Path:
     return path
 
 
-def experiment(dataset: dict[str, Any], steps: int, seed: int) -> dict[str, Any]:
+def experiment(dataset: dict[str, Any], steps: int, seed: int, threads: int = 2) -> dict[str, Any]:
     """The recommended model on ``dataset`` (what the smartgrid-cgan preset trains)."""
     return {
         "name": "timegan-protocol",
@@ -89,7 +91,7 @@ def experiment(dataset: dict[str, Any], steps: int, seed: int) -> dict[str, Any]
                    {"name": "gradient-penalty", "weight": 10.0},
                    {"name": "series-moments", "weight": 10.0}],
         "train": {"steps": steps, "batch_size": 64, "n_critic": 5, "optimizer": "adam", "lr": 2e-4,
-                  "betas": [0.5, 0.9], "ema": {"decay": 0.99}, "seed": seed, "threads": 2, "log_every": 100,
+                  "betas": [0.5, 0.9], "ema": {"decay": 0.99}, "seed": seed, "threads": threads, "log_every": 100,
                   "sample_every": 0, "checkpoint_every": 0, "progress": False},
     }
 
@@ -126,13 +128,13 @@ def scores(real: np.ndarray, fake: np.ndarray, *, runs: int, quick: bool, seed: 
 
 
 def run_dataset(name: str, *, quick: bool, stocks_path: Path, runs: int, seed: int, steps: int | None,
-                folder: Path) -> dict[str, Any]:
+                folder: Path, threads: int = 2) -> dict[str, Any]:
     steps = steps or (200 if quick else STEPS[name])
     real_cond = None
     if name == "load-profiles":
         params = {"resolution_minutes": 30, "window_days": 1, "conditional": True, "n_samples": 4096,
                   "n_meters": 100, "seed": 0}
-        config = experiment({"name": "load-profiles", "params": params}, steps, seed)
+        config = experiment({"name": "load-profiles", "params": params}, steps, seed, threads)
         test = ganzoo.create("dataset", "load-profiles", **{**params, "split": "test", "n_samples": 1000})
         real_x = test.x.numpy()
         real_cond = test.cond
@@ -151,7 +153,7 @@ def run_dataset(name: str, *, quick: bool, stocks_path: Path, runs: int, seed: i
         params = {"path": str(path), "meter_column": "window", "value_column": names, "timestamp_column": None,
                   "window_steps": 24, "stride_steps": 1, "quantity": "power", "unit": "scaled",
                   "val_fraction": 0.0, "test_fraction": 0.0}
-        config = experiment({"name": "long-csv", "params": params}, steps, seed)
+        config = experiment({"name": "long-csv", "params": params}, steps, seed, threads)
         real_x = data.transpose(0, 2, 1)  # (N, C, L) in [0, 1] = the model's scale after min-max
     fake, timing = train_and_sample(config, folder / "run", real_cond, len(real_x), seed)
     # score in [0, 1]: the model's [-1, 1] mapped back with the real data's own per-channel range
@@ -182,14 +184,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="post-hoc fits averaged (at least 5 for results)")
     parser.add_argument("--steps", type=int, help="training steps (default per data set)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=2, help="torch threads for training and scoring")
     parser.add_argument("--keep", type=Path, help="keep the run directory here")
     args = parser.parse_args(argv)
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         result = run_dataset(args.dataset, quick=args.quick, stocks_path=args.stocks, runs=args.runs, seed=args.seed,
-                             steps=args.steps, folder=folder)
+                             steps=args.steps, folder=folder, threads=args.threads)
     print(json.dumps(result, indent=1))
     return 0
 

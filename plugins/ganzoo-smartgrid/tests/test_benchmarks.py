@@ -30,8 +30,8 @@ def test_timegan_sines_and_stock_windows(tmp_path: Path) -> None:
     rows = ["Open,High,Low,Close,Adj_Close,Volume"] + [f"{i},{i + 1},{i - 1},{i},{i},{1000 + i}" for i in range(30)]
     table.write_text("\n".join(rows) + "\n")
     windows, names = protocol.stocks(table)
-    assert windows.shape == (30 - 24 + 1, 24, 6) and names[-1] == "Volume"
-    assert windows.min() == 0 and windows.max() == pytest.approx(1, abs=1e-6)
+    assert windows.shape == (30 - 24, 24, 6) and names[-1] == "Volume"  # TimeGAN drops the last window
+    assert windows.min() == 0 and windows.max() == pytest.approx(1 - 1 / 29, abs=1e-6)
 
 
 def test_checker_reads_exported_windows_and_judges_spread(tmp_path: Path) -> None:
