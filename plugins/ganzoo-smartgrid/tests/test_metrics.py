@@ -256,3 +256,5 @@ def test_condition_metrics_run_on_a_load_profile_context() -> None:
     assert results["class_recovery"]["value"] > 0.8 and set(results["class_recovery"]["per_class"]) == {"h25", "g25"}
     assert results["class_recovery"]["better"] == "higher" and results["coverage"]["n_real"] == 150
     assert set(results["profile_mean_error"]["per_class"]) == {"all", "h25", "g25"}
+    (figure,) = results["profile_mean_error"]["figures"]  # one channel: one figure with a panel per class
+    assert figure["svg"].startswith("<svg") and "g25" in figure["svg"]

@@ -34,7 +34,7 @@ from ganzoo_smartgrid.metrics.conditional import (
     class_profiles,
     coverage_density,
 )
-from ganzoo_smartgrid.metrics.figures import pca_figure, profile_figures
+from ganzoo_smartgrid.metrics.figures import class_figures, pca_figure, profile_figures
 from ganzoo_smartgrid.metrics.forecast import tstr_forecast
 from ganzoo_smartgrid.metrics.statistics import autocorrelation_error, profile_statistics
 from ganzoo_smartgrid.metrics.timegan import discriminative_score, predictive_score
@@ -256,7 +256,10 @@ class ClassProfiles:
         real = ctx.real()
         labels = _class_labels(ctx.spec, real.cond)
         y, names = labels if labels is not None else (None, None)
-        out = class_profiles(ctx.to_unit(real.x).numpy(), y, ctx.to_unit(ctx.generated()).numpy(), y, names)
+        real_x, fake_x = ctx.to_unit(real.x).numpy(), ctx.to_unit(ctx.generated()).numpy()
+        out = class_profiles(real_x, y, fake_x, y, names)
+        channels = list(ctx.spec.meta.get("channels", [f"{i}" for i in range(real_x.shape[1])]))
+        out["profile_mean_error"]["figures"] = class_figures(real_x, fake_x, y, y, names, channels)
         return {name: {**ctx.protocol(units="model scale [0, 1]", better="lower"), **entry}
                 for name, entry in out.items()}
 

@@ -94,3 +94,22 @@ def pca_figure(real: np.ndarray, fake: np.ndarray, *, seed: int = 0, units: str 
                         x_label=f"PC1 ({share[0]:.0%} of real variance; {units})",
                         y_label=f"PC2 ({share[1] if len(share) > 1 else 0:.0%})")
     return {"title": f"PCA of real vs synthetic windows ({units}; axes fitted on real)", "svg": svg}
+
+
+#: Channels drawn by :func:`class_figures` (a 28-channel table would make an unreadable page).
+MAX_CHANNELS = 6
+
+
+def class_figures(real: np.ndarray, fake: np.ndarray, real_y: np.ndarray | None, fake_y: np.ndarray | None,
+                  names: list[str] | None, channels: list[str]) -> list[dict[str, str]]:
+    """Per channel (the first :data:`MAX_CHANNELS`), mean +- 1 sd per class of (N, C, L) windows in [0, 1]."""
+    steps = list(range(real.shape[2]))
+    figures = []
+    for c, channel in enumerate(channels[:MAX_CHANNELS]):
+        panels = [_panel("all", real[:, c], fake[:, c])]
+        if real_y is not None and fake_y is not None and names is not None:
+            panels += [_panel(names[int(k)], real[real_y == k, c], fake[fake_y == k, c]) for k in np.unique(real_y)]
+        title = f"Mean +- 1 sd per class, channel {channel} (model scale [0, 1])"
+        figures.append({"title": title, "svg": band_chart(panels, steps, title=title, x_label="step",
+                                                           y_label="[0, 1]")})
+    return figures
