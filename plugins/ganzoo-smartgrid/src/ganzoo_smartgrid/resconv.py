@@ -11,7 +11,8 @@ ignored). Four choices address what the diagnostics showed:
   step (texture), both part of ``sample_latent``, so seeded sampling is reproducible;
 * **conditions everywhere**: the condition vector (one-hot blocks and numbers alike) feeds the
   seed MLP and modulates every residual block (FiLM: a per-channel scale and shift);
-* **a critic that sees diversity and conditions**: minibatch standard deviation (ProGAN) gives
+* **a critic that sees diversity and conditions**: an MLP on the whole window (optionally after
+  residual convolutions), with minibatch standard deviation (ProGAN), which gives
   the critic a direct view of a batch's spread, so a collapsed generator is easy to reject, and
   projection conditioning (Miyato & Koyama 2018) scores how well a sample fits its condition
   instead of only concatenating the label.
@@ -117,8 +118,9 @@ class ResConvGenerator(nn.Module):
 class ResConvDiscriminator(nn.Module):
     """(C, L) -> dilated residual convs -> MLP features with minibatch std; score + projection of the condition.
 
-    ``n_blocks = 0`` makes it an MLP on the whole window (the cheapest critic: on a CPU the
-    double backward of the gradient penalty through convolutions dominates a training step).
+    ``n_blocks = 0`` (the default) makes it an MLP on the whole window: on a CPU the double
+    backward of the gradient penalty through convolutions dominates a training step, and on the
+    curves measured (RESULTS.md) the convolutional critic was no better.
     """
 
     def __init__(self, config: ResConvDiscriminatorConfig) -> None:
