@@ -8,6 +8,10 @@
 * ``daphnet.csv`` (judging only): aeon's bundled Daphnet recording S06R02E0, 9 accelerometer
   channels (negative values included) at 64 Hz, with its timestamp column; needs the aeon wheel
   (``--aeon-data DIR``: its ``aeon/datasets/data`` folder), else skipped.
+* ``gunpoint.csv``, ``basicmotions.csv`` (judging only): aeon's bundled UCR/UEA sets, train and
+  test files together: GunPoint (200 curves of 150 steps, classes 1 and 2) as one curve per row
+  (``class, v1 ... v150``), BasicMotions (80 recordings, 6 channels x 100 steps, 4 classes) in
+  long layout (``recording, step, class, c1 ... c6``); with ``--aeon-data``.
 * ``sines.csv``: TimeGAN's sines (5 channels, f, phi ~ U(0, 0.1)) as one long table, for tests
   of the multichannel path.
 
@@ -59,6 +63,40 @@ def sines(n: int = 2000, length: int = 24, channels: int = 5, seed: int = 0) -> 
     return frame
 
 
+def read_ts(path: Path) -> tuple[list[np.ndarray], list[str]]:
+    """Series ``(channels, length)`` and class labels of a ``.ts`` file (sktime/aeon format)."""
+    series, labels, data = [], [], False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.lower() == "@data":
+            data = True
+            continue
+        if data:
+            *dims, label = line.split(":")
+            series.append(np.asarray([[float(v) for v in d.split(",")] for d in dims]))
+            labels.append(label)
+    return series, labels
+
+
+def aeon_sets(root: Path, out: Path) -> None:
+    """GunPoint (one curve per row) and BasicMotions (long, 6 channels) from aeon's data folder."""
+    parts = [read_ts(root / "GunPoint" / f"GunPoint_{s}.ts") for s in ("TRAIN", "TEST")]
+    curves = [c[0] for part in parts for c in part[0]]
+    frame = pd.DataFrame(np.stack(curves), columns=[f"v{i + 1}" for i in range(curves[0].shape[0])])
+    frame.insert(0, "class", [label for part in parts for label in part[1]])
+    frame.to_csv(out / "gunpoint.csv", index=False)
+    rows = []
+    for split in ("TRAIN", "TEST"):
+        series, labels = read_ts(root / "BasicMotions" / f"BasicMotions_{split}.ts")
+        for k, (x, label) in enumerate(zip(series, labels, strict=True)):
+            for t in range(x.shape[1]):
+                rows.append((f"{split.lower()}-{k}", t, label, *x[:, t]))
+    pd.DataFrame(rows, columns=["recording", "step", "class", *[f"c{i + 1}" for i in range(6)]]).to_csv(
+        out / "basicmotions.csv", index=False)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path)
@@ -71,6 +109,7 @@ def main() -> int:
         source = args.aeon_data / "Daphnet_S06R02E0" / "S06R02E0.csv"
         if source.is_file():
             shutil.copy(source, args.out / "daphnet.csv")
+        aeon_sets(args.aeon_data, args.out)
     print(sorted(p.name for p in args.out.iterdir()))
     return 0
 
