@@ -102,7 +102,7 @@ def test_resampling_numeric_and_calendar_conditions(write) -> None:
     spec = ds.describe()
     assert spec.shape == (2, 8) and spec.meta["resolution_minutes"] == 30
     codec = ConditionCodec.from_meta(spec.meta["conditions"])
-    assert [b.name for b in codec.blocks_] == ["hour", "outdoor"] and codec.dim == 25
+    assert [b.name for b in codec.parts] == ["hour", "outdoor"] and codec.dim == 25
     labels = codec.decode(ds.cond.numpy())
     assert labels[1]["hour"] == 4  # windows of 8 half hours: 0:00, 4:00, ...
     assert [round(row["outdoor"], 3) for row in labels[:3]] == [5.0, 6.0, 7.0]  # each window's mean

@@ -75,6 +75,9 @@ class ConditionCodec:
     ``ConditionCodec(classes)`` is the smart-meter codec of the BDEW and meter-file datasets:
     month, day type and (when ``classes`` is not empty) customer class. ``ConditionCodec(blocks=
     [...])`` is any other combination (the generic CSV datasets).
+
+    Attributes:
+        parts: the :class:`Block` objects, in vector order.
     """
 
     def __init__(self, classes: Sequence[str] = (), *, blocks: Sequence[Block] | None = None) -> None:
@@ -82,43 +85,43 @@ class ConditionCodec:
             blocks = [Block("month", MONTHS), Block("daytype", DAY_TYPES)]
             if classes:
                 blocks.append(Block("class", tuple(classes)))
-        self.blocks_: tuple[Block, ...] = tuple(blocks)
+        self.parts: tuple[Block, ...] = tuple(blocks)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, ConditionCodec) and self.blocks_ == other.blocks_
+        return isinstance(other, ConditionCodec) and self.parts == other.parts
 
     def __hash__(self) -> int:
-        return hash(self.blocks_)
+        return hash(self.parts)
 
     @property
     def classes(self) -> tuple[str, ...]:
         """Values of the ``class`` block (empty without one)."""
-        return next((tuple(b.values) for b in self.blocks_ if b.name == "class"), ())
+        return next((tuple(b.values) for b in self.parts if b.name == "class"), ())
 
     @property
     def blocks(self) -> list[tuple[str, tuple[Any, ...]]]:
         """``[(block name, values)]`` of the categorical blocks, in vector order (numeric: ``()``)."""
-        return [(b.name, b.values) for b in self.blocks_]
+        return [(b.name, b.values) for b in self.parts]
 
     @property
     def dim(self) -> int:
         """Length of one label vector."""
-        return sum(b.width for b in self.blocks_)
+        return sum(b.width for b in self.parts)
 
     @property
     def block_sizes(self) -> list[int]:
         """Width of each block, in vector order."""
-        return [b.width for b in self.blocks_]
+        return [b.width for b in self.parts]
 
     @property
     def names(self) -> list[str]:
         """``block=value`` name of every vector entry (numeric blocks: the block name)."""
-        return [b.name if b.numeric is not None else f"{b.name}={v}" for b in self.blocks_ for v in (b.values or [0])]
+        return [b.name if b.numeric is not None else f"{b.name}={v}" for b in self.parts for v in (b.values or [0])]
 
     def categorical(self) -> list[tuple[int, Block]]:
         """``(start offset, block)`` of every categorical block."""
         out, start = [], 0
-        for block in self.blocks_:
+        for block in self.parts:
             if block.numeric is None:
                 out.append((start, block))
             start += block.width
@@ -139,7 +142,7 @@ class ConditionCodec:
         n = len(next(iter(columns.values()))) if columns else 0
         out = np.zeros((n, self.dim), dtype=np.float32)
         rows, start = np.arange(n), 0
-        for block in self.blocks_:
+        for block in self.parts:
             values = columns[block.name]
             if block.numeric is not None:
                 out[:, start] = [block.scale(float(v)) for v in values]
@@ -158,11 +161,11 @@ class ConditionCodec:
         if vectors.ndim != 2 or vectors.shape[1] != self.dim:
             raise DataError(
                 f"conditions have shape {tuple(vectors.shape)}; expected (N, {self.dim}) "
-                f"with blocks {', '.join(b.name for b in self.blocks_)}"
+                f"with blocks {', '.join(b.name for b in self.parts)}"
             )
         decoded: list[dict[str, Any]] = [{"class": None} for _ in range(len(vectors))]
         start = 0
-        for block in self.blocks_:
+        for block in self.parts:
             part = vectors[:, start : start + block.width]
             for row, values in zip(decoded, part, strict=True):
                 row[block.name] = (block.unscale(float(values[0])) if block.numeric is not None
@@ -181,7 +184,7 @@ class ConditionCodec:
         counts = vectors.sum(axis=0)
         freqs: list[float] = []
         start = 0
-        for block in self.blocks_:
+        for block in self.parts:
             if block.numeric is not None:
                 freqs.append(1.0)
             else:
@@ -227,13 +230,13 @@ class ConditionCodec:
         else:
             out = torch.zeros(n, self.dim)
             start = 0
-            for block, freqs in zip(self.blocks_, self.block_frequencies(meta), strict=True):
+            for block, freqs in zip(self.parts, self.block_frequencies(meta), strict=True):
                 if block.numeric is None and block.name not in fixed:
                     picks = torch.multinomial(torch.from_numpy(freqs), n, replacement=True, generator=generator)
                     out[torch.arange(n), start + picks] = 1.0
                 start += block.width
         start = 0
-        for block in self.blocks_:
+        for block in self.parts:
             if block.name in fixed:
                 out[:, start : start + block.width] = 0.0
                 if block.numeric is not None:
@@ -266,19 +269,19 @@ class ConditionCodec:
         ``sunday``/``holiday`` for ``sunday-holiday``; matching is case-insensitive. Raises
         ConfigError (one line naming the block or value) for anything else.
         """
-        blocks = {b.name.lower(): b for b in self.blocks_}
+        blocks = {b.name.lower(): b for b in self.parts}
         chosen: dict[str, Any] = {}
         for part in (p.strip() for p in text.split(",")):
             if not part:
                 continue
             if "=" not in part:
                 raise ConfigError(f"condition {part!r}: write BLOCK=VALUE, e.g. {self._example()} "
-                                  f"(blocks: {', '.join(b.name for b in self.blocks_)})")
+                                  f"(blocks: {', '.join(b.name for b in self.parts)})")
             key, value = (s.strip() for s in part.split("=", 1))
             name = _BLOCK_ALIASES.get(key.lower(), key.lower())
             if name not in blocks:
                 raise ConfigError(f"condition {key!r}: unknown label block; this run has "
-                                  f"{', '.join(b.name for b in self.blocks_)}")
+                                  f"{', '.join(b.name for b in self.parts)}")
             block = blocks[name]
             if block.name in chosen:
                 raise ConfigError(f"condition {key!r}: given twice")
@@ -297,12 +300,12 @@ class ConditionCodec:
         return chosen
 
     def _example(self) -> str:
-        block = self.blocks_[0]
+        block = self.parts[0]
         return f"{block.name}={block.values[0] if block.values else 0}"
 
     def to_meta(self) -> dict[str, Any]:
         """JSON-ready description for ``DataSpec.meta``."""
-        return {"blocks": [b.to_meta() for b in self.blocks_], "names": self.names}
+        return {"blocks": [b.to_meta() for b in self.parts], "names": self.names}
 
     @classmethod
     def from_meta(cls, meta: Mapping[str, Any]) -> ConditionCodec:

@@ -140,7 +140,7 @@ def _label_columns(spec: DataSpec, conditions: Any | None, n: int) -> tuple[list
     if spec.condition != "label" or conditions is None or "conditions" not in spec.meta:
         return [], [{} for _ in range(n)]
     codec = ConditionCodec.from_meta(spec.meta["conditions"])
-    return [b.name for b in codec.blocks_], codec.decode(_array(conditions))
+    return [b.name for b in codec.parts], codec.decode(_array(conditions))
 
 
 def _cell(value: Any) -> str:
