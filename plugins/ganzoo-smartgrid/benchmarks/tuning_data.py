@@ -5,6 +5,9 @@
   A region is 300 BDEW customers (h25, g25, l25, p25 mixed 60/25/5/10 %) summed; a day-to-day
   AR(1) factor (weather) and 1 % hourly noise vary the days. Long layout ``curve, timestamp,
   load, class``: one curve per day, as a user with labelled daily curves would write it.
+* ``regional-2class-rows.csv`` (judging only): the same days with a different seed, each curve
+  z-normalised (mean 0, sd 1, as the UCR archive stores curves) and written one curve per row
+  (``class, h0 ... h23``), so the values are negative too and the level is gone.
 * ``daphnet.csv`` (judging only): aeon's bundled Daphnet recording S06R02E0, 9 accelerometer
   channels (negative values included) at 64 Hz, with its timestamp column; needs the aeon wheel
   (``--aeon-data DIR``: its ``aeon/datasets/data`` folder), else skipped.
@@ -49,6 +52,15 @@ def regional(years: tuple[int, ...] = (2021, 2022, 2023), seed: int = 0) -> pd.D
             for hour, value in enumerate(values):
                 rows.append((f"day-{day.isoformat()}", f"{day.isoformat()} {hour:02d}:00:00", round(float(value), 5), label))
     return pd.DataFrame(rows, columns=["curve", "timestamp", "load", "class"])
+
+
+def z_normalised_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """One z-normalised curve per row, ``class, h0 ... h23`` (the UCR layout)."""
+    curves = frame["load"].to_numpy().reshape(-1, 24)
+    curves = (curves - curves.mean(1, keepdims=True)) / curves.std(1, keepdims=True)
+    rows = pd.DataFrame(curves.round(5), columns=[f"h{h}" for h in range(24)])
+    rows.insert(0, "class", frame["class"].to_numpy()[::24])
+    return rows
 
 
 def sines(n: int = 2000, length: int = 24, channels: int = 5, seed: int = 0) -> pd.DataFrame:
@@ -104,6 +116,7 @@ def main() -> int:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     regional().to_csv(args.out / "regional-2class.csv", index=False)
+    z_normalised_rows(regional(seed=1)).to_csv(args.out / "regional-2class-rows.csv", index=False)
     sines().to_csv(args.out / "sines.csv", index=False)
     if args.aeon_data is not None:
         source = args.aeon_data / "Daphnet_S06R02E0" / "S06R02E0.csv"
