@@ -15,6 +15,7 @@ from ganzoo_smartgrid.datasets import LongCSV, WideCSV
 from ganzoo_smartgrid.export import export_csv
 from pydantic import ValidationError
 
+import ganzoo
 from ganzoo.plugin import DataError, DataSpec
 
 
@@ -48,7 +49,7 @@ def _sensor_table(write, steps: int = 24 * 20) -> Path:
 
 def test_class_only_curves_without_timestamps(write, tmp_path: Path) -> None:
     path = _labelled_curves(write)
-    config = LongCSVConfig(path=path, meter_column="curve", value_column="load", timestamp_column=None,
+    config = LongCSVConfig(path=path, meter_column="curve", value_column="load", timestamp_column=None, unit="kW",
                            window_steps=24, condition_columns=["class"], val_fraction=0.25, test_fraction=0.0)
     train, val = LongCSV(config), LongCSV(config.model_copy(update={"split": "val"}))
     spec = train.describe()
@@ -61,6 +62,17 @@ def test_class_only_curves_without_timestamps(write, tmp_path: Path) -> None:
     rows = _rows(out)
     assert list(rows[0]) == ["window", "step", "class", "load"]
     assert {r["class"] for r in rows} == {"winter"} and rows[0]["window"] == "synthetic-winter-00000"
+    # the one-channel load metrics read the per-channel scaling too
+    from ganzoo.metrics.context import EvalContext
+
+    class Replay:
+        spec = train.describe()
+
+        def sample(self, n, condition=None, seed=None):
+            return train.x[:n]
+
+    stats = ganzoo.create("metric", "load-statistics").compute(EvalContext(Replay(), val, n_samples=10))
+    assert stats["profile_mean_rmse"]["units"] == "kW" and stats["profile_mean_rmse"]["value"] > 0
     original = [float(r["load"]) for r in rows[:24]]
     expected = np.loadtxt(path, delimiter=",", skiprows=1, usecols=1)
     first = int(train.meter_ids[0][1:])
@@ -177,7 +189,6 @@ def test_one_curve_per_row_with_or_without_dates(write, tmp_path: Path) -> None:
 
 def test_three_channel_csv_trains_generates_in_original_units_and_evaluates(write, tmp_path: Path) -> None:
     """The issue's acceptance path: a 3-channel CSV, 24-step windows, train -> generate -> evaluate."""
-    import ganzoo
     from ganzoo.metrics.evaluate import evaluate_run
 
     path = _sensor_table(write, steps=24 * 12)

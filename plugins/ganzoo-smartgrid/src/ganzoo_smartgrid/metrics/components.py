@@ -65,7 +65,11 @@ def _to_units(spec: DataSpec) -> tuple[Any, str]:
     low, high = spec.value_range
     if "normalisation" in spec.meta:
         norm = Normaliser.from_meta(spec.meta["normalisation"])
-        return (lambda v: norm.inverse((v - low) / (high - low) * 2.0 - 1.0)), str(spec.meta.get("unit", "?"))
+
+        def convert(v: np.ndarray) -> np.ndarray:  # (N, L) of the one channel these metrics take
+            return norm.inverse(((v - low) / (high - low) * 2.0 - 1.0)[:, None, :])[:, 0]
+
+        return convert, str(spec.meta.get("unit", "?"))
     return (lambda v: (v - low) / (high - low)), "model scale [0, 1]"
 
 
@@ -190,7 +194,7 @@ class LoadStatistics(_SeriesMetric):
         out = {"acf_mae": {**ctx.protocol(better="lower"), **autocorrelation_error(real_x, fake_x, self.max_lag or steps)}}
         stats = profile_statistics(real_x, fake_x, steps_per_day=steps, real_cond=cond, fake_cond=fake_cond,
                                    condition_names=codec.names if codec is not None else None)
-        minutes = int(spec.meta.get("resolution_minutes", 1440 // steps))
+        minutes = spec.meta.get("resolution_minutes", 1440 // steps)  # None: no timestamps, steps on the x axis
         stats["profile_mean_rmse"]["figures"] = profile_figures(
             real_x, fake_x, minutes=minutes, unit=unit, real_cond=cond, fake_cond=fake_cond, codec=codec)
         out.update({name: {**ctx.protocol(units=unit, better="lower"), **entry} for name, entry in stats.items()})

@@ -38,16 +38,21 @@ def _panel(title: str, real: np.ndarray, fake: np.ndarray) -> Panel:
 
 
 def profile_figures(
-    real: np.ndarray, fake: np.ndarray, *, minutes: int, unit: str,
+    real: np.ndarray, fake: np.ndarray, *, minutes: float | None, unit: str,
     real_cond: np.ndarray | None = None, fake_cond: np.ndarray | None = None, codec: ConditionCodec | None = None,
 ) -> list[dict[str, str]]:
     """Mean window profile +- 1 sd, real vs synthetic: all windows, then one figure per label block.
 
-    ``real``/``fake`` are (N, L) windows in ``unit``; with conditions, each block (day type,
+    ``real``/``fake`` are (N, L) windows in ``unit`` at ``minutes`` per step (``None``: steps on the
+    x axis); with conditions, each block (day type,
     customer class, month) gets small multiples with one panel per value seen in either set.
     """
-    hours = (np.arange(real.shape[1]) * minutes / 60.0).tolist()
-    labels = {"x_label": "hour of the window", "y_label": unit}
+    if minutes:
+        hours = (np.arange(real.shape[1]) * float(minutes) / 60.0).tolist()
+        labels = {"x_label": "hour of the window", "y_label": unit}
+    else:  # data without timestamps
+        hours = list(range(real.shape[1]))
+        labels = {"x_label": "step", "y_label": unit}
     figures = [{"title": "Mean profile +- 1 sd, all windows",
                 "svg": band_chart([_panel("all", real, fake)], hours, title=f"Mean profile +- 1 sd ({unit})",
                                   panel_width=520, panel_height=220, **labels)}]
