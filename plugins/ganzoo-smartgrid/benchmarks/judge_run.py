@@ -41,8 +41,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("run", type=Path)
     parser.add_argument("--split", default="val")
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--runs", type=int, help="post-hoc fits averaged (default 5; 2 with --quick)")
+    parser.add_argument("--quick", action="store_true", help="shorter post-hoc fits (500 / 1,000 iterations)")
     parser.add_argument("--max-real", type=int, default=4000, help="cap on training windows compared")
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -63,7 +63,8 @@ def main() -> int:
     cond = torch.from_numpy(train_c) if train_c is not None else None
     fake = sampler.sample(len(train_x), condition=cond, seed=0).numpy()
     y_train, y_held = class_labels(spec, train_c), class_labels(spec, held_c)
-    runs, disc_it, pred_it = (2, 500, 1000) if args.quick else (args.runs, 2000, 5000)
+    runs, disc_it, pred_it = (2, 500, 1000) if args.quick else (5, 2000, 5000)
+    runs = args.runs or runs
     result = check_series.check(
         to_units(spec, train_x).transpose(0, 2, 1), to_units(spec, fake).transpose(0, 2, 1),
         real_test=to_units(spec, held_x).transpose(0, 2, 1), y_train=y_train, y_test=y_held, y_fake=y_train,
