@@ -138,6 +138,13 @@ def test_joint_sampling_keeps_dependent_conditions_together(write) -> None:
     assert {row["month"] for row in drawn} <= {1, 2}  # winter days come from January and February only
 
 
+def test_no_timestamps_survives_stored_params() -> None:
+    """Runs store params without None values; 'no timestamps' must not read back as 'timestamp'."""
+    config = WideCSVConfig(path="x.csv", timestamp_column=None, columns_are="steps")
+    stored = {k: v for k, v in config.model_dump().items() if v is not None}
+    assert WideCSVConfig(**stored).timestamp_column == ""
+
+
 def test_window_days_need_timestamps_and_log_refuses_negative_values(write) -> None:
     with pytest.raises(ValidationError, match="without timestamps give window_steps"):
         LongCSVConfig(path="x.csv", timestamp_column=None)

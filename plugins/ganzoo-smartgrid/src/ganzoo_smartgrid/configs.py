@@ -138,8 +138,9 @@ class GenericCSVConfig(SeriesFileConfig):
 
     @field_validator("timestamp_column")
     @classmethod
-    def _empty_is_none(cls, value: str | None) -> str | None:
-        return value or None
+    def _none_is_empty(cls, value: str | None) -> str:
+        """No timestamps is stored as '' (stored params drop None, which would read back as the default)."""
+        return value or ""
 
     @field_validator("calendar")
     @classmethod
@@ -156,14 +157,14 @@ class GenericCSVConfig(SeriesFileConfig):
             raise ValueError("stride_steps needs window_steps")
         if self.window_days is None and self.stride_days is not None and self.window_steps is not None:
             raise ValueError("stride_days goes with window_days; use stride_steps with window_steps")
-        if self.timestamp_column is None:
+        if not self.timestamp_column:
             if self.window_steps is None and not self.whole_rows:
                 raise ValueError("without timestamps give window_steps (whole days need times)")
             if self.calendar or (self.conditional and self.calendar is None):
                 raise ValueError("calendar conditions need a timestamp_column (set calendar = [] for none)")
             if self.resolution_minutes is not None:
                 raise ValueError("resolution_minutes needs a timestamp_column to resample")
-        if self.split_by == "time" and self.timestamp_column is None:
+        if self.split_by == "time" and not self.timestamp_column:
             raise ValueError("split_by = 'time' needs a timestamp_column")
         return self
 
