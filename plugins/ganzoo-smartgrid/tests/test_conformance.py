@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 from ganzoo.data.spec import DataSpec
-from ganzoo.testing.conformance import check_dataset, check_discriminator, check_generator
+from ganzoo.testing.conformance import (
+    check_dataset,
+    check_discriminator,
+    check_generator,
+    check_loss,
+)
 
 SPECS = [
     DataSpec("series", (1, 48)),
@@ -34,12 +39,27 @@ def test_step_noise_generator_conforms(spec: DataSpec) -> None:
     check_generator("series-conv", spec, base_channels=8, upsample="linear", step_noise=True)
 
 
+@pytest.mark.parametrize("spec", [*SPECS, DataSpec("series", (3, 24), condition="label", condition_shape=(5,))],
+                         ids=["unconditional", "label", "multichannel"])
+def test_resconv_pair_and_moments_conform(spec: DataSpec) -> None:
+    check_generator("series-resconv", spec, hidden=8, mlp_hidden=16, n_blocks=2)
+    check_discriminator("series-resconv", spec, hidden=8, features=16, n_blocks=1)
+    check_discriminator("series-resconv", spec, hidden=8, features=16, n_blocks=0)
+    check_loss("series-moments", spec)
+
+
 def test_load_profiles_conforms() -> None:
     check_dataset("load-profiles", n_samples=32, n_meters=5)
 
 
 def test_file_loader_conforms(lcl_original: Path) -> None:
     check_dataset("london-lcl", path=str(lcl_original), conditional=True, val_fraction=0.0, test_fraction=0.0)
+
+
+def test_generic_csv_conforms_with_channels_and_conditions(lcl_original: Path) -> None:
+    check_dataset("long-csv", path=str(lcl_original), meter_column="LCLid", timestamp_column="DateTime",
+                  value_column=["KWH/hh (per half hour)"], condition_columns=["stdorToU"], calendar=["month"],
+                  window_steps=12, val_fraction=0.0, test_fraction=0.0)
 
 
 def _entries(kind: str) -> list:
@@ -51,17 +71,19 @@ def _entries(kind: str) -> list:
 def test_every_component_is_built_from_its_config_object() -> None:
     from ganzoo.registry.registry import constructor_mismatch
 
-    entries = [e for kind in ("generator", "discriminator", "dataset", "metric") for e in _entries(kind)]
-    assert len(entries) == 2 + 2 + 6 + 5
+    entries = [e for kind in ("generator", "discriminator", "dataset", "metric", "loss") for e in _entries(kind)]
+    assert len(entries) == 3 + 3 + 6 + 8 + 1
     assert {e.qualified_name: constructor_mismatch(e) for e in entries} == {e.qualified_name: None for e in entries}
 
 
 def test_metrics_say_what_they_apply_to_and_datasets_parse_conditions() -> None:
     from ganzoo.plugin import ConditionParsing, ConditionSampling
 
+    labelled = DataSpec("series", (1, 48), condition="label", condition_shape=(2,),
+                        meta={"conditions": {"blocks": [["class", ["a", "b"]]]}})
     for entry in _entries("metric"):
         target = entry.load()
-        assert target.applies_to(DataSpec("series", (1, 48))), entry.name
+        assert target.applies_to(DataSpec("series", (1, 48))) or target.applies_to(labelled), entry.name
         assert not target.applies_to(DataSpec("image", (3, 8, 8))), entry.name
     for entry in _entries("dataset"):
         target = entry.load()

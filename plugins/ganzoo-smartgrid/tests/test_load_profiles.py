@@ -152,7 +152,7 @@ def test_export_dates_match_conditions_in_a_fresh_spec(tmp_path: Path) -> None:
 
 def test_export_rejects_mismatched_samples(tmp_path: Path) -> None:
     ds = LoadProfiles(LoadProfilesConfig(profiles=["h25"], **SMALL))
-    with pytest.raises(DataError, match="do not match the data's length 48"):
+    with pytest.raises(DataError, match=r"channel\(s\), length 48"):
         LoadProfiles.export(torch.zeros(2, 1, 24), tmp_path, ds.describe(), conditions=ds.cond[:2])
     with pytest.raises(DataError, match=r"expected \(N, 16\)"):
         LoadProfiles.export(torch.zeros(2, 1, 48), tmp_path, ds.describe(), conditions=torch.zeros(2, 3))

@@ -17,7 +17,7 @@ from ganzoo_smartgrid.configs import (
     WideCSVConfig,
 )
 from ganzoo_smartgrid.datasets import LondonLCL, LongCSV, UCIElectricity, UCIHousehold, WideCSV
-from ganzoo_smartgrid.windows import make_windows, split_by_date
+from ganzoo_smartgrid.windows import Plan, make_windows, split_by_date
 
 import ganzoo
 from ganzoo.registry.errors import ConfigError, DataError
@@ -186,7 +186,7 @@ def test_wide_csv_semicolon_decimal_comma(write) -> None:
         rows.append(f"{t:%Y-%m-%d %H:%M};{1 + i % 4},5;2,0")
     path = write("wide.csv", "\n".join(rows) + "\n")
     ds = WideCSV(WideCSVConfig(path=path, timestamp_column="time", sep=";", decimal=",", quantity="power", unit="kW",
-                               resolution_minutes=30, val_fraction=0.0, test_fraction=0.0, normalisation="minmax"))
+                               resolution_minutes=30, val_fraction=0.0, test_fraction=0.0, columns_are="meters"))
     assert len(ds) == 8 and ds.describe().shape == (1, 48)
     values = _denormalised(ds)
     np.testing.assert_allclose(values[ds.meter_ids.index("m1"), :2], [2.0, 4.0], rtol=1e-5)
@@ -217,8 +217,8 @@ def test_duplicate_readings_keep_the_first() -> None:
                        for m in (0, 30)][1:], dtype="datetime64[ns]")
     values = np.concatenate([[1.0, 99.0], np.ones(47)])
     data = readers.Readings({"m": (times, values)}, "kWh", "energy")
-    windows = make_windows(data, resolution_minutes=30, window_days=1, stride_days=1, source="test")
-    assert windows.duplicates == 1 and windows.values[0, 0] == 1.0
+    windows = make_windows(data, Plan(1, 1, 30, align_days=True), source="test")
+    assert windows.duplicates == 1 and windows.values[0, 0, 0] == 1.0
 
 
 def test_split_by_date_is_chronological() -> None:

@@ -187,3 +187,74 @@ def test_registered_metrics_report_values_and_protocol(ctx: EvalContext) -> None
     assert results["kmeans_share_js"]["figure"]["svg"].startswith("<svg")
     titles = [f["title"] for f in results["profile_mean_rmse"]["figures"]]
     assert titles[1:] == [f"Mean profile +- 1 sd by {block} (kW)" for block in ("daytype", "class", "month")]
+
+
+# -- condition and diversity checks --------------------------------------------------------------
+def _two_classes(n: int, seed: int, spread: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """(n, 1, 24) curves of two classes (morning vs evening peak), noise scaled by ``spread``."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n) % 2
+    t = np.arange(24)
+    peaks = np.where(y[:, None] == 0, np.exp(-((t - 8) ** 2) / 6), np.exp(-((t - 19) ** 2) / 6))
+    x = 0.3 + 0.4 * peaks + spread * 0.05 * rng.standard_normal((n, 24))
+    return x[:, None, :], y
+
+
+def test_class_recovery_sees_an_ignored_condition() -> None:
+    from ganzoo_smartgrid.metrics.conditional import class_classification
+
+    real, y = _two_classes(200, 0)
+    obeyed, _ = _two_classes(200, 1)
+    ignored = np.repeat(obeyed[y == 0][:1], 200, axis=0)  # every synthetic curve is class 0's
+    good = class_classification(real, y, obeyed, y, ["morning", "evening"])
+    bad = class_classification(real, y, ignored, y, ["morning", "evening"])
+    assert good["class_recovery"]["value"] > 0.9 and good["class_tstr_accuracy"]["value"] > 0.9
+    assert bad["class_recovery"]["per_class"]["evening"]["recovery"] == 0.0 and bad["class_recovery"]["value"] == 0.0
+    assert bad["class_tstr_accuracy"]["value"] < 0.6 and bad["class_tstr_accuracy"]["trtr"] > 0.9
+
+
+def test_class_profiles_and_coverage_expose_collapse() -> None:
+    from ganzoo_smartgrid.metrics.conditional import class_profiles, coverage_density
+
+    real, y = _two_classes(300, 0)
+    diverse, _ = _two_classes(300, 1)
+    collapsed, _ = _two_classes(300, 2, spread=0.2)
+    names = ["morning", "evening"]
+    fine = class_profiles(real, y, diverse, y, names)
+    narrow = class_profiles(real, y, collapsed, y, names)
+    assert fine["spread_ratio_error"]["value"] < 0.15 < 0.6 < narrow["spread_ratio_error"]["value"]
+    assert narrow["profile_mean_error"]["per_class"]["evening"]["sd_ratio"] == pytest.approx(0.2, abs=0.05)
+    clusters = _clusters(300, 0)[:, None, :]
+    one_mode = _clusters(300, 1, shares=(1.0, 0.0, 0.0))[:, None, :]  # only the first of three clusters
+    assert coverage_density(clusters, _clusters(300, 2)[:, None, :])["coverage"]["value"] > 0.8
+    assert coverage_density(clusters, one_mode)["coverage"]["value"] < 0.6
+
+
+class _ClassSampler(_DataSampler):
+    """Replays training curves of the class each condition asks for (a generator that obeys it)."""
+
+    def sample(self, n: int, condition: torch.Tensor | None = None, seed: int | None = None) -> torch.Tensor:
+        gen = torch.Generator().manual_seed(seed or 0)
+        classes = self.dataset.cond[:, 15:].argmax(1)
+        wanted = condition[:, 15:].argmax(1)
+        rows = [int(torch.nonzero(classes == c).flatten()[torch.randint(0, int((classes == c).sum()), (1,),
+                                                                     generator=gen)]) for c in wanted]
+        return self.dataset.x[rows]
+
+
+def test_condition_metrics_run_on_a_load_profile_context() -> None:
+    from ganzoo_smartgrid.metrics.components import ConditionRecovery
+
+    train = LoadProfiles(LoadProfilesConfig(profiles=["h25", "g25"], n_samples=300, n_meters=20))
+    held_out = LoadProfiles(LoadProfilesConfig(profiles=["h25", "g25"], n_samples=150, n_meters=20, split="val"))
+    ctx = EvalContext(_ClassSampler(train), held_out, split="val", n_samples=150, batch_size=50)
+    assert ConditionRecovery.applies_to(ctx.spec) and not ConditionRecovery.applies_to(DataSpec("series", (1, 48)))
+    results = {}
+    for name in ("condition-recovery", "class-profiles", "coverage"):
+        results.update(ganzoo.create("metric", name).compute(ctx))
+    # the "generator" replays real curves of the same classes, so every class is recovered
+    assert results["class_recovery"]["value"] > 0.8 and set(results["class_recovery"]["per_class"]) == {"h25", "g25"}
+    assert results["class_recovery"]["better"] == "higher" and results["coverage"]["n_real"] == 150
+    assert set(results["profile_mean_error"]["per_class"]) == {"all", "h25", "g25"}
+    (figure,) = results["profile_mean_error"]["figures"]  # one channel: one figure with a panel per class
+    assert figure["svg"].startswith("<svg") and "g25" in figure["svg"]

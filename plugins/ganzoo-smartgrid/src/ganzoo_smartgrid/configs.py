@@ -65,8 +65,8 @@ class SeriesFileConfig(ComponentConfig):
 
     @field_validator("resolution_minutes")
     @classmethod
-    def _divides_day(cls, value: int) -> int:
-        if 1440 % value:
+    def _divides_day(cls, value: int | None) -> int | None:
+        if value is not None and 1440 % value:
             raise ValueError(f"must divide a day (1440 minutes), got {value}")
         return value
 
@@ -92,13 +92,47 @@ class UCIHouseholdConfig(SeriesFileConfig):
                     "Sub_metering_3"] = Field("Global_active_power", description="Load column to model.")
 
 
-class GenericCSVConfig(SeriesFileConfig):
-    """Options shared by the generic long and wide CSV loaders."""
+Calendar = Literal["month", "daytype", "weekday", "hour"]
 
+
+class GenericCSVConfig(SeriesFileConfig):
+    """Options shared by the generic long and wide CSV loaders: windows of any shape, any conditions.
+
+    Windows are ``window_steps`` steps (moving by ``stride_steps``) or ``window_days`` calendar
+    days (midnight to midnight, moving by ``stride_days``); give one of the two. Without
+    timestamps only steps work. Conditions are optional and combine freely: categorical
+    ``condition_columns`` (class labels), ``numeric_condition_columns`` (weather: the window's
+    mean), ``calendar`` blocks from the timestamps.
+    """
+
+    timestamp_column: str | None = Field(
+        "timestamp", description="Column of reading times; none (null or '') when rows are in time order without times.")
+    resolution_minutes: PositiveInt | None = Field(  # type: ignore[assignment]
+        None, description="Minutes per step, a multiple of the data's spacing (resampled); default the data's own.")
+    window_days: int | None = Field(  # type: ignore[assignment]
+        None, ge=1, le=31, description="Calendar days per window (default 1 when neither this nor window_steps is set).")
+    stride_days: PositiveInt | None = Field(  # type: ignore[assignment]
+        None, description="Days between window starts (default: window_days, i.e. consecutive windows).")
+    window_steps: PositiveInt | None = Field(None, description="Steps per window (any length; instead of window_days).")
+    stride_steps: PositiveInt | None = Field(
+        None, description="Steps between window starts (default: window_steps; 1 = every window, as TimeGAN).")
+    normalisation: Normalisation = Field(
+        "minmax", description="'minmax' (any sign) or 'log' (log1p then min-max, non-negative data); fitted on train.")
+    per_channel: bool = Field(True, description="Scale every channel by its own training range (else one range for all).")
+    condition_columns: list[str] = Field(
+        default_factory=list, description="Categorical condition columns (class labels ...): one-hot blocks.")
+    numeric_condition_columns: list[str] = Field(
+        default_factory=list, description="Numeric condition columns (temperature ...): the window mean, scaled.")
+    calendar: list[Calendar] | None = Field(
+        None, description="Calendar conditions from the timestamps: month, daytype, weekday, hour (of the window "
+        "start). Default: month and daytype with conditional = true, else none.")
+    split_by: Literal["time", "random"] | None = Field(
+        None, description="'time' (chronological) or 'random' (seeded) split of the windows; default time if the "
+        "data has timestamps, else random.")
+    seed: int = Field(0, description="Seed of the random split.")
     unit: str = Field("kWh", description="Unit of the values (written back on export).")
     quantity: Literal["power", "energy"] = Field(
-        "energy", description="'energy' per interval (resampling sums) or mean 'power' (resampling averages)."
-    )
+        "energy", description="'energy' per interval (resampling sums) or a level such as 'power' (resampling averages).")
     sep: str = Field(",", min_length=1, description="Field separator.")
     decimal: str = Field(".", min_length=1, max_length=1, description="Decimal mark.")
     nonfinite: Literal["error", "missing"] = Field(
@@ -106,20 +140,85 @@ class GenericCSVConfig(SeriesFileConfig):
         "(dropped with their windows, like gaps).",
     )
 
+    @field_validator("timestamp_column")
+    @classmethod
+    def _none_is_empty(cls, value: str | None) -> str:
+        """No timestamps is stored as '' (stored params drop None, which would read back as the default)."""
+        return value or ""
+
+    @field_validator("calendar")
+    @classmethod
+    def _no_repeats(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and len(set(value)) != len(value):
+            raise ValueError("calendar blocks must not repeat")
+        return value
+
+    @model_validator(mode="after")
+    def _window(self) -> GenericCSVConfig:
+        if self.window_days is not None and self.window_steps is not None:
+            raise ValueError("give window_days or window_steps, not both")
+        if self.window_steps is None and self.stride_steps is not None:
+            raise ValueError("stride_steps needs window_steps")
+        if self.window_days is None and self.stride_days is not None and self.window_steps is not None:
+            raise ValueError("stride_days goes with window_days; use stride_steps with window_steps")
+        if not self.timestamp_column:
+            if self.window_steps is None and not self.whole_rows:
+                raise ValueError("without timestamps give window_steps (whole days need times)")
+            if self.calendar or (self.conditional and self.calendar is None):
+                raise ValueError("calendar conditions need a timestamp_column (set calendar = [] for none)")
+            if self.resolution_minutes is not None:
+                raise ValueError("resolution_minutes needs a timestamp_column to resample")
+        if self.split_by == "time" and not self.timestamp_column:
+            raise ValueError("split_by = 'time' needs a timestamp_column")
+        return self
+
+    @property
+    def whole_rows(self) -> bool:
+        """Whether every row is one curve (its length is then the default window)."""
+        return False
+
+    @property
+    def calendar_blocks(self) -> list[str]:
+        """The calendar blocks in use (month and day type for ``conditional = true`` by default)."""
+        if self.calendar is not None:
+            return list(self.calendar)
+        return ["month", "daytype"] if self.conditional else []
+
 
 class LongCSVConfig(GenericCSVConfig):
-    """Generic long CSV: one reading per row (meter, timestamp, value)."""
+    """Generic long CSV: one reading per row (series id, [timestamp,] value column(s), [conditions])."""
 
-    meter_column: str = "meter"
-    timestamp_column: str = "timestamp"
-    value_column: str = "value"
-    class_column: str | None = Field(None, description="Optional per-meter class column (a condition label).")
+    meter_column: str = Field("meter", description="Column identifying each series (meter, house, curve).")
+    value_column: str | list[str] = Field(
+        "value", description="Value column, or a list of columns: the channels of each series.")
+    class_column: str | None = Field(
+        None, description="Per-series class column; a 'class' condition block with conditional = true.")
+
+    @property
+    def value_columns(self) -> list[str]:
+        return [self.value_column] if isinstance(self.value_column, str) else list(self.value_column)
+
+    @field_validator("value_column")
+    @classmethod
+    def _some_values(cls, value: str | list[str]) -> str | list[str]:
+        if isinstance(value, list) and not value:
+            raise ValueError("give at least one value column")
+        return value
 
 
 class WideCSVConfig(GenericCSVConfig):
-    """Generic wide CSV: a timestamp column and one column per meter."""
+    """Generic wide CSV: [a timestamp column,] value columns (meters or channels), [condition columns]."""
 
-    timestamp_column: str = "timestamp"
+    value_columns: list[str] | None = Field(
+        None, description="Value columns to use (default: every column that is not a timestamp or condition).")
+    columns_are: Literal["meters", "channels", "steps"] | None = Field(
+        None, description="'channels': the value columns are the channels of one series (a sensor table); "
+        "'meters': each is its own one-channel series; 'steps': every row is one curve, the value columns its "
+        "steps (date, h00 ... h23). Required with more than one value column.")
+
+    @property
+    def whole_rows(self) -> bool:
+        return self.columns_are == "steps"
 
 
 # -- models -----------------------------------------------------------------------------------
@@ -198,6 +297,49 @@ class SeriesRNNDiscriminatorConfig(ComponentConfig):
     cell: Literal["gru", "lstm"] = "gru"
 
 
+class ResConvGeneratorConfig(ComponentConfig):
+    """Full-resolution residual conv generator: MLP seed per step, dilated residual blocks, FiLM conditions."""
+
+    latent_dim: PositiveInt = Field(32, description="Noise per window.")
+    step_noise: int = Field(4, ge=0, description="Noise channels per time step (texture); 0 for none.")
+    out_channels: PositiveInt = Field(1, description="Channels of a sample.")
+    length: PositiveInt = Field(48, description="Time steps of a sample.")
+    condition_dim: int = Field(0, ge=0, description="Condition-vector size (0 = unconditional).")
+    hidden: PositiveInt = Field(32, description="Channels of the residual blocks.")
+    mlp_hidden: PositiveInt = Field(256, description="Hidden units of the seed MLP.")
+    embed_dim: PositiveInt = Field(32, description="Size of the condition embedding (FiLM input).")
+    n_blocks: int = Field(3, ge=0, le=8, description="Residual blocks; block i has dilation 2**i.")
+    kernel_size: OddKernel = Field(3, ge=1, description="Odd convolution kernel size.")
+    position_frequencies: int = Field(3, ge=0, le=16, description="Sine/cosine pairs of the step's phase fed in.")
+    output: Literal["linear", "tanh"] = Field(
+        "linear", description="Output activation; linear reaches the ends of the [-1, 1] scale, where tanh saturates.")
+
+
+class ResConvDiscriminatorConfig(ComponentConfig):
+    """Full-resolution residual conv critic with minibatch std and projection conditioning."""
+
+    in_channels: PositiveInt = Field(1, description="Channels of a sample.")
+    length: PositiveInt = Field(48, description="Time steps of a sample.")
+    condition_dim: int = Field(0, ge=0, description="Condition-vector size (0 = unconditional).")
+    hidden: PositiveInt = Field(32, description="Channels of the residual blocks.")
+    features: PositiveInt = Field(256, description="Width of the feature MLP whose output is scored and projected.")
+    n_blocks: int = Field(
+        0, ge=0, le=8, description="Residual blocks (block i has dilation 2**i) before the MLP; 0 (default): an MLP "
+        "critic on the whole window, as good on the curves measured and half the CPU time per step.")
+    kernel_size: OddKernel = Field(3, ge=1, description="Odd convolution kernel size.")
+    position_frequencies: int = Field(3, ge=0, le=16, description="Sine/cosine pairs of the step's phase fed in.")
+    mbstd_group: int = Field(4, ge=1, description="Group size of the minibatch-std channel (1 = off).")
+
+
+class SeriesMomentsConfig(ComponentConfig):
+    """Generator term: match per-step mean and sd of generated to real batches (TimeGAN's moment loss)."""
+
+    per_condition: bool = Field(
+        True, description="Also match them within each one-hot condition entry (class, month ...) of the batch.")
+    min_count: int = Field(8, ge=2, description="Fewest samples of an entry (in both batches) to compare it.")
+    differences: bool = Field(True, description="Also match the sd of step-to-step changes (texture, smoothness).")
+
+
 # -- metrics ----------------------------------------------------------------------------------
 class DiscriminativeScoreConfig(ComponentConfig):
     """TimeGAN discriminative score: post-hoc GRU classifier real vs synthetic, |accuracy - 0.5|."""
@@ -236,3 +378,17 @@ class LoadStatisticsConfig(ComponentConfig):
     """Autocorrelation and daily-profile statistics of real vs synthetic curves."""
 
     max_lag: PositiveInt | None = Field(None, description="Largest autocorrelation lag (default: one day).")
+
+
+class ConditionRecoveryConfig(ComponentConfig):
+    """Per-class recovery by a real-trained classifier, and train-on-synthetic/test-on-real accuracy."""
+
+
+class ClassProfilesConfig(ComponentConfig):
+    """Per-class per-step mean and sd profile errors and the synthetic/real sd ratio."""
+
+
+class CoverageConfig(ComponentConfig):
+    """Coverage and density (Naeem et al. 2020) of synthetic windows around the real ones."""
+
+    k: PositiveInt = Field(5, description="Nearest neighbours that set each real window's radius.")

@@ -7,6 +7,7 @@ when conditional) and describes itself with a series DataSpec whose ``meta`` car
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -16,7 +17,7 @@ import torch
 from ganzoo.plugin import ConfigError, DataError, DataSpec
 from ganzoo_smartgrid import readers
 from ganzoo_smartgrid.bdew import STEPS
-from ganzoo_smartgrid.conditions import ConditionCodec
+from ganzoo_smartgrid.conditions import CALENDAR, WEEKDAYS, Block, ConditionCodec
 from ganzoo_smartgrid.configs import (
     GenericCSVConfig,
     LCLConfig,
@@ -31,7 +32,14 @@ from ganzoo_smartgrid.daytypes import day_type, german_holidays
 from ganzoo_smartgrid.export import export_csv
 from ganzoo_smartgrid.normalise import Normaliser
 from ganzoo_smartgrid.synthetic import draw_days, draw_meters
-from ganzoo_smartgrid.windows import make_windows, split_by_date
+from ganzoo_smartgrid.windows import (
+    UNKNOWN,
+    Plan,
+    Windows,
+    make_windows,
+    split_at_random,
+    split_by_date,
+)
 
 SPLITS = ("train", "val", "test")
 
@@ -40,7 +48,8 @@ class SeriesDataset(torch.utils.data.Dataset):
     """Normalised windows plus labels, the DataSpec, and CSV export."""
 
     def __init__(self, values: np.ndarray, cond: np.ndarray | None, meta: dict[str, Any]) -> None:
-        self.x = torch.from_numpy(np.ascontiguousarray(values, dtype=np.float32)).unsqueeze(1)
+        x = torch.from_numpy(np.ascontiguousarray(values, dtype=np.float32))
+        self.x = x.unsqueeze(1) if x.ndim == 2 else x  # (N, L) one-channel curves or (N, C, L)
         self.cond = torch.from_numpy(cond) if cond is not None else None
         self.meta = meta
 
@@ -146,8 +155,26 @@ class LoadProfiles(SeriesDataset):
         self.start, self.profile = data.start, data.profile
 
 
+def _split(windows: Windows, which: str, config: SeriesFileConfig, by: str, seed: int) -> np.ndarray:
+    if by == "time":
+        return split_by_date(windows.start, which, config.val_fraction, config.test_fraction)
+    return split_at_random(len(windows.values), which, config.val_fraction, config.test_fraction, seed)
+
+
+def _chosen_split(windows: Windows, config: SeriesFileConfig, by: str = "time", seed: int = 0
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the training split and of the configured split (DataError if either is empty)."""
+    path = config.path
+    train = _split(windows, "train", config, by, seed)
+    chosen = train if config.split == "train" else _split(windows, config.split, config, by, seed)
+    if not len(chosen) or not len(train):
+        empty = config.split if not len(chosen) else "train"
+        raise DataError(f"{path}: the {empty!r} split has no complete windows; use more data or other fractions")
+    return train, chosen
+
+
 class SmartMeterFiles(SeriesDataset):
-    """Shared loader logic: resample the readings, cut complete day windows, split by date, normalise.
+    """Shared loader logic of the meter formats: resample, cut whole-day windows, split by date, normalise.
 
     Windows with a missing reading are dropped (see [`ganzoo_smartgrid.windows`][ganzoo_smartgrid.windows]); the counts
     of kept and dropped windows are in ``describe().meta["windows"]``. Labels (when
@@ -162,25 +189,19 @@ class SmartMeterFiles(SeriesDataset):
     source: ClassVar[str] = "files"
 
     def __init__(self, data: readers.Readings, config: SeriesFileConfig) -> None:
-        path, split = config.path, config.split
+        path = config.path
         resolution_minutes, window_days = config.resolution_minutes, config.window_days
-        val_fraction, test_fraction = config.val_fraction, config.test_fraction
-        windows = make_windows(
-            data, resolution_minutes=resolution_minutes, window_days=window_days, stride_days=config.stride_days,
-            source=str(path),
-        )
+        plan = Plan(window_days, config.stride_days, resolution_minutes, align_days=True)
+        windows = make_windows(data, plan, source=str(path))
         if not len(windows.values):
             raise DataError(
                 f"{path}: no complete {window_days}-day windows at {resolution_minutes}-minute resolution "
                 f"({windows.dropped} windows had missing readings)"
             )
-        train = split_by_date(windows.start, "train", val_fraction, test_fraction)
-        chosen = train if split == "train" else split_by_date(windows.start, split, val_fraction, test_fraction)
-        if not len(chosen) or not len(train):
-            empty = split if not len(chosen) else "train"
-            raise DataError(f"{path}: the {empty!r} split has no complete windows; use more days or other fractions")
+        train, chosen = _chosen_split(windows, config)
         norm = Normaliser.fit(windows.values[train], config.normalisation, source=str(path))
-        starts = [windows.start[i] for i in chosen]
+        days = windows.days
+        starts = [days[i] for i in chosen]
         meters = [windows.meter[i] for i in chosen]
         class_names = sorted(set(data.classes.values()))
         if class_names and len(data.classes) < len(data.series):
@@ -188,9 +209,9 @@ class SmartMeterFiles(SeriesDataset):
         codec = ConditionCodec(tuple(class_names))
 
         def labels(rows: np.ndarray) -> np.ndarray:
-            days = [windows.start[i] for i in rows]
+            picked = [days[i] for i in rows]
             classes = [data.classes.get(windows.meter[i], "unknown") for i in rows] if class_names else None
-            return codec.encode([d.month for d in days], [day_type(d) for d in days], classes)
+            return codec.encode([d.month for d in picked], [day_type(d) for d in picked], classes)
 
         cond = labels(chosen) if config.conditional else None
         meta = {
@@ -212,7 +233,7 @@ class SmartMeterFiles(SeriesDataset):
         }
         if config.conditional:
             meta.update({"conditions": codec.to_meta(), **codec.sampling_meta(labels(train))})
-        super().__init__(norm.forward(windows.values[chosen]), cond, meta)
+        super().__init__(norm.forward(windows.values[chosen][:, 0]), cond, meta)
         self.start, self.meter_ids = starts, meters
 
 
@@ -243,30 +264,148 @@ class UCIHousehold(SmartMeterFiles):
         super().__init__(readers.read_uci_household(config.path, column=config.column), config)
 
 
+def _calendar_value(block: str, start: dt.datetime) -> Any:
+    """Value of a calendar block for a window starting at ``start`` (no holiday calendar)."""
+    if block == "month":
+        return start.month
+    if block == "daytype":
+        return day_type(start.date())
+    if block == "weekday":
+        return WEEKDAYS[start.weekday()]
+    return start.hour
+
+
+class SeriesTable(SeriesDataset):
+    """Windows of any length, stride, resolution and channel count from generic readings, with any conditions.
+
+    Shared by ``long-csv`` and ``wide-csv``: samples are ``(C, window)`` with one channel per value
+    column, scaled per channel to [-1, 1] (statistics of the training split); conditions are the
+    blocks the config asks for (see [`GenericCSVConfig`][ganzoo_smartgrid.configs.GenericCSVConfig]), in the
+    order calendar, class (legacy ``class_column``), categorical columns, numeric columns. The
+    split is chronological over window starts when the data has timestamps, else a seeded
+    shuffle (``split_by`` overrides). ``meta["class_block"]`` names the block that the per-class
+    metrics group by (the first categorical condition column, else the class).
+
+    Not a registered component itself: each layout's subclass reads its readings and passes them
+    here with its config.
+    """
+
+    source: ClassVar[str] = "series"
+
+    def __init__(self, data: readers.Readings, config: GenericCSVConfig) -> None:
+        path = config.path
+        if config.calendar_blocks and not data.timed:
+            raise DataError(f"{path}: calendar conditions need timestamps")
+        if config.window_steps is not None:
+            plan = Plan(config.window_steps, config.stride_steps or config.window_steps, config.resolution_minutes)
+        else:
+            days = config.window_days or 1
+            plan = Plan(days, config.stride_days or days, config.resolution_minutes, align_days=True)
+        windows = make_windows(data, plan, source=str(path))
+        if not len(windows.values):
+            raise DataError(
+                f"{path}: no complete windows of {plan.window} {'days' if plan.align_days else 'steps'} "
+                f"({windows.dropped} windows had missing readings)"
+            )
+        by = config.split_by or ("time" if data.timed else "random")
+        train, chosen = _chosen_split(windows, config, by, config.seed)
+        norm = Normaliser.fit(windows.values[train], config.normalisation, source=str(path),
+                              per_channel=config.per_channel, channels=data.channels)
+        codec, columns = _condition_columns(data, windows, config, train)
+        cond = None
+        meta: dict[str, Any] = {
+            "source": self.source,
+            "format": "windows",
+            "path": str(path),
+            "unit": data.unit,
+            "quantity": data.quantity,
+            "channels": list(data.channels),
+            "resolution_minutes": windows.resolution_minutes,
+            "window_steps": int(windows.values.shape[2]),
+            "normalisation": norm.to_meta(),
+            "meters": len({windows.meter[i] for i in chosen}),
+            "windows": {"kept": len(windows.values), "dropped_incomplete": windows.dropped,
+                        "duplicate_readings": windows.duplicates, "in_split": len(chosen), "split_by": by},
+        }
+        if windows.resolution_minutes:
+            if isinstance(windows.resolution_minutes, int) and 1440 % windows.resolution_minutes == 0:
+                meta["steps_per_day"] = 1440 // windows.resolution_minutes
+            starts = [windows.start[i] for i in chosen]
+            meta["start"] = min(s for s in starts if s is not None).isoformat()
+            meta["reference_year"] = int(meta["start"][:4])
+            meta["holidays"] = "none"
+        if codec is not None:
+            cond = codec.encode_columns({name: values[chosen] for name, values in columns.items()})
+            train_cond = codec.encode_columns({name: values[train] for name, values in columns.items()})
+            categorical = [block.name for _, block in codec.categorical() if block.name not in CALENDAR]
+            meta.update({"conditions": codec.to_meta(), **codec.sampling_meta(train_cond, joint=True),
+                         "class_block": categorical[0] if categorical else None,
+                         "classes": list(codec.classes)})
+        super().__init__(norm.forward(windows.values[chosen]), cond, meta)
+        self.start = [windows.start[i] for i in chosen]
+        self.meter_ids = [windows.meter[i] for i in chosen]
+
+
+def _condition_columns(data: readers.Readings, windows: Windows, config: GenericCSVConfig, train: np.ndarray
+                       ) -> tuple[ConditionCodec | None, dict[str, np.ndarray]]:
+    """The codec of the configured condition blocks and every window's value per block."""
+    blocks: list[Block] = []
+    columns: dict[str, np.ndarray] = {}
+    for name in config.calendar_blocks:
+        blocks.append(Block(name, CALENDAR[name]))
+        columns[name] = np.asarray([_calendar_value(name, s) for s in windows.start], dtype=object)
+    class_column = getattr(config, "class_column", None)
+    if class_column and config.conditional:
+        labels = np.asarray([data.classes.get(m, UNKNOWN) for m in windows.meter], dtype=object)
+        blocks.append(Block("class", tuple(sorted(set(labels.tolist())))))
+        columns["class"] = labels
+    for name in config.condition_columns:
+        values = windows.labels[name]
+        blocks.append(Block(name, tuple(sorted(set(values.tolist())))))
+        columns[name] = values
+    for name in config.numeric_condition_columns:
+        values = windows.labels[name].astype(np.float64)
+        blocks.append(Block(name, numeric=(float(values[train].min()), float(values[train].max()))))
+        columns[name] = values
+    names = [b.name for b in blocks]
+    repeated = next((n for n in names if names.count(n) > 1), None)
+    if repeated:
+        raise ConfigError(f"condition block {repeated!r} is asked for twice (a column named like a calendar block?)")
+    return (ConditionCodec(blocks=blocks) if blocks else None), columns
+
+
 def _csv_options(config: GenericCSVConfig) -> dict[str, Any]:
     """Reader options shared by the generic long and wide CSV formats."""
     return {"unit": config.unit, "quantity": config.quantity, "sep": config.sep, "decimal": config.decimal,
-            "max_meters": config.max_meters, "nonfinite": config.nonfinite}
+            "max_meters": config.max_meters, "nonfinite": config.nonfinite,
+            "timestamp_column": config.timestamp_column, "condition_columns": config.condition_columns,
+            "numeric_condition_columns": config.numeric_condition_columns}
 
 
-class LongCSV(SmartMeterFiles):
-    """Generic long CSV: ``meter, timestamp, value`` rows (column names configurable)."""
+class LongCSV(SeriesTable):
+    """Generic long CSV: ``meter, [timestamp,] value(s), [conditions]`` rows (column names configurable)."""
 
     source = "long-csv"
 
     def __init__(self, config: LongCSVConfig) -> None:
         data = readers.read_long(
-            config.path, meter_column=config.meter_column, timestamp_column=config.timestamp_column,
-            value_column=config.value_column, class_column=config.class_column, **_csv_options(config),
+            config.path, meter_column=config.meter_column, value_columns=config.value_columns,
+            class_column=config.class_column, **_csv_options(config),
         )
         super().__init__(data, config)
 
 
-class WideCSV(SmartMeterFiles):
-    """Generic wide CSV: a timestamp column and one column per meter."""
+class WideCSV(SeriesTable):
+    """Generic wide CSV: ``[timestamp,] value columns, [conditions]``: meters or channels."""
 
     source = "wide-csv"
 
     def __init__(self, config: WideCSVConfig) -> None:
-        super().__init__(readers.read_wide(config.path, timestamp_column=config.timestamp_column,
-                                           **_csv_options(config)), config)
+        data = readers.read_wide(config.path, value_columns=config.value_columns, columns_are=config.columns_are,
+                                 step_minutes=config.resolution_minutes, **_csv_options(config))
+        if config.whole_rows and config.window_steps is None and config.window_days is None:
+            length = len(next(iter(data.series.values()))[1])
+            config = config.model_copy(update={"window_steps": length, "stride_steps": length})
+        if config.whole_rows:  # the rows' own spacing: nothing to resample
+            config = config.model_copy(update={"resolution_minutes": None})
+        super().__init__(data, config)

@@ -29,12 +29,19 @@ def ganzoo_register_datasets(register: Register) -> None:
 def ganzoo_register_generators(register: Register) -> None:
     register("series-conv", f"{_MODELS}:SeriesConvGenerator", config=c.SeriesConvGeneratorConfig)
     register("series-lstm", f"{_MODELS}:SeriesRNNGenerator", config=c.SeriesRNNGeneratorConfig)
+    register("series-resconv", "ganzoo_smartgrid.resconv:ResConvGenerator", config=c.ResConvGeneratorConfig)
 
 
 @hookimpl
 def ganzoo_register_discriminators(register: Register) -> None:
     register("series-conv", f"{_MODELS}:SeriesConvDiscriminator", config=c.SeriesConvDiscriminatorConfig)
     register("series-lstm", f"{_MODELS}:SeriesRNNDiscriminator", config=c.SeriesRNNDiscriminatorConfig)
+    register("series-resconv", "ganzoo_smartgrid.resconv:ResConvDiscriminator", config=c.ResConvDiscriminatorConfig)
+
+
+@hookimpl
+def ganzoo_register_losses(register: Register) -> None:
+    register("series-moments", "ganzoo_smartgrid.losses:SeriesMoments", config=c.SeriesMomentsConfig)
 
 
 @hookimpl
@@ -44,6 +51,9 @@ def ganzoo_register_metrics(register: Register) -> None:
     register("kmeans-agreement", f"{_METRICS}:KMeansAgreement", config=c.KMeansAgreementConfig)
     register("forecast-tstr", f"{_METRICS}:ForecastTSTR", config=c.ForecastConfig)
     register("load-statistics", f"{_METRICS}:LoadStatistics", config=c.LoadStatisticsConfig)
+    register("condition-recovery", f"{_METRICS}:ConditionRecovery", config=c.ConditionRecoveryConfig)
+    register("class-profiles", f"{_METRICS}:ClassProfiles", config=c.ClassProfilesConfig)
+    register("coverage", f"{_METRICS}:Coverage", config=c.CoverageConfig)
 
 
 @hookimpl

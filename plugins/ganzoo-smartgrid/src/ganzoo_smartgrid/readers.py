@@ -38,30 +38,49 @@ Quantity = Literal["power", "energy"]
 
 @dataclass
 class Readings:
-    """Per-meter series in original units.
+    """Per-series readings in original units.
 
     Attributes:
-        series: meter id -> (timestamps ``datetime64[ns]``, values float64 with NaN = missing).
+        series: series id -> (timestamps ``datetime64[ns]`` or ``None`` when the data has none,
+            values float64 ``(T,)`` or ``(T, C)`` with NaN = missing).
         unit: unit of the values, e.g. ``kW`` or ``kWh``.
-        quantity: ``power`` (mean over the interval: resampled by averaging) or ``energy``
-            (amount per interval: resampled by summing).
-        classes: meter id -> customer class, empty when the data has none.
+        quantity: ``power`` (a level, averaged when resampling) or ``energy`` (an amount per
+            interval, summed when resampling).
+        classes: series id -> customer class, empty when the data has none.
+        channels: names of the value columns (one per channel).
+        labels: series id -> {condition column: per-reading values}, categorical columns as
+            object arrays of str (``None`` = empty cell), numeric ones as float64.
     """
 
-    series: dict[str, tuple[np.ndarray, np.ndarray]]
+    series: dict[str, tuple[np.ndarray | None, np.ndarray]]
     unit: str
     quantity: Quantity
     classes: dict[str, str] = field(default_factory=dict)
+    channels: list[str] = field(default_factory=lambda: ["value"])
+    labels: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+
+    @property
+    def timed(self) -> bool:
+        """Whether the readings have timestamps."""
+        return all(times is not None for times, _ in self.series.values())
+
+    @property
+    def label_columns(self) -> list[str]:
+        """Names of the condition columns carried with the readings."""
+        return sorted({name for columns in self.labels.values() for name in columns})
 
 
 class _LongCollector:
-    """Collects long-format chunks per meter, keeping at most ``max_meters`` meters (first seen)."""
+    """Collects long-format chunks per meter, keeping at most ``max_meters`` meters (first seen).
+
+    Each chunk adds, per meter, one array per field (times, values, condition columns ...).
+    """
 
     def __init__(self, max_meters: int | None) -> None:
         self.max_meters = max_meters
-        self.parts: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
+        self.parts: dict[str, list[tuple[np.ndarray, ...]]] = {}
 
-    def add(self, meters: np.ndarray, times: np.ndarray, values: np.ndarray) -> None:
+    def add(self, meters: np.ndarray, *fields: np.ndarray) -> None:
         frame = pd.DataFrame({"m": meters, "i": np.arange(len(meters))})
         for meter, rows in frame.groupby("m", sort=False)["i"]:
             key = str(meter)
@@ -70,13 +89,15 @@ class _LongCollector:
                     continue
                 self.parts[key] = []
             index = rows.to_numpy()
-            self.parts[key].append((times[index], values[index]))
+            self.parts[key].append(tuple(f[index] for f in fields))
+
+    def fields(self) -> dict[str, list[np.ndarray]]:
+        """Per meter, each field's chunks concatenated."""
+        return {meter: [np.concatenate(column) for column in zip(*parts, strict=True)]
+                for meter, parts in self.parts.items()}
 
     def series(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        return {
-            meter: (np.concatenate([t for t, _ in parts]), np.concatenate([v for _, v in parts]))
-            for meter, parts in self.parts.items()
-        }
+        return {meter: (f[0], f[1]) for meter, f in self.fields().items()}
 
 
 def _first_classes(classes: dict[str, str], meters: np.ndarray, labels: pd.Series) -> None:
@@ -217,13 +238,36 @@ def read_uci_household(path: Path, *, column: str = "Global_active_power") -> Re
 #: Tokens the generic readers treat as missing (besides empty cells and pandas' usual NA strings).
 MISSING = ("Null", "?")
 
+
+def _condition_cells(csv: CsvFile, chunk: pd.DataFrame, cols: dict[str, str], categorical: Sequence[str],
+                     numeric: Sequence[str]) -> list[np.ndarray]:
+    """Per-row values of the condition columns: stripped text (``None`` if empty), or numbers."""
+    out = []
+    for name in categorical:
+        text = chunk[cols[name]].astype("string").str.strip()
+        out.append(np.asarray([None if pd.isna(v) or v == "" else str(v) for v in text], dtype=object))
+    for name in numeric:
+        out.append(csvio.numbers(csv, chunk[cols[name]], cols[name]))
+    return out
+
+
+def _unique(names: Sequence[str], what: str, path: Path) -> None:
+    seen = set()
+    for name in names:
+        if name in seen:
+            raise DataError(f"{path}: column {name!r} is named twice in {what}")
+        seen.add(name)
+
+
 def read_long(
     path: Path,
     *,
     meter_column: str = "meter",
-    timestamp_column: str = "timestamp",
-    value_column: str = "value",
+    timestamp_column: str | None = "timestamp",
+    value_columns: Sequence[str] = ("value",),
     class_column: str | None = None,
+    condition_columns: Sequence[str] = (),
+    numeric_condition_columns: Sequence[str] = (),
     unit: str = "kWh",
     quantity: Quantity = "energy",
     sep: str = ",",
@@ -231,31 +275,55 @@ def read_long(
     max_meters: int | None = None,
     nonfinite: Literal["error", "missing"] = "error",
 ) -> Readings:
-    """Long CSV: one reading per row (meter id, timestamp, value[, class]); ``nonfinite`` as in
-    [`ganzoo.plugin.CsvFile`][ganzoo.data.csv.CsvFile]."""
-    wanted: Sequence[str] = [meter_column, timestamp_column, value_column] + ([class_column] if class_column else [])
+    """Long CSV: one reading per row (series id[, timestamp], one or more values[, conditions]).
+
+    Without a timestamp column the rows of each series are in time order. ``class_column``
+    keeps its first non-empty label per series (``Readings.classes``); ``condition_columns``
+    (categorical) and ``numeric_condition_columns`` are kept per row (``Readings.labels``).
+    ``nonfinite`` as in [`ganzoo.plugin.CsvFile`][ganzoo.data.csv.CsvFile].
+    """
+    categorical, numeric = list(condition_columns), list(numeric_condition_columns)
+    value_columns = list(value_columns)
+    wanted: list[str] = [meter_column, *([timestamp_column] if timestamp_column else []), *value_columns]
+    wanted += [c for c in ([class_column] if class_column else []) + categorical + numeric if c not in wanted]
+    _unique([meter_column, *([timestamp_column] if timestamp_column else []), *value_columns, *categorical, *numeric],
+            "the value, id, timestamp and condition columns", path)
     collector = _LongCollector(max_meters)
     classes: dict[str, str] = {}
     for file in csv_files(path):
         csv = CsvFile(file, sep=sep, decimal=decimal, na_values=MISSING, nonfinite=nonfinite)
-        cols = csvio.find_columns(csv, csv.header(), wanted, "a long meter CSV")
-        for chunk in csvio.read_chunks(csv, usecols=list(cols.values()), dtype=str):
+        cols = csvio.find_columns(csv, csv.header(), wanted, "a long series CSV")
+        for chunk in csvio.read_chunks(csv, usecols=list(dict.fromkeys(cols.values())), dtype=str):
             meter_raw = chunk[cols[meter_column]].astype("string").str.strip()
             csv.check_cells(meter_raw, meter_raw.isna(), meter_column, "is empty")
             meters = meter_raw.to_numpy(dtype=object)
-            times = csvio.timestamps(csv, chunk[cols[timestamp_column]], timestamp_column)
-            values = csvio.numbers(csv, chunk[cols[value_column]], value_column)
-            collector.add(meters, times, values)
+            if timestamp_column:
+                times = csvio.timestamps(csv, chunk[cols[timestamp_column]], timestamp_column)
+            else:
+                times = np.zeros(len(chunk), dtype="datetime64[ns]")  # placeholder, dropped below
+            values = np.stack([csvio.numbers(csv, chunk[cols[c]], c) for c in value_columns], axis=1)
+            collector.add(meters, times, values, *_condition_cells(csv, chunk, cols, categorical, numeric))
             if class_column:
                 _first_classes(classes, meters, chunk[cols[class_column]])
-    series = collector.series()
-    return Readings(series, unit, quantity, {m: classes[m] for m in series if m in classes})
+    series: dict[str, tuple[np.ndarray | None, np.ndarray]] = {}
+    labels: dict[str, dict[str, np.ndarray]] = {}
+    for meter, fields in collector.fields().items():
+        series[meter] = (fields[0] if timestamp_column else None, fields[1])
+        if categorical or numeric:
+            labels[meter] = dict(zip(categorical + numeric, fields[2:], strict=True))
+    return Readings(series, unit, quantity, {m: classes[m] for m in series if m in classes},
+                    channels=value_columns, labels=labels)
 
 
 def read_wide(
     path: Path,
     *,
-    timestamp_column: str = "timestamp",
+    timestamp_column: str | None = "timestamp",
+    value_columns: Sequence[str] | None = None,
+    columns_are: Literal["meters", "channels", "steps"] | None = None,
+    step_minutes: int | None = None,
+    condition_columns: Sequence[str] = (),
+    numeric_condition_columns: Sequence[str] = (),
     unit: str = "kWh",
     quantity: Quantity = "energy",
     sep: str = ",",
@@ -263,20 +331,75 @@ def read_wide(
     max_meters: int | None = None,
     nonfinite: Literal["error", "missing"] = "error",
 ) -> Readings:
-    """Wide CSV: a timestamp column and one value column per meter; ``nonfinite`` as in
-    [`ganzoo.plugin.CsvFile`][ganzoo.data.csv.CsvFile]."""
+    """Wide CSV: an optional timestamp column and several value columns.
+
+    ``columns_are = "meters"``: every value column is a separate one-channel series (a meter);
+    ``"channels"``: the value columns are the channels of one series (a sensor table);
+    ``"steps"``: every row is one curve, its value columns the consecutive steps (``date, h00 ...
+    h23`` or a UCR-style ``class, v1 ... v24`` file); the timestamp column, if any, is the curve's
+    start and ``step_minutes`` the spacing. With more than one value column one of them must be
+    chosen: the reader never guesses, because the readings give different models. ``nonfinite``
+    as in [`ganzoo.plugin.CsvFile`][ganzoo.data.csv.CsvFile].
+    """
     csv = CsvFile(path, sep=sep, decimal=decimal, na_values=MISSING, nonfinite=nonfinite)
     columns = csv.header()
-    cols = csvio.find_columns(csv, columns, [timestamp_column], "a wide meter CSV")
-    meters = [c for c in columns if c != cols[timestamp_column]]
+    categorical, numeric = list(condition_columns), list(numeric_condition_columns)
+    fixed = [*([timestamp_column] if timestamp_column else []), *categorical, *numeric]
+    _unique(fixed, "the timestamp and condition columns", path)
+    cols = csvio.find_columns(csv, columns, fixed, "a wide series CSV")
+    if value_columns is None:
+        taken = set(cols.values())
+        meters = [c for c in columns if c not in taken]
+    else:
+        meters = list(csvio.find_columns(csv, columns, value_columns, "a wide series CSV").values())
     if not meters:
-        raise DataError(f"{path}: no meter columns next to {timestamp_column!r}")
-    if max_meters is not None:
+        raise DataError(f"{path}: no value columns next to {', '.join(fixed) or 'nothing'}")
+    if len(meters) > 1 and columns_are is None:
+        raise DataError(
+            f"{path}: {len(meters)} value columns ({', '.join(c.strip() for c in meters[:4])}"
+            f"{', ...' if len(meters) > 4 else ''}); set columns_are = 'channels' to model them as the channels "
+            f"of one {len(meters)}-channel series, 'meters' for {len(meters)} separate one-channel series, or "
+            "'steps' if every row is one curve (value_columns chooses a subset)"
+        )
+    if columns_are != "channels" and max_meters is not None:
         meters = meters[:max_meters]
-    frames = list(csvio.read_chunks(csv, usecols=[cols[timestamp_column], *meters]))
+    frames = list(csvio.read_chunks(csv, usecols=[*cols.values(), *meters]))
     if not frames:
         raise DataError(f"{path}: no data rows")
     frame = pd.concat(frames) if len(frames) > 1 else frames[0]
-    times = csvio.timestamps(csv, frame[cols[timestamp_column]], timestamp_column)
+    times = csvio.timestamps(csv, frame[cols[timestamp_column]], timestamp_column) if timestamp_column else None
+    extra = _condition_cells(csv, frame, cols, categorical, numeric)
+    row_labels = dict(zip(categorical + numeric, extra, strict=True))
+    if columns_are == "steps":
+        return _rows_as_curves(csv, frame, meters, times, row_labels, step_minutes, unit, quantity)
+    if columns_are == "channels":
+        values = np.stack([csvio.numbers(csv, frame[m], m) for m in meters], axis=1)
+        name = Path(path).stem
+        return Readings({name: (times, values)}, unit, quantity, channels=[m.strip() for m in meters],
+                        labels={name: row_labels} if row_labels else {})
     series = {m.strip(): (times, csvio.numbers(csv, frame[m], m)) for m in meters}
-    return Readings(series, unit, quantity)
+    labels = {m: dict(row_labels) for m in series} if row_labels else {}
+    return Readings(series, unit, quantity, labels=labels)
+
+
+def _rows_as_curves(csv: CsvFile, frame: pd.DataFrame, columns: list[str], starts: np.ndarray | None,
+                    row_labels: dict[str, np.ndarray], step_minutes: int | None, unit: str, quantity: Quantity
+                    ) -> Readings:
+    """One one-channel series per row: the value columns are its steps (see [`read_wide`][ganzoo_smartgrid.readers.read_wide])."""
+    values = np.stack([csvio.numbers(csv, frame[c], c) for c in columns], axis=1)  # (rows, steps)
+    length = values.shape[1]
+    offsets = None
+    if starts is not None:
+        if step_minutes is None:
+            if 1440 % length:
+                raise DataError(f"{csv.path}: {length} step columns do not divide a day; set resolution_minutes")
+            step_minutes = 1440 // length
+        offsets = np.arange(length) * np.timedelta64(step_minutes, "m")
+    series: dict[str, tuple[np.ndarray | None, np.ndarray]] = {}
+    labels: dict[str, dict[str, np.ndarray]] = {}
+    for row in range(len(frame)):
+        name = f"row-{row + 1}"
+        series[name] = (starts[row] + offsets if starts is not None and offsets is not None else None, values[row])
+        if row_labels:
+            labels[name] = {k: np.repeat(v[row : row + 1], length) for k, v in row_labels.items()}
+    return Readings(series, unit, quantity, labels=labels)

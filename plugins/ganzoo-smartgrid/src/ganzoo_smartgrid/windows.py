@@ -1,24 +1,30 @@
-"""From per-meter readings to complete windows of whole days at one resolution.
+"""From per-series readings to complete windows of any length, stride, resolution and channel count.
 
-Steps, per meter:
+Steps, per series (a meter, a sensor table, one labelled curve):
 
-1. sort by time; duplicate timestamps keep their first reading (LCL has a few);
-2. place readings on the native grid (the most common spacing between readings across meters,
-   timestamps floored to it) starting at midnight of the first day;
-3. aggregate to the target resolution: mean for power (kW), sum for energy (kWh per interval);
-   an interval with any missing native reading is missing;
-4. cut into windows of ``window_days`` consecutive calendar days (midnight to midnight), moving
-   by ``stride_days``.
+1. with timestamps: sort by time; duplicate timestamps keep their first reading (LCL has a few);
+   place readings on the native grid (the most common spacing between readings across series,
+   timestamps floored to it); without timestamps the rows' order in the file is the time order;
+2. aggregate to the target resolution: mean for power (kW) and any other level-type quantity,
+   sum for energy (kWh per interval); an interval with any missing native reading is missing;
+3. cut windows of ``window`` steps moving by ``stride`` steps. Windows given in days start at
+   midnight (calendar days, as load analysts compare them); windows given in steps start at the
+   series' first reading;
+4. condition columns travel with the readings: a categorical one (class, tariff) labels a window
+   with its value at the window's first step, a numeric one (temperature) with its mean over the
+   window.
 
-Windows with any missing value are **dropped**, never filled: imputed readings would teach the
-generator the imputation method. How many were kept and dropped is recorded so users can see it.
-Upsampling (a target finer than the data) is refused because it would invent structure.
+Windows with any missing value (or a numeric condition missing throughout) are **dropped**,
+never filled: imputed readings would teach the generator the imputation method. How many were
+kept and dropped is recorded so users can see it. Upsampling (a target finer than the data) is
+refused because it would invent structure.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -27,7 +33,36 @@ from ganzoo.plugin import DataError
 from ganzoo_smartgrid.readers import Readings
 
 MINUTES_PER_DAY = 24 * 60
+MINUTE_NS = 60 * 10**9
+DAY_NS = MINUTES_PER_DAY * MINUTE_NS
 SPACING_SAMPLE = 10_000  # spacings per meter pooled to find the native resolution
+#: Label of a window whose categorical condition cell is empty.
+UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How to cut windows.
+
+    Attributes:
+        window: steps per window (at the target resolution), or days with ``align_days``.
+        stride: steps (or days) between the starts of consecutive windows.
+        resolution_minutes: target minutes per step; ``None`` keeps the data's own spacing.
+        align_days: ``window`` and ``stride`` count calendar days, and windows start at midnight.
+    """
+
+    window: int
+    stride: int
+    resolution_minutes: int | None = None
+    align_days: bool = False
+
+    def in_steps(self, resolution: int | None) -> tuple[int, int]:
+        """``(window, stride)`` in steps of ``resolution`` nanoseconds."""
+        if not self.align_days:
+            return self.window, self.stride
+        assert resolution is not None
+        per_day = DAY_NS // resolution
+        return self.window * per_day, self.stride * per_day
 
 
 @dataclass(frozen=True)
@@ -35,96 +70,181 @@ class Windows:
     """Complete windows in original units.
 
     Attributes:
-        values: (N, window_days * steps_per_day).
-        meter: meter id per window.
-        start: first calendar day per window.
+        values: (N, C, window).
+        meter: series id per window.
+        start: start time per window (``None`` entries without timestamps).
+        labels: condition column -> per-window values (categories as str, numbers as float).
         dropped: windows discarded because of missing readings.
         duplicates: readings discarded because their timestamp repeated.
+        resolution_minutes: minutes per step (a fraction below a minute; ``None`` without timestamps).
     """
 
     values: np.ndarray
     meter: list[str]
-    start: list[dt.date]
-    dropped: int
-    duplicates: int
+    start: list[dt.datetime | None]
+    labels: dict[str, np.ndarray] = field(default_factory=dict)
+    dropped: int = 0
+    duplicates: int = 0
+    resolution_minutes: float | None = None
+
+    @property
+    def days(self) -> list[dt.date]:
+        """Calendar day of each window's start (windows with timestamps only)."""
+        return [s.date() for s in self.start if s is not None]
 
 
-def native_step_minutes(readings: Readings, source: str) -> int:
-    """Most common positive spacing between consecutive readings (minutes), across meters."""
+def native_step_ns(readings: Readings, source: str) -> int:
+    """Most common positive spacing between consecutive readings (nanoseconds), across series."""
     diffs = []
     for times, _ in readings.series.values():
         ordered = np.sort(times)
-        step = np.diff(ordered).astype("timedelta64[s]").astype(np.int64)
+        step = np.diff(ordered).astype("timedelta64[ns]").astype(np.int64)
         diffs.append(step[step > 0][:SPACING_SAMPLE])
     pooled = np.concatenate(diffs) if diffs else np.empty(0, dtype=np.int64)
     if pooled.size == 0:
         raise DataError(f"{source}: fewer than two readings per meter; cannot tell the time resolution")
     values, counts = np.unique(pooled, return_counts=True)
-    seconds = int(values[counts.argmax()])
-    if seconds % 60 or MINUTES_PER_DAY % (seconds // 60):
-        raise DataError(f"{source}: readings every {seconds} s do not divide a day into whole minutes")
-    return seconds // 60
+    return int(values[counts.argmax()])
 
 
-def make_windows(
-    readings: Readings, *, resolution_minutes: int, window_days: int, stride_days: int, source: str
-) -> Windows:
-    """Resample every meter and cut complete day windows (see the module docstring)."""
+def _spacing(ns: int) -> str:
+    """A spacing for messages: ``30 min`` or ``0.015625 s``."""
+    return f"{ns // MINUTE_NS} min" if ns % MINUTE_NS == 0 else f"{ns / 1e9:g} s"
+
+
+def make_windows(readings: Readings, plan: Plan, *, source: str) -> Windows:
+    """Resample every series and cut complete windows (see the module docstring)."""
     if not readings.series:
         raise DataError(f"{source}: no meters with readings")
-    native = native_step_minutes(readings, source)
-    if resolution_minutes % native:
-        finer = "finer than" if resolution_minutes < native else "not a multiple of"
-        raise DataError(
-            f"{source}: resolution {resolution_minutes} min is {finer} the data's {native} min readings"
-        )
-    factor = resolution_minutes // native
-    native_per_day = MINUTES_PER_DAY // native
-    steps = MINUTES_PER_DAY // resolution_minutes
+    timed = readings.timed
+    native = resolution = factor = None
+    if timed:
+        native = native_step_ns(readings, source)
+        resolution = plan.resolution_minutes * MINUTE_NS if plan.resolution_minutes else native
+        if resolution % native:
+            finer = "finer than" if resolution < native else "not a multiple of"
+            raise DataError(f"{source}: resolution {_spacing(resolution)} is {finer} the data's "
+                            f"{_spacing(native)} readings")
+        factor = resolution // native
+        if plan.align_days and DAY_NS % resolution:
+            raise DataError(f"{source}: readings every {_spacing(resolution)} do not divide a day; "
+                            "use window_steps or resolution_minutes")
+    elif plan.resolution_minutes is not None or plan.align_days:
+        raise DataError(f"{source}: resampling and whole-day windows need timestamps; the data has none")
+    window, stride = plan.in_steps(resolution)
     out_values, out_meter, out_start = [], [], []
+    out_labels: dict[str, list[Any]] = {name: [] for name in readings.label_columns}
     dropped = duplicates = 0
     for meter, (times, values) in readings.series.items():
-        order = np.argsort(times, kind="stable")
-        times, values = times[order], values[order]
-        day0 = times[0].astype("datetime64[D]")
-        slot = ((times - day0).astype("timedelta64[m]").astype(np.int64)) // native
-        unique = np.ones(len(slot), dtype=bool)
-        unique[1:] = slot[1:] != slot[:-1]
-        duplicates += int((~unique).sum())
-        slot, values = slot[unique], values[unique]
-        n_days = int(slot[-1] // native_per_day) + 1
-        grid = np.full(n_days * native_per_day, np.nan)
-        grid[slot] = values
-        grouped = grid.reshape(-1, factor)
-        coarse = grouped.mean(axis=1) if readings.quantity == "power" else grouped.sum(axis=1)
-        coarse[np.isnan(grouped).any(axis=1)] = np.nan
-        days = coarse.reshape(n_days, steps)
-        if n_days < window_days:
+        values = values.reshape(len(values), -1)
+        labels = readings.labels.get(meter, {})
+        if timed:
+            assert native is not None and factor is not None and resolution is not None
+            grid, label_grid, origin, repeated = _on_grid(times, values, labels, native, factor, resolution, plan,
+                                                          readings.quantity)
+            duplicates += repeated
+        else:
+            grid, label_grid, origin = values, dict(labels), None
+        if len(grid) < window:
             continue
-        windows = sliding_window_view(days, (window_days, steps))[::stride_days, 0].reshape(-1, window_days * steps)
-        complete = np.isfinite(windows).all(axis=1)
+        windows = sliding_window_view(grid, window, axis=0)[::stride]  # (n, C, window)
+        complete = np.isfinite(windows).all(axis=(1, 2))
+        per_window = {}
+        for name, column in label_grid.items():
+            if column.dtype == object:
+                first = column[: len(column) - window + 1 : stride]
+                per_window[name] = np.asarray([UNKNOWN if v is None else str(v) for v in first], dtype=object)
+            else:
+                view = sliding_window_view(column, window)[::stride]
+                with np.errstate(invalid="ignore"):
+                    finite = np.isfinite(view)
+                    mean = np.where(finite.any(axis=1), np.nansum(view, axis=1) / np.maximum(finite.sum(1), 1), np.nan)
+                per_window[name] = mean
+                complete &= np.isfinite(mean)
         dropped += int((~complete).sum())
-        first = dt.date.fromisoformat(str(day0))
-        for k in np.flatnonzero(complete):
-            out_values.append(windows[k])
-            out_meter.append(meter)
-            out_start.append(first + dt.timedelta(days=int(k) * stride_days))
-    values = np.stack(out_values) if out_values else np.empty((0, window_days * steps))
-    return Windows(values, out_meter, out_start, dropped, duplicates)
+        keep = np.flatnonzero(complete)
+        out_values.append(windows[keep])
+        out_meter += [meter] * len(keep)
+        if origin is not None:
+            assert resolution is not None
+            out_start += [origin + dt.timedelta(microseconds=int(k) * stride * resolution / 1000) for k in keep]
+        else:
+            out_start += [None] * len(keep)
+        for name in out_labels:
+            out_labels[name].append(per_window[name][keep])
+    channels = len(readings.channels)
+    values = np.concatenate(out_values) if out_values else np.empty((0, channels, window))
+    labels = {name: (np.concatenate(parts) if parts else np.empty(0)) for name, parts in out_labels.items()}
+    minutes = None if resolution is None else (resolution // MINUTE_NS if resolution % MINUTE_NS == 0
+                                                 else resolution / MINUTE_NS)
+    return Windows(values, out_meter, out_start, labels, dropped, duplicates, minutes)
 
 
-def split_by_date(start: list[dt.date], split: str, val_fraction: float, test_fraction: float) -> np.ndarray:
-    """Indices of the windows in ``split``: chronological cut over the distinct start days.
+def _on_grid(times: np.ndarray, values: np.ndarray, labels: dict[str, np.ndarray], native: int, factor: int,
+             resolution: int, plan: Plan, quantity: str) -> tuple[np.ndarray, dict[str, np.ndarray], dt.datetime, int]:
+    """Readings on the target grid ``(steps, C)``, labels on the same steps, the grid's origin.
 
-    The earliest days train, the next ``val_fraction`` validate, the last ``test_fraction``
+    ``native`` and ``resolution`` are spacings in nanoseconds.
+    """
+    order = np.argsort(times, kind="stable")
+    times, values = times[order], values[order]
+    labels = {name: column[order] for name, column in labels.items()}
+    day0 = times[0].astype("datetime64[D]")
+    since = (times - day0).astype("timedelta64[ns]").astype(np.int64)
+    offset = 0 if plan.align_days else int(since[0] // resolution * resolution)
+    slot = (since - offset) // native
+    unique = np.ones(len(slot), dtype=bool)
+    unique[1:] = slot[1:] != slot[:-1]
+    repeated = int((~unique).sum())
+    slot, values = slot[unique], values[unique]
+    labels = {name: column[unique] for name, column in labels.items()}
+    n_native = int(slot[-1]) + 1
+    per = factor if not plan.align_days else DAY_NS // native
+    n_native = -(-n_native // per) * per  # whole coarse steps (whole days when aligned)
+    grid = np.full((n_native, values.shape[1]), np.nan)
+    grid[slot] = values
+    grouped = grid.reshape(-1, factor, values.shape[1])
+    coarse = grouped.mean(axis=1) if quantity == "power" else grouped.sum(axis=1)
+    coarse[np.isnan(grouped).any(axis=1)] = np.nan
+    label_grid: dict[str, np.ndarray] = {}
+    for name, column in labels.items():
+        if column.dtype == object:
+            full = np.full(n_native, None, dtype=object)
+            full[slot] = column
+            blocks = full.reshape(-1, factor)
+            label_grid[name] = np.asarray([next((v for v in row if v is not None), None) for row in blocks], dtype=object)
+        else:
+            full = np.full(n_native, np.nan)
+            full[slot] = column
+            with np.errstate(invalid="ignore"):
+                label_grid[name] = np.nanmean(full.reshape(-1, factor), axis=1) if factor > 1 else full
+    origin = (day0 + np.timedelta64(offset, "ns")).astype("datetime64[us]").item()
+    return coarse, label_grid, origin, repeated
+
+
+def split_by_date(start: list[Any], split: str, val_fraction: float, test_fraction: float) -> np.ndarray:
+    """Indices of the windows in ``split``: chronological cut over the distinct start times.
+
+    The earliest starts train, the next ``val_fraction`` validate, the last ``test_fraction``
     test, so held-out data always lies after the training data (as in real forecasting).
     """
-    days = np.asarray(sorted(set(start)), dtype="datetime64[D]")
+    days = sorted(set(start))
     n = len(days)
     n_test = int(round(n * test_fraction))
     n_val = int(round(n * val_fraction))
     n_train = n - n_val - n_test
     bounds = {"train": (0, n_train), "val": (n_train, n_train + n_val), "test": (n_train + n_val, n)}
     lo, hi = bounds[split]
-    chosen = set(days[lo:hi].tolist())
+    chosen = set(days[lo:hi])
     return np.asarray([i for i, s in enumerate(start) if s in chosen], dtype=np.int64)
+
+
+def split_at_random(n: int, split: str, val_fraction: float, test_fraction: float, seed: int) -> np.ndarray:
+    """Indices of the windows in ``split`` after a seeded shuffle (data without a time order)."""
+    order = np.random.default_rng([seed, 13]).permutation(n)
+    n_test = int(round(n * test_fraction))
+    n_val = int(round(n * val_fraction))
+    n_train = n - n_val - n_test
+    bounds = {"train": (0, n_train), "val": (n_train, n_train + n_val), "test": (n_train + n_val, n)}
+    lo, hi = bounds[split]
+    return np.sort(order[lo:hi])

@@ -19,6 +19,9 @@ import torch
 from ganzoo.plugin import DataSpec
 from ganzoo_smartgrid.conditions import ConditionCodec
 from ganzoo_smartgrid.configs import (
+    ClassProfilesConfig,
+    ConditionRecoveryConfig,
+    CoverageConfig,
     DiscriminativeScoreConfig,
     ForecastConfig,
     KMeansAgreementConfig,
@@ -26,7 +29,12 @@ from ganzoo_smartgrid.configs import (
     PredictiveScoreConfig,
 )
 from ganzoo_smartgrid.metrics.clustering import kmeans_agreement
-from ganzoo_smartgrid.metrics.figures import pca_figure, profile_figures
+from ganzoo_smartgrid.metrics.conditional import (
+    class_classification,
+    class_profiles,
+    coverage_density,
+)
+from ganzoo_smartgrid.metrics.figures import class_figures, pca_figure, profile_figures
 from ganzoo_smartgrid.metrics.forecast import tstr_forecast
 from ganzoo_smartgrid.metrics.statistics import autocorrelation_error, profile_statistics
 from ganzoo_smartgrid.metrics.timegan import discriminative_score, predictive_score
@@ -57,7 +65,11 @@ def _to_units(spec: DataSpec) -> tuple[Any, str]:
     low, high = spec.value_range
     if "normalisation" in spec.meta:
         norm = Normaliser.from_meta(spec.meta["normalisation"])
-        return (lambda v: norm.inverse((v - low) / (high - low) * 2.0 - 1.0)), str(spec.meta.get("unit", "?"))
+
+        def convert(v: np.ndarray) -> np.ndarray:  # (N, L) of the one channel these metrics take
+            return norm.inverse(((v - low) / (high - low) * 2.0 - 1.0)[:, None, :])[:, 0]
+
+        return convert, str(spec.meta.get("unit", "?"))
     return (lambda v: (v - low) / (high - low)), "model scale [0, 1]"
 
 
@@ -182,8 +194,90 @@ class LoadStatistics(_SeriesMetric):
         out = {"acf_mae": {**ctx.protocol(better="lower"), **autocorrelation_error(real_x, fake_x, self.max_lag or steps)}}
         stats = profile_statistics(real_x, fake_x, steps_per_day=steps, real_cond=cond, fake_cond=fake_cond,
                                    condition_names=codec.names if codec is not None else None)
-        minutes = int(spec.meta.get("resolution_minutes", 1440 // steps))
+        minutes = spec.meta.get("resolution_minutes", 1440 // steps)  # None: no timestamps, steps on the x axis
         stats["profile_mean_rmse"]["figures"] = profile_figures(
             real_x, fake_x, minutes=minutes, unit=unit, real_cond=cond, fake_cond=fake_cond, codec=codec)
         out.update({name: {**ctx.protocol(units=unit, better="lower"), **entry} for name, entry in stats.items()})
         return out
+
+
+def class_block(spec: DataSpec) -> tuple[int, list[str]] | None:
+    """Offset and values of the condition block the per-class metrics group by, if any.
+
+    ``meta["class_block"]`` names it for the generic CSV datasets; the BDEW and meter datasets
+    have a block called ``class``.
+    """
+    if spec.condition != "label" or "conditions" not in spec.meta:
+        return None
+    wanted = spec.meta.get("class_block", "class")
+    codec = ConditionCodec.from_meta(spec.meta["conditions"])
+    for start, block in codec.categorical():
+        if block.name == wanted:
+            return start, [str(v) for v in block.values]
+    return None
+
+
+def _class_labels(spec: DataSpec, cond: torch.Tensor | None) -> tuple[np.ndarray, list[str]] | None:
+    found = class_block(spec)
+    if found is None or cond is None:
+        return None
+    start, names = found
+    return cond.numpy()[:, start : start + len(names)].argmax(1), names
+
+
+class ConditionRecovery:
+    """Class recovery by a real-trained classifier and train-on-synthetic/test-on-real accuracy."""
+
+    def __init__(self, config: ConditionRecoveryConfig) -> None:
+        """The classifier is fixed (see [`ganzoo_smartgrid.metrics.conditional`][ganzoo_smartgrid.metrics.conditional])."""
+
+    @staticmethod
+    def applies_to(spec: DataSpec) -> bool:
+        return spec.modality == "series" and class_block(spec) is not None
+
+    def compute(self, ctx: EvalContext) -> dict[str, dict[str, Any]]:
+        real = ctx.real()
+        labels = _class_labels(ctx.spec, real.cond)
+        if labels is None:
+            raise ValueError("condition-recovery needs a class-conditional run")
+        y, names = labels
+        out = class_classification(ctx.to_unit(real.x).numpy(), y, ctx.to_unit(ctx.generated()).numpy(), y, names,
+                                   seed=ctx.seed)
+        return {name: {**ctx.protocol(units="model scale [0, 1]"), **entry} for name, entry in out.items()}
+
+
+class ClassProfiles:
+    """Per-class per-step mean and sd profile errors, and the spread ratio (collapse shows here)."""
+
+    def __init__(self, config: ClassProfilesConfig) -> None:
+        """Nothing to set: the profiles are compared step by step."""
+
+    @staticmethod
+    def applies_to(spec: DataSpec) -> bool:
+        return spec.modality == "series"
+
+    def compute(self, ctx: EvalContext) -> dict[str, dict[str, Any]]:
+        real = ctx.real()
+        labels = _class_labels(ctx.spec, real.cond)
+        y, names = labels if labels is not None else (None, None)
+        real_x, fake_x = ctx.to_unit(real.x).numpy(), ctx.to_unit(ctx.generated()).numpy()
+        out = class_profiles(real_x, y, fake_x, y, names)
+        channels = list(ctx.spec.meta.get("channels", [f"{i}" for i in range(real_x.shape[1])]))
+        out["profile_mean_error"]["figures"] = class_figures(real_x, fake_x, y, y, names, channels)
+        return {name: {**ctx.protocol(units="model scale [0, 1]", better="lower"), **entry}
+                for name, entry in out.items()}
+
+
+class Coverage:
+    """Coverage (diversity) and density (fidelity) of synthetic windows around the real ones."""
+
+    def __init__(self, config: CoverageConfig) -> None:
+        self.k = config.k
+
+    @staticmethod
+    def applies_to(spec: DataSpec) -> bool:
+        return spec.modality == "series"
+
+    def compute(self, ctx: EvalContext) -> dict[str, dict[str, Any]]:
+        out = coverage_density(ctx.to_unit(ctx.real().x).numpy(), ctx.to_unit(ctx.generated()).numpy(), k=self.k)
+        return {name: {**ctx.protocol(units="model scale [0, 1]"), **entry} for name, entry in out.items()}

@@ -38,16 +38,21 @@ def _panel(title: str, real: np.ndarray, fake: np.ndarray) -> Panel:
 
 
 def profile_figures(
-    real: np.ndarray, fake: np.ndarray, *, minutes: int, unit: str,
+    real: np.ndarray, fake: np.ndarray, *, minutes: float | None, unit: str,
     real_cond: np.ndarray | None = None, fake_cond: np.ndarray | None = None, codec: ConditionCodec | None = None,
 ) -> list[dict[str, str]]:
     """Mean window profile +- 1 sd, real vs synthetic: all windows, then one figure per label block.
 
-    ``real``/``fake`` are (N, L) windows in ``unit``; with conditions, each block (day type,
+    ``real``/``fake`` are (N, L) windows in ``unit`` at ``minutes`` per step (``None``: steps on the
+    x axis); with conditions, each block (day type,
     customer class, month) gets small multiples with one panel per value seen in either set.
     """
-    hours = (np.arange(real.shape[1]) * minutes / 60.0).tolist()
-    labels = {"x_label": "hour of the window", "y_label": unit}
+    if minutes:
+        hours = (np.arange(real.shape[1]) * float(minutes) / 60.0).tolist()
+        labels = {"x_label": "hour of the window", "y_label": unit}
+    else:  # data without timestamps
+        hours = list(range(real.shape[1]))
+        labels = {"x_label": "step", "y_label": unit}
     figures = [{"title": "Mean profile +- 1 sd, all windows",
                 "svg": band_chart([_panel("all", real, fake)], hours, title=f"Mean profile +- 1 sd ({unit})",
                                   panel_width=520, panel_height=220, **labels)}]
@@ -55,9 +60,10 @@ def profile_figures(
         return figures
     start = 0
     offsets = {}
-    for block, values in codec.blocks:
-        offsets[block] = (start, values)
-        start += len(values)
+    for (block, values), size in zip(codec.blocks, codec.block_sizes, strict=True):
+        if values:  # numeric blocks have no values to draw panels for
+            offsets[block] = (start, values)
+        start += size
     for block in PROFILE_BLOCKS:
         if block not in offsets:
             continue
@@ -93,3 +99,22 @@ def pca_figure(real: np.ndarray, fake: np.ndarray, *, seed: int = 0, units: str 
                         x_label=f"PC1 ({share[0]:.0%} of real variance; {units})",
                         y_label=f"PC2 ({share[1] if len(share) > 1 else 0:.0%})")
     return {"title": f"PCA of real vs synthetic windows ({units}; axes fitted on real)", "svg": svg}
+
+
+#: Channels drawn by `class_figures` (a 28-channel table would make an unreadable page).
+MAX_CHANNELS = 6
+
+
+def class_figures(real: np.ndarray, fake: np.ndarray, real_y: np.ndarray | None, fake_y: np.ndarray | None,
+                  names: list[str] | None, channels: list[str]) -> list[dict[str, str]]:
+    """Per channel (the first [`MAX_CHANNELS`][ganzoo_smartgrid.metrics.figures.MAX_CHANNELS]), mean +- 1 sd per class of (N, C, L) windows in [0, 1]."""
+    steps = list(range(real.shape[2]))
+    figures = []
+    for c, channel in enumerate(channels[:MAX_CHANNELS]):
+        panels = [_panel("all", real[:, c], fake[:, c])]
+        if real_y is not None and fake_y is not None and names is not None:
+            panels += [_panel(names[int(k)], real[real_y == k, c], fake[fake_y == k, c]) for k in np.unique(real_y)]
+        title = f"Mean +- 1 sd per class, channel {channel} (model scale [0, 1])"
+        figures.append({"title": title, "svg": band_chart(panels, steps, title=title, x_label="step",
+                                                           y_label="[0, 1]")})
+    return figures
