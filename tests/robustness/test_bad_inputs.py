@@ -340,14 +340,14 @@ CASES = [
     Case("wide CSV with an infinite reading", "train {W}/w.toml",
          ("data.csv: line 4: column 'm1': 'inf' is not a finite number",),
          both(text("data.csv", WIDE.replace(",0.3,", ",inf,", 1)),
-              csv_experiment("w", {"name": "wide-csv", "params": {"path": "PATH", "resolution_minutes": 30}}))),
+              csv_experiment("w", {"name": "wide-csv", "params": {"path": "PATH", "resolution_minutes": 30, "columns_are": "meters"}}))),
     Case("wide CSV with a text reading", "train {W}/w.toml", ("data.csv: line 4: column 'm1': 'n/a?' is not a number",),
          both(text("data.csv", WIDE.replace(",0.3,", ",n/a?,", 1)),
-              csv_experiment("w", {"name": "wide-csv", "params": {"path": "PATH", "resolution_minutes": 30}}))),
+              csv_experiment("w", {"name": "wide-csv", "params": {"path": "PATH", "resolution_minutes": 30, "columns_are": "meters"}}))),
     Case("wide CSV read with the wrong separator", "train {W}/w.toml",
          ("data.csv: line 1: one column when split at ';' but 3 when split at ','",),
          both(text("data.csv", WIDE), csv_experiment("w", {"name": "wide-csv", "params": {
-             "path": "PATH", "sep": ";", "resolution_minutes": 30}}))),
+             "path": "PATH", "sep": ";", "resolution_minutes": 30, "columns_are": "meters"}}))),
     # -- other commands -----------------------------------------------------------------------
     Case("evaluate a missing run", "evaluate {W}/gone", ("gone",)),
     Case("report on a missing run", "report {W}/gone", ("gone",)),
