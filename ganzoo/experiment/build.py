@@ -148,7 +148,9 @@ def build_component(registry: Registry, kind: str, name: str, params: Mapping[st
 def resolved_dict(config: ExperimentConfig) -> dict[str, Any]:
     """The experiment as plain JSON/TOML data (``None`` values dropped: TOML has no null).
 
-    Dropping is safe because every ``None`` in a resolved experiment is a field default.
+    Dropping is safe because a field that accepts ``None`` defaults to ``None`` or maps ``None``
+    to a storable value in a validator (a rule test checks every registered component), so a
+    dropped ``None`` reads back as ``None``.
     """
     return _drop_none(config.model_dump(mode="json"))
 

@@ -13,18 +13,19 @@ import ast
 import importlib
 import subprocess
 import sys
+import typing
 from collections.abc import Callable, Iterator
 from importlib import metadata
 from pathlib import Path
 from string import Template
 
 import pytest
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 import ganzoo.plugin
 from ganzoo.cli.new_plugin import create_plugin, plugin_names
 from ganzoo.plugins.manager import PluginManager
-from ganzoo.registry.config import ComponentConfig
+from ganzoo.registry.config import ComponentConfig, ExperimentConfig
 from ganzoo.registry.registry import BUILDABLE_KINDS, Entry, constructor_mismatch
 
 pytest_plugins = ["ganzoo.testing.pytest_plugin"]
@@ -214,6 +215,37 @@ def test_constructor_mismatch_reports_a_default_config() -> None:
 
 
 # -- rule 3: ganzoo.plugin -------------------------------------------------------------------------
+def _none_lost_on_reload(model: type[BaseModel], path: str, seen: set[type[BaseModel]]) -> Iterator[str]:
+    """Fields that accept ``None`` but default to something else, with no validator of their own."""
+    if model in seen:
+        return
+    seen.add(model)
+    validated = {f for d in model.__pydantic_decorators__.field_validators.values() for f in d.info.fields}
+    for name, field in model.model_fields.items():
+        args = typing.get_args(field.annotation) or (field.annotation,)
+        if type(None) in args and not field.is_required() and field.default is not None and name not in validated:
+            yield f"{path}.{name} (default {field.default!r})"
+        for arg in args:
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                yield from _none_lost_on_reload(arg, f"{path}.{name}", seen)
+
+
+def test_a_parameter_set_to_none_reads_back_as_none(shipped_plugins: PluginManager) -> None:
+    """A run's ``config.toml`` drops ``None`` (TOML has no null), so a field whose default is not
+    ``None`` would silently read back as that default on resume and evaluate: such a field must
+    map ``None`` to a storable value in a validator of its own (smart-grid's no-timestamp ``""``)."""
+    seen: set[type[BaseModel]] = set()
+    lost = [
+        hit
+        for kind in BUILDABLE_KINDS
+        for e in shipped_plugins.registry.entries(kind)
+        if e.config is not None
+        for hit in _none_lost_on_reload(e.config, f"{kind} {e.name}", seen)
+    ]
+    lost += list(_none_lost_on_reload(ExperimentConfig, "experiment", seen))
+    assert not lost, "these parameters accept None but read back as their default:\n  " + "\n  ".join(lost)
+
+
 def test_every_name_ganzoo_plugin_exports_resolves() -> None:
     missing = [name for name in ganzoo.plugin.__all__ if getattr(ganzoo.plugin, name, None) is None]
     assert not missing
