@@ -12,17 +12,10 @@ from __future__ import annotations
 from torch import nn
 from torch.nn.utils import parametrizations
 
+from ganzoo.components.weights import LINEAR_LAYERS
+
 #: Layers whose ``weight`` is a linear map that spectral normalisation applies to.
-WEIGHTED_LAYERS: tuple[type[nn.Module], ...] = (
-    nn.Conv1d,
-    nn.Conv2d,
-    nn.Conv3d,
-    nn.ConvTranspose1d,
-    nn.ConvTranspose2d,
-    nn.ConvTranspose3d,
-    nn.Linear,
-    nn.Embedding,
-)
+WEIGHTED_LAYERS: tuple[type[nn.Module], ...] = (*LINEAR_LAYERS, nn.Embedding)
 
 
 def apply_spectral_norm(module: nn.Module) -> None:

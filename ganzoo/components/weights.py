@@ -17,7 +17,7 @@ from torch import nn
 NormKind = Literal["batch", "instance", "none"]
 
 #: Layers whose weight is a linear map: N(0, std).
-_LINEAR_LAYERS: tuple[type[nn.Module], ...] = (
+LINEAR_LAYERS: tuple[type[nn.Module], ...] = (
     nn.Conv1d,
     nn.Conv2d,
     nn.Conv3d,
@@ -52,7 +52,7 @@ def init_gan_weights(module: nn.Module, std: float = 0.02) -> None:
     if std < 0:
         raise ValueError(f"std must be >= 0, got {std}")
     for m in module.modules():
-        if isinstance(m, _LINEAR_LAYERS):
+        if isinstance(m, LINEAR_LAYERS):
             nn.init.normal_(m.weight, 0.0, std)
             if m.bias is not None:
                 nn.init.zeros_(m.bias)

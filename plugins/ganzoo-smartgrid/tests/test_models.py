@@ -70,7 +70,7 @@ def test_labels_change_the_output(gen_cls, disc_cls, size) -> None:
 @pytest.mark.parametrize(("gen_cls", "disc_cls", "size"), PAIRS)
 def test_condition_mismatch_is_an_error(gen_cls, disc_cls, size) -> None:
     g = _build(gen_cls, length=24, condition_dim=3, **size)
-    with pytest.raises(ValueError, match=r"label vector of shape \(N, 3\)"):
+    with pytest.raises(ValueError, match=r"condition vector of shape \(N, 3\)"):
         g(g.sample_latent(2), None)
     d = _build(disc_cls, length=24, **size)
     with pytest.raises(ValueError, match="unconditional"):

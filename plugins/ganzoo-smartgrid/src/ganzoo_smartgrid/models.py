@@ -38,10 +38,11 @@ def _init(module: nn.Module) -> None:
             nn.init.zeros_(m.bias)
 
 
-def _check_cond(cond: torch.Tensor | None, condition_dim: int, who: str) -> None:
+def check_cond(cond: torch.Tensor | None, condition_dim: int, who: str) -> None:
+    """Refuse a condition of the wrong width, a missing one, or one given to an unconditional net."""
     if condition_dim and (cond is None or cond.ndim != 2 or cond.shape[1] != condition_dim):
         got = None if cond is None else tuple(cond.shape)
-        raise ValueError(f"{who} needs a label vector of shape (N, {condition_dim}), got {got}")
+        raise ValueError(f"{who} needs a condition vector of shape (N, {condition_dim}), got {got}")
     if not condition_dim and cond is not None:
         raise ValueError(f"{who} is unconditional (condition_dim=0) but received a condition")
 
@@ -111,7 +112,7 @@ class SeriesConvGenerator(nn.Module):
         if z is None or z.ndim != 2 or z.shape[1] != width:
             got = None if z is None else tuple(z.shape)
             raise ValueError(f"SeriesConvGenerator needs noise z of shape (N, {width}) from sample_latent, got {got}")
-        _check_cond(cond, self.condition_dim, "SeriesConvGenerator")
+        check_cond(cond, self.condition_dim, "SeriesConvGenerator")
         z, step_noise = z[:, : self.latent_dim], z[:, self.latent_dim :]
         h = torch.cat([z, cond.to(z.dtype)], dim=1) if cond is not None else z
         h = self.seed_act(self.seed(h).view(len(z), -1, self.seed_length))
@@ -164,7 +165,7 @@ class SeriesConvDiscriminator(nn.Module):
             _init(self)
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
-        _check_cond(cond, self.condition_dim, "SeriesConvDiscriminator")
+        check_cond(cond, self.condition_dim, "SeriesConvDiscriminator")
         if cond is not None:
             x = torch.cat([x, cond.to(x.dtype)[:, :, None].expand(-1, -1, x.shape[-1])], dim=1)
         return self.head(self.features(x).flatten(1)).squeeze(1)
@@ -193,7 +194,7 @@ class SeriesRNNGenerator(nn.Module):
     def forward(self, z: torch.Tensor | None, cond: torch.Tensor | None = None) -> torch.Tensor:
         if z is None:
             raise ValueError("SeriesRNNGenerator needs noise z of shape (N, length, latent_dim)")
-        _check_cond(cond, self.condition_dim, "SeriesRNNGenerator")
+        check_cond(cond, self.condition_dim, "SeriesRNNGenerator")
         n, steps = z.shape[0], z.shape[1]
         phase = torch.arange(steps, device=z.device, dtype=z.dtype) * (2 * math.pi / steps)
         position = torch.stack([phase.sin(), phase.cos()], dim=1).expand(n, -1, -1)
@@ -220,7 +221,7 @@ class SeriesRNNDiscriminator(nn.Module):
         self.head = nn.Linear(config.hidden_dim, 1)
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
-        _check_cond(cond, self.condition_dim, "SeriesRNNDiscriminator")
+        check_cond(cond, self.condition_dim, "SeriesRNNDiscriminator")
         seq = x.transpose(1, 2)
         if cond is not None:
             seq = torch.cat([seq, cond.to(x.dtype)[:, None, :].expand(-1, seq.shape[1], -1)], dim=2)

@@ -31,6 +31,7 @@ import torch
 from torch import nn
 
 from ganzoo_smartgrid.configs import ResConvDiscriminatorConfig, ResConvGeneratorConfig
+from ganzoo_smartgrid.models import check_cond
 
 
 def _positions(length: int, frequencies: int) -> torch.Tensor:
@@ -38,14 +39,6 @@ def _positions(length: int, frequencies: int) -> torch.Tensor:
     phase = torch.arange(length, dtype=torch.float32) * (2 * math.pi / length)
     waves = [f(phase * k) for k in range(1, frequencies + 1) for f in (torch.sin, torch.cos)]
     return torch.stack(waves)
-
-
-def _check_cond(cond: torch.Tensor | None, condition_dim: int, who: str) -> None:
-    if condition_dim and (cond is None or cond.ndim != 2 or cond.shape[1] != condition_dim):
-        got = None if cond is None else tuple(cond.shape)
-        raise ValueError(f"{who} needs a condition vector of shape (N, {condition_dim}), got {got}")
-    if not condition_dim and cond is not None:
-        raise ValueError(f"{who} is unconditional (condition_dim=0) but received a condition")
 
 
 class _Block(nn.Module):
@@ -102,7 +95,7 @@ class ResConvGenerator(nn.Module):
         if z is None or z.ndim != 2 or z.shape[1] != width:
             got = None if z is None else tuple(z.shape)
             raise ValueError(f"ResConvGenerator needs noise z of shape (N, {width}) from sample_latent, got {got}")
-        _check_cond(cond, self.condition_dim, "ResConvGenerator")
+        check_cond(cond, self.condition_dim, "ResConvGenerator")
         n = len(z)
         window, steps = z[:, : self.latent_dim], z[:, self.latent_dim :].view(n, self.step_noise, self.length)
         embedding = self.embed(cond.to(z.dtype)) if self.embed is not None and cond is not None else None
@@ -147,7 +140,7 @@ class ResConvDiscriminator(nn.Module):
         return torch.cat([h, sd.repeat(group).view(n, 1)], dim=1)
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor | None = None) -> torch.Tensor:
-        _check_cond(cond, self.condition_dim, "ResConvDiscriminator")
+        check_cond(cond, self.condition_dim, "ResConvDiscriminator")
         h = self.inp(torch.cat([x, self.positions.to(x.dtype).expand(len(x), -1, -1)], dim=1))
         for block in self.blocks:
             h = block(h, None)
