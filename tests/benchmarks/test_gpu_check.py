@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(900)
+@pytest.mark.timeout(1200)
 def test_gpu_check_rehearsal_runs_every_stage(tmp_path: Path) -> None:
     env = dict(os.environ, REHEARSAL="1", OUT=str(tmp_path), PYTHON=sys.executable)
     done = subprocess.run(
@@ -28,7 +28,7 @@ def test_gpu_check_rehearsal_runs_every_stage(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         env=env,
-        timeout=880,
+        timeout=1150,
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
