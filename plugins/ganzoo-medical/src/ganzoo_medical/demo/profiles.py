@@ -143,9 +143,10 @@ class Profile:
 #: What ``--quick`` can and cannot show (measured: see the plugin's RESULTS.md).
 QUICK_CAVEAT = (
     "--quick is a smoke test of the pipeline (both trainings, the held-out evaluation, the page), "
-    "not a result. Its 160 plain-GAN steps end in collapse: the samples are nearly one image, the "
-    "mean colour with a grid texture (a lower discriminator learning rate, LSGAN, batch 8 or a faster "
-    "generator did not change that within this budget). Its single 200-step pix2pix run, scored on "
+    "not a result. Its 160 plain-GAN steps (with the preset's DiffAugment and R1 penalty, which keep "
+    "it from collapsing into one image) give patches that differ from one another about as much as "
+    "real ones, but they are fundus-coloured noise with a grid texture, without vessels. Its single "
+    "200-step pix2pix run, scored on "
     "128 held-out patches, shows the direction of pix2pix vs the trivial predictor, not a reliable "
     "margin. For the comparison run `ganzoo demo` without --quick."
 )
