@@ -170,3 +170,13 @@ def test_codec_roundtrip_and_label_frequencies() -> None:
     ds = LoadProfiles(LoadProfilesConfig(profiles=["h25", "g25"], split="val", **SMALL))
     assert ds.meta["label_blocks"] == [12, 3, 2]
     assert ds.meta["label_frequencies"][15:] == pytest.approx([0.5, 0.5], abs=0.2)
+
+
+def test_streamed_export_of_daily_curves_writes_what_one_export_writes(tmp_path: Path) -> None:
+    ds = LoadProfiles(LoadProfilesConfig(profiles=["h25", "g25"], **SMALL))
+    spec, samples, cond = ds.describe(), ds.x[:5], ds.cond[:5]
+    (whole,) = LoadProfiles.export(samples, tmp_path / "whole", spec, conditions=cond)
+    for start, stop in ((0, 3), (3, 5)):
+        (streamed,) = LoadProfiles.export(samples[start:stop], tmp_path / "streamed", spec,
+                                          conditions=cond[start:stop], start=start)
+    assert streamed.read_text() == whole.read_text()

@@ -218,3 +218,18 @@ def test_three_channel_csv_trains_generates_in_original_units_and_evaluates(writ
     assert 10 < temps.mean() < 35  # degrees, not the model's [-1, 1]
     report = evaluate_run(run.directory, metrics=["class-profiles", "coverage"], n_samples=16)
     assert {"profile_mean_error", "spread_ratio_error", "coverage"} <= set(report["metrics"])
+
+
+def test_streamed_export_writes_what_one_export_writes(write, tmp_path: Path) -> None:
+    """``ganzoo generate`` exports batch after batch with ``start``: one header, windows numbered on."""
+    path = _labelled_curves(write)
+    config = LongCSVConfig(path=path, meter_column="curve", value_column="load", timestamp_column=None, unit="kW",
+                           window_steps=24, condition_columns=["class"], val_fraction=0.0, test_fraction=0.0)
+    data = LongCSV(config)
+    spec, samples, cond = data.describe(), data.x[:5], data.cond[:5]
+    (whole,) = LongCSV.export(samples, tmp_path / "whole", spec, conditions=cond)
+    for start, stop in ((0, 2), (2, 5)):
+        (streamed,) = LongCSV.export(samples[start:stop], tmp_path / "streamed", spec, conditions=cond[start:stop],
+                                     start=start)
+    assert streamed.read_text() == whole.read_text()
+    assert _rows(whole)[-1]["window"].endswith("-00004")
