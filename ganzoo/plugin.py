@@ -73,6 +73,7 @@ from ganzoo.registry.errors import (
 )
 from ganzoo.registry.protocols import (
     Augmenting,
+    BatchDrawing,
     ConditionParsing,
     ConditionSampling,
     Dataset,
@@ -120,6 +121,7 @@ __all__ = [
     "PALETTE",
     "Augmenting",
     "Band",
+    "BatchDrawing",
     "CheckpointError",
     "CommandRegister",
     "ComponentConfig",

@@ -5,7 +5,8 @@ One step (``engine.step`` counts finished steps, i.e. generator updates):
 1. re-seed the global RNGs from ``(seed, step)`` so noise, dropout and augmentation of a step
    do not depend on what ran before it (exact resume);
 2. ``n_critic`` times: take the next batch (its position in the data is a function of the step,
-   see [`ganzoo.engine.loader`][ganzoo.engine.loader]), let the dataset ``augment`` it, generate ``G(z, cond)`` with
+   see [`ganzoo.engine.loader`][ganzoo.engine.loader]), let the dataset ``augment`` it (or let a
+   [`BatchDrawing`][ganzoo.registry.protocols.BatchDrawing] dataset draw the batch), generate ``G(z, cond)`` with
    fresh noise, and update D on the weighted sum of every loss's ``discriminator_loss`` with one
    backward. Each critic update draws its own real batch, as WGAN-GP and CTGAN do;
 3. update G on the weighted sum of every ``generator_loss``, reusing the last fake with its
@@ -71,7 +72,7 @@ from ganzoo.engine.seed import capture_rng, noise_seed, restore_rng, seed_step
 from ganzoo.engine.strategy import SingleDevice, Strategy, resolve_device
 from ganzoo.experiment.build import Built, resolved_dict
 from ganzoo.registry.errors import CheckpointError, ConfigError, describe_error
-from ganzoo.registry.protocols import Augmenting
+from ganzoo.registry.protocols import Augmenting, BatchDrawing
 
 
 class _Sums:
@@ -192,6 +193,8 @@ class Engine:
         # Latent noise of the global batch, shared by every process (see the module docstring).
         self._noise = torch.Generator(device=self.device)
         self._augment = self.dataset.augment if isinstance(self.dataset, Augmenting) else None
+        drawing = isinstance(self.dataset, BatchDrawing) and self.dataset.draws_batches
+        self._draw = self.dataset.draw_batch if drawing else None
         self._guard = NonFiniteGuard(self.train_config.nonfinite, self.strategy,
                                      scaled=self.train_config.precision == "fp16")
         keys = _term_keys([term.name for term in self.losses])
@@ -322,7 +325,8 @@ class Engine:
             rank=self.strategy.rank,
             world_size=self.world_size,
         )
-        batches = iter(loader)
+        # a dataset that draws its own batches never reads the loader (built for its checks)
+        batches = iter(loader) if self._draw is None else iter(())
         self._clock = time.perf_counter()
         self._last_log = (self.step, self._clock)
         self._resumed_from = self.step if self.step > 0 else None
@@ -412,6 +416,9 @@ class Engine:
             self._lr_factor = factor
 
     def _next_batch(self, batches: Iterator[dict[str, Any]]) -> dict[str, Any]:
+        if self._draw is not None:
+            return to_device(self._draw(self.train_config.batch_size), self.device,
+                             channels_last=self.train_config.channels_last)
         batch = to_device(next(batches), self.device)
         if self._augment is not None:
             batch = self._augment(batch)

@@ -96,6 +96,22 @@ class Augmenting(Protocol):
 
 
 @runtime_checkable
+class BatchDrawing(Protocol):
+    """Optional: a dataset that draws each training batch itself.
+
+    CTGAN's training-by-sampling picks every row through a sampled condition, so a batch taken
+    from the epoch's permutation would only be thrown away (a tenth of a tabular step). When
+    ``draws_batches`` is true the engine calls ``draw_batch(n)`` instead of fetching from the
+    DataLoader, under the step's seeded RNG (a resumed run draws the same rows), and does not
+    call ``augment`` on the result. An epoch still counts ``len(dataset) // batch_size`` steps.
+    """
+
+    draws_batches: bool
+
+    def draw_batch(self, n: int) -> dict[str, torch.Tensor]: ...
+
+
+@runtime_checkable
 class Exporting(Protocol):
     """Optional: a dataset class that writes generated samples in their native format.
 

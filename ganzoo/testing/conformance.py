@@ -23,7 +23,7 @@ from ganzoo.engine.context import LossContext
 from ganzoo.experiment.build import fill_params
 from ganzoo.plugins.manager import get_registry
 from ganzoo.registry.errors import ConfigError
-from ganzoo.registry.protocols import Augmenting, Exporting
+from ganzoo.registry.protocols import Augmenting, BatchDrawing, Exporting
 from ganzoo.registry.registry import Registry
 from ganzoo.testing.partners import FlatCritic, FlatGenerator
 
@@ -155,6 +155,11 @@ def check_dataset(name: str, registry: Registry | None = None, **params: Any) ->
         batch = dataset.augment(batch)
         if tuple(batch[SAMPLE_KEY].shape[1:]) != spec.shape:
             _fail(who, f"augment returns 'x' of shape {tuple(batch[SAMPLE_KEY].shape[1:])}, not {spec.shape}", "crop or resize training batches to the described shape")
+    if isinstance(dataset, BatchDrawing) and dataset.draws_batches:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            drawn = dataset.draw_batch(2)
+        _check_tensor(drawn.get(SAMPLE_KEY, torch.empty(0)), (2, *spec.shape), who, "draw_batch(2)['x']")
     if isinstance(type(dataset), Exporting) or hasattr(type(dataset), "export"):
         with tempfile.TemporaryDirectory() as tmp:
             files = type(dataset).export(batch[SAMPLE_KEY], Path(tmp), spec, batch.get(CONDITION_KEY))

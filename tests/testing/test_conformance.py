@@ -141,3 +141,43 @@ def test_a_generator_ignoring_its_condition_is_named() -> None:
     spec = DataSpec("table", (5,), condition="label", condition_shape=(3,))
     with pytest.raises(ConformanceError, match="does not depend on the label condition"):
         check_generator("blind", spec)
+
+
+class _DrawingConfig(ComponentConfig):
+    """A table dataset that draws its own batches, with a bug in their width when asked."""
+
+    wrong_width: bool = False
+
+
+class DrawingTable:
+    def __init__(self, config: _DrawingConfig) -> None:
+        self.width = 4 if config.wrong_width else 5
+        self.draws_batches = True
+
+    def describe(self) -> DataSpec:
+        return TABLE
+
+    def __len__(self) -> int:
+        return 8
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        return {"x": torch.full((5,), index / 8)}
+
+    def draw_batch(self, n: int) -> dict[str, torch.Tensor]:
+        return {"x": torch.rand(n, self.width)}
+
+
+def test_drawn_batches_are_checked_against_the_spec() -> None:
+    module = types.ModuleType("drawing")
+
+    def ganzoo_register_datasets(register):  # type: ignore[no-untyped-def]
+        register("drawing-table", DrawingTable, config=_DrawingConfig)
+
+    module.ganzoo_register_datasets = ganzoo.hookimpl(ganzoo_register_datasets)  # type: ignore[attr-defined]
+    reset_manager([("drawing", module)], discover=False)
+    try:
+        assert check_dataset("drawing-table").draws_batches
+        with pytest.raises(ConformanceError, match=r"draw_batch\(2\)\['x'\] has shape \(2, 4\), expected \(2, 5\)"):
+            check_dataset("drawing-table", wrong_width=True)
+    finally:
+        reset_manager()

@@ -40,9 +40,10 @@ def test_splits_share_the_training_encoding(sim: AccidentsSim) -> None:
 
 def test_training_by_sampling_oversamples_rare_classes(sim: AccidentsSim) -> None:
     torch.manual_seed(0)
-    batch = {k: torch.stack([sim[i][k] for i in range(500)]) for k in sim[0]}
-    out = sim.augment(batch)
-    assert out["x"].shape == batch["x"].shape
+    assert sim.draws_batches
+    out = sim.draw_batch(500)
+    assert out["x"].shape == (500, *sim.spec.shape)
+    assert set(out) == {"x", "cond", "cond_target"}
     assert torch.equal(out["cond"].sum(1), torch.ones(500))
     assert torch.equal((out["x"] * out["cond_target"]).sum(1), torch.ones(500))
     severity = sim.blocks[0]
@@ -60,7 +61,8 @@ def test_masked_dataset_yields_masks_and_zeroes_gaps(sim_masked: AccidentsSim) -
     assert 0 < (masks == 0).float().mean() < 0.5
     assert (xs[masks == 0] == 0).all()
     torch.manual_seed(0)
-    out = sim_masked.augment({k: torch.stack([sim_masked[i][k] for i in range(64)]) for k in item})
+    out = sim_masked.draw_batch(64)
+    assert out["mask"].shape == out["x"].shape
     assert (out["x"][out["mask"] == 0] == 0).all()
 
 
@@ -156,7 +158,7 @@ def test_target_share_sets_how_often_the_outcome_is_the_condition() -> None:
     severity = data.blocks[0]
     assert severity.column == data.table.target
     torch.manual_seed(0)
-    out = data.augment({"x": torch.zeros(2000, data.spec.shape[0])})
+    out = data.draw_batch(2000)
     named = out["cond"][:, severity.offset : severity.offset + severity.size].sum().item()
     assert 0.75 < named / 2000 < 0.85
     frequencies = np.asarray(data.describe().meta["label_frequencies"])

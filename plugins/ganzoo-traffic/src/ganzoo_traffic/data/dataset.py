@@ -10,9 +10,9 @@ module turns it into training samples the same way:
   naming row ``i``'s own category in one condition column (columns taken in turn), ``cond_target``
   (where that category sits in ``x``, for the ``conditional-ce`` loss) and, when gaps are masked,
   ``mask`` (1 = observed entry);
-* [`TableDataset.augment`][ganzoo_traffic.data.dataset.TableDataset.augment] does CTGAN's *training-by-sampling* on whole batches: a condition
-  column is chosen uniformly, a category with probability proportional to log(1 + frequency), and
-  a real row with that category; rare classes (fatal accidents) are therefore seen far more often
+* [`TableDataset.draw_batch`][ganzoo_traffic.data.dataset.TableDataset.draw_batch] draws each training batch by CTGAN's
+  *training-by-sampling* (the engine then skips the DataLoader): per row a condition column, a
+  category with probability proportional to log(1 + frequency), and a real row with that category; rare classes (fatal accidents) are therefore seen far more often
   than their share, and the generator learns them;
 * [`TableDataset.export`][ganzoo_traffic.data.dataset.TableDataset.export] writes generated rows as CSV with the source's own column names,
   types and missing-value codes, from the DataSpec alone.
@@ -271,13 +271,23 @@ class TableDataset:
             columns["cond"], columns["cond_target"] = cond, target
         return [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
 
-    def augment(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        """Training-by-sampling: replace the batch by condition-matched rows (torch global RNG)."""
-        usable = [j for j, t in enumerate(self._sampling) if int(t["counts"].sum()) > 0]
-        if not self.condition_dim or not self.training_by_sampling or not usable:
-            return batch
-        device = batch["x"].device
-        n = batch["x"].shape[0]
+    @property
+    def draws_batches(self) -> bool:
+        """Whether training batches come from [`draw_batch`][ganzoo_traffic.data.dataset.TableDataset.draw_batch]
+        (training-by-sampling over at least one observed condition column) rather than from the
+        epoch's permutation."""
+        return bool(self.condition_dim and self.training_by_sampling and self._usable_columns())
+
+    def _usable_columns(self) -> list[int]:
+        return [j for j, t in enumerate(self._sampling) if int(t["counts"].sum()) > 0]
+
+    def draw_batch(self, n: int) -> dict[str, torch.Tensor]:
+        """Training-by-sampling: ``n`` condition-matched rows (torch global RNG, seeded per step).
+
+        Each row first draws its condition column (the outcome with ``target_share``, the others
+        evenly), then a category of it by log-frequency, then a real row holding that category.
+        """
+        usable = self._usable_columns()
         shares = torch.tensor([self._column_shares[j] for j in usable] if self._column_shares else [])
         if shares.sum() > 0:
             column = torch.tensor(usable)[torch.multinomial(shares, n, replacement=True)]
@@ -296,17 +306,14 @@ class TableDataset:
             rows[chosen] = tables["order"][tables["starts"][category] + offset]
             cond_index[chosen] = block.offset + category
             x_index[chosen] = block.x_offset + category
-        out = dict(batch)
-        out["x"] = self._x[rows].to(device=device, dtype=batch["x"].dtype)
+        batch = {"x": self._x[rows]}
         if self._mask is not None:
-            out["mask"] = self._mask[rows].to(device)
-        eye_cond = torch.zeros(n, self.condition_dim)
-        eye_cond[torch.arange(n), cond_index] = 1.0
-        target = torch.zeros(n, self._x.shape[1])
-        target[torch.arange(n), x_index] = 1.0
-        out["cond"] = eye_cond.to(device)
-        out["cond_target"] = target.to(device)
-        return out
+            batch["mask"] = self._mask[rows]
+        batch["cond"] = torch.zeros(n, self.condition_dim)
+        batch["cond"][torch.arange(n), cond_index] = 1.0
+        batch["cond_target"] = torch.zeros(n, self._x.shape[1])
+        batch["cond_target"][torch.arange(n), x_index] = 1.0
+        return batch
 
     # -- generation side ------------------------------------------------------------------
     @classmethod
