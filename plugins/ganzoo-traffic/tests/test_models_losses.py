@@ -169,3 +169,14 @@ def test_gradient_penalty_on_a_share_of_the_packs_uses_the_first_packs() -> None
     first = MaskedGradientPenalty(MaskedGradientPenaltyConfig(pac=2)).discriminator_loss(
         _ctx("discriminator", real[:4], fake[:4], {}, d))
     torch.testing.assert_close(half, first)
+
+
+def test_gumbel_noise_has_the_gumbel_distribution() -> None:
+    from ganzoo_traffic.models import gumbel_noise
+
+    draws = gumbel_noise(400, 500, "cpu", torch.Generator().manual_seed(0))
+    assert draws.shape == (400, 500) and torch.isfinite(draws).all()
+    # Gumbel(0, 1): mean = Euler-Mascheroni constant, variance pi^2 / 6, P(G <= 0) = 1 / e
+    assert abs(draws.mean().item() - 0.5772) < 0.01
+    assert abs(draws.var().item() - torch.pi**2 / 6) < 0.03
+    assert abs((draws <= 0).float().mean().item() - 1 / torch.e) < 0.005

@@ -38,6 +38,7 @@ from ganzoo_traffic.configs import (
     MaskedWassersteinConfig,
     TargetClassifierConfig,
 )
+from ganzoo_traffic.segments import SoftmaxSegments
 
 if TYPE_CHECKING:
     from ganzoo.plugin import LossContext
@@ -66,12 +67,7 @@ class ConditionalCrossEntropy:
         if config.tau is not None and config.spans is None:  # filled after validation, so checked here
             raise ConfigError("loss 'conditional-ce': tau needs the row's spans (a ganzoo-traffic table fills them)")
         self.tau = config.tau
-        self.softmax_spans: list[tuple[int, int]] = []
-        start = 0
-        for activation, width in config.spans or []:
-            if activation == "softmax":
-                self.softmax_spans.append((start, start + width))
-            start += width
+        self.segments = SoftmaxSegments(config.spans or [])
 
     def discriminator_loss(self, ctx: LossContext) -> None:
         """Shapes the generator only."""
@@ -90,16 +86,10 @@ class ConditionalCrossEntropy:
             has_target = target.sum(dim=1) > 0
             losses = -torch.log(chosen.clamp_min(EPS))
             return (losses * has_target).sum() / fake.shape[0]
-        # softmax(tau * log p) = softmax(logits + gumbel): the temperature-1 distribution
-        log_p = torch.log(fake.clamp_min(TINY))
-        total = fake.new_zeros(())
-        for start, stop in self.softmax_spans:
-            part = target[:, start:stop]
-            rows = part.sum(dim=1) > 0
-            if rows.any():
-                log_q = torch.log_softmax(self.tau * log_p[rows, start:stop], dim=1)
-                total = total - (log_q * part[rows]).sum()
-        return total / fake.shape[0]
+        # softmax(tau * log p) = softmax(logits + gumbel): the temperature-1 distribution; the
+        # target marks one column of one softmax span per row (none: the row adds nothing)
+        log_q = self.segments.log_softmax(self.tau * torch.log(fake.clamp_min(TINY)))
+        return -(log_q * target).sum() / fake.shape[0]
 
     def __repr__(self) -> str:
         return f"ConditionalCrossEntropy(tau={self.tau})"

@@ -21,6 +21,17 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ganzoo_traffic.configs import CTGANGeneratorConfig, PacGANDiscriminatorConfig
+from ganzoo_traffic.segments import SoftmaxSegments
+
+
+def gumbel_noise(n: int, width: int, device: torch.device | str, generator: torch.Generator | None = None) -> Tensor:
+    """``(n, width)`` Gumbel(0, 1) draws, ``-log E`` with ``E = -log(1 - U)`` exponential.
+
+    By inversion of uniform draws: on a CPU four times faster than ``Tensor.exponential_``,
+    which was 4 % of a CTGAN step. ``E`` is floored so a draw of exactly 0 stays finite.
+    """
+    uniform = torch.rand(n, width, device=device, generator=generator)
+    return -(-torch.log1p(-uniform)).clamp_min(torch.finfo(uniform.dtype).tiny).log()
 
 
 class _Residual(nn.Module):
@@ -59,6 +70,7 @@ class CTGANGenerator(nn.Module):
             width += size
         blocks.append(nn.Linear(width, config.out_features))
         self.net = nn.Sequential(*blocks)
+        self.segments = SoftmaxSegments(self.spans)
 
     @property
     def gumbel_dim(self) -> int:
@@ -70,8 +82,7 @@ class CTGANGenerator(nn.Module):
     ) -> Tensor:
         """``(n, latent_dim + gumbel_dim)``: Gaussian noise, then Gumbel(0, 1) noise."""
         gauss = torch.randn(n, self.latent_dim, device=device, generator=generator)
-        exp = torch.empty(n, self.gumbel_dim, device=device).exponential_(generator=generator)
-        return torch.cat([gauss, -exp.log()], dim=1)
+        return torch.cat([gauss, gumbel_noise(n, self.gumbel_dim, device, generator)], dim=1)
 
     def forward(self, z: Tensor | None, cond: Tensor | None = None) -> Tensor:
         """Encoded rows; ``z`` of width ``latent_dim`` alone draws its Gumbel noise globally."""
@@ -89,23 +100,14 @@ class CTGANGenerator(nn.Module):
         return self.activate(raw, gumbel if gumbel.shape[1] else None)
 
     def activate(self, raw: Tensor, gumbel: Tensor | None = None) -> Tensor:
-        """Apply tanh / Gumbel-softmax span by span (noise from ``gumbel``, else drawn now)."""
-        parts = []
-        start = 0
-        noise_at = 0
-        for activation, width in self.spans:
-            chunk = raw[:, start : start + width]
-            if activation == "tanh":
-                parts.append(torch.tanh(chunk))
-            else:
-                if gumbel is None:
-                    noise = -torch.empty_like(chunk, dtype=torch.float32).exponential_().log()
-                else:
-                    noise = gumbel[:, noise_at : noise_at + width].float()
-                noise_at += width
-                parts.append(torch.softmax((chunk.float() + noise) / self.tau, dim=1).to(chunk.dtype))
-            start += width
-        return torch.cat(parts, dim=1)
+        """Apply tanh / Gumbel-softmax span by span (noise from ``gumbel``, else drawn now), in a
+        fixed number of whole-row operations ([`SoftmaxSegments`][ganzoo_traffic.segments.SoftmaxSegments])."""
+        _, tanh_columns, softmax_index = self.segments.on(raw.device)
+        if gumbel is None:
+            gumbel = gumbel_noise(raw.shape[0], len(softmax_index), raw.device)
+        logits = raw.float().index_add(1, softmax_index, gumbel.float())
+        soft = self.segments.softmax(logits / self.tau).to(raw.dtype)
+        return torch.where(tanh_columns, torch.tanh(raw), soft)
 
 
 class PacGANDiscriminator(nn.Module):
