@@ -75,7 +75,13 @@ AUGMENTS: dict[str, dict[str, Any] | None] = {
     "none": None,
     "diffaugment": {"kind": "diffaugment", "policy": "color,translation,cutout"},
     "ada": {"kind": "ada", "target": 0.6, "interval": 4},
+    # Without the colour op: the Frechet distances here are dominated by colour (see ``sanity``),
+    # and ``color`` randomises brightness, saturation and contrast of reals and fakes alike.
+    "diffaugment-tc": {"kind": "diffaugment", "policy": "translation,cutout"},
 }
+#: Settings that only choose which runs an invocation adds; runs of documents that agree on all
+#: other settings are comparable and are kept together, keyed by (fraction, augment, seed).
+SELECTION = ("fractions", "augments", "seeds")
 
 
 @dataclass(frozen=True)
@@ -451,6 +457,9 @@ def main(argv: list[str] | None = None) -> int:
             "generated": f"{settings.n_eval} samples per checkpoint, sampling seed 12345",
             "final": "distance at the last step; late: mean over the last "
                      f"{LATE_CHECKPOINTS} checkpoints ({settings.eval_every} steps apart)",
+            "arms": AUGMENTS,
+            "selection": "settings.fractions/augments/seeds are those of the latest invocation; runs holds "
+                         "every run kept from earlier ones with the same other settings",
             "extractors": {"classifier": "PatchClassifier trained here on 16 other skimage pictures (128-d)",
                            "random_conv": "ganzoo-test-random-conv (64-d; weak evidence)"},
         },
@@ -461,9 +470,7 @@ def main(argv: list[str] | None = None) -> int:
         "runs": [],
     }
     if args.out.is_file():
-        previous = json.loads(args.out.read_text())
-        if previous.get("settings") == json.loads(json.dumps(document["settings"])):  # tuples as lists
-            document["runs"] = previous.get("runs", [])
+        document["runs"] = comparable_runs(json.loads(args.out.read_text()), document["settings"])
     done = {(r["fraction"], r["augment"], r["seed"]) for r in document["runs"]}
     for seed in settings.seeds:
         for fraction in settings.fractions:
@@ -480,6 +487,16 @@ def main(argv: list[str] | None = None) -> int:
     document["summary"] = summarise(document["runs"])
     _write(args.out, document)
     return 0
+
+
+def comparable_runs(previous: dict[str, Any], settings: dict[str, Any]) -> list[dict[str, Any]]:
+    """The runs of an earlier document that this invocation keeps: all of them when the two
+    agree on every setting outside ``SELECTION`` (so adding an arm, a seed or a fraction keeps the
+    earlier runs), none otherwise (their numbers would not be comparable)."""
+    def fixed(values: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in json.loads(json.dumps(values)).items() if k not in SELECTION}  # tuples as lists
+
+    return list(previous.get("runs", [])) if fixed(previous.get("settings", {})) == fixed(settings) else []
 
 
 def _write(path: Path, document: dict[str, Any]) -> None:
