@@ -41,6 +41,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import os
 import platform
 import shutil
 import sys
@@ -335,7 +336,8 @@ def experiment(settings: Settings, root: Path, augment: str, seed: int) -> dict[
         "generator": {"name": "dcgan", "params": {"latent_dim": settings.latent_dim,
                                                    "base_channels": settings.base_channels}},
         "discriminator": {"name": "dcgan", "params": {"base_channels": settings.base_channels}},
-        "dataset": {"name": "image-folder", "params": {"root": str(root), "image_size": PATCH}},
+        # absolute, as ganzoo stores it, so that a finished run of a relative --work is recognised
+        "dataset": {"name": "image-folder", "params": {"root": os.path.abspath(root), "image_size": PATCH}},
         "losses": [{"name": "adversarial", "params": {"mode": "nonsaturating"}}],
         "train": train,
     }

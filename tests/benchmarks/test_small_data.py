@@ -93,3 +93,20 @@ def test_earlier_runs_are_kept_when_only_the_selection_differs(bench: ModuleType
     assert bench.comparable_runs(previous, more) == previous["runs"]
     for changed in (bench.Settings(steps=1000), bench.Settings(split="val"), bench.Settings(extractor_steps=20)):
         assert bench.comparable_runs(previous, bench.asdict(changed)) == []
+
+
+def test_a_run_of_a_relative_work_folder_is_recognised(bench: ModuleType, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """ganzoo stores data paths absolute (against the working directory); a relative ``--work``
+    must still match its finished runs, or every invocation would train them again."""
+    from ganzoo.components.configs import ImageFolderConfig
+    from ganzoo.experiment.paths import absolute_paths
+
+    monkeypatch.chdir(tmp_path)
+    settings = bench.Settings(steps=900, eval_every=300)
+    raw = bench.experiment(settings, Path("work") / "data" / "train-50", "none", 0)
+    stored = ExperimentConfig.model_validate(raw).model_dump(mode="json")
+    stored["dataset"]["params"], _ = absolute_paths(ImageFolderConfig, {**stored["dataset"]["params"],
+                                                                         "root": "work/data/train-50"})
+    assert stored["dataset"]["params"]["root"] == str(tmp_path / "work" / "data" / "train-50")
+    assert bench._contains(stored, raw)
