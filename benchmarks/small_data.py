@@ -23,14 +23,16 @@ DCGAN generator and discriminator, non-saturating loss, Adam 2e-4 / (0.5, 0.999)
 the same steps at every fraction; checkpoints every ``--eval-every`` steps are scored with
 ``--n-eval`` generated samples (fixed sampling seed) against ``--n-eval`` held-out real patches
 of the ``--split`` cells (``test`` for reported numbers; ``val`` for trying the script out).
-The augmentation settings are fixed before any run (DiffAugment's reference policy; ADA's target
-0.6 and interval 4, with ``--ada-speed-kimg`` chosen so that p can cross [0, 1] within a run, since
-the paper's 500 kimg is more than these runs see). One JSON document is written, and rewritten
-after every run, so an interrupted benchmark continues where it stopped: runs already in it are
-kept, a run directory holding the final checkpoint of the same experiment is scored again without
-training, and an interrupted one is resumed (ganzoo's resume is exact). ``seconds`` is the
-training time the engine records; ``load_before`` the load average when this invocation started
-or resumed the training (null for a run only scored again).
+The augmentation settings are fixed before any run (DiffAugment's reference policy, and
+``diffaugment-tc`` without its colour op, chosen on the val cells; ADA's target 0.6 and interval
+4, with ``--ada-speed-kimg`` chosen so that p can cross [0, 1] within a run, since the paper's 500
+kimg is more than these runs see). One JSON document is written, and rewritten after every run,
+so an interrupted benchmark continues where it stopped: runs already in it are kept (also by an
+invocation that adds fractions, arms or seeds, when every other setting is the same), a run
+directory holding the final checkpoint of the same experiment is scored again without training,
+and an interrupted one is resumed (ganzoo's resume is exact). ``seconds`` is the training time the
+engine records; ``load_before`` the load average when this invocation started or resumed the
+training (null for a run only scored again).
 
     python benchmarks/small_data.py --out benchmarks/results/small-data.json
     python benchmarks/small_data.py --quick --out /tmp/small.json     # minutes: a smoke test
