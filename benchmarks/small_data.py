@@ -23,14 +23,16 @@ DCGAN generator and discriminator, non-saturating loss, Adam 2e-4 / (0.5, 0.999)
 the same steps at every fraction; checkpoints every ``--eval-every`` steps are scored with
 ``--n-eval`` generated samples (fixed sampling seed) against ``--n-eval`` held-out real patches
 of the ``--split`` cells (``test`` for reported numbers; ``val`` for trying the script out).
-The augmentation settings are fixed before any run (DiffAugment's reference policy; ADA's target
-0.6 and interval 4, with ``--ada-speed-kimg`` chosen so that p can cross [0, 1] within a run, since
-the paper's 500 kimg is more than these runs see). One JSON document is written, and rewritten
-after every run, so an interrupted benchmark continues where it stopped: runs already in it are
-kept, a run directory holding the final checkpoint of the same experiment is scored again without
-training, and an interrupted one is resumed (ganzoo's resume is exact). ``seconds`` is the
-training time the engine records; ``load_before`` the load average when this invocation started
-or resumed the training (null for a run only scored again).
+The augmentation settings are fixed before any run (DiffAugment's reference policy, and
+``diffaugment-tc`` without its colour op, chosen on the val cells; ADA's target 0.6 and interval
+4, with ``--ada-speed-kimg`` chosen so that p can cross [0, 1] within a run, since the paper's 500
+kimg is more than these runs see). One JSON document is written, and rewritten after every run,
+so an interrupted benchmark continues where it stopped: runs already in it are kept (also by an
+invocation that adds fractions, arms or seeds, when every other setting is the same), a run
+directory holding the final checkpoint of the same experiment is scored again without training,
+and an interrupted one is resumed (ganzoo's resume is exact). ``seconds`` is the training time the
+engine records; ``load_before`` the load average when this invocation started or resumed the
+training (null for a run only scored again).
 
     python benchmarks/small_data.py --out benchmarks/results/small-data.json
     python benchmarks/small_data.py --quick --out /tmp/small.json     # minutes: a smoke test
@@ -41,6 +43,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import os
 import platform
 import shutil
 import sys
@@ -75,7 +78,13 @@ AUGMENTS: dict[str, dict[str, Any] | None] = {
     "none": None,
     "diffaugment": {"kind": "diffaugment", "policy": "color,translation,cutout"},
     "ada": {"kind": "ada", "target": 0.6, "interval": 4},
+    # Without the colour op: the Frechet distances here are dominated by colour (see ``sanity``),
+    # and ``color`` randomises brightness, saturation and contrast of reals and fakes alike.
+    "diffaugment-tc": {"kind": "diffaugment", "policy": "translation,cutout"},
 }
+#: Settings that only choose which runs an invocation adds; runs of documents that agree on all
+#: other settings are comparable and are kept together, keyed by (fraction, augment, seed).
+SELECTION = ("fractions", "augments", "seeds")
 
 
 @dataclass(frozen=True)
@@ -329,7 +338,8 @@ def experiment(settings: Settings, root: Path, augment: str, seed: int) -> dict[
         "generator": {"name": "dcgan", "params": {"latent_dim": settings.latent_dim,
                                                    "base_channels": settings.base_channels}},
         "discriminator": {"name": "dcgan", "params": {"base_channels": settings.base_channels}},
-        "dataset": {"name": "image-folder", "params": {"root": str(root), "image_size": PATCH}},
+        # absolute, as ganzoo stores it, so that a finished run of a relative --work is recognised
+        "dataset": {"name": "image-folder", "params": {"root": os.path.abspath(root), "image_size": PATCH}},
         "losses": [{"name": "adversarial", "params": {"mode": "nonsaturating"}}],
         "train": train,
     }
@@ -451,6 +461,9 @@ def main(argv: list[str] | None = None) -> int:
             "generated": f"{settings.n_eval} samples per checkpoint, sampling seed 12345",
             "final": "distance at the last step; late: mean over the last "
                      f"{LATE_CHECKPOINTS} checkpoints ({settings.eval_every} steps apart)",
+            "arms": AUGMENTS,
+            "selection": "settings.fractions/augments/seeds are those of the latest invocation; runs holds "
+                         "every run kept from earlier ones with the same other settings",
             "extractors": {"classifier": "PatchClassifier trained here on 16 other skimage pictures (128-d)",
                            "random_conv": "ganzoo-test-random-conv (64-d; weak evidence)"},
         },
@@ -461,9 +474,7 @@ def main(argv: list[str] | None = None) -> int:
         "runs": [],
     }
     if args.out.is_file():
-        previous = json.loads(args.out.read_text())
-        if previous.get("settings") == json.loads(json.dumps(document["settings"])):  # tuples as lists
-            document["runs"] = previous.get("runs", [])
+        document["runs"] = comparable_runs(json.loads(args.out.read_text()), document["settings"])
     done = {(r["fraction"], r["augment"], r["seed"]) for r in document["runs"]}
     for seed in settings.seeds:
         for fraction in settings.fractions:
@@ -480,6 +491,16 @@ def main(argv: list[str] | None = None) -> int:
     document["summary"] = summarise(document["runs"])
     _write(args.out, document)
     return 0
+
+
+def comparable_runs(previous: dict[str, Any], settings: dict[str, Any]) -> list[dict[str, Any]]:
+    """The runs of an earlier document that this invocation keeps: all of them when the two
+    agree on every setting outside ``SELECTION`` (so adding an arm, a seed or a fraction keeps the
+    earlier runs), none otherwise (their numbers would not be comparable)."""
+    def fixed(values: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in json.loads(json.dumps(values)).items() if k not in SELECTION}  # tuples as lists
+
+    return list(previous.get("runs", [])) if fixed(previous.get("settings", {})) == fixed(settings) else []
 
 
 def _write(path: Path, document: dict[str, Any]) -> None:

@@ -58,6 +58,7 @@ def test_experiments_differ_only_in_the_augmentation_and_validate(bench: ModuleT
     assert "augment" not in runs["none"]["train"]
     assert runs["diffaugment"]["train"]["augment"]["policy"] == "color,translation,cutout"
     assert runs["ada"]["train"]["augment"] == {"kind": "ada", "target": 0.6, "interval": 4, "speed_kimg": 20}
+    assert runs["diffaugment-tc"]["train"]["augment"] == {"kind": "diffaugment", "policy": "translation,cutout"}
     for raw in runs.values():
         config = ExperimentConfig.model_validate(raw)
         assert (config.train.steps, config.train.seed, config.train.threads) == (900, 1, 1)
@@ -83,3 +84,29 @@ def test_a_stored_run_is_reused_only_for_the_same_experiment(bench: ModuleType, 
     for other in (bench.experiment(settings, tmp_path, "ada", 1), bench.experiment(settings, tmp_path, "diffaugment", 2),
                   bench.experiment(bench.Settings(steps=600, eval_every=300), tmp_path, "diffaugment", 1)):
         assert not bench._contains(stored, other)
+
+
+def test_earlier_runs_are_kept_when_only_the_selection_differs(bench: ModuleType) -> None:
+    earlier = bench.asdict(bench.Settings())
+    previous = {"settings": earlier, "runs": [{"fraction": 0.1, "augment": "none", "seed": 0}]}
+    more = bench.asdict(bench.Settings(fractions=(0.1,), augments=("diffaugment-tc",), seeds=(0, 1)))
+    assert bench.comparable_runs(previous, more) == previous["runs"]
+    for changed in (bench.Settings(steps=1000), bench.Settings(split="val"), bench.Settings(extractor_steps=20)):
+        assert bench.comparable_runs(previous, bench.asdict(changed)) == []
+
+
+def test_a_run_of_a_relative_work_folder_is_recognised(bench: ModuleType, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """ganzoo stores data paths absolute (against the working directory); a relative ``--work``
+    must still match its finished runs, or every invocation would train them again."""
+    from ganzoo.components.configs import ImageFolderConfig
+    from ganzoo.experiment.paths import absolute_paths
+
+    monkeypatch.chdir(tmp_path)
+    settings = bench.Settings(steps=900, eval_every=300)
+    raw = bench.experiment(settings, Path("work") / "data" / "train-50", "none", 0)
+    stored = ExperimentConfig.model_validate(raw).model_dump(mode="json")
+    stored["dataset"]["params"], _ = absolute_paths(ImageFolderConfig, {**stored["dataset"]["params"],
+                                                                         "root": "work/data/train-50"})
+    assert stored["dataset"]["params"]["root"] == str(tmp_path / "work" / "data" / "train-50")
+    assert bench._contains(stored, raw)
