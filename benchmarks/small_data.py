@@ -105,6 +105,9 @@ class Settings:
     ada_speed_kimg: float = 20.0
     extractor_steps: int = 1500
     data_seed: int = 0
+    #: the discriminator's hidden-layer normalisation and spectral norm (the reference: batch, off)
+    d_norm: str = "batch"
+    spectral_norm: bool = False
 
 
 # -- data --------------------------------------------------------------------------------------
@@ -337,7 +340,8 @@ def experiment(settings: Settings, root: Path, augment: str, seed: int) -> dict[
         "name": f"small-{augment}",
         "generator": {"name": "dcgan", "params": {"latent_dim": settings.latent_dim,
                                                    "base_channels": settings.base_channels}},
-        "discriminator": {"name": "dcgan", "params": {"base_channels": settings.base_channels}},
+        "discriminator": {"name": "dcgan", "params": {"base_channels": settings.base_channels, "norm": settings.d_norm,
+                                                       "spectral_norm": settings.spectral_norm}},
         # absolute, as ganzoo stores it, so that a finished run of a relative --work is recognised
         "dataset": {"name": "image-folder", "params": {"root": os.path.abspath(root), "image_size": PATCH}},
         "losses": [{"name": "adversarial", "params": {"mode": "nonsaturating"}}],
@@ -428,11 +432,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pool", type=int, default=Settings.pool, help="patches of the 100 %% training set")
     parser.add_argument("--ada-speed-kimg", type=float, default=Settings.ada_speed_kimg)
     parser.add_argument("--extractor-steps", type=int, default=Settings.extractor_steps)
+    parser.add_argument("--d-norm", choices=("batch", "none"), default=Settings.d_norm,
+                        help="the discriminator's normalisation (reference: batch)")
+    parser.add_argument("--spectral-norm", action="store_true", help="spectral normalisation of D's weights")
     parser.add_argument("--quick", action="store_true", help="tiny settings: checks the pipeline in minutes")
     args = parser.parse_args(argv)
     settings = Settings(steps=args.steps, eval_every=args.eval_every, fractions=tuple(args.fractions),
                         augments=tuple(args.augments), seeds=tuple(args.seeds), split=args.split, pool=args.pool,
-                        ada_speed_kimg=args.ada_speed_kimg, extractor_steps=args.extractor_steps)
+                        ada_speed_kimg=args.ada_speed_kimg, extractor_steps=args.extractor_steps,
+                        d_norm=args.d_norm, spectral_norm=args.spectral_norm)
     if args.quick:
         settings = Settings(steps=20, eval_every=10, fractions=(0.1, 1.0), augments=settings.augments, seeds=(0,),
                             pool=200, n_eval=200, split="val", extractor_steps=20, base_channels=8,
@@ -498,7 +506,9 @@ def comparable_runs(previous: dict[str, Any], settings: dict[str, Any]) -> list[
     agree on every setting outside ``SELECTION`` (so adding an arm, a seed or a fraction keeps the
     earlier runs), none otherwise (their numbers would not be comparable)."""
     def fixed(values: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in json.loads(json.dumps(values)).items() if k not in SELECTION}  # tuples as lists
+        # settings added later read as their defaults in older documents; tuples as lists
+        complete = json.loads(json.dumps({**asdict(Settings()), **values}))
+        return {k: v for k, v in complete.items() if k not in SELECTION}
 
     return list(previous.get("runs", [])) if fixed(previous.get("settings", {})) == fixed(settings) else []
 

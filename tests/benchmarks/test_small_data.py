@@ -110,3 +110,16 @@ def test_a_run_of_a_relative_work_folder_is_recognised(bench: ModuleType, tmp_pa
                                                                          "root": "work/data/train-50"})
     assert stored["dataset"]["params"]["root"] == str(tmp_path / "work" / "data" / "train-50")
     assert bench._contains(stored, raw)
+
+
+def test_the_discriminator_options_reach_the_experiment_and_the_merge(bench: ModuleType, tmp_path: Path) -> None:
+    plain = bench.experiment(bench.Settings(), tmp_path, "none", 0)
+    sn = bench.experiment(bench.Settings(d_norm="none", spectral_norm=True), tmp_path, "none", 0)
+    assert plain["discriminator"]["params"] | {"norm": "none", "spectral_norm": True} == sn["discriminator"]["params"]
+    stored = ExperimentConfig.model_validate(plain).model_dump(mode="json")
+    assert bench._contains(stored, plain) and not bench._contains(stored, sn)
+    # a document written before the options existed: comparable with the reference D only
+    older = {k: v for k, v in bench.asdict(bench.Settings()).items() if k not in ("d_norm", "spectral_norm")}
+    previous = {"settings": older, "runs": [{"fraction": 0.1, "augment": "none", "seed": 0}]}
+    assert bench.comparable_runs(previous, bench.asdict(bench.Settings(seeds=(2,)))) == previous["runs"]
+    assert bench.comparable_runs(previous, bench.asdict(bench.Settings(d_norm="none", spectral_norm=True))) == []
