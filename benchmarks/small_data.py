@@ -19,7 +19,8 @@ the work folder. ``sanity`` in the output gives each extractor's distance betwee
 and to degraded ones (blur, noise, colour shift), so a reader can judge what a difference means.
 
 Protocol: every run trains with ``ganzoo.train`` (image-folder dataset written as PNG files,
-DCGAN generator and discriminator, non-saturating loss, Adam 2e-4 / (0.5, 0.999), one thread),
+DCGAN generator and discriminator (D with batch norm as the reference, or ``--d-norm none
+--spectral-norm``), non-saturating loss, Adam 2e-4 / (0.5, 0.999), one thread),
 the same steps at every fraction; checkpoints every ``--eval-every`` steps are scored with
 ``--n-eval`` generated samples (fixed sampling seed) against ``--n-eval`` held-out real patches
 of the ``--split`` cells (``test`` for reported numbers; ``val`` for trying the script out).
