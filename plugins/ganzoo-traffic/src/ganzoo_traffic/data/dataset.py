@@ -12,7 +12,8 @@ module turns it into training samples the same way:
   ``mask`` (1 = observed entry);
 * [`TableDataset.draw_batch`][ganzoo_traffic.data.dataset.TableDataset.draw_batch] draws each training batch by CTGAN's
   *training-by-sampling* (the engine then skips the DataLoader): per row a condition column, a
-  category with probability proportional to log(1 + frequency), and a real row with that category; rare classes (fatal accidents) are therefore seen far more often
+  category with probability proportional to log(1 + frequency), and a real row with that
+  category; rare classes (fatal accidents) are therefore seen far more often
   than their share, and the generator learns them;
 * [`TableDataset.export`][ganzoo_traffic.data.dataset.TableDataset.export] writes generated rows as CSV with the source's own column names,
   types and missing-value codes, from the DataSpec alone.
@@ -119,6 +120,8 @@ class TableDataset:
             if policy == "indicator" else {}
         )
         self._sampling = [self._sampling_tables(b, c) for b, c in zip(self.blocks, self._row_categories.T, strict=True)]
+        # condition columns with at least one observed category: what training-by-sampling draws from
+        self._usable = [j for j, t in enumerate(self._sampling) if int(t["counts"].sum()) > 0]
         self._column_shares = self._shares(config.target_share)
         self.spec = self._make_spec()
 
@@ -276,10 +279,7 @@ class TableDataset:
         """Whether training batches come from [`draw_batch`][ganzoo_traffic.data.dataset.TableDataset.draw_batch]
         (training-by-sampling over at least one observed condition column) rather than from the
         epoch's permutation."""
-        return bool(self.condition_dim and self.training_by_sampling and self._usable_columns())
-
-    def _usable_columns(self) -> list[int]:
-        return [j for j, t in enumerate(self._sampling) if int(t["counts"].sum()) > 0]
+        return bool(self.condition_dim and self.training_by_sampling and self._usable)
 
     def draw_batch(self, n: int) -> dict[str, torch.Tensor]:
         """Training-by-sampling: ``n`` condition-matched rows (torch global RNG, seeded per step).
@@ -287,7 +287,7 @@ class TableDataset:
         Each row first draws its condition column (the outcome with ``target_share``, the others
         evenly), then a category of it by log-frequency, then a real row holding that category.
         """
-        usable = self._usable_columns()
+        usable = self._usable
         shares = torch.tensor([self._column_shares[j] for j in usable] if self._column_shares else [])
         if shares.sum() > 0:
             column = torch.tensor(usable)[torch.multinomial(shares, n, replacement=True)]
