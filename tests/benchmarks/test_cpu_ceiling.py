@@ -7,30 +7,17 @@ whose convolution share is known to dominate, and on one with no convolution at 
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
+from collections.abc import Callable
 from types import ModuleType
 
 import pytest
 import torch
 
-SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "cpu_ceiling.py"
-
 
 @pytest.fixture(scope="module")
-def ceiling() -> ModuleType:
+def ceiling(load_benchmark: Callable[[str], ModuleType]) -> ModuleType:
     """benchmarks/cpu_ceiling.py, which imports ``throughput`` from its own folder."""
-    sys.path.insert(0, str(SCRIPT.parent))
-    try:
-        spec = importlib.util.spec_from_file_location("ganzoo_bench_cpu_ceiling", SCRIPT)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(SCRIPT.parent))
-    return module
+    return load_benchmark("cpu_ceiling")
 
 
 def test_breakdown_puts_convolution_time_in_its_group(ceiling: ModuleType) -> None:

@@ -8,10 +8,10 @@ the JSON document's shape, which the dry run checks end to end.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -22,13 +22,8 @@ SCRIPT = REPO / "benchmarks" / "throughput.py"
 
 
 @pytest.fixture(scope="module")
-def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("ganzoo_bench_throughput", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve annotations through sys.modules
-    spec.loader.exec_module(module)
-    return module
+def bench(load_benchmark: Callable[[str], ModuleType]) -> ModuleType:
+    return load_benchmark("throughput")
 
 
 def _settings(bench: ModuleType, **changes: object) -> object:
@@ -284,20 +279,9 @@ def test_paired_ratio_is_taken_per_repeat(bench: ModuleType) -> None:
 
 # ----------------------------------------------------------------------------- correctness.py
 @pytest.fixture(scope="module")
-def correctness() -> ModuleType:
+def correctness(load_benchmark: Callable[[str], ModuleType]) -> ModuleType:
     """benchmarks/correctness.py, which imports ``throughput`` from its own folder."""
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    try:
-        spec = importlib.util.spec_from_file_location(
-            "ganzoo_bench_correctness", REPO / "benchmarks" / "correctness.py"
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(REPO / "benchmarks"))
-    return module
+    return load_benchmark("correctness")
 
 
 def _check_args(**changes: object) -> object:
