@@ -125,6 +125,9 @@ class _ContinuousColumn:
         self.tz = state.get("tz")
         decimals = state.get("decimals")  # absent in states written before it existed
         self.decimals: int | None = None if decimals is None else int(decimals)
+        counts = state.get("counts")  # absent before mode conditions: the weights stand in
+        self.counts = np.asarray(self.weights if counts is None else counts, dtype=float)
+        self.gaps = float(state.get("gaps", 0))
 
     @classmethod
     def fit(
@@ -169,6 +172,9 @@ class _ContinuousColumn:
             "dtype": str(values.dtype),
             "tz": tz,
             "decimals": _decimals(observed) if kind == "continuous" else None,
+            # training values per mode and gaps: how often a mode condition is drawn when generating
+            "counts": np.round(np.asarray(weights) * observed.size).tolist(),
+            "gaps": int(np.isnan(x).sum()),
         }
         return cls(name, kind, state)
 
@@ -185,7 +191,16 @@ class _ContinuousColumn:
             "dtype": self.dtype,
             "tz": self.tz,
             "decimals": self.decimals,
+            "counts": self.counts.tolist(),
+            "gaps": self.gaps,
         }
+
+    def centres(self) -> list[Any]:
+        """Each mode's centre in the column's own units (whole numbers for integer columns)."""
+        values = np.asarray(self.means) * self.scale + self.loc
+        if self.kind == "integer":
+            return [int(v) for v in np.round(values)]
+        return [float(f"{v:.4g}") for v in values]
 
     def spans(self, start: int) -> list[Span]:
         spans = [
@@ -563,12 +578,38 @@ class TableTransformer:
         """Position of ``value`` in ``column``'s one-hot span (``"1"`` finds code ``1``)."""
         return self._categorical(column).index_of(value)
 
-    def span_of(self, column: str) -> Span:
-        """The category span of a discrete column."""
+    @property
+    def numeric_columns(self) -> list[str]:
+        """Continuous, integer and date/time columns: the ones with modes."""
+        return [c.name for c in self._columns if isinstance(c, _ContinuousColumn)]
+
+    def mode_centres(self, column: str) -> list[Any]:
+        """Centres of a numeric column's modes in span order, in the column's units."""
+        return self._numeric(column).centres()
+
+    def mode_counts(self, column: str) -> list[float]:
+        """Training values per mode of a numeric column (span order), then its gaps if it has
+        a missing indicator; tables fitted before these were stored give the mode weights."""
+        numeric = self._numeric(column)
+        return numeric.counts.tolist() + ([numeric.gaps] if numeric.indicator else [])
+
+    def span_of(self, column: str, role: SpanRole = "category") -> Span:
+        """The ``role`` span of ``column``: the categories of a discrete column by default."""
         for span in self.output_info:
-            if span.column == column and span.role == "category":
+            if span.column == column and span.role == role:
                 return span
-        raise DataError(f"column {column!r} is not a categorical column of this table")
+        if role == "category":
+            raise DataError(f"column {column!r} is not a categorical column of this table")
+        raise DataError(f"column {column!r} has no {role} span in this table")
+
+    def _numeric(self, column: str) -> _ContinuousColumn:
+        self._require_fitted()
+        for c in self._columns:
+            if c.name == column:
+                if isinstance(c, _ContinuousColumn):
+                    return c
+                raise DataError(f"column {column!r} is {c.kind}, not numeric")
+        raise DataError(f"unknown column {column!r} (columns: {', '.join(self.columns)})")
 
     def _categorical(self, column: str) -> _CategoricalColumn:
         self._require_fitted()

@@ -125,8 +125,8 @@ def test_sampled_conditions_follow_frequencies(sim: AccidentsSim) -> None:
 
 
 def test_bad_condition_columns() -> None:
-    with pytest.raises(DataError, match="latitude"):
-        AccidentsSim(AccidentsSimConfig(n_rows=300, condition_columns=["latitude"], max_fit_rows=300))
+    with pytest.raises(DataError, match="latitud.* is not a column"):
+        AccidentsSim(AccidentsSimConfig(n_rows=300, condition_columns=["latitud"], max_fit_rows=300))
     with pytest.raises(ConfigError, match=r"dataset\.params\.missing_columns: .*target"):  # caught by the config
         ganzoo.create("dataset", "accidents-sim", n_rows=300, missing_rate=0.1, missing_columns=["accident_severity"])
 

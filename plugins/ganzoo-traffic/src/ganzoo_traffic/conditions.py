@@ -1,8 +1,9 @@
 """Conditional vectors: their layout, parsing ``severity=1``, and sampling them like CTGAN.
 
 A conditional vector concatenates one one-hot block per condition column (the discrete columns
-of the table, in ``DataSpec.meta["table"]["condition_columns"]`` order); exactly one entry is 1,
-naming one category of one column, as in training. Everything here works from the DataSpec
+of the table and, with ``condition_on_modes``, the modes of its numeric columns, in
+``DataSpec.meta["table"]["condition_columns"]`` order); exactly one entry is 1, naming one
+category (or mode) of one column, as in training. Everything here works from the DataSpec
 alone, so ``ganzoo generate RUN --condition severity=1`` needs neither data nor dataset.
 
 API for the CLI and the Sampler::
@@ -12,7 +13,9 @@ API for the CLI and the Sampler::
     cond = sample_conditions(spec, n, seed=0)        # (n, cond_dim), empirical frequencies
 
 A column is named exactly, case-insensitively, or by an unambiguous part (``severity`` finds
-``accident_severity``); a value by its code or text (``1``, ``Fatal`` for text categories).
+``accident_severity``); a value by its code or text (``1``, ``Fatal`` for text categories), a
+whole number of an integer column with few values (``year=1985``), or any number of a continuous
+column, which names the mode whose centre is nearest (``weight=120`` asks for rows of that mode).
 """
 
 from __future__ import annotations
@@ -29,28 +32,52 @@ from ganzoo.plugin import ConfigError, DataError, DataSpec, TableTransformer
 
 @dataclass(frozen=True)
 class ConditionBlock:
-    """Where one condition column sits in the conditional vector and in the encoded row."""
+    """Where one condition column sits in the conditional vector and in the encoded row.
+
+    A discrete column's categories are its one-hot span. A numeric column's "categories" are
+    its modes (CTAB-GAN's extension of the conditional vector), plus a last ``None`` for its
+    gaps when it has a missing indicator: conditioning on them lets training-by-sampling show
+    the critic rare modes (a rare year, the tail of a weight) as often as rare classes.
+    """
 
     column: str
     offset: int  # first index in the conditional vector
-    x_offset: int  # first index of the column's one-hot span in the encoded row
+    x_index: tuple[int, ...]  # per category: its entry in the encoded row
     categories: list[Any]
-    counts: list[int]
+    counts: list[float]  # training rows per category (relative frequencies would do)
+    numeric: bool = False  # modes of a numeric column, not categories
 
     @property
     def size(self) -> int:
         return len(self.categories)
 
+    def row_categories(self, x: np.ndarray) -> np.ndarray:
+        """Each encoded row's category index (-1 where the entry is unobserved, masked)."""
+        values = x[:, list(self.x_index)]
+        out = np.where(values.sum(axis=1) > 0, values.argmax(axis=1), -1)
+        if self.numeric and self.categories[-1] is None:
+            # a gap is encoded with the mode of the column mean as well: the gap wins
+            out = np.where(values[:, -1] > 0.5, self.size - 1, out)
+        return out
+
 
 def condition_layout(transformer: TableTransformer, columns: Sequence[str]) -> list[ConditionBlock]:
-    """The blocks of the conditional vector for ``columns`` (discrete columns of the table)."""
+    """The blocks of the conditional vector for ``columns`` (discrete or numeric columns)."""
     blocks = []
     offset = 0
     for column in columns:
-        span = transformer.span_of(column)
-        block = ConditionBlock(
-            column, offset, span.start, transformer.categories(column), transformer.category_counts(column)
-        )
+        if column in transformer.discrete_columns:
+            span = transformer.span_of(column)
+            block = ConditionBlock(column, offset, tuple(range(span.start, span.stop)),
+                                   transformer.categories(column), list(transformer.category_counts(column)))
+        else:
+            modes = transformer.span_of(column, "mode")
+            index, categories = list(range(modes.start, modes.stop)), transformer.mode_centres(column)
+            gaps = [s for s in transformer.output_info if s.column == column and s.role == "missing"]
+            if gaps:
+                index.append(gaps[0].stop - 1)
+                categories.append(None)
+            block = ConditionBlock(column, offset, tuple(index), categories, transformer.mode_counts(column), True)
         blocks.append(block)
         offset += block.size
     return blocks
@@ -127,6 +154,14 @@ def _category_index(block: ConditionBlock, value: Any) -> int:
     for i, category in enumerate(block.categories):
         if category is not None and (category == value or str(category).lower() == text.lower()):
             return i
+    if block.numeric and isinstance(block.categories[0], float):
+        try:  # a continuous column's value names the mode whose centre is nearest
+            number = float(text)
+        except ValueError:
+            pass
+        else:
+            centres = np.array([np.inf if c is None else c for c in block.categories])
+            return int(np.abs(centres - number).argmin())
     known = ", ".join(str(c) for c in block.categories if c is not None)
     raise DataError(f"column {block.column!r} has no category {value!r} (known: {known})")
 

@@ -115,7 +115,15 @@ class TableDataConfig(ComponentConfig):
     )
     conditional: bool = Field(True, description="Condition on discrete columns (CTGAN's conditional vector).")
     condition_columns: list[str] | None = Field(
-        None, description="Discrete columns the conditional vector covers (default: all)."
+        None,
+        description="Columns the conditional vector covers: discrete columns by their categories, numeric "
+        "columns by their modes (default: every discrete column, and every numeric one with condition_on_modes).",
+    )
+    condition_on_modes: bool = Field(
+        False,
+        description="Also condition on the modes (and gaps) of numeric columns, as CTAB-GAN does: "
+        "training-by-sampling then shows the critic rare values (a rare year, a long tail) as often as rare "
+        "classes, and generated rows keep each column's mode frequencies.",
     )
     training_by_sampling: bool = Field(
         True, description="Resample each batch by condition with log-frequency (CTGAN)."

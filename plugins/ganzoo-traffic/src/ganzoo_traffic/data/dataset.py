@@ -110,9 +110,11 @@ class TableDataset:
         self._x = torch.from_numpy(data)
         self._mask = torch.from_numpy(mask) if policy == "mask" else None
         self.training_by_sampling = config.training_by_sampling
-        columns = self._condition_columns(config.condition_columns) if config.conditional else []
+        columns = self._condition_columns(config.condition_columns, config.condition_on_modes) if config.conditional else []
         self.blocks: list[ConditionBlock] = condition_layout(self.transformer, columns)
         self.condition_dim = sum(b.size for b in self.blocks)
+        # entry of the encoded row that each slot of the conditional vector names
+        self._slot_x = torch.tensor([i for b in self.blocks for i in b.x_index], dtype=torch.long)
         self._row_categories = self._categories_per_row(self._x.numpy())
         train_x = self._x.numpy() if split == "train" else self.transformer.transform(train)
         self._gap_rates = (
@@ -126,16 +128,17 @@ class TableDataset:
         self.spec = self._make_spec()
 
     # -- construction helpers -------------------------------------------------------------
-    def _condition_columns(self, requested: Sequence[str] | None) -> list[str]:
-        discrete = self.transformer.discrete_columns
+    def _condition_columns(self, requested: Sequence[str] | None, modes: bool) -> list[str]:
+        """The requested columns, or every discrete column and, with ``modes``, every numeric
+        column with more than one mode or with gaps (one mode and no gaps: nothing to ask for)."""
+        transformer = self.transformer
         if requested is None:
-            return discrete
+            numeric = [c for c in transformer.numeric_columns if len(transformer.mode_counts(c)) > 1] if modes else []
+            return [c for c in transformer.columns if c in transformer.discrete_columns or c in numeric]
         for column in requested:
-            if column not in discrete:
-                raise DataError(
-                    f"{self.table.source}: condition column {column!r} is not a categorical column "
-                    f"(categorical: {', '.join(discrete) or 'none'})"
-                )
+            if column not in transformer.columns:
+                raise DataError(f"{self.table.source}: condition column {column!r} is not a column of the table "
+                                f"(columns: {', '.join(transformer.columns)})")
         return list(requested)
 
     def _condition_slots(self, x: np.ndarray) -> np.ndarray:
@@ -148,9 +151,7 @@ class TableDataset:
         """(rows, condition columns) category index per row, -1 where the entry is unobserved."""
         out = np.full((len(x), len(self.blocks)), -1, dtype=np.int64)
         for j, block in enumerate(self.blocks):
-            span = x[:, block.x_offset : block.x_offset + block.size]
-            observed = span.sum(axis=1) > 0
-            out[observed, j] = span[observed].argmax(axis=1)
+            out[:, j] = block.row_categories(x)
         return out
 
     def _shares(self, target_share: float | str) -> list[float] | None:
@@ -239,7 +240,7 @@ class TableDataset:
                 j = (index + step) % len(self.blocks)
                 if categories[j] >= 0:
                     cond[self.blocks[j].offset + categories[j]] = 1.0
-                    target[self.blocks[j].x_offset + categories[j]] = 1.0
+                    target[self._slot_x[self.blocks[j].offset + categories[j]]] = 1.0
                     break
             item["cond"] = cond
             item["cond_target"] = target
@@ -265,12 +266,11 @@ class TableDataset:
             has = observed.any(dim=1)
             category = categories.gather(1, chosen[:, None]).squeeze(1)
             offsets = torch.tensor([b.offset for b in self.blocks])[chosen] + category
-            x_offsets = torch.tensor([b.x_offset for b in self.blocks])[chosen] + category
             rows = torch.arange(n)[has]
             cond = torch.zeros(n, self.condition_dim)
             cond[rows, offsets[has]] = 1.0
             target = torch.zeros(n, self._x.shape[1])
-            target[rows, x_offsets[has]] = 1.0
+            target[rows, self._slot_x[offsets[has]]] = 1.0
             columns["cond"], columns["cond_target"] = cond, target
         return [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(), strict=True)]
 
@@ -295,7 +295,6 @@ class TableDataset:
             column = torch.tensor(usable)[torch.randint(len(usable), (n,))]
         rows = torch.zeros(n, dtype=torch.long)
         cond_index = torch.zeros(n, dtype=torch.long)
-        x_index = torch.zeros(n, dtype=torch.long)
         for j in usable:
             chosen = (column == j).nonzero().squeeze(1)
             if chosen.numel() == 0:
@@ -305,14 +304,13 @@ class TableDataset:
             offset = (torch.rand(chosen.numel()) * tables["counts"][category]).long()
             rows[chosen] = tables["order"][tables["starts"][category] + offset]
             cond_index[chosen] = block.offset + category
-            x_index[chosen] = block.x_offset + category
         batch = {"x": self._x[rows]}
         if self._mask is not None:
             batch["mask"] = self._mask[rows]
         batch["cond"] = torch.zeros(n, self.condition_dim)
         batch["cond"][torch.arange(n), cond_index] = 1.0
         batch["cond_target"] = torch.zeros(n, self._x.shape[1])
-        batch["cond_target"][torch.arange(n), x_index] = 1.0
+        batch["cond_target"][torch.arange(n), self._slot_x[cond_index]] = 1.0
         return batch
 
     # -- generation side ------------------------------------------------------------------
@@ -426,10 +424,22 @@ def apply_conditions(samples: torch.Tensor, conditions: torch.Tensor, spec: Data
         part = cond[:, block.offset : block.offset + block.size]
         rows = (part.sum(1) > 0).nonzero().squeeze(1)
         if rows.numel():
-            span = torch.zeros(rows.numel(), block.size)
-            span[torch.arange(rows.numel()), part[rows].argmax(1)] = 1.0
-            out[rows, block.x_offset : block.x_offset + block.size] = span
+            _set_category(out, rows, part[rows].argmax(1), block)
     return out
+
+
+def _set_category(out: torch.Tensor, rows: torch.Tensor, chosen: torch.Tensor, block: ConditionBlock) -> None:
+    """Make ``block``'s column of ``out[rows]`` hold category (or mode, or gap) ``chosen``."""
+    index = torch.tensor(block.x_index)
+    has_gap = block.numeric and block.categories[-1] is None
+    one_hot = index[:-1] if has_gap else index  # a numeric column's gap entry is not one of its modes
+    gap = chosen == block.size - 1 if has_gap else torch.zeros_like(chosen, dtype=torch.bool)
+    present, modes = rows[~gap], chosen[~gap]
+    out[present[:, None], one_hot[None, :]] = 0.0
+    out[present, one_hot[modes]] = 1.0
+    if has_gap:  # the indicator: observed entry just before the gap entry
+        out[rows, index[-1] - 1] = (~gap).float()
+        out[rows, index[-1]] = gap.float()
 
 
 def decode(
