@@ -128,6 +128,7 @@ class _ContinuousColumn:
         counts = state.get("counts")  # absent before mode conditions: the weights stand in
         self.counts = np.asarray(self.weights if counts is None else counts, dtype=float)
         self.gaps = float(state.get("gaps", 0))
+        self.bins: dict[str, list[float]] | None = state.get("bins")  # absent in older states
 
     @classmethod
     def fit(
@@ -175,6 +176,7 @@ class _ContinuousColumn:
             # training values per mode and gaps: how often a mode condition is drawn when generating
             "counts": np.round(np.asarray(weights) * observed.size).tolist(),
             "gaps": int(np.isnan(x).sum()),
+            "bins": _frequency_bins(observed, exact=kind == "integer" and distinct.size <= max_modes),
         }
         return cls(name, kind, state)
 
@@ -193,6 +195,7 @@ class _ContinuousColumn:
             "decimals": self.decimals,
             "counts": self.counts.tolist(),
             "gaps": self.gaps,
+            "bins": self.bins,
         }
 
     def centres(self) -> list[Any]:
@@ -245,7 +248,8 @@ class _ContinuousColumn:
             mask[missing] = 0.0
         return out, mask
 
-    def decode(self, block: np.ndarray) -> pd.Series:
+    def numbers(self, block: np.ndarray) -> np.ndarray:
+        """Decoded values as floats (date/times in seconds), NaN for gaps."""
         k = len(self.means)
         modes = block[:, 1 : 1 + k].argmax(axis=1)
         alpha = np.clip(block[:, 0], -1.0, 1.0)
@@ -254,6 +258,19 @@ class _ContinuousColumn:
         x = np.where(block[:, 1 : 1 + k].sum(axis=1) == 0, np.nan, x)  # masked-out entry
         if self.indicator:
             x = np.where(block[:, -1] > block[:, -2], np.nan, x)
+        return x
+
+    def cells(self, block: np.ndarray) -> np.ndarray:
+        """Each row's bin of the training frequency table (-1 for a gap); needs ``bins``."""
+        assert self.bins is not None
+        x = self.numbers(block)
+        if self.kind == "integer":
+            x = np.round(x)
+        out = np.searchsorted(np.asarray(self.bins["edges"]), np.nan_to_num(x), side="right")
+        return np.where(np.isnan(x), -1, out)
+
+    def decode(self, block: np.ndarray) -> pd.Series:
+        x = self.numbers(block)
         missing = np.isnan(x)
         if self.kind == "integer":
             rounded = pd.array(np.where(missing, 0, np.round(x)).astype(np.int64), dtype="Int64")
@@ -269,6 +286,15 @@ class _ContinuousColumn:
         if self.decimals is not None:
             x = np.round(x, self.decimals)
         return pd.Series(x, name=self.name, dtype=float)
+
+
+def _frequency_bins(observed: np.ndarray, *, exact: bool) -> dict[str, list[float]]:
+    """Bin edges of a numeric column (deciles, or every value of a column with exact modes) and
+    the share of training values in each bin: the column's frequency table, coarsely."""
+    values = np.unique(observed)
+    edges = values[1:] if exact else np.unique(np.quantile(observed, np.linspace(0.1, 0.9, 9)))
+    counts = np.bincount(np.searchsorted(edges, observed, side="right"), minlength=len(edges) + 1)
+    return {"edges": edges.tolist(), "shares": (counts / counts.sum()).tolist()}
 
 
 def _decimals(values: np.ndarray, most: int = _MAX_DECIMALS) -> int | None:
@@ -344,6 +370,17 @@ class _CategoricalColumn:
 
     def state(self) -> dict[str, Any]:
         return {"categories": self.categories, "counts": self.counts, "dtype": self.dtype}
+
+    def cells(self, block: np.ndarray) -> np.ndarray:
+        """Each row's category index (-1 for the missing category or an unobserved entry)."""
+        out = np.where(block.sum(axis=1) > 0, block.argmax(axis=1), -1)
+        return np.where(out == self.categories.index(None), -1, out) if None in self.categories else out
+
+    @property
+    def shares(self) -> list[float]:
+        """Training share of each category among the observed values (the missing one: 0)."""
+        counts = np.array([0 if c is None else n for c, n in zip(self.categories, self.counts, strict=True)], float)
+        return (counts / max(counts.sum(), 1.0)).tolist()
 
     @property
     def dim(self) -> int:
@@ -592,6 +629,36 @@ class TableTransformer:
         a missing indicator; tables fitted before these were stored give the mode weights."""
         numeric = self._numeric(column)
         return numeric.counts.tolist() + ([numeric.gaps] if numeric.indicator else [])
+
+    def cell_shares(self) -> list[list[float]] | None:
+        """Each column's training frequency table: the share of training values in each cell.
+
+        A cell is a category of a categorical column, a value bin of a numeric one (deciles, or
+        each value of an integer column with exact modes); gaps are in no cell. ``None`` for a
+        transformer fitted before these tables were stored.
+        """
+        self._require_fitted()
+        shares = []
+        for column in self._columns:
+            if isinstance(column, _CategoricalColumn):
+                shares.append(column.shares)
+            elif column.bins is None:
+                return None
+            else:
+                shares.append(list(column.bins["shares"]))
+        return shares
+
+    def cells(self, data: np.ndarray) -> np.ndarray:
+        """``(rows, columns)``: the cell of [`cell_shares`][ganzoo.data.tabular.TableTransformer.cell_shares]
+        each encoded row falls in per column, -1 for a gap."""
+        if self.cell_shares() is None:
+            raise DataError("this table transformer stores no frequency tables (fitted by an older ganzoo)")
+        array = np.asarray(data, dtype=np.float64)
+        columns, start = [], 0
+        for column in self._columns:
+            columns.append(column.cells(array[:, start : start + column.dim]))
+            start += column.dim
+        return np.stack(columns, axis=1)
 
     def span_of(self, column: str, role: SpanRole = "category") -> Span:
         """The ``role`` span of ``column``: the categories of a discrete column by default."""

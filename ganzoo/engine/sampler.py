@@ -24,7 +24,7 @@ from ganzoo.data.spec import CONDITION_KEY, SAMPLE_KEY, DataSpec
 from ganzoo.engine.checkpoint import Checkpoint, find_checkpoint
 from ganzoo.engine.loader import fixed_batch
 from ganzoo.registry.errors import CheckpointError, ConfigError, GanzooError
-from ganzoo.registry.protocols import ConditionSampling
+from ganzoo.registry.protocols import ConditionSampling, Curating, Curator
 from ganzoo.registry.registry import Registry
 
 #: Samples whose noise and conditions `Sampler.stream` draws at a time: fixed, so the
@@ -140,25 +140,57 @@ class Sampler:
         seeded with it, drawn [`DRAW_BLOCK`][ganzoo.engine.sampler.DRAW_BLOCK] samples at a time: the output does not depend
         on ``batch_size``, and up to ``DRAW_BLOCK`` samples equals [`sample`][ganzoo.engine.sampler.Sampler.sample]'s.
         ``direction``: as for [`sample`][ganzoo.engine.sampler.Sampler.sample].
+
+        Without ``source``, a dataset class that curates ([`Curating`][ganzoo.registry.protocols.Curating])
+        changes this: each block of ``DRAW_BLOCK`` samples is chosen from ``oversample`` times as
+        many candidates and yielded as one batch.
         """
         if n < 1:
             raise ConfigError(f"number of samples must be positive, got {n}")
         extra = self._direction(direction)
-        draws = _Draws(self, n, source, seed, direction)
+        curator = self.dataset_cls.curator(self.spec) if source is None and isinstance(self.dataset_cls, Curating) else None
         was_training = self.generator.training
         self.generator.eval()
         try:
             with _progress_bar(progress, n) as bar:
-                for start in range(0, n, self.batch_size):
-                    count = min(self.batch_size, n - start)
-                    z, cond = draws.take(count)
-                    with torch.no_grad():
-                        out = self.generator(z.to(self.device) if z is not None else None,
-                                             cond.to(self.device) if cond is not None else None, *extra).float().cpu()
-                    bar.update(count)
-                    yield Generated(start, out, cond)
+                if curator is None:
+                    draws = _Draws(self, n, source, seed, direction)
+                    for start in range(0, n, self.batch_size):
+                        count = min(self.batch_size, n - start)
+                        z, cond = draws.take(count)
+                        yield Generated(start, self._forward(z, cond, extra), cond)
+                        bar.update(count)
+                else:
+                    yield from self._curated(n, curator, seed, extra, bar)
         finally:
             self.generator.train(was_training)
+
+    def _curated(self, n: int, curator: Curator, seed: int | None, extra: tuple, bar: Any) -> Iterator[Generated]:
+        """[`stream`][ganzoo.engine.sampler.Sampler.stream]'s blocks when a curator chooses among ``oversample`` candidates per sample."""
+        factor = curator.oversample
+        if not isinstance(factor, int) or factor < 2:
+            raise ConfigError(f"{self.dataset_cls.__name__}.curator: oversample must be an integer >= 2, got {factor!r}")
+        draws = _Draws(self, n * factor, None, seed)
+        for start in range(0, n, DRAW_BLOCK):
+            count = min(DRAW_BLOCK, n - start)
+            z, cond = draws.take(count * factor)
+            out = self._forward(z, cond, extra)
+            keep = torch.as_tensor(curator.choose(out, count), dtype=torch.long)
+            if keep.shape != (count,):
+                raise ConfigError(f"{self.dataset_cls.__name__}.curator chose {tuple(keep.shape)} samples, expected ({count},)")
+            yield Generated(start, out[keep], cond[keep] if cond is not None else None)
+            bar.update(count)
+
+    def _forward(self, z: torch.Tensor | None, cond: torch.Tensor | None, extra: tuple) -> torch.Tensor:
+        """The generator's output for one batch of noise and conditions, in slices of ``batch_size``, on the CPU."""
+        total = len(z) if z is not None else len(cond)  # type: ignore[arg-type]
+        parts = []
+        with torch.no_grad():
+            for i in range(0, total, self.batch_size):
+                zi = z[i:i + self.batch_size].to(self.device) if z is not None else None
+                ci = cond[i:i + self.batch_size].to(self.device) if cond is not None else None
+                parts.append(self.generator(zi, ci, *extra).float().cpu())
+        return parts[0] if len(parts) == 1 else torch.cat(parts)
 
     def conditions(self, n: int, condition: Any = None, rng: torch.Generator | None = None, *,
                    direction: str | None = None) -> torch.Tensor | None:

@@ -148,6 +148,33 @@ class ConditionSampling(Protocol):
     def sample_conditions(self, spec: DataSpec, n: int, generator: torch.Generator | None = None) -> torch.Tensor: ...
 
 
+class Curator(Protocol):
+    """Chooses, block by block, which generated samples to keep (see [`Curating`][ganzoo.registry.protocols.Curating])."""
+
+    #: candidates generated per kept sample (at least 2)
+    oversample: int
+
+    def choose(self, samples: torch.Tensor, n: int) -> torch.Tensor:
+        """Indices of the ``n`` of ``samples`` to keep; may remember earlier blocks' choices."""
+        ...
+
+
+@runtime_checkable
+class Curating(Protocol):
+    """Optional: a dataset class that curates freely drawn generated samples.
+
+    A classmethod (or staticmethod) working from the checkpoint's DataSpec alone: ``curator``
+    returns a fresh [`Curator`][ganzoo.registry.protocols.Curator] (or ``None``: keep every
+    sample). When [`Sampler.stream`][ganzoo.engine.sampler.Sampler.stream] draws the conditions
+    itself (``ganzoo generate`` without ``--condition``), it generates ``oversample`` candidates
+    per sample, block by block, and keeps those the curator chooses; a table dataset uses this to
+    give the generated rows the training data's column frequencies. Samples asked for with
+    explicit conditions are never curated (the conditions fix what they must be).
+    """
+
+    def curator(self, spec: DataSpec) -> Curator | None: ...
+
+
 @runtime_checkable
 class ConditionParsing(Protocol):
     """Optional: a dataset class that parses ``ganzoo generate --condition`` text.

@@ -23,7 +23,7 @@ from ganzoo.engine.context import LossContext
 from ganzoo.experiment.build import fill_params
 from ganzoo.plugins.manager import get_registry
 from ganzoo.registry.errors import ConfigError
-from ganzoo.registry.protocols import Augmenting, BatchDrawing, Exporting
+from ganzoo.registry.protocols import Augmenting, BatchDrawing, Curating, Exporting
 from ganzoo.registry.registry import Registry
 from ganzoo.testing.partners import FlatCritic, FlatGenerator
 
@@ -160,12 +160,29 @@ def check_dataset(name: str, registry: Registry | None = None, **params: Any) ->
             torch.manual_seed(0)
             drawn = dataset.draw_batch(2)
         _check_tensor(drawn.get(SAMPLE_KEY, torch.empty(0)), (2, *spec.shape), who, "draw_batch(2)['x']")
+    if isinstance(type(dataset), Curating):
+        _check_curator(type(dataset).curator(spec), batch[SAMPLE_KEY], who)
     if isinstance(type(dataset), Exporting) or hasattr(type(dataset), "export"):
         with tempfile.TemporaryDirectory() as tmp:
             files = type(dataset).export(batch[SAMPLE_KEY], Path(tmp), spec, batch.get(CONDITION_KEY))
             if not files or not all(Path(f).exists() for f in files):
                 _fail(who, "export wrote no files", "return the paths export() wrote")
     return dataset
+
+
+def _check_curator(curator: Any, samples: torch.Tensor, who: str) -> None:
+    """A curator (if any) must oversample and choose ``n`` distinct indices of its candidates."""
+    if curator is None:
+        return
+    factor = getattr(curator, "oversample", None)
+    if not isinstance(factor, int) or factor < 2:
+        _fail(who, f"curator().oversample is {factor!r}", "give the curator an integer oversample >= 2 (or return None)")
+    candidates = samples.repeat(factor, *([1] * (samples.dim() - 1)))
+    chosen = torch.as_tensor(curator.choose(candidates, len(samples)))
+    if chosen.shape != (len(samples),) or len(set(chosen.tolist())) != len(samples) or not (
+            0 <= int(chosen.min()) and int(chosen.max()) < len(candidates)):
+        _fail(who, f"curator().choose(candidates, {len(samples)}) returned {chosen.tolist()}",
+              f"return {len(samples)} distinct indices into the candidates")
 
 
 # -- helpers -----------------------------------------------------------------------------------

@@ -109,3 +109,52 @@ def test_absurd_sizes_are_refused_up_front(run: Path, tmp_path: Path, capsys: py
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err
     assert not (tmp_path / "out").exists()
+
+
+class _KeepLargestA:
+    """A toy curator: of each block's candidates keep those with the largest first value."""
+
+    oversample = 3
+
+    def __init__(self) -> None:
+        self.blocks: list[int] = []
+
+    def choose(self, samples: torch.Tensor, n: int) -> torch.Tensor:
+        self.blocks.append(len(samples))
+        return samples[:, 0].argsort(descending=True)[:n]
+
+
+def test_a_curating_dataset_chooses_among_oversampled_candidates(
+        run: Path, tmp_path: Path, streaming_export: list[tuple[int, int]], monkeypatch: pytest.MonkeyPatch) -> None:
+    curators: list[_KeepLargestA] = []
+
+    def curator(cls: type, spec: DataSpec) -> _KeepLargestA:
+        curators.append(_KeepLargestA())
+        return curators[-1]
+
+    monkeypatch.setattr(load_toys().Ring, "curator", classmethod(curator), raising=False)
+    n = DRAW_BLOCK + 10
+    assert main(["generate", str(run), "-n", str(n), "--batch-size", "7", "-o", str(tmp_path / "cur"),
+                 "--seed", "1"]) == 0
+    assert curators[0].blocks == [3 * DRAW_BLOCK, 3 * 10]  # oversample x each block, batch size aside
+    assert streaming_export == [(0, DRAW_BLOCK), (DRAW_BLOCK, 10)]
+    curated = _values(tmp_path / "cur" / "samples.csv")
+    monkeypatch.delattr(load_toys().Ring, "curator")
+    assert main(["generate", str(run), "-n", str(n), "-o", str(tmp_path / "raw"), "--seed", "1"]) == 0
+    raw = _values(tmp_path / "raw" / "samples.csv")
+    assert len(curated) == len(raw) == n
+    first = curated[:DRAW_BLOCK, 0]
+    assert torch.all(first[:-1] >= first[1:])  # the curator's order: largest first
+    assert curated[:, 0].mean() > raw[:, 0].mean()
+
+
+def test_a_curator_that_miscounts_is_a_clear_error(run: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    class Short(_KeepLargestA):
+        def choose(self, samples: torch.Tensor, n: int) -> torch.Tensor:
+            return torch.arange(n - 1)
+
+    monkeypatch.setattr(load_toys().Ring, "curator", classmethod(lambda cls, spec: Short()), raising=False)
+    sampler = ganzoo.load(run)
+    with pytest.raises(ganzoo.ConfigError, match=r"curator chose \(9,\) samples, expected \(10,\)"):
+        list(sampler.stream(10, None, seed=0))
+    assert len(torch.cat([b.samples for b in sampler.stream(10, lambda s, c, r: None, seed=0)])) == 10

@@ -181,3 +181,40 @@ def test_drawn_batches_are_checked_against_the_spec() -> None:
             check_dataset("drawing-table", wrong_width=True)
     finally:
         reset_manager()
+
+
+class _FirstRows:
+    """A curator with a bug when asked: it keeps the first candidates, one too many."""
+
+    oversample = 2
+
+    def __init__(self, extra: int) -> None:
+        self.extra = extra
+
+    def choose(self, samples: torch.Tensor, n: int) -> torch.Tensor:
+        return torch.arange(n + self.extra)
+
+
+class CuratingTable(DrawingTable):
+    @classmethod
+    def curator(cls, spec: DataSpec) -> _FirstRows:
+        return _FirstRows(extra=int(spec.meta.get("extra", 0)))
+
+
+def test_a_curators_choice_is_checked() -> None:
+    module = types.ModuleType("curating")
+
+    def ganzoo_register_datasets(register):  # type: ignore[no-untyped-def]
+        register("curating-table", CuratingTable, config=_DrawingConfig)
+
+    module.ganzoo_register_datasets = ganzoo.hookimpl(ganzoo_register_datasets)  # type: ignore[attr-defined]
+    reset_manager([("curating", module)], discover=False)
+    try:
+        check_dataset("curating-table")
+        bad = DataSpec("table", (5,), meta={"extra": 1})
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(CuratingTable, "describe", lambda self: bad)
+            with pytest.raises(ConformanceError, match=r"curator\(\)\.choose\(candidates, 2\) returned \[0, 1, 2\]"):
+                check_dataset("curating-table")
+    finally:
+        reset_manager()

@@ -134,6 +134,14 @@ class TableDataConfig(ComponentConfig):
         "training batches and when generating; the other condition columns share the rest equally. "
         "'uniform': the outcome is one condition column among the others (CTGAN). Without a target: no effect.",
     )
+    oversample: int = Field(
+        2,
+        ge=1,
+        le=16,
+        description="Generated candidates per row `ganzoo generate` writes when it draws the conditions itself: "
+        "the rows kept give every column its training frequencies (ganzoo_traffic.curation). 1: write the "
+        "generator's rows as they come.",
+    )
     split: Split = Field("train", description="train, val or test rows.")
     val_fraction: float = Field(0.1, ge=0, lt=1, description="Share of rows held out for validation.")
     test_fraction: float = Field(0.2, ge=0, lt=1, description="Share of rows held out for testing.")

@@ -51,6 +51,7 @@ from ganzoo_traffic.configs import (
     TableDataConfig,
     USAccidentsConfig,
 )
+from ganzoo_traffic.curation import MarginalCurator
 from ganzoo_traffic.data.gaps import calibrate_gaps, gap_rates
 from ganzoo_traffic.data.loaders import Table, load_csv, load_stats19, load_us_accidents
 from ganzoo_traffic.data.missing import inject_missing
@@ -110,6 +111,7 @@ class TableDataset:
         self._x = torch.from_numpy(data)
         self._mask = torch.from_numpy(mask) if policy == "mask" else None
         self.training_by_sampling = config.training_by_sampling
+        self.oversample = config.oversample
         columns = self._condition_columns(config.condition_columns, config.condition_on_modes) if config.conditional else []
         self.blocks: list[ConditionBlock] = condition_layout(self.transformer, columns)
         self.condition_dim = sum(b.size for b in self.blocks)
@@ -199,6 +201,7 @@ class TableDataset:
                 "target": self.table.target,
                 "constraints": [rule.text for rule in self.rules],
                 "gap_rates": self._gap_rates,
+                "oversample": self.oversample,
             },
         }
         if self.blocks:  # CTGAN's unconditional sampling: column uniform, category by frequency
@@ -353,6 +356,17 @@ class TableDataset:
         the whole vector, so ``generator`` has nothing left to draw.
         """
         return condition_vector(spec, [part for part in text.split(",") if part.strip()], n)
+
+    @classmethod
+    def curator(cls, spec: DataSpec) -> MarginalCurator | None:
+        """The curator of freely drawn rows ([`ganzoo_traffic.curation`][ganzoo_traffic.curation]), or ``None``
+        with ``oversample = 1`` and for runs made before it existed."""
+        table = spec.meta.get("table")
+        factor = int(table.get("oversample", 1)) if isinstance(table, Mapping) else 1
+        if factor < 2:
+            return None
+        transformer = TableTransformer.from_dict(table["transformer"])
+        return MarginalCurator(transformer, factor) if transformer.cell_shares() is not None else None
 
 
 def announce_split(source: str, total: int, kept: int, config: TableDataConfig) -> None:
