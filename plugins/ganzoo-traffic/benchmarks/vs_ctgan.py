@@ -165,15 +165,23 @@ def fit_ganzoo(train: pd.DataFrame, table: BenchTable, epochs: int, seed: int, w
     ganzoo.train(None, preset="traffic-ctgan", run_dir=run, overrides=overrides, progress=False)
 
     def sample(n: int) -> pd.DataFrame:  # what `ganzoo generate RUN -n N -o out --seed S` writes
+        sampler = ganzoo.load(run)
+        out = work / "out"
+        for batch in sampler.stream(n, None, seed=seed):
+            sampler.export(batch.samples, out, batch.conditions, start=batch.start)
+        return pd.read_csv(out / "samples.csv")
+
+    def raw(n: int) -> pd.DataFrame:  # the generator's rows as they come (no curation)
         import torch
 
         sampler = ganzoo.load(run)
         conditions = sampler.conditions(n, None, torch.Generator().manual_seed(seed))
         rows = sampler.sample(n, condition=conditions, seed=seed)
-        out = work / "out"
+        out = work / "raw"
         sampler.export(rows, out, conditions)
         return pd.read_csv(out / "samples.csv")
 
+    sample.raw = raw  # type: ignore[attr-defined]
     return sample, {"ganzoo_set": extra} if extra else {}
 
 
@@ -386,6 +394,8 @@ def main() -> None:
     parser.add_argument("--max-rows", type=int, default=None, help="subsample each table first (quick runs)")
     parser.add_argument("--ganzoo-set", action="append", default=[], metavar="KEY=VALUE",
                         help="extra --set override of ganzoo's run (repeatable), to compare variants")
+    parser.add_argument("--raw", action="store_true",
+                        help="also score ganzoo's uncurated rows (oversample 1) from the same fit, under 'raw'")
     parser.add_argument("--keep", type=Path, default=None, help="write each model's generated rows here as CSV")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     parser.add_argument("--report", type=Path, default=None, help="only print the Markdown tables of a --json file")
@@ -426,12 +436,15 @@ def main() -> None:
                     sample, facts = MODELS[model](real, table, args.epochs, seed, Path(tmp), args.ganzoo_set)
                     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
                     synthetic = sample(len(real))
+                    raw = sample.raw(len(real)) if args.raw and hasattr(sample, "raw") else None
                 if args.keep:
                     args.keep.mkdir(parents=True, exist_ok=True)
                     synthetic.to_csv(args.keep / f"{name}-{model}-seed{seed}.csv", index=False)
                 row = {"table": name, "model": model, "seed": seed, "epochs": args.epochs,
                        "train_rows": len(real), "test_rows": len(test), "fit_wall_s": wall, "fit_cpu_s": cpu,
                        "load_1min": load, **facts, **evaluate(real, test, synthetic, table, seed, reference)}
+                if raw is not None:
+                    row["raw"] = evaluate(real, test, raw, table, seed, reference)
                 results.append(row)
                 print(json.dumps(row), flush=True)
     summary = {"python": platform.python_version(), "torch": torch.__version__, "cpu_count": os.cpu_count(),
