@@ -179,8 +179,8 @@ def _check_curator(curator: Any, samples: torch.Tensor, who: str) -> None:
         _fail(who, f"curator().oversample is {factor!r}", "give the curator an integer oversample >= 2 (or return None)")
     candidates = samples.repeat(factor, *([1] * (samples.dim() - 1)))
     chosen = torch.as_tensor(curator.choose(candidates, len(samples)))
-    if chosen.shape != (len(samples),) or len(set(chosen.tolist())) != len(samples) or not (
-            0 <= int(chosen.min()) and int(chosen.max()) < len(candidates)):
+    in_range = chosen.numel() > 0 and int(chosen.min()) >= 0 and int(chosen.max()) < len(candidates)
+    if chosen.shape != (len(samples),) or len(set(chosen.tolist())) != len(samples) or not in_range:
         _fail(who, f"curator().choose(candidates, {len(samples)}) returned {chosen.tolist()}",
               f"return {len(samples)} distinct indices into the candidates")
 
