@@ -59,7 +59,7 @@ def test_the_dataset_curates_by_default_and_oversample_1_turns_it_off(tmp_path: 
     common = {"path": str(path), "val_fraction": 0, "test_fraction": 0}
     spec = ganzoo.create("dataset", "table-csv", **common).describe()
     curator = TableDataset.curator(spec)
-    assert isinstance(curator, MarginalCurator) and curator.oversample == 2
+    assert isinstance(curator, MarginalCurator) and curator.oversample == 4
     off = ganzoo.create("dataset", "table-csv", oversample=1, **common).describe()
     assert TableDataset.curator(off) is None
     # a run made before frequency tables were stored keeps every row

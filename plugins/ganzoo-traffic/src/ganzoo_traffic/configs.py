@@ -135,7 +135,7 @@ class TableDataConfig(ComponentConfig):
         "'uniform': the outcome is one condition column among the others (CTGAN). Without a target: no effect.",
     )
     oversample: int = Field(
-        2,
+        4,
         ge=1,
         le=16,
         description="Generated candidates per row `ganzoo generate` writes when it draws the conditions itself: "
