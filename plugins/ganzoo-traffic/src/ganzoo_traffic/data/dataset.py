@@ -16,7 +16,9 @@ module turns it into training samples the same way:
   category; rare classes (fatal accidents) are therefore seen far more often
   than their share, and the generator learns them;
 * [`TableDataset.export`][ganzoo_traffic.data.dataset.TableDataset.export] writes generated rows as CSV with the source's own column names,
-  types and missing-value codes, from the DataSpec alone.
+  types and missing-value codes, from the DataSpec alone;
+* [`TableDataset.curator`][ganzoo_traffic.data.dataset.TableDataset.curator] chooses, among ``oversample`` candidates per row, the
+  generated rows that keep every column's training frequencies ([`ganzoo_traffic.curation`][ganzoo_traffic.curation]).
 """
 
 from __future__ import annotations
