@@ -176,7 +176,7 @@ class _ContinuousColumn:
             # training values per mode and gaps: how often a mode condition is drawn when generating
             "counts": np.round(np.asarray(weights) * observed.size).tolist(),
             "gaps": int(np.isnan(x).sum()),
-            "bins": _frequency_bins(observed, exact=kind == "integer" and distinct.size <= max_modes),
+            "bins": _frequency_bins(observed, int(np.isnan(x).sum()), exact=kind == "integer" and distinct.size <= max_modes),
         }
         return cls(name, kind, state)
 
@@ -261,13 +261,13 @@ class _ContinuousColumn:
         return x
 
     def cells(self, block: np.ndarray) -> np.ndarray:
-        """Each row's bin of the training frequency table (-1 for a gap); needs ``bins``."""
+        """Each row's bin of the training frequency table (the last one for a gap); needs ``bins``."""
         assert self.bins is not None
         x = self.numbers(block)
         if self.kind == "integer":
             x = np.round(x)
         out = np.searchsorted(np.asarray(self.bins["edges"]), np.nan_to_num(x), side="right")
-        return np.where(np.isnan(x), -1, out)
+        return np.where(np.isnan(x), len(self.bins["shares"]) - 1, out)
 
     def decode(self, block: np.ndarray) -> pd.Series:
         x = self.numbers(block)
@@ -288,13 +288,14 @@ class _ContinuousColumn:
         return pd.Series(x, name=self.name, dtype=float)
 
 
-def _frequency_bins(observed: np.ndarray, *, exact: bool) -> dict[str, list[float]]:
+def _frequency_bins(observed: np.ndarray, gaps: int, *, exact: bool) -> dict[str, list[float]]:
     """Bin edges of a numeric column (deciles, or every value of a column with exact modes) and
-    the share of training values in each bin: the column's frequency table, coarsely."""
+    the share of training rows in each bin and, last, among the gaps: the column's frequency
+    table, coarsely."""
     values = np.unique(observed)
     edges = values[1:] if exact else np.unique(np.quantile(observed, np.linspace(0.1, 0.9, 9)))
     counts = np.bincount(np.searchsorted(edges, observed, side="right"), minlength=len(edges) + 1)
-    return {"edges": edges.tolist(), "shares": (counts / counts.sum()).tolist()}
+    return {"edges": edges.tolist(), "shares": (np.append(counts, gaps) / (counts.sum() + gaps)).tolist()}
 
 
 def _decimals(values: np.ndarray, most: int = _MAX_DECIMALS) -> int | None:
@@ -372,14 +373,14 @@ class _CategoricalColumn:
         return {"categories": self.categories, "counts": self.counts, "dtype": self.dtype}
 
     def cells(self, block: np.ndarray) -> np.ndarray:
-        """Each row's category index (-1 for the missing category or an unobserved entry)."""
-        out = np.where(block.sum(axis=1) > 0, block.argmax(axis=1), -1)
-        return np.where(out == self.categories.index(None), -1, out) if None in self.categories else out
+        """Each row's category index (the missing category's for a gap; -1 for an unobserved,
+        masked entry)."""
+        return np.where(block.sum(axis=1) > 0, block.argmax(axis=1), -1)
 
     @property
     def shares(self) -> list[float]:
-        """Training share of each category among the observed values (the missing one: 0)."""
-        counts = np.array([0 if c is None else n for c, n in zip(self.categories, self.counts, strict=True)], float)
+        """Training share of each category (the missing one's: the share of gaps)."""
+        counts = np.asarray(self.counts, dtype=float)
         return (counts / max(counts.sum(), 1.0)).tolist()
 
     @property
@@ -633,8 +634,9 @@ class TableTransformer:
     def cell_shares(self) -> list[list[float]] | None:
         """Each column's training frequency table: the share of training values in each cell.
 
-        A cell is a category of a categorical column, a value bin of a numeric one (deciles, or
-        each value of an integer column with exact modes); gaps are in no cell. ``None`` for a
+        A cell is a category of a categorical column (gaps: its missing category), a value bin of
+        a numeric one (deciles, or each value of an integer column with exact modes; gaps: one
+        more, last bin). ``None`` for a
         transformer fitted before these tables were stored.
         """
         self._require_fitted()
@@ -650,7 +652,7 @@ class TableTransformer:
 
     def cells(self, data: np.ndarray) -> np.ndarray:
         """``(rows, columns)``: the cell of [`cell_shares`][ganzoo.data.tabular.TableTransformer.cell_shares]
-        each encoded row falls in per column, -1 for a gap."""
+        each encoded row falls in per column (-1 for an entry masked out under ``missing="mask"``)."""
         if self.cell_shares() is None:
             raise DataError("this table transformer stores no frequency tables (fitted by an older ganzoo)")
         array = np.asarray(data, dtype=np.float64)

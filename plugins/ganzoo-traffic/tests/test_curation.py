@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from ganzoo_traffic.curation import MarginalCurator
+from ganzoo_traffic.curation import MarginalCurator, cell_frequencies
 from ganzoo_traffic.data.dataset import TableDataset
 
 import ganzoo
@@ -36,10 +36,12 @@ def _distance(transformer: TableTransformer, encoded: np.ndarray) -> float:
 
 
 def test_kept_rows_take_the_training_frequencies_block_after_block() -> None:
-    transformer = TableTransformer().fit(_table(4000, rare_share=0.1, shift=0.0, seed=0))
+    training = _table(4000, rare_share=0.1, shift=0.0, seed=0)
+    transformer = TableTransformer().fit(training)
+    frequencies = cell_frequencies(transformer, transformer.transform(training), None)
     # candidates from a skewed generator: the rare class at 30 %, speeds 4 km/h too high
     candidates = transformer.transform(_table(2 * 640, rare_share=0.3, shift=4.0, seed=1))
-    curator = MarginalCurator(transformer, oversample=2)
+    curator = MarginalCurator(transformer, 2, frequencies)
     kept = []
     for block in range(10):  # ten blocks of 64 kept rows, each chosen from 128 candidates
         rows = candidates[block * 128 : (block + 1) * 128]
@@ -53,6 +55,30 @@ def test_kept_rows_take_the_training_frequencies_block_after_block() -> None:
     assert (kinds == "rare").mean() == pytest.approx(0.1, abs=0.02)
 
 
+def _outcome_table(rows: list[tuple[str, int, int]]) -> pd.DataFrame:
+    """Rows from (dead, severity, count) groups."""
+    return pd.DataFrame([(dead, severity) for dead, severity, count in rows for _ in range(count)],
+                        columns=["dead", "severity"])
+
+
+def test_within_each_outcome_class_the_kept_rows_keep_what_the_outcome_depends_on() -> None:
+    # training: the dead are exactly the rows of severity 4
+    training = _outcome_table([("no", s, 225) for s in range(4)] + [("yes", 4, 100)])
+    transformer = TableTransformer(kinds={"dead": "categorical", "severity": "categorical"}).fit(training)
+    # a generator that makes severity 4 too often among survivors and gives half its dead a
+    # survivor's severity: column by column, the consistent dead rows look like surplus
+    candidates = _outcome_table([("no", s, 150) for s in range(4)] + [("no", 4, 150), ("yes", 4, 50), ("yes", 1, 50)])
+    encoded = transformer.transform(candidates.sample(frac=1.0, random_state=0))
+    kept = {}
+    for target in (None, "dead"):
+        curator = MarginalCurator(transformer, 2, cell_frequencies(transformer, transformer.transform(training), target))
+        chosen = curator.choose(torch.from_numpy(encoded), len(encoded) // 2)
+        rows = transformer.inverse_transform(encoded[chosen.numpy()])
+        kept[target] = rows[rows["dead"] == "yes"]["severity"]
+    assert (kept["dead"] == 4).mean() > 0.9  # the dead kept are the consistent ones
+    assert (kept[None] == 4).mean() < 0.8  # column by column, inconsistent dead rows fill the gap too
+
+
 def test_the_dataset_curates_by_default_and_oversample_1_turns_it_off(tmp_path: Path) -> None:
     path = tmp_path / "rows.csv"
     _table(300, rare_share=0.1, shift=0.0, seed=0).to_csv(path, index=False)
@@ -63,7 +89,5 @@ def test_the_dataset_curates_by_default_and_oversample_1_turns_it_off(tmp_path: 
     off = ganzoo.create("dataset", "table-csv", oversample=1, **common).describe()
     assert TableDataset.curator(off) is None
     # a run made before frequency tables were stored keeps every row
-    state = spec.meta["table"]["transformer"]
-    for column in state["columns"]:
-        column.pop("bins", None)
+    del spec.meta["table"]["frequencies"]
     assert TableDataset.curator(spec) is None

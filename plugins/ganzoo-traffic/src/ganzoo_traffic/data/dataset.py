@@ -53,7 +53,7 @@ from ganzoo_traffic.configs import (
     TableDataConfig,
     USAccidentsConfig,
 )
-from ganzoo_traffic.curation import MarginalCurator
+from ganzoo_traffic.curation import MarginalCurator, cell_frequencies
 from ganzoo_traffic.data.gaps import calibrate_gaps, gap_rates
 from ganzoo_traffic.data.loaders import Table, load_csv, load_stats19, load_us_accidents
 from ganzoo_traffic.data.missing import inject_missing
@@ -121,6 +121,7 @@ class TableDataset:
         self._slot_x = torch.tensor([i for b in self.blocks for i in b.x_index], dtype=torch.long)
         self._row_categories = self._categories_per_row(self._x.numpy())
         train_x = self._x.numpy() if split == "train" else self.transformer.transform(train)
+        self._frequencies = cell_frequencies(self.transformer, train_x, table.target)
         self._gap_rates = (
             gap_rates(self.transformer, train_x, self._condition_slots(train_x), self.condition_dim)
             if policy == "indicator" else {}
@@ -204,6 +205,7 @@ class TableDataset:
                 "constraints": [rule.text for rule in self.rules],
                 "gap_rates": self._gap_rates,
                 "oversample": self.oversample,
+                "frequencies": self._frequencies,
             },
         }
         if self.blocks:  # CTGAN's unconditional sampling: column uniform, category by frequency
@@ -364,11 +366,10 @@ class TableDataset:
         """The curator of freely drawn rows ([`ganzoo_traffic.curation`][ganzoo_traffic.curation]), or ``None``
         with ``oversample = 1`` and for runs made before it existed."""
         table = spec.meta.get("table")
-        factor = int(table.get("oversample", 1)) if isinstance(table, Mapping) else 1
-        if factor < 2:
+        if not isinstance(table, Mapping) or int(table.get("oversample", 1)) < 2 or "frequencies" not in table:
             return None
-        transformer = TableTransformer.from_dict(table["transformer"])
-        return MarginalCurator(transformer, factor) if transformer.cell_shares() is not None else None
+        return MarginalCurator(TableTransformer.from_dict(table["transformer"]), int(table["oversample"]),
+                               table["frequencies"])
 
 
 def announce_split(source: str, total: int, kept: int, config: TableDataConfig) -> None:
