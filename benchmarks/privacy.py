@@ -22,6 +22,12 @@ sds, protocol) are written as one JSON document.
     python benchmarks/privacy.py --runs runs/privacy --domains smartgrid --out smartgrid.json
     python benchmarks/privacy.py --runs runs/privacy --domains medical medical-pix2pix --n-samples 1024
     python benchmarks/privacy.py --runs /tmp/p --quick                  # smoke run: 20 training steps
+    python benchmarks/privacy.py --runs runs/seed1 --domains medical --set dataset.params.seed=1
+
+``--set KEY=VALUE`` (repeatable, as ``ganzoo train --set``) overrides the experiment of every
+trained preset, e.g. the dataset seed, which draws other training and held-out splits; the
+scores then read the run's own data. A reused run must have been trained with the same values
+(it is refused otherwise), so give each setting its own ``--runs`` folder.
 
 Train with ``OMP_NUM_THREADS=1`` on a shared CPU (``train.threads = 1`` is set for the runs).
 Images are compared in the features of ``--feature-extractor`` (default: the evaluation's choice,
@@ -39,9 +45,11 @@ from pathlib import Path
 from typing import Any
 
 import ganzoo
+from ganzoo.experiment.load import parse_override, read_toml
 from ganzoo.metrics.evaluate import evaluate_run, held_out_dataset, run_config
 from ganzoo.metrics.privacy import PRIVACY_METRICS
 from ganzoo.plugins.manager import get_registry
+from ganzoo.registry.errors import ConfigError, GanzooError
 from ganzoo.testing import ReplayingSampler
 
 PRESETS = {"medical": "retina-dcgan", "medical-pix2pix": "retina-pix2pix", "smartgrid": "smartgrid-cgan",
@@ -51,14 +59,30 @@ OTHER = {"val": "test", "test": "val"}
 RESULTS = ("dcr_share", "exact_copy_rate", "near_copy_rate", "membership_auc")
 
 
-def train(preset: str, run_dir: Path, quick: bool) -> float:
-    """Train ``preset`` into ``run_dir`` unless a finished run is there; returns the seconds it took."""
+def train(preset: str, run_dir: Path, quick: bool, settings: list[str]) -> float:
+    """Train ``preset`` with the ``--set`` overrides ``settings`` into ``run_dir`` unless a finished
+    run is there (which must agree with ``settings``); returns the seconds it took."""
     if (run_dir / "checkpoints").is_dir():
+        check_reused(run_dir, settings)
         return 0.0
-    overrides = ["train.threads=1"] + (["train.steps=20", "train.log_every=10"] if quick else [])
+    overrides = ["train.threads=1"] + (["train.steps=20", "train.log_every=10"] if quick else []) + settings
     start = time.perf_counter()
     ganzoo.train(preset=preset, run_dir=run_dir, overrides=overrides)
     return time.perf_counter() - start
+
+
+def check_reused(run_dir: Path, settings: list[str]) -> None:
+    """Refuse to reuse a run whose stored experiment differs from a ``--set`` override: its scores
+    would be reported as the override's (say, another dataset seed's)."""
+    stored = read_toml(run_dir / "config.toml")
+    for setting in settings:
+        path, value = parse_override(setting)
+        node: Any = stored
+        for part in path:
+            node = node.get(part) if isinstance(node, dict) else None
+        if node != value:
+            raise ConfigError(f"{run_dir}: trained with {'.'.join(path)}={node!r}, not --set {setting}; "
+                              "give another --runs folder")
 
 
 def score(run_dir: Path, split: str, generator: str, noise: float, extractor: str | None,
@@ -110,16 +134,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n-samples", type=int, help="held-out samples (default: the preset's [eval] n_samples)")
     parser.add_argument("--quick", action="store_true", help="train 20 steps only (smoke run; presets not judged)")
     parser.add_argument("--out", type=Path, help="write the JSON document here (default: stdout only)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
+                        help="experiment override for every trained preset, as `ganzoo train --set` "
+                             "(repeatable; e.g. dataset.params.seed=1); a reused run must agree with it")
     args = parser.parse_args(argv)
+    try:
+        for setting in args.settings:
+            parse_override(setting)
+        return run(args)
+    except GanzooError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train what is missing, score every row, print the table and write the JSON document."""
 
     document: dict[str, Any] = {"ganzoo_version": ganzoo.__version__, "git_revision": _revision(),
-                                "noise": args.noise, "quick": args.quick, "n_samples": args.n_samples, "domains": {}}
+                                "noise": args.noise, "quick": args.quick, "n_samples": args.n_samples, "set": args.settings,
+                                "domains": {}}
     print("| domain | split | generator | DCR share ± sd | exact copies (held-out) | near copies (held-out) "
           "| membership AUC ± sd | checks |\n|---|---|---|---|---|---|---|---|")
     for domain in args.domains:
         preset = PRESETS[domain]
         run_dir = args.runs / preset
-        seconds = train(preset, run_dir, args.quick)
+        seconds = train(preset, run_dir, args.quick, args.settings)
         rows = []
         for split in SPLITS:
             for generator in ("preset", "replay", "real"):
