@@ -24,7 +24,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any, Literal, TypeVar, get_args
 
 import numpy as np
 import pandas as pd
@@ -498,6 +498,9 @@ def infer_kinds(frame: pd.DataFrame, categorical: Iterable[str] = ()) -> dict[st
     return kinds
 
 
+_Column = TypeVar("_Column", _ContinuousColumn, _CategoricalColumn)
+
+
 class TableTransformer:
     """Fit on a DataFrame, encode rows to float32 vectors, decode vectors back to rows.
 
@@ -672,21 +675,19 @@ class TableTransformer:
         raise DataError(f"column {column!r} has no {role} span in this table")
 
     def _numeric(self, column: str) -> _ContinuousColumn:
-        self._require_fitted()
-        for c in self._columns:
-            if c.name == column:
-                if isinstance(c, _ContinuousColumn):
-                    return c
-                raise DataError(f"column {column!r} is {c.kind}, not numeric")
-        raise DataError(f"unknown column {column!r} (columns: {', '.join(self.columns)})")
+        return self._column(column, _ContinuousColumn, "numeric")
 
     def _categorical(self, column: str) -> _CategoricalColumn:
+        return self._column(column, _CategoricalColumn, "categorical")
+
+    def _column(self, column: str, kind: type[_Column], label: str) -> _Column:
+        """The fitted column named ``column``, which must be of class ``kind`` (``label`` names it)."""
         self._require_fitted()
         for c in self._columns:
             if c.name == column:
-                if isinstance(c, _CategoricalColumn):
+                if isinstance(c, kind):
                     return c
-                raise DataError(f"column {column!r} is {c.kind}, not categorical")
+                raise DataError(f"column {column!r} is {c.kind}, not {label}")
         raise DataError(f"unknown column {column!r} (columns: {', '.join(self.columns)})")
 
     # -- encoding -------------------------------------------------------------------------

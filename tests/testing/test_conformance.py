@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import types
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import torch
@@ -167,20 +169,27 @@ class DrawingTable:
         return {"x": torch.rand(n, self.width)}
 
 
-def test_drawn_batches_are_checked_against_the_spec() -> None:
-    module = types.ModuleType("drawing")
+@contextmanager
+def _only_dataset(name: str, cls: type) -> Iterator[None]:
+    """The plugin manager holds one in-process plugin, registering dataset ``name`` (until exit)."""
+    module = types.ModuleType(name)
 
     def ganzoo_register_datasets(register):  # type: ignore[no-untyped-def]
-        register("drawing-table", DrawingTable, config=_DrawingConfig)
+        register(name, cls, config=_DrawingConfig)
 
     module.ganzoo_register_datasets = ganzoo.hookimpl(ganzoo_register_datasets)  # type: ignore[attr-defined]
-    reset_manager([("drawing", module)], discover=False)
+    reset_manager([(name, module)], discover=False)
     try:
+        yield
+    finally:
+        reset_manager()
+
+
+def test_drawn_batches_are_checked_against_the_spec() -> None:
+    with _only_dataset("drawing-table", DrawingTable):
         assert check_dataset("drawing-table").draws_batches
         with pytest.raises(ConformanceError, match=r"draw_batch\(2\)\['x'\] has shape \(2, 4\), expected \(2, 5\)"):
             check_dataset("drawing-table", wrong_width=True)
-    finally:
-        reset_manager()
 
 
 class _FirstRows:
@@ -202,19 +211,10 @@ class CuratingTable(DrawingTable):
 
 
 def test_a_curators_choice_is_checked() -> None:
-    module = types.ModuleType("curating")
-
-    def ganzoo_register_datasets(register):  # type: ignore[no-untyped-def]
-        register("curating-table", CuratingTable, config=_DrawingConfig)
-
-    module.ganzoo_register_datasets = ganzoo.hookimpl(ganzoo_register_datasets)  # type: ignore[attr-defined]
-    reset_manager([("curating", module)], discover=False)
-    try:
+    with _only_dataset("curating-table", CuratingTable):
         check_dataset("curating-table")
         bad = DataSpec("table", (5,), meta={"extra": 1})
         with pytest.MonkeyPatch.context() as patch:
             patch.setattr(CuratingTable, "describe", lambda self: bad)
             with pytest.raises(ConformanceError, match=r"curator\(\)\.choose\(candidates, 2\) returned \[0, 1, 2\]"):
                 check_dataset("curating-table")
-    finally:
-        reset_manager()
