@@ -13,6 +13,9 @@ B images and land in ``B/``, the translations in ``A/``.
 the run's dataset class, ``parse_condition(spec, text, n) -> (n, K) tensor``, because only the
 dataset knows what its columns and values mean (and whether it can honour several at once).
 
+A dataset class that curates ([`Curating`][ganzoo.registry.protocols.Curating]) chooses, when the labels are drawn rather
+than asked for, which of ``oversample`` candidates per sample are written (ganzoo-traffic keeps
+rows that give every column its training frequencies).
 Generation streams ([`stream`][ganzoo.engine.sampler.Sampler.stream]): each batch is written as soon
 as it is made, so memory does not grow with ``-n``. ``-n`` is at most [`MAX_SAMPLES`][ganzoo.cli.generate.MAX_SAMPLES], and a
 ``--batch-size`` whose samples would take more than [`MAX_BATCH_BYTES`][ganzoo.cli.generate.MAX_BATCH_BYTES] is refused up front.
