@@ -7,6 +7,9 @@ the privacy metrics
 the ``val`` and the ``test`` split:
 
 * ``preset``: the trained generator, as ``ganzoo evaluate`` scores it;
+* ``curated`` (only where the run's dataset curates, as ganzoo-traffic's tables do): the rows
+  ``ganzoo generate`` writes without ``--condition``, chosen among ``oversample`` candidates
+  ([`Curating`][ganzoo.registry.protocols.Curating]); judged like ``preset``;
 * ``replay``: [`ReplayingSampler`][ganzoo.testing.replay.ReplayingSampler], training samples plus
   Gaussian noise (sd ``--noise`` of half the value range): a memorising generator that must be
   flagged;
@@ -50,6 +53,7 @@ from ganzoo.metrics.evaluate import evaluate_run, held_out_dataset, run_config
 from ganzoo.metrics.privacy import PRIVACY_METRICS
 from ganzoo.plugins.manager import get_registry
 from ganzoo.registry.errors import ConfigError, GanzooError
+from ganzoo.registry.protocols import Curating
 from ganzoo.testing import ReplayingSampler
 
 PRESETS = {"medical": "retina-dcgan", "medical-pix2pix": "retina-pix2pix", "smartgrid": "smartgrid-cgan",
@@ -85,11 +89,36 @@ def check_reused(run_dir: Path, settings: list[str]) -> None:
                               "give another --runs folder")
 
 
+class CuratedSampler:
+    """A trained run's samples as ``ganzoo generate`` writes them: drawn without conditions they
+    come from [`Sampler.stream`][ganzoo.engine.sampler.Sampler.stream], whose curating dataset
+    chooses them; with conditions, the generator's own (nothing to choose)."""
+
+    def __init__(self, sampler: Any) -> None:
+        self.sampler, self.spec = sampler, sampler.spec
+
+    def sample(self, n: int, condition: Any = None, seed: int | None = None) -> Any:
+        if condition is not None:
+            return self.sampler.sample(n, condition=condition, seed=seed)
+        import torch
+
+        return torch.cat([batch.samples for batch in self.sampler.stream(n, None, seed=seed)])
+
+
+def curates(run_dir: Path) -> bool:
+    """Whether ``ganzoo generate`` curates this run's samples (its dataset class has a curator)."""
+    sampler = ganzoo.load(run_dir)
+    cls = sampler.dataset_cls
+    return isinstance(cls, Curating) and cls.curator(sampler.spec) is not None
+
+
 def score(run_dir: Path, split: str, generator: str, noise: float, extractor: str | None,
           n_samples: int | None) -> dict[str, Any]:
     """The privacy results of one generator against one held-out split."""
     sampler = None
-    if generator == "replay":
+    if generator == "curated":
+        sampler = CuratedSampler(ganzoo.load(run_dir))
+    elif generator == "replay":
         sampler = ReplayingSampler.for_run(run_dir, noise=noise)
     elif generator == "real":
         dataset, name, _ = held_out_dataset(run_config(run_dir), get_registry(), OTHER[split])
@@ -160,8 +189,9 @@ def run(args: argparse.Namespace) -> int:
         run_dir = args.runs / preset
         seconds = train(preset, run_dir, args.quick, args.settings)
         rows = []
+        generators = ("preset", "curated", "replay", "real") if curates(run_dir) else ("preset", "replay", "real")
         for split in SPLITS:
-            for generator in ("preset", "replay", "real"):
+            for generator in generators:
                 row = score(run_dir, split, generator, args.noise, args.feature_extractor, args.n_samples)
                 row["checks"] = checks(row)
                 rows.append(row)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 
 import pytest
+import torch
 
 
 @pytest.fixture(scope="module")
@@ -71,3 +72,23 @@ def test_smoke_run_flags_the_replay_on_load_profiles(bench: ModuleType, tmp_path
     rows = json.loads(out.read_text())["domains"]["smartgrid"]["rows"]
     assert [(r["split"], r["generator"]) for r in rows][:3] == [("val", "preset"), ("val", "replay"), ("val", "real")]
     assert all(r["checks"]["flagged"] for r in rows if r["generator"] == "replay")
+
+
+class _Streaming:
+    """A sampler stand-in: ``sample`` gives zeros, ``stream`` gives ones in two batches."""
+
+    spec = "spec"
+
+    def sample(self, n: int, condition: object = None, seed: int | None = None) -> torch.Tensor:
+        return torch.zeros(n, 2)
+
+    def stream(self, n: int, source: object = None, seed: int | None = None) -> list:
+        return [SimpleNamespace(samples=torch.ones(k, 2)) for k in (n // 2, n - n // 2)]
+
+
+def test_curated_rows_come_from_the_stream_unless_conditions_are_given(bench: ModuleType) -> None:
+    curated = bench.CuratedSampler(_Streaming())
+    assert curated.spec == "spec"
+    assert torch.equal(curated.sample(5, seed=0), torch.ones(5, 2))  # as `ganzoo generate` writes them
+    assert torch.equal(curated.sample(3, condition=torch.ones(3, 1)), torch.zeros(3, 2))
+    assert bench.checks(_row("curated", 0.5, 0.5, False)) == {"dcr_in_0.45_0.55": True, "auc_le_0.6": True}
