@@ -8,11 +8,13 @@ vector fixes the frequencies of one column per row; the others are left to the g
 The curator fixes them after generation instead. When ``ganzoo generate`` draws the conditions
 itself, the sampler makes ``oversample`` candidate rows per row it keeps, and the curator keeps,
 one at a time, the candidate whose cells (its category of each categorical column, its decile of
-each numeric column, its value of an integer column with few values) are furthest behind their
-training frequencies over everything kept so far. With an outcome column (``target``) the
-frequencies are matched within each outcome class, so the curator cannot make up a rare class
-with rows that carry the common class's values ([`cell_frequencies`][ganzoo_traffic.curation.cell_frequencies]). Gaps count for nothing here: their rate is
-calibrated when rows are decoded ([`ganzoo_traffic.data.gaps`][ganzoo_traffic.data.gaps]).
+each numeric column, its value of an integer column with few values, or its gap) are furthest
+behind their training frequencies over everything kept so far. With an outcome column
+(``target``) the frequencies are matched within each outcome class, so the curator cannot make
+up a rare class with rows that carry the common class's values
+([`cell_frequencies`][ganzoo_traffic.curation.cell_frequencies]). Gaps are cells with their real
+share, so rows with gaps are not passed over; decoding then calibrates the gap rate per condition
+([`ganzoo_traffic.data.gaps`][ganzoo_traffic.data.gaps]).
 
 Every kept row is one the generator made, whole: the curator changes which rows are written, never a
 value in them, so the relations between columns are the generator's. It uses only the training
