@@ -642,21 +642,14 @@ class TableTransformer:
         more, last bin). ``None`` for a
         transformer fitted before these tables were stored.
         """
-        self._require_fitted()
-        shares = []
-        for column in self._columns:
-            if isinstance(column, _CategoricalColumn):
-                shares.append(column.shares)
-            elif column.bins is None:
-                return None
-            else:
-                shares.append(list(column.bins["shares"]))
-        return shares
+        if not self._stores_frequency_tables():
+            return None
+        return [c.shares if isinstance(c, _CategoricalColumn) else list(c.bins["shares"]) for c in self._columns]
 
     def cells(self, data: np.ndarray) -> np.ndarray:
         """``(rows, columns)``: the cell of [`cell_shares`][ganzoo.data.tabular.TableTransformer.cell_shares]
         each encoded row falls in per column (-1 for an entry masked out under ``missing="mask"``)."""
-        if self.cell_shares() is None:
+        if not self._stores_frequency_tables():
             raise DataError("this table transformer stores no frequency tables (fitted by an older ganzoo)")
         array = np.asarray(data, dtype=np.float64)
         columns, start = [], 0
@@ -664,6 +657,11 @@ class TableTransformer:
             columns.append(column.cells(array[:, start : start + column.dim]))
             start += column.dim
         return np.stack(columns, axis=1)
+
+    def _stores_frequency_tables(self) -> bool:
+        """Whether every numeric column has its value bins (states written before them lack them)."""
+        self._require_fitted()
+        return all(isinstance(c, _CategoricalColumn) or c.bins is not None for c in self._columns)
 
     def span_of(self, column: str, role: SpanRole = "category") -> Span:
         """The ``role`` span of ``column``: the categories of a discrete column by default."""
