@@ -360,7 +360,8 @@ class _CategoricalColumn:
             raise DataError(f"column {name!r} has no values")
         if kind == "boolean":
             observed = observed.map(lambda v: _as_bool(v, name))
-        counts = observed.map(_python_value).value_counts()
+        raw = observed.value_counts()  # then the few distinct values made JSON-ready, not every row
+        counts = raw.groupby(raw.index.map(_python_value), sort=False).sum()
         categories = sorted(counts.index.tolist(), key=_sort_key)
         numbers = [int(counts[c]) for c in categories]
         n_missing = int(values.isna().sum())
