@@ -515,8 +515,7 @@ class TableTransformer:
         max_modes: mixture components per continuous column (CTGAN: 10).
         weight_threshold: components lighter than this are dropped (CTGAN: 0.005).
         seed: seeds the mixture fits and the mode sampling of [`transform`][ganzoo.data.tabular.TableTransformer.transform].
-        max_fit_rows: mixtures are fitted on at most this many (randomly chosen) values; a mixture's
-            fit time grows with them, and more found no other modes on the benchmark tables.
+        max_fit_rows: mixtures are fitted on at most this many (randomly chosen) values.
     """
 
     def __init__(
@@ -527,7 +526,7 @@ class TableTransformer:
         max_modes: int = 10,
         weight_threshold: float = 0.005,
         seed: int = 0,
-        max_fit_rows: int = 10_000,
+        max_fit_rows: int = 20_000,
     ) -> None:
         if missing not in get_args(MissingPolicy):
             raise ValueError(f"missing must be 'indicator' or 'mask', got {missing!r}")

@@ -147,11 +147,7 @@ class TableDataConfig(ComponentConfig):
     test_fraction: float = Field(0.2, ge=0, lt=1, description="Share of rows held out for testing.")
     split_seed: int = Field(0, description="Seeds the row split.")
     max_modes: PositiveInt = Field(10, description="Mixture modes per continuous column.")
-    max_fit_rows: PositiveInt = Field(
-        10_000,
-        description="Rows (chosen at random) each continuous column's mixture is fitted on; the fit's time grows "
-        "with them, and 10,000 found the modes 20,000 did on the benchmark tables (RESULTS.md §11).",
-    )
+    max_fit_rows: PositiveInt = Field(20_000, description="Rows used to fit each mixture.")
     constraints: list[str] = Field(
         default_factory=list,
         description="Rules every generated row keeps, e.g. ['yearVeh <= yearacc + 1', 'ageOFocc >= 0']: "
