@@ -116,7 +116,7 @@ class UniformDropout(nn.Module):
     Same distribution (an entry is kept with probability ``1 - p`` and scaled by ``1 / (1 - p)``;
     identity in eval mode), but ``nn.Dropout`` draws its mask with ``Tensor.bernoulli_``, which
     on a CPU costs four times a uniform draw: with the critic's four masked passes per step that
-    was a sixth of its work in a CTGAN step (RESULTS.md §11). No parameters, so checkpoints are
+    was a sixth of its work in a CTGAN step (RESULTS.md §5). No parameters, so checkpoints are
     unchanged.
     """
 

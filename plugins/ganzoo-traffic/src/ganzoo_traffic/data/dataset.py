@@ -57,7 +57,6 @@ from ganzoo_traffic.curation import MarginalCurator, cell_frequencies
 from ganzoo_traffic.data.gaps import calibrate_gaps, gap_rates
 from ganzoo_traffic.data.loaders import Table, load_csv, load_stats19, load_us_accidents
 from ganzoo_traffic.data.missing import inject_missing
-from ganzoo_traffic.data.sampling import ConditionSampler
 from ganzoo_traffic.data.simulator import (
     ACCIDENT_KINDS,
     DEFAULT_MISSING_COLUMNS,
@@ -127,8 +126,10 @@ class TableDataset:
             gap_rates(self.transformer, train_x, self._condition_slots(train_x), self.condition_dim)
             if policy == "indicator" else {}
         )
+        self._sampling = [self._sampling_tables(b, c) for b, c in zip(self.blocks, self._row_categories.T, strict=True)]
+        # condition columns with at least one observed category: what training-by-sampling draws from
+        self._usable = [j for j, t in enumerate(self._sampling) if int(t["counts"].sum()) > 0]
         self._column_shares = self._shares(config.target_share)
-        self._sampler = ConditionSampler(self.blocks, self._row_categories, self._column_shares)
         self.spec = self._make_spec()
 
     # -- construction helpers -------------------------------------------------------------
@@ -172,6 +173,21 @@ class TableDataset:
             return [1.0]
         rest = (1.0 - target_share) / (len(names) - 1)
         return [target_share if name == self.table.target else rest for name in names]
+
+    @staticmethod
+    def _sampling_tables(block: ConditionBlock, categories: np.ndarray) -> dict[str, torch.Tensor]:
+        """Rows grouped by category plus log-frequency probabilities (CTGAN's sampler)."""
+        order = np.argsort(categories, kind="stable")
+        order = order[categories[order] >= 0]
+        counts = np.bincount(categories[categories >= 0], minlength=block.size)
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        log_freq = np.log1p(counts.astype(float))
+        return {
+            "order": torch.from_numpy(order),
+            "starts": torch.from_numpy(starts),
+            "counts": torch.from_numpy(counts),
+            "probs": torch.from_numpy(log_freq / log_freq.sum() if log_freq.sum() > 0 else log_freq),
+        }
 
     def _make_spec(self) -> DataSpec:
         spans = self.transformer.activations()
@@ -270,7 +286,7 @@ class TableDataset:
         """Whether training batches come from [`draw_batch`][ganzoo_traffic.data.dataset.TableDataset.draw_batch]
         (training-by-sampling over at least one observed condition column) rather than from the
         epoch's permutation."""
-        return bool(self.condition_dim and self.training_by_sampling and self._sampler.usable)
+        return bool(self.condition_dim and self.training_by_sampling and self._usable)
 
     def draw_batch(self, n: int) -> dict[str, torch.Tensor]:
         """Training-by-sampling: ``n`` condition-matched rows (torch global RNG, seeded per step).
@@ -278,7 +294,23 @@ class TableDataset:
         Each row first draws its condition column (the outcome with ``target_share``, the others
         evenly), then a category of it by log-frequency, then a real row holding that category.
         """
-        rows, cond_index = self._sampler.draw(n)
+        usable = self._usable
+        shares = torch.tensor([self._column_shares[j] for j in usable] if self._column_shares else [])
+        if shares.sum() > 0:
+            column = torch.tensor(usable)[torch.multinomial(shares, n, replacement=True)]
+        else:  # CTGAN: every condition column equally often
+            column = torch.tensor(usable)[torch.randint(len(usable), (n,))]
+        rows = torch.zeros(n, dtype=torch.long)
+        cond_index = torch.zeros(n, dtype=torch.long)
+        for j in usable:
+            chosen = (column == j).nonzero().squeeze(1)
+            if chosen.numel() == 0:
+                continue
+            tables, block = self._sampling[j], self.blocks[j]
+            category = torch.multinomial(tables["probs"], chosen.numel(), replacement=True)
+            offset = (torch.rand(chosen.numel()) * tables["counts"][category]).long()
+            rows[chosen] = tables["order"][tables["starts"][category] + offset]
+            cond_index[chosen] = block.offset + category
         batch = {"x": self._x[rows]}
         if self._mask is not None:
             batch["mask"] = self._mask[rows]
