@@ -18,7 +18,7 @@ from ganzoo_traffic.losses import (
     MaskedWasserstein,
     TargetClassifier,
 )
-from ganzoo_traffic.models import CTGANGenerator, PacGANDiscriminator, UniformDropout
+from ganzoo_traffic.models import CTGANGenerator, PacGANDiscriminator
 
 import ganzoo
 from ganzoo.engine.context import LossContext
@@ -77,22 +77,6 @@ def test_pacgan_scores_each_row_with_its_pack_and_pads() -> None:
     assert d(x[:4], cond[:4]).shape == (4,)  # 4 rows: padded to 6, padding dropped
     assert torch.equal(d(x[:4], cond[:4])[:3], scores[:3])
     assert sum(p.numel() for p in d.net[0].parameters()) == (4 + 2) * 3 * 8 + 8
-
-
-def test_uniform_dropout_keeps_one_minus_p_scaled_and_passes_its_mask_to_the_gradient() -> None:
-    torch.manual_seed(0)
-    drop = UniformDropout(0.3)
-    x = torch.ones(400, 500, requires_grad=True)
-    y = drop(x)
-    kept = y != 0
-    assert kept.float().mean().item() == pytest.approx(0.7, abs=0.005)
-    assert torch.allclose(y[kept], torch.full_like(y[kept], 1 / 0.7))
-    y.sum().backward()
-    assert torch.equal(x.grad, y.detach())  # d(x * mask)/dx is the scaled mask
-    assert torch.equal(drop.eval()(x), x) and torch.equal(UniformDropout(0.0)(x), x)
-    critic = PacGANDiscriminator(PacGANDiscriminatorConfig(in_features=4, hidden=[8], pac=2))
-    assert [type(m) for m in critic.net][2] is UniformDropout
-    assert list(critic.state_dict()) == ["net.0.weight", "net.0.bias", "net.3.weight", "net.3.bias"]
 
 
 def _ctx(phase: str, real: torch.Tensor, fake: torch.Tensor, batch: dict, critic) -> LossContext:

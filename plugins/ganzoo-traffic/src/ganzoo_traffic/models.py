@@ -110,30 +110,6 @@ class CTGANGenerator(nn.Module):
         return torch.where(tanh_columns, torch.tanh(raw), soft)
 
 
-class UniformDropout(nn.Module):
-    """``nn.Dropout`` with its mask drawn as a thresholded uniform draw.
-
-    Same distribution (an entry is kept with probability ``1 - p`` and scaled by ``1 / (1 - p)``;
-    identity in eval mode), but ``nn.Dropout`` draws its mask with ``Tensor.bernoulli_``, which
-    on a CPU costs four times a uniform draw: with the critic's four masked passes per step that
-    was a sixth of its work in a CTGAN step (RESULTS.md §5). No parameters, so checkpoints are
-    unchanged.
-    """
-
-    def __init__(self, p: float) -> None:
-        super().__init__()
-        self.p = p
-
-    def forward(self, x: Tensor) -> Tensor:
-        if not self.training or self.p == 0:
-            return x
-        keep = torch.empty_like(x).uniform_().ge_(self.p).mul_(1.0 / (1.0 - self.p))
-        return x * keep
-
-    def extra_repr(self) -> str:
-        return f"p={self.p}"
-
-
 class PacGANDiscriminator(nn.Module):
     """Critic over packs of ``pac`` rows (+ their conditional vectors); one score per row.
 
@@ -150,7 +126,7 @@ class PacGANDiscriminator(nn.Module):
         layers: list[nn.Module] = []
         width = (config.in_features + config.condition_dim) * config.pac
         for size in config.hidden:
-            layers += [nn.Linear(width, size), nn.LeakyReLU(config.negative_slope), UniformDropout(config.dropout)]
+            layers += [nn.Linear(width, size), nn.LeakyReLU(config.negative_slope), nn.Dropout(config.dropout)]
             width = size
         layers.append(nn.Linear(width, 1))
         self.net = nn.Sequential(*layers)
