@@ -147,6 +147,7 @@ class _ContinuousColumn:
         observed = x[~np.isnan(x)]
         if observed.size == 0:
             raise DataError(f"column {name!r} has no values")
+        gaps = int(x.size - observed.size)
         loc = float(observed.mean())
         scale = float(observed.std()) or 1.0
         z = (observed - loc) / scale
@@ -169,14 +170,14 @@ class _ContinuousColumn:
             "weights": weights,
             "min": float(observed.min()),
             "max": float(observed.max()),
-            "indicator": missing == "indicator" and bool(np.isnan(x).any()),
+            "indicator": missing == "indicator" and gaps > 0,
             "dtype": str(values.dtype),
             "tz": tz,
             "decimals": _decimals(observed) if kind == "continuous" else None,
             # training values per mode and gaps: how often a mode condition is drawn when generating
             "counts": np.round(np.asarray(weights) * observed.size).tolist(),
-            "gaps": int(np.isnan(x).sum()),
-            "bins": _frequency_bins(observed, int(np.isnan(x).sum()), exact=kind == "integer" and distinct.size <= max_modes),
+            "gaps": gaps,
+            "bins": _frequency_bins(observed, gaps, exact=kind == "integer" and distinct.size <= max_modes),
         }
         return cls(name, kind, state)
 
