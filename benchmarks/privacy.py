@@ -53,7 +53,6 @@ from ganzoo.metrics.evaluate import evaluate_run, held_out_dataset, run_config
 from ganzoo.metrics.privacy import PRIVACY_METRICS
 from ganzoo.plugins.manager import get_registry
 from ganzoo.registry.errors import ConfigError, GanzooError
-from ganzoo.registry.protocols import Curating
 from ganzoo.testing import ReplayingSampler
 
 PRESETS = {"medical": "retina-dcgan", "medical-pix2pix": "retina-pix2pix", "smartgrid": "smartgrid-cgan",
@@ -103,13 +102,6 @@ class CuratedSampler:
         import torch
 
         return torch.cat([batch.samples for batch in self.sampler.stream(n, None, seed=seed)])
-
-
-def curates(run_dir: Path) -> bool:
-    """Whether ``ganzoo generate`` curates this run's samples (its dataset class has a curator)."""
-    sampler = ganzoo.load(run_dir)
-    cls = sampler.dataset_cls
-    return isinstance(cls, Curating) and cls.curator(sampler.spec) is not None
 
 
 def score(run_dir: Path, split: str, generator: str, noise: float, extractor: str | None,
@@ -189,7 +181,8 @@ def run(args: argparse.Namespace) -> int:
         run_dir = args.runs / preset
         seconds = train(preset, run_dir, args.quick, args.settings)
         rows = []
-        generators = ("preset", "curated", "replay", "real") if curates(run_dir) else ("preset", "replay", "real")
+        curates = ganzoo.load(run_dir).curator() is not None  # as `ganzoo generate` would
+        generators = ("preset", "curated", "replay", "real") if curates else ("preset", "replay", "real")
         for split in SPLITS:
             for generator in generators:
                 row = score(run_dir, split, generator, args.noise, args.feature_extractor, args.n_samples)

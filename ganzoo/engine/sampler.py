@@ -148,7 +148,7 @@ class Sampler:
         if n < 1:
             raise ConfigError(f"number of samples must be positive, got {n}")
         extra = self._direction(direction)
-        curator = self.dataset_cls.curator(self.spec) if source is None and isinstance(self.dataset_cls, Curating) else None
+        curator = self.curator() if source is None else None
         was_training = self.generator.training
         self.generator.eval()
         try:
@@ -164,6 +164,11 @@ class Sampler:
                     yield from self._curated(n, curator, seed, extra, bar)
         finally:
             self.generator.train(was_training)
+
+    def curator(self) -> Curator | None:
+        """The curator that chooses [`stream`][ganzoo.engine.sampler.Sampler.stream]'s freely drawn samples: the
+        dataset class's ([`Curating`][ganzoo.registry.protocols.Curating]), ``None`` when it does not curate."""
+        return self.dataset_cls.curator(self.spec) if isinstance(self.dataset_cls, Curating) else None
 
     def _curated(self, n: int, curator: Curator, seed: int | None, extra: tuple, bar: Any) -> Iterator[Generated]:
         """[`stream`][ganzoo.engine.sampler.Sampler.stream]'s blocks when a curator chooses among ``oversample`` candidates per sample."""

@@ -133,6 +133,8 @@ def test_a_curating_dataset_chooses_among_oversampled_candidates(
         return curators[-1]
 
     monkeypatch.setattr(load_toys().Ring, "curator", classmethod(curator), raising=False)
+    assert isinstance(ganzoo.load(run).curator(), _KeepLargestA)
+    curators.clear()
     n = DRAW_BLOCK + 10
     assert main(["generate", str(run), "-n", str(n), "--batch-size", "7", "-o", str(tmp_path / "cur"),
                  "--seed", "1"]) == 0
@@ -140,6 +142,7 @@ def test_a_curating_dataset_chooses_among_oversampled_candidates(
     assert streaming_export == [(0, DRAW_BLOCK), (DRAW_BLOCK, 10)]
     curated = _values(tmp_path / "cur" / "samples.csv")
     monkeypatch.delattr(load_toys().Ring, "curator")
+    assert ganzoo.load(run).curator() is None
     assert main(["generate", str(run), "-n", str(n), "-o", str(tmp_path / "raw"), "--seed", "1"]) == 0
     raw = _values(tmp_path / "raw" / "samples.csv")
     assert len(curated) == len(raw) == n
