@@ -30,6 +30,20 @@ DCGANSize = Annotated[int, AfterValidator(lambda v: _power_of_two(v, 32, 256))]
 UNetSize = Annotated[int, AfterValidator(lambda v: _power_of_two(v, 32, 1024))]
 
 
+class DiscriminatorOptions(ComponentConfig):
+    """Switches every built-in discriminator offers against overfitting and collapse."""
+
+    spectral_norm: bool = Field(
+        False, description="Spectral normalisation of every weight (Miyato et al. 2018); usually with norm = 'none'."
+    )
+    minibatch_std: int = Field(
+        0,
+        ge=0,
+        description="Group size of a minibatch standard deviation feature map before the output layer "
+        "(Karras et al. 2018: 4), which shows D how varied a batch is, against mode collapse; 0 = off.",
+    )
+
+
 class DCGANGeneratorConfig(ComponentConfig):
     """DCGAN generator (Radford et al. 2015): transposed convolutions from noise to image."""
 
@@ -40,7 +54,7 @@ class DCGANGeneratorConfig(ComponentConfig):
     condition_dim: int = Field(0, ge=0, description="Label-vector size (0 = unconditional).")
 
 
-class DCGANDiscriminatorConfig(ComponentConfig):
+class DCGANDiscriminatorConfig(DiscriminatorOptions):
     """DCGAN discriminator: strided convolutions from image to one logit."""
 
     in_channels: PositiveInt = Field(3, description="Image channels (nc).")
@@ -53,9 +67,6 @@ class DCGANDiscriminatorConfig(ComponentConfig):
         description="How labels reach D: 'concat' as constant feature maps before the image (cGAN), "
         "'projection' as the inner product of a label embedding with the pooled last features "
         "(Miyato & Koyama 2018).",
-    )
-    spectral_norm: bool = Field(
-        False, description="Spectral normalisation of every weight (Miyato et al. 2018); usually with norm = 'none'."
     )
 
 
@@ -74,16 +85,13 @@ class UNetGeneratorConfig(ComponentConfig):
     )
 
 
-class PatchGANDiscriminatorConfig(ComponentConfig):
+class PatchGANDiscriminatorConfig(DiscriminatorOptions):
     """PatchGAN discriminator: a map of logits, one per overlapping patch (70x70 with 3 layers)."""
 
     in_channels: PositiveInt = Field(6, description="Source + target channels for paired data.")
     base_channels: PositiveInt = Field(64, description="Width of the first layer (ndf).")
     n_layers: PositiveInt = Field(3, description="Stride-2 layers; 3 gives the 70x70 PatchGAN.")
     norm: Norm = Field("batch", description="Normalisation of the hidden layers.")
-    spectral_norm: bool = Field(
-        False, description="Spectral normalisation of every weight (Miyato et al. 2018); usually with norm = 'none'."
-    )
 
 
 class AdversarialLossConfig(ComponentConfig):

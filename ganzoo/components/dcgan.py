@@ -29,6 +29,7 @@ import torch
 from torch import nn
 
 from ganzoo.components.configs import DCGANDiscriminatorConfig, DCGANGeneratorConfig
+from ganzoo.components.minibatch_std import output_layer
 from ganzoo.components.spectral import apply_spectral_norm
 from ganzoo.components.weights import image_size_log2, init_gan_weights, norm_layer
 from ganzoo.registry.errors import ConfigError
@@ -152,7 +153,8 @@ class DCGANDiscriminator(nn.Module):
             if normalise is not None:
                 layers.append(normalise)
             layers.append(nn.LeakyReLU(0.2, inplace=True))
-        layers.append(nn.Conv2d(widths[-1], 1, 4, 1, 0, bias=bias))
+        layers.append(output_layer(nn.Conv2d(widths[-1] + bool(config.minibatch_std), 1, 4, 1, 0, bias=bias),
+                                   config.minibatch_std))
         self.main = nn.Sequential(*layers)
         self.embed = nn.Linear(config.condition_dim, widths[-1], bias=False) if project else None
         init_gan_weights(self)

@@ -12,7 +12,9 @@ Hidden convolutions have a bias unless batch norm follows them. pix2pix gives th
 with instance norm; with ``norm="none"`` ganzoo keeps the biases too, because a convolution
 feeding straight into LeakyReLU has no norm shift to stand in for its offset. Submodule names match the
 bare-PyTorch baseline (``net``), so its weights load with ``load_state_dict``.
-``spectral_norm = true`` normalises every convolution ([`ganzoo.components.spectral`][ganzoo.components.spectral]).
+``spectral_norm = true`` normalises every convolution ([`ganzoo.components.spectral`][ganzoo.components.spectral]);
+``minibatch_std = G > 0`` gives the output convolution one more input channel, the minibatch
+standard deviation map ([`ganzoo.components.minibatch_std`][ganzoo.components.minibatch_std]).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import torch
 from torch import nn
 
 from ganzoo.components.configs import PatchGANDiscriminatorConfig
+from ganzoo.components.minibatch_std import output_layer
 from ganzoo.components.spectral import apply_spectral_norm
 from ganzoo.components.weights import init_gan_weights, norm_layer
 
@@ -53,7 +56,8 @@ class PatchGANDiscriminator(nn.Module):
                 layers.append(normalise)
             layers.append(nn.LeakyReLU(0.2, inplace=True))
             width = next_width
-        layers.append(nn.Conv2d(width, 1, 4, 1, 1, bias=True))
+        layers.append(output_layer(nn.Conv2d(width + bool(config.minibatch_std), 1, 4, 1, 1, bias=True),
+                                   config.minibatch_std))
         self.net = nn.Sequential(*layers)
         init_gan_weights(self)
         if config.spectral_norm:
