@@ -6,10 +6,11 @@ the privacy metrics
 (``dcr``, ``training-copies``, ``membership-inference``) score three generators, each against
 the ``val`` and the ``test`` split:
 
-* ``preset``: the trained generator, as ``ganzoo evaluate`` scores it;
+* ``preset``: the trained generator's samples as it makes them (labels drawn by the sampler);
 * ``curated`` (only where the run's dataset curates, as ganzoo-traffic's tables do): the rows
   ``ganzoo generate`` writes without ``--condition``, chosen among ``oversample`` candidates
-  ([`Curating`][ganzoo.registry.protocols.Curating]); judged like ``preset``;
+  ([`Curating`][ganzoo.registry.protocols.Curating]), which is what ``ganzoo evaluate`` scores
+  for such runs; judged like ``preset``;
 * ``replay``: [`ReplayingSampler`][ganzoo.testing.replay.ReplayingSampler], training samples plus
   Gaussian noise (sd ``--noise`` of half the value range): a memorising generator that must be
   flagged;
@@ -88,28 +89,23 @@ def check_reused(run_dir: Path, settings: list[str]) -> None:
                               "give another --runs folder")
 
 
-class CuratedSampler:
-    """A trained run's samples as ``ganzoo generate`` writes them: drawn without conditions they
-    come from [`Sampler.stream`][ganzoo.engine.sampler.Sampler.stream], whose curating dataset
-    chooses them; with conditions, the generator's own (nothing to choose)."""
+class UncuratedSampler:
+    """A trained run's samples as the generator makes them: ``sample`` only, so evaluation cannot
+    curate them ([`EvalContext.curates`][ganzoo.metrics.context.EvalContext.curates])."""
 
     def __init__(self, sampler: Any) -> None:
         self.sampler, self.spec = sampler, sampler.spec
 
     def sample(self, n: int, condition: Any = None, seed: int | None = None) -> Any:
-        if condition is not None:
-            return self.sampler.sample(n, condition=condition, seed=seed)
-        import torch
-
-        return torch.cat([batch.samples for batch in self.sampler.stream(n, None, seed=seed)])
+        return self.sampler.sample(n, condition=condition, seed=seed)
 
 
 def score(run_dir: Path, split: str, generator: str, noise: float, extractor: str | None,
           n_samples: int | None) -> dict[str, Any]:
     """The privacy results of one generator against one held-out split."""
-    sampler = None
-    if generator == "curated":
-        sampler = CuratedSampler(ganzoo.load(run_dir))
+    sampler = None  # "curated": the run's own sampler, which evaluation curates as `ganzoo generate` does
+    if generator == "preset":
+        sampler = UncuratedSampler(ganzoo.load(run_dir))
     elif generator == "replay":
         sampler = ReplayingSampler.for_run(run_dir, noise=noise)
     elif generator == "real":

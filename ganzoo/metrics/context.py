@@ -30,6 +30,9 @@ import torch
 from ganzoo.data.spec import CONDITION_KEY, SAMPLE_KEY, DataSpec
 from ganzoo.registry.errors import DataError
 
+#: How curated samples were generated, as every result of a curating run states it.
+CURATED = "curated: chosen by the dataset's curator among oversampled free draws, as ganzoo generate writes them"
+
 
 class SamplerLike(Protocol):
     """What evaluation needs from ``ganzoo.load(run)``'s Sampler."""
@@ -146,8 +149,17 @@ class EvalContext:
         return self.cached("real", self._load_real)
 
     def generated(self) -> torch.Tensor:
-        """Generated samples matching [`real`][ganzoo.metrics.context.EvalContext.real] (same conditions, same count when conditional)."""
+        """Generated samples matching [`real`][ganzoo.metrics.context.EvalContext.real] (same conditions, same count when conditional),
+        or, when the sampler [`curates`][ganzoo.metrics.context.EvalContext.curates], ``n_samples`` curated ones."""
         return self.cached("generated", self._generate)
+
+    @property
+    def curates(self) -> bool:
+        """Whether freely drawn samples are chosen by the dataset's curator, so that evaluation scores
+        what ``ganzoo generate`` writes ([`Sampler.curator`][ganzoo.engine.sampler.Sampler.curator];
+        samplers without that method, such as [`ReplayingSampler`][ganzoo.testing.replay.ReplayingSampler], never curate)."""
+        curator = getattr(self.sampler, "curator", None)
+        return callable(curator) and curator() is not None
 
     def train(self, n: int) -> RealSet:
         """Up to ``n`` samples of the training data, a seeded random subset when there are more.
@@ -166,7 +178,8 @@ class EvalContext:
 
     def generate(self, n: int, cond: torch.Tensor | None = None) -> torch.Tensor:
         """``n`` new samples (not cached): with ``cond`` (one row per sample) for paired or
-        label-conditional models, else the sampler's own draw (labels at the training frequencies).
+        label-conditional models, else the sampler's own draw (labels at the training frequencies),
+        curated when the sampler [`curates`][ganzoo.metrics.context.EvalContext.curates].
 
         Seeded like [`generated`][ganzoo.metrics.context.EvalContext.generated] (batch ``i`` uses seed ``seed + i``); the
         global RNG states are left as they were.
@@ -174,7 +187,9 @@ class EvalContext:
         total = len(cond) if cond is not None else int(n)
         batches = []
         with preserved_rng(self.seed), torch.no_grad():
-            for i, start in enumerate(range(0, total, self.batch_size)):
+            if cond is None and self.curates:
+                batches = [batch.samples.float() for batch in self.sampler.stream(total, None, seed=self.seed)]  # type: ignore[attr-defined]
+            for i, start in enumerate(range(0, total, self.batch_size) if not batches else ()):
                 count = min(self.batch_size, total - start)
                 batch_cond = cond[start : start + count] if cond is not None else None
                 out = self.sampler.sample(count, condition=batch_cond, seed=self.seed + i)
@@ -192,6 +207,8 @@ class EvalContext:
             "split": self.split,
             "seed": self.seed,
         }
+        if self.curates:
+            out["generation"] = CURATED
         if self.note:
             out["note"] = self.note
         out.update(extra)
@@ -229,8 +246,7 @@ class EvalContext:
         return RealSet(x, cond, split)
 
     def _generate(self) -> torch.Tensor:
-        cond = self.real().cond
-        return self.generate(self.n_samples, cond)
+        return self.generate(self.n_samples, None if self.curates else self.real().cond)
 
 
 def _built(data: Any) -> Any:

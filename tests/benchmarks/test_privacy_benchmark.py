@@ -74,21 +74,23 @@ def test_smoke_run_flags_the_replay_on_load_profiles(bench: ModuleType, tmp_path
     assert all(r["checks"]["flagged"] for r in rows if r["generator"] == "replay")
 
 
-class _Streaming:
-    """A sampler stand-in: ``sample`` gives zeros, ``stream`` gives ones in two batches."""
+class _Curating:
+    """A sampler stand-in that curates: ``sample`` gives zeros, ``stream`` ones."""
 
     spec = "spec"
+
+    def curator(self) -> object:
+        return object()
 
     def sample(self, n: int, condition: object = None, seed: int | None = None) -> torch.Tensor:
         return torch.zeros(n, 2)
 
     def stream(self, n: int, source: object = None, seed: int | None = None) -> list:
-        return [SimpleNamespace(samples=torch.ones(k, 2)) for k in (n // 2, n - n // 2)]
+        return [SimpleNamespace(samples=torch.ones(n, 2))]
 
 
-def test_curated_rows_come_from_the_stream_unless_conditions_are_given(bench: ModuleType) -> None:
-    curated = bench.CuratedSampler(_Streaming())
-    assert curated.spec == "spec"
-    assert torch.equal(curated.sample(5, seed=0), torch.ones(5, 2))  # as `ganzoo generate` writes them
-    assert torch.equal(curated.sample(3, condition=torch.ones(3, 1)), torch.zeros(3, 2))
+def test_the_preset_row_scores_the_generators_rows_uncurated(bench: ModuleType) -> None:
+    raw = bench.UncuratedSampler(_Curating())
+    assert raw.spec == "spec" and not hasattr(raw, "curator") and not hasattr(raw, "stream")
+    assert torch.equal(raw.sample(5, seed=0), torch.zeros(5, 2))
     assert bench.checks(_row("curated", 0.5, 0.5, False)) == {"dcr_in_0.45_0.55": True, "auc_le_0.6": True}

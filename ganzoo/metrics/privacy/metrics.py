@@ -15,7 +15,7 @@ from typing import Any
 import torch
 
 from ganzoo.metrics.configs import PrivacyConfig, TrainingCopiesConfig
-from ganzoo.metrics.context import EvalContext
+from ganzoo.metrics.context import CURATED, EvalContext
 from ganzoo.metrics.features import RANDOM_CONV
 from ganzoo.metrics.fidelity import INCEPTION, image_features, resolve_extractor, to_uint8_rgb
 from ganzoo.metrics.privacy import privacy_applies
@@ -100,7 +100,8 @@ def _prepare(ctx: EvalContext, max_train: int, n_synthetic: int | None, extracto
     else:
         holdout = real.x
         synthetic = ctx.generate(n_synthetic or len(train))
-        generation = "unconditional" if spec.condition == "none" else "labels drawn by the sampler at the training frequencies"
+        generation = ("unconditional" if spec.condition == "none" else
+                      CURATED if ctx.curates else "labels drawn by the sampler at the training frequencies")
     sizes = {"training": len(train), "held-out": len(holdout), "generated": len(synthetic)}
     if min(sizes.values()) < MIN_SAMPLES:
         counts = ", ".join(f"{n} {name}" for name, n in sizes.items())
