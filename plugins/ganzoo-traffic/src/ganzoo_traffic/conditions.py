@@ -171,8 +171,10 @@ def sample_conditions(spec: DataSpec, n: int, seed: int | None = None) -> torch.
 
     A column is chosen uniformly (or, with ``target_share``, the outcome column that often: the
     shares recorded in ``spec.meta["label_frequencies"]``), then a category with its training
-    frequency (not the log frequency used in training), so generated tables keep the real class
-    balance.
+    frequency (not the log frequency used in training), so each column is asked for at its real
+    frequencies in the rows conditioned on it. The other columns of a row are the generator's:
+    a rare outcome class comes out too often in rows conditioned on another column (RESULTS.md
+    §12), which is what curation ([`ganzoo_traffic.curation`][ganzoo_traffic.curation]) corrects.
     """
     blocks = layout_from_spec(spec)
     rng = np.random.default_rng(seed)
