@@ -110,6 +110,7 @@ class EvalContext:
         self._train_data = train_data
         self.train_split = train_split
         self._cache: dict[Any, Any] = {}
+        self._curates: bool | None = None
 
     @property
     def spec(self) -> DataSpec:
@@ -158,8 +159,10 @@ class EvalContext:
         """Whether freely drawn samples are chosen by the dataset's curator, so that evaluation scores
         what ``ganzoo generate`` writes ([`Sampler.curator`][ganzoo.engine.sampler.Sampler.curator];
         samplers without that method, such as [`ReplayingSampler`][ganzoo.testing.replay.ReplayingSampler], never curate)."""
-        curator = getattr(self.sampler, "curator", None)
-        return callable(curator) and curator() is not None
+        if self._curates is None:
+            curator = getattr(self.sampler, "curator", None)
+            self._curates = callable(curator) and curator() is not None
+        return self._curates
 
     def train(self, n: int) -> RealSet:
         """Up to ``n`` samples of the training data, a seeded random subset when there are more.
@@ -185,16 +188,17 @@ class EvalContext:
         global RNG states are left as they were.
         """
         total = len(cond) if cond is not None else int(n)
-        batches = []
         with preserved_rng(self.seed), torch.no_grad():
             if cond is None and self.curates:
-                batches = [batch.samples.float() for batch in self.sampler.stream(total, None, seed=self.seed)]  # type: ignore[attr-defined]
-            for i, start in enumerate(range(0, total, self.batch_size) if not batches else ()):
-                count = min(self.batch_size, total - start)
-                batch_cond = cond[start : start + count] if cond is not None else None
-                out = self.sampler.sample(count, condition=batch_cond, seed=self.seed + i)
-                batches.append(out.detach().float().cpu())
-        fake = torch.cat(batches)
+                stream = self.sampler.stream(total, None, seed=self.seed)  # type: ignore[attr-defined]
+                batches = [batch.samples for batch in stream]
+            else:
+                batches = [
+                    self.sampler.sample(min(self.batch_size, total - start), seed=self.seed + i,
+                                        condition=cond[start : start + self.batch_size] if cond is not None else None)
+                    for i, start in enumerate(range(0, total, self.batch_size))
+                ]
+        fake = torch.cat([batch.detach().float().cpu() for batch in batches])
         if tuple(fake.shape[1:]) != self.spec.shape:
             raise DataError(f"the sampler returned samples of shape {tuple(fake.shape[1:])}, expected {self.spec.shape}")
         return fake
