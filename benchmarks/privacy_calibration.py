@@ -109,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=list(range(15)), help="dataset seeds")
     parser.add_argument("--n-samples", type=int, default=1024, help="held-out samples (as privacy.py's option)")
     parser.add_argument("--feature-extractor", help="image features (default: the evaluation's choice)")
-    parser.add_argument("--override", action="append", default=[], help="experiment override KEY=VALUE")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
+                        help="experiment override, as `ganzoo train --set` and privacy.py's --set (repeatable)")
     parser.add_argument("--out", type=Path, help="write the JSON document here")
     args = parser.parse_args(argv)
 
@@ -117,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[dict[str, Any]] = []
     print("| seed | T | H | S | DCR share ± sd |\n|---|---|---|---|---|")
     for seed in args.seeds:
-        config = experiment(args.preset, seed, args.override, registry)
+        config = experiment(args.preset, seed, args.settings, registry)
         for row in score_seed(config, registry, args.n_samples, args.feature_extractor):
             rows.append({"seed": seed, **row})
             print(f"| {seed} | {row['train']} | {row['held_out']} | {row['generated']} "
@@ -131,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
           f"(mean reported sd {result['mean_reported_sd']:.4f}), outside {BAND[0]}-{BAND[1]}: {result['outside_band']}")
     if args.out:
         document = {"ganzoo_version": ganzoo.__version__, "preset": args.preset, "n_samples": args.n_samples,
-                    "overrides": args.override, "summary": result, "rows": rows}
+                    "overrides": args.settings, "summary": result, "rows": rows}
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(document, indent=2) + "\n")
     return 0

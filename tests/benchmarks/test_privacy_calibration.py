@@ -35,8 +35,8 @@ def test_datasets_whose_splits_cannot_be_redrawn_are_refused(bench: ModuleType) 
 
 def test_tiny_run_scores_every_role_assignment_of_every_seed(bench: ModuleType, tmp_path: Path) -> None:
     out = tmp_path / "calibration.json"
-    assert bench.main(["--seeds", "0", "1", "--n-samples", "6", "--override", "dataset.params.length=10",
-                       "--override", "dataset.params.image_size=16", "--out", str(out)]) == 0
+    assert bench.main(["--seeds", "0", "1", "--n-samples", "6", "--set", "dataset.params.length=10",
+                       "--set", "dataset.params.image_size=16", "--out", str(out)]) == 0
     document = json.loads(out.read_text())
     rows = document["rows"]
     assert len(rows) == 12 and {r["seed"] for r in rows} == {0, 1}
