@@ -178,9 +178,9 @@ class TrainConfig(BaseModel):
     discriminator_optimizer: OptimizerConfig = Field(default_factory=OptimizerConfig, description="Per-network overrides for D.")
     n_critic: PositiveInt = Field(1, description="Discriminator updates per generator update.")
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig, description="Learning-rate schedule.")
-    ema: EMAConfig | None = Field(None, description="Generator EMA (off when absent).")
+    ema: EMAConfig | None = Field(None, description="Generator EMA (off when absent or false).")
     augment: AugmentConfig | None = Field(
-        None, description="DiffAugment or ADA on every image the discriminator scores (off when absent)."
+        None, description="DiffAugment or ADA on every image the discriminator scores (off when absent or false)."
     )
     precision: Literal["fp32", "bf16", "fp16"] = Field(
         "fp32", description="Autocast precision; fp16 uses one gradient scaler per optimiser."
@@ -236,6 +236,13 @@ class TrainConfig(BaseModel):
     early_stop: EarlyStopConfig | None = Field(
         None, description="Stop when a metric stops improving, e.g. {patience = 5} (keep_best's metric)."
     )
+
+    @field_validator("ema", "augment", "keep_best", "early_stop", mode="before")
+    @classmethod
+    def _false_is_off(cls, value: Any) -> Any:
+        """``false`` switches an optional table off: TOML has no null, so this is how
+        ``--set train.ema=false`` undoes a preset's ``ema = {...}``."""
+        return None if value is False else value
 
     @model_validator(mode="after")
     def _tracked_metrics(self) -> TrainConfig:

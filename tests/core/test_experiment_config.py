@@ -66,6 +66,17 @@ def test_overrides_set_nested_keys_and_list_items() -> None:
     assert BASE["train"]["batch_size"] == 2  # the caller's mapping is untouched
 
 
+def test_false_switches_a_presets_optional_table_off() -> None:
+    registry = get_registry()
+    raw, _ = read_experiment(None, preset="traffic-ctgan", overrides=["train.ema=false"], registry=registry)
+    assert validate_experiment(raw, registry).train.ema is None
+    raw, _ = read_experiment(None, preset="retina-dcgan", overrides=["train.augment=false"], registry=registry)
+    assert validate_experiment(raw, registry).train.augment is None
+    assert validate_experiment({**BASE, "train": {"steps": 3, "ema": {"decay": 0.9}}}, registry).train.ema.decay == 0.9
+    with pytest.raises(ConfigError, match="train.ema"):
+        _validate({**BASE, "train": {"steps": 3, "ema": True}})  # only false means off
+
+
 @pytest.mark.parametrize("bad", ["novalue", "=3", "a..b=1"])
 def test_malformed_overrides_are_rejected(bad: str) -> None:
     with pytest.raises(ConfigError, match="expected key.path=value"):
