@@ -9,6 +9,13 @@ one cell, so patches of different splits share no pixel. Only cells at least 60 
 field of view are used, and a patch is redrawn until half of it is. The training pool is
 ``--pool`` patches (100 %); 25 % and 10 % are its first quarter and tenth (nested subsets).
 
+``--data digits``: real 1-channel images instead, the 1,797 handwritten digits scikit-learn ships
+(``sklearn.datasets.load_digits``, 8x8 in 17 grey levels, no download), upsampled to 32x32 by
+bicubic interpolation. A fixed shuffle (seed 0) assigns 500 to the training pool, 397 to the
+extractor and 900 to the test split. Unlike fundus patches, which are crops of one texture, these
+are distinct objects in ten classes, so a discriminator can memorise a small set of them: the
+regime in which the DiffAugment and ADA papers report their gains.
+
 Extractor: ganzoo ships only a random-convolution extractor offline, whose Frechet distance is
 weak evidence (random features measure colour and coarse texture statistics). This benchmark
 therefore also trains its own: a small CNN that learns to tell which of 16 *other* bundled
@@ -17,6 +24,9 @@ at random scales and flips. Its 128-d pooled features are the ``fd_classifier`` 
 never sees a fundus, so it is not tuned to the test data. Its weights are cached as safetensors in
 the work folder. ``sanity`` in the output gives each extractor's distance between real patch sets
 and to degraded ones (blur, noise, colour shift), so a reader can judge what a difference means.
+With ``--data digits`` the same CNN learns the digit class instead, from the extractor split only
+(random shifts of up to 2 px), on grey images repeated to three channels: an MNIST-style FID whose
+features know digits but never saw a training or test image.
 
 Protocol: every run trains with ``ganzoo.train`` (image-folder dataset written as PNG files,
 DCGAN generator and discriminator (D with batch norm as the reference, or ``--d-norm none
@@ -37,6 +47,8 @@ training (null for a run only scored again).
 
     python benchmarks/small_data.py --out benchmarks/results/small-data.json
     python benchmarks/small_data.py --quick --out /tmp/small.json     # minutes: a smoke test
+    python benchmarks/small_data.py --data digits --fractions 0.1 1 --work runs/small-digits \
+        --out benchmarks/results/small-data-digits.json
 """
 
 from __future__ import annotations
@@ -49,7 +61,7 @@ import platform
 import shutil
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -73,6 +85,9 @@ EXTRACTOR_IMAGES = (
     "brick", "camera", "cell", "clock", "coins", "grass", "gravel", "moon", "page", "text",
 )
 EXTRACTOR_SCALES = (1.0, 0.7, 0.5, 0.35)
+#: ``--data digits``: index ranges of scikit-learn's digits after the fixed shuffle.
+DIGIT_SPLITS = {"train": (0, 500), "extractor": (500, 897), "test": (897, 1797)}
+DIGIT_SHIFT = 2
 #: The late-training distance averages this many last checkpoints (GAN quality oscillates).
 LATE_CHECKPOINTS = 3
 AUGMENTS: dict[str, dict[str, Any] | None] = {
@@ -82,6 +97,17 @@ AUGMENTS: dict[str, dict[str, Any] | None] = {
     # Without the colour op: the Frechet distances here are dominated by colour (see ``sanity``),
     # and ``color`` randomises brightness, saturation and contrast of reals and fakes alike.
     "diffaugment-tc": {"kind": "diffaugment", "policy": "translation,cutout"},
+}
+DIGITS_N_EVAL = DIGIT_SPLITS["test"][1] - DIGIT_SPLITS["test"][0]
+DATA_PROTOCOL = {
+    "fundus": "skimage.data.retina() at half size, 32x32 RGB patches; splits by cells (col + 3 row) mod 5",
+    "digits": "sklearn.datasets.load_digits(), 8x8 grey upsampled (bicubic) to 32x32, 1 channel; shuffled "
+              f"(seed 0) into {DIGIT_SPLITS}",
+}
+EXTRACTOR_PROTOCOL = {
+    "fundus": "PatchClassifier trained here on 16 other skimage pictures (128-d)",
+    "digits": "PatchClassifier trained here on the digit class of the extractor split, shifts up to "
+              f"{DIGIT_SHIFT} px (128-d)",
 }
 #: Settings that only choose which runs an invocation adds; runs of documents that agree on all
 #: other settings are comparable and are kept together, keyed by (fraction, augment, seed).
@@ -109,6 +135,17 @@ class Settings:
     #: the discriminator's hidden-layer normalisation and spectral norm (the reference: batch, off)
     d_norm: str = "batch"
     spectral_norm: bool = False
+    #: "fundus" (RGB patches of one photograph) or "digits" (1-channel handwritten digits)
+    data: str = "fundus"
+
+    @property
+    def channels(self) -> int:
+        return 1 if self.data == "digits" else 3
+
+    @property
+    def tag(self) -> str:
+        """Prefix of data and run folders, so that both data sets can share a work folder."""
+        return "" if self.data == "fundus" else f"{self.data}-"
 
 
 # -- data --------------------------------------------------------------------------------------
@@ -153,6 +190,34 @@ def fundus_patches(split: str, n: int, seed: int) -> np.ndarray:
     return out
 
 
+@functools.lru_cache(maxsize=1)
+def _digits() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's digits at 32x32 (uint8) and their labels, in the fixed shuffled order."""
+    from skimage import transform
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    order = np.random.default_rng(0).permutation(len(digits.images))
+    small = digits.images[order] / 16.0
+    large = np.stack([transform.resize(image, (PATCH, PATCH), order=3, anti_aliasing=False) for image in small])
+    return np.round(large.clip(0, 1) * 255).astype(np.uint8), digits.target[order]
+
+
+def digit_images(split: str, n: int) -> np.ndarray:
+    """The first ``n`` uint8 images ``(n, 32, 32)`` of a digits split (all of them at most)."""
+    start, stop = DIGIT_SPLITS[split]
+    if n > stop - start:
+        raise ValueError(f"the digits {split} split has {stop - start} images, not {n}")
+    return _digits()[0][start : start + n]
+
+
+def real_images(settings: Settings, split: str, n: int) -> np.ndarray:
+    """``n`` real images of ``split`` from the benchmark's data set (uint8, channels last for RGB)."""
+    if settings.data == "digits":
+        return digit_images(split, n)
+    return fundus_patches(split, n, settings.data_seed)
+
+
 def write_folder(patches: np.ndarray, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for i, patch in enumerate(patches):
@@ -161,12 +226,14 @@ def write_folder(patches: np.ndarray, folder: Path) -> Path:
 
 
 def to_model(patches: np.ndarray) -> torch.Tensor:
-    """uint8 ``(N, H, W, 3)`` -> float ``(N, 3, H, W)`` in [-1, 1]."""
-    return torch.from_numpy(patches).permute(0, 3, 1, 2).float() / 127.5 - 1.0
+    """uint8 ``(N, H, W, 3)`` or grey ``(N, H, W)`` -> float ``(N, C, H, W)`` in [-1, 1]."""
+    images = torch.from_numpy(patches)
+    images = images.unsqueeze(1) if images.dim() == 3 else images.permute(0, 3, 1, 2)
+    return images.float() / 127.5 - 1.0
 
 
 def to_uint8(images: torch.Tensor) -> torch.Tensor:
-    """float ``(N, 3, H, W)`` in [-1, 1] -> uint8 ``(N, 3, H, W)``."""
+    """float ``(N, C, H, W)`` in [-1, 1] -> uint8 ``(N, C, H, W)``."""
     return ((images.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)
 
 
@@ -223,35 +290,57 @@ def _extractor_batch(pyramids: list[list[np.ndarray]], n: int, rng: np.random.Ge
     return torch.from_numpy(patches).permute(0, 3, 1, 2) * 2 - 1, torch.from_numpy(labels)
 
 
-def train_extractor(steps: int, cache: Path, seed: int = 0) -> tuple[PatchClassifier, dict[str, Any]]:
-    """The patch classifier, trained here (or read from ``cache``, a safetensors file + JSON)."""
+def _digit_batch(n: int, rng: np.random.Generator, part: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """Digits and their classes: "train" draws from the extractor split, shifted by up to
+    ``DIGIT_SHIFT`` px (black fill), "test" from the test split, unshifted (the accuracy check);
+    grey repeated to three channels, as every image is embedded."""
+    images, labels = _digits()
+    start, stop = DIGIT_SPLITS["extractor" if part == "train" else "test"]
+    index = rng.integers(start, stop, size=n)
+    padded = np.pad(images[index], ((0, 0), (DIGIT_SHIFT, DIGIT_SHIFT), (DIGIT_SHIFT, DIGIT_SHIFT)))
+    shifts = rng.integers(0, 2 * DIGIT_SHIFT + 1, size=(n, 2)) if part == "train" else np.full((n, 2), DIGIT_SHIFT)
+    crops = np.stack([image[y : y + PATCH, x : x + PATCH] for image, (y, x) in zip(padded, shifts, strict=True)])
+    return to_model(crops).repeat(1, 3, 1, 1), torch.from_numpy(labels[index])
+
+
+def _extractor_source(data: str) -> tuple[list[str], Callable[[int, np.random.Generator, str], tuple[torch.Tensor, torch.Tensor]]]:
+    """The classes the extractor learns for ``data`` and its batch sampler ``(n, rng, part)``."""
+    if data == "digits":
+        return [str(digit) for digit in range(10)], _digit_batch
+    return list(EXTRACTOR_IMAGES), functools.partial(_extractor_batch, _extractor_pyramids())
+
+
+def train_extractor(steps: int, cache: Path, data: str = "fundus",
+                    seed: int = 0) -> tuple[PatchClassifier, dict[str, Any]]:
+    """The classifier whose features embed ``data``, trained here (or read from ``cache``, a
+    safetensors file + JSON)."""
     from safetensors.torch import load_file, save_file
 
-    model = PatchClassifier(len(EXTRACTOR_IMAGES))
+    classes, batches = _extractor_source(data)
+    model = PatchClassifier(len(classes))
     info_path = cache.with_suffix(".json")
     if cache.is_file() and info_path.is_file():
         info = json.loads(info_path.read_text())
-        if info.get("steps") == steps and info.get("seed") == seed:
+        if info.get("steps") == steps and info.get("seed") == seed and info.get("data", "fundus") == data:
             model.load_state_dict(load_file(cache))
             return model.eval(), info
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    pyramids = _extractor_pyramids()
     optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
     start = time.perf_counter()
     model.train()
     for _ in range(steps):
-        x, y = _extractor_batch(pyramids, 128, rng, "train")
+        x, y = batches(128, rng, "train")
         loss = F.cross_entropy(model(x), y)
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
     model.eval()
     with torch.no_grad():
-        x, y = _extractor_batch(pyramids, 2000, np.random.default_rng(seed + 1), "test")
+        x, y = batches(2000, np.random.default_rng(seed + 1), "test")
         accuracy = float((model(x).argmax(1) == y).float().mean())
-    info = {"steps": steps, "seed": seed, "classes": list(EXTRACTOR_IMAGES), "held_out_accuracy": accuracy,
-            "chance": 1 / len(EXTRACTOR_IMAGES), "train_seconds": round(time.perf_counter() - start, 1)}
+    info = {"data": data, "steps": steps, "seed": seed, "classes": classes, "held_out_accuracy": accuracy,
+            "chance": 1 / len(classes), "train_seconds": round(time.perf_counter() - start, 1)}
     cache.parent.mkdir(parents=True, exist_ok=True)
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, cache)
     info_path.write_text(json.dumps(info, indent=2) + "\n")
@@ -259,7 +348,7 @@ def train_extractor(steps: int, cache: Path, seed: int = 0) -> tuple[PatchClassi
 
 
 class Embeddings:
-    """Features of image batches under both extractors (uint8 in, numpy out)."""
+    """Features of image batches under both extractors (uint8 in, grey repeated to RGB; numpy out)."""
 
     def __init__(self, classifier: PatchClassifier) -> None:
         from ganzoo.metrics.features import RandomConvFeatures
@@ -271,6 +360,7 @@ class Embeddings:
     def __call__(self, images: torch.Tensor) -> dict[str, np.ndarray]:
         chunks: dict[str, list[np.ndarray]] = {"classifier": [], "random_conv": []}
         for batch in images.split(250):
+            batch = batch.expand(-1, 3, -1, -1) if batch.shape[1] == 1 else batch
             chunks["classifier"].append(self.classifier.features(batch.float() / 127.5 - 1).numpy())
             chunks["random_conv"].append(self.random_conv(batch)[0].numpy())
         return {name: np.concatenate(parts).astype(np.float64) for name, parts in chunks.items()}
@@ -302,11 +392,12 @@ def sanity(embed: Embeddings, train: np.ndarray, held_out: np.ndarray, reference
 
     real = to_model(held_out)
     rng = torch.Generator().manual_seed(seed)
+    shifted = "held-out, colour shift (+0.1 red)" if real.shape[1] == 3 else "held-out, brighter (+0.1)"
     variants = {
         "real train patches": to_model(train[: len(held_out)]),
         "held-out, blurred (sigma 1 px)": gaussian_blur2d(real, (7, 7), (1.0, 1.0)),
         "held-out + noise (sd 0.1)": real + 0.1 * torch.randn(real.shape, generator=rng),
-        "held-out, colour shift (+0.1 red)": real + torch.tensor([0.1, 0.0, 0.0]).view(1, 3, 1, 1),
+        shifted: real + torch.tensor([0.1, 0.0, 0.0][: real.shape[1]]).view(1, -1, 1, 1),
     }
     return {name: fds(embed, to_uint8(images), reference) for name, images in variants.items()}
 
@@ -339,10 +430,11 @@ def experiment(settings: Settings, root: Path, augment: str, seed: int) -> dict[
         train["augment"] = dict(options, **({"speed_kimg": settings.ada_speed_kimg} if options["kind"] == "ada" else {}))
     return {
         "name": f"small-{augment}",
-        "generator": {"name": "dcgan", "params": {"latent_dim": settings.latent_dim,
+        "generator": {"name": "dcgan", "params": {"latent_dim": settings.latent_dim, "out_channels": settings.channels,
                                                    "base_channels": settings.base_channels}},
         "discriminator": {"name": "dcgan", "params": {"base_channels": settings.base_channels, "norm": settings.d_norm,
-                                                       "spectral_norm": settings.spectral_norm}},
+                                                       "spectral_norm": settings.spectral_norm,
+                                                       "in_channels": settings.channels}},
         # absolute, as ganzoo stores it, so that a finished run of a relative --work is recognised
         "dataset": {"name": "image-folder", "params": {"root": os.path.abspath(root), "image_size": PATCH}},
         "losses": [{"name": "adversarial", "params": {"mode": "nonsaturating"}}],
@@ -356,8 +448,8 @@ def run_one(settings: Settings, work: Path, fraction: float, augment: str, seed:
     from ganzoo.engine.checkpoint import list_checkpoints
 
     n_train = round(settings.pool * fraction)
-    root = work / "data" / f"train-{n_train}"
-    run_dir = work / "runs" / f"f{fraction}-{augment}-s{seed}"
+    root = work / "data" / f"{settings.tag}train-{n_train}"
+    run_dir = work / "runs" / f"{settings.tag}f{fraction}-{augment}-s{seed}"
     raw = experiment(settings, root, augment, seed)
     checkpoints = list_checkpoints(run_dir / "checkpoints") if run_dir.is_dir() else []
     stored = checkpoints[-1].manifest["experiment"] if checkpoints else None
@@ -436,27 +528,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--d-norm", choices=("batch", "none"), default=Settings.d_norm,
                         help="the discriminator's normalisation (reference: batch)")
     parser.add_argument("--spectral-norm", action="store_true", help="spectral normalisation of D's weights")
+    parser.add_argument("--data", choices=("fundus", "digits"), default=Settings.data,
+                        help="fundus patches (RGB) or scikit-learn's handwritten digits (1 channel)")
     parser.add_argument("--quick", action="store_true", help="tiny settings: checks the pipeline in minutes")
     args = parser.parse_args(argv)
+    if args.data == "digits" and args.split == "val":
+        parser.error("--data digits has no val split (its 397 non-test held-out images train the extractor)")
     settings = Settings(steps=args.steps, eval_every=args.eval_every, fractions=tuple(args.fractions),
                         augments=tuple(args.augments), seeds=tuple(args.seeds), split=args.split, pool=args.pool,
                         ada_speed_kimg=args.ada_speed_kimg, extractor_steps=args.extractor_steps,
-                        d_norm=args.d_norm, spectral_norm=args.spectral_norm)
+                        d_norm=args.d_norm, spectral_norm=args.spectral_norm, data=args.data,
+                        n_eval=DIGITS_N_EVAL if args.data == "digits" else Settings.n_eval)
     if args.quick:
         settings = Settings(steps=20, eval_every=10, fractions=(0.1, 1.0), augments=settings.augments, seeds=(0,),
-                            pool=200, n_eval=200, split="val", extractor_steps=20, base_channels=8,
-                            batch_size=8)
+                            pool=200, n_eval=200, split="test" if args.data == "digits" else "val",
+                            extractor_steps=20, base_channels=8, batch_size=8, data=args.data)
     torch.set_num_threads(1)
     work = args.work
-    pool = fundus_patches("train", settings.pool, settings.data_seed)
+    pool = real_images(settings, "train", settings.pool)
     for fraction in settings.fractions:
         n = round(settings.pool * fraction)
-        folder = work / "data" / f"train-{n}"
+        folder = work / "data" / f"{settings.tag}train-{n}"
         if not folder.is_dir() or len(list(folder.glob("*.png"))) != n:
             shutil.rmtree(folder, ignore_errors=True)
             write_folder(pool[:n], folder)
-    held_out = fundus_patches(settings.split, settings.n_eval, settings.data_seed)
-    classifier, extractor_info = train_extractor(settings.extractor_steps, work / f"extractor-{settings.extractor_steps}.safetensors")
+    held_out = real_images(settings, settings.split, settings.n_eval)
+    cache = work / f"extractor-{settings.tag}{settings.extractor_steps}.safetensors"
+    classifier, extractor_info = train_extractor(settings.extractor_steps, cache, settings.data)
     embed = Embeddings(classifier)
     reference = embed(to_uint8(to_model(held_out)))
     document: dict[str, Any] = {
@@ -464,16 +562,16 @@ def main(argv: list[str] | None = None) -> int:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "settings": asdict(settings),
         "protocol": {
-            "data": "skimage.data.retina() at half size, 32x32 RGB patches; splits by cells (col + 3 row) mod 5",
+            "data": DATA_PROTOCOL[settings.data],
             "train_pool": settings.pool,
-            "held_out": f"{settings.n_eval} patches of the {settings.split} cells (pixel-disjoint from training)",
+            "held_out": f"{settings.n_eval} images of the {settings.split} split (disjoint from training)",
             "generated": f"{settings.n_eval} samples per checkpoint, sampling seed 12345",
             "final": "distance at the last step; late: mean over the last "
                      f"{LATE_CHECKPOINTS} checkpoints ({settings.eval_every} steps apart)",
             "arms": AUGMENTS,
             "selection": "settings.fractions/augments/seeds are those of the latest invocation; runs holds "
                          "every run kept from earlier ones with the same other settings",
-            "extractors": {"classifier": "PatchClassifier trained here on 16 other skimage pictures (128-d)",
+            "extractors": {"classifier": EXTRACTOR_PROTOCOL[settings.data],
                            "random_conv": "ganzoo-test-random-conv (64-d; weak evidence)"},
         },
         "extractor": extractor_info,

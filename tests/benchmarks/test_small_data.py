@@ -114,3 +114,48 @@ def test_the_discriminator_options_reach_the_experiment_and_the_merge(bench: Mod
     previous = {"settings": older, "runs": [{"fraction": 0.1, "augment": "none", "seed": 0}]}
     assert bench.comparable_runs(previous, bench.asdict(bench.Settings(seeds=(2,)))) == previous["runs"]
     assert bench.comparable_runs(previous, bench.asdict(bench.Settings(d_norm="none", spectral_norm=True))) == []
+
+
+def test_digits_splits_are_disjoint_one_channel_and_fixed(bench: ModuleType) -> None:
+    images, labels = bench._digits()
+    assert images.shape == (1797, 32, 32) and images.dtype == np.uint8 and set(labels.tolist()) == set(range(10))
+    bounds = sorted(bench.DIGIT_SPLITS.values())
+    assert bounds[0][0] == 0 and bounds[-1][1] == 1797
+    assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:], strict=False))  # contiguous, no overlap
+    digits = bench.Settings(data="digits")
+    train = bench.real_images(digits, "train", 50)
+    assert np.array_equal(train, bench.real_images(digits, "train", 500)[:50])  # 10 % nests inside 100 %
+    assert np.array_equal(train, images[:50]) and train.max() > 200 and train.min() == 0
+    with pytest.raises(ValueError, match="has 500 images"):
+        bench.digit_images("train", 501)
+    assert bench.to_model(train).shape == (50, 1, 32, 32)
+
+
+def test_the_digit_extractor_learns_only_from_its_own_split(bench: ModuleType) -> None:
+    images, labels = bench._digits()
+    start, stop = bench.DIGIT_SPLITS["extractor"]
+    x, y = bench._digit_batch(64, np.random.default_rng(0), "train")
+    assert x.shape == (64, 3, 32, 32) and torch.equal(x[:, 0], x[:, 2])
+    shift = bench.DIGIT_SHIFT
+    candidates = bench.to_model(images[start:stop])[:, 0]  # unshifted copies of the split's images
+    for image, label in zip(x[:8, 0], y[:8], strict=True):
+        inner = image[shift:-shift, shift:-shift]
+        found = [i for i in range(len(candidates)) if any(
+            torch.equal(inner, candidates[i, shift + dy : 32 - shift + dy, shift + dx : 32 - shift + dx])
+            for dy in range(-shift, shift + 1) for dx in range(-shift, shift + 1))]
+        assert found and labels[start + found[0]] == label
+    test_x, _ = bench._digit_batch(16, np.random.default_rng(0), "test")  # unshifted test images
+    test = bench.to_model(images[bench.DIGIT_SPLITS["test"][0]:])[:, 0]
+    assert all(any(torch.equal(image, t) for t in test) for image in test_x[:, 0])
+
+
+def test_a_digits_experiment_trains_one_channel_in_its_own_folders(bench: ModuleType, tmp_path: Path) -> None:
+    digits = bench.Settings(data="digits")
+    raw = bench.experiment(digits, tmp_path, "none", 0)
+    assert raw["generator"]["params"]["out_channels"] == 1 and raw["discriminator"]["params"]["in_channels"] == 1
+    ExperimentConfig.model_validate(raw)
+    assert (digits.tag, bench.Settings().tag) == ("digits-", "")
+    fundus = ExperimentConfig.model_validate(bench.experiment(bench.Settings(), tmp_path, "none", 0))
+    assert fundus.generator.params["out_channels"] == 3
+    with pytest.raises(SystemExit):
+        bench.main(["--data", "digits", "--split", "val", "--out", str(tmp_path / "x.json")])
