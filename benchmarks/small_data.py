@@ -47,8 +47,8 @@ training (null for a run only scored again).
 
     python benchmarks/small_data.py --out benchmarks/results/small-data.json
     python benchmarks/small_data.py --quick --out /tmp/small.json     # minutes: a smoke test
-    python benchmarks/small_data.py --data digits --fractions 0.1 1 --work runs/small-digits \
-        --out benchmarks/results/small-data-digits.json
+    python benchmarks/small_data.py --data digits --steps 3000 --eval-every 500 --fractions 0.1 \
+        --work runs/small-digits --out benchmarks/results/small-data-digits.json  # README: all arms
 """
 
 from __future__ import annotations
