@@ -35,6 +35,8 @@ def privacy_section(evaluation: Mapping[str, Any] | None) -> list[str]:
     for name, entry in found.items():
         baseline = entry.get("holdout_rate", entry.get("ideal"))
         reference = f"held-out {fmt(baseline)}" if "holdout_rate" in entry else f"ideal {fmt(baseline)}"
+        if entry.get("count") and "training_share" in entry:
+            reference += f"; DCR share of the close samples {fmt(entry['training_share'])} (ideal 0.5)"
         rows.append((name, entry.get("value"), entry.get("sd"), reference, "yes" if entry.get("flagged") else "no",
                      RESULTS[name]))
     flagged = [name for name, entry in found.items() if entry.get("flagged")]

@@ -6,6 +6,7 @@ same checks on the domains' bundled data are ``benchmarks/privacy.py``.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -113,6 +114,43 @@ def test_verbatim_copies_count_as_exact(modality: str) -> None:
     exact = out["exact_copy_rate"]
     assert exact["value"] == 1.0 and exact["count"] == 40 and exact["holdout_rate"] == 0.0 and exact["flagged"]
     assert 20 <= exact["distinct_training"] <= 40  # 40 draws with replacement from 40 samples
+
+
+def test_typical_samples_near_real_ones_of_either_split_are_not_copies() -> None:
+    """A mode-seeking generator draws the dense centre of each cluster of the data: it comes closer
+    to real samples than held-out samples come to training ones, but as close to held-out as to
+    training samples, so its near-copy rate is high and not flagged (the rate alone would be)."""
+    spec = DataSpec("series", SHAPES["series"])
+    centres = torch.randn(20, *SHAPES["series"], generator=torch.Generator().manual_seed(1))
+
+    def around(spread: float) -> Any:
+        def draw(n: int, gen: torch.Generator) -> torch.Tensor:
+            which = torch.randint(0, len(centres), (n,), generator=gen)
+            return (centres[which] + spread * torch.randn(n, *SHAPES["series"], generator=gen)).tanh()
+        return draw
+
+    gen = torch.Generator().manual_seed(0)
+    train, holdout = Samples(spec, around(0.3)(300, gen)), Samples(spec, around(0.3)(150, gen))
+    near = _evaluate(Fresh(spec, around(0.05)), train, holdout)["near_copy_rate"]
+    assert near["value"] > 2 * near["holdout_rate"] + 0.01  # many samples within the threshold
+    assert near["training_share"] == pytest.approx(0.5, abs=2 * near["training_share_sd"]) and not near["flagged"]
+
+    replayed = _evaluate(ReplayingSampler(train, noise=0.01), train, holdout)["near_copy_rate"]
+    assert replayed["training_share"] > 0.9 and replayed["flagged"]
+
+
+def test_the_share_among_close_samples_selects_on_the_distance_to_any_real_sample() -> None:
+    """Selecting generated samples by their distance to the closest *training* sample would make
+    training samples look closer; selecting by the closest real sample keeps the ideal 0.5."""
+    draw = _draw(SHAPES["series"])
+    gen = torch.Generator().manual_seed(0)
+    train, holdout, synthetic = (draw(n, gen) for n in (400, 400, 2000))
+    distance = FeatureDistance(lambda x: x.flatten(1), "raw")
+    near = neighbours(*(distance.embed(x) for x in (train, holdout, synthetic)), distance)
+    limit = float(np.quantile(np.minimum(near.synthetic_train.distance, near.synthetic_holdout.distance), 0.2))
+    close = dcr_share(near, 400, 400, within=limit)
+    assert close["n"] == pytest.approx(400, abs=2) and close["share"] == pytest.approx(0.5, abs=2.5 * close["sd"])
+    assert dcr_share(near, 400, 400, within=-1.0) == {"share": 0.5, "sd": math.inf, "raw": 0.5, "expected_raw": 0.5, "n": 0}
 
 
 def test_image_results_show_the_closest_training_images() -> None:

@@ -25,7 +25,8 @@ def _evaluation(share: float, auc: float, near: float, flagged: bool) -> dict[st
     return {"metrics": {
         "l1": {"value": 0.1},
         "dcr_share": {"value": share, "sd": 0.01, "ideal": 0.5, "flagged": flagged, **PROTOCOL},
-        "near_copy_rate": {"value": near, "sd": 0.01, "holdout_rate": 0.05, "flagged": flagged, **PROTOCOL},
+        "near_copy_rate": {"value": near, "sd": 0.01, "holdout_rate": 0.05, "flagged": flagged, "count": 693,
+                           "training_share": 0.98, "training_share_sd": 0.01, **PROTOCOL},
         "membership_auc": {"value": auc, "sd": 0.02, "ideal": 0.5, "flagged": flagged, **PROTOCOL},
     }}
 
@@ -34,7 +35,7 @@ def test_a_flagged_run_says_so_and_names_the_results() -> None:
     html = "".join(privacy_section(_evaluation(0.97, 0.81, 0.99, True)))
     assert "<h2>Privacy</h2>" in html and "Signs of memorisation" in html
     assert "dcr_share, near_copy_rate, membership_auc" in html
-    assert "held-out 0.05" in html and "ideal 0.5" in html and "l1" not in html
+    assert "held-out 0.05; DCR share of the close samples 0.98" in html and "ideal 0.5" in html and "l1" not in html
     assert "Held-out split val (100 samples), training split train (700 samples), 700 generated" in html
 
 

@@ -26,7 +26,9 @@ half of the held-out pairs, and the other half is ``H``, so ``S`` depends on nei
   ``near_quantile`` (default 5 %) quantile of the held-out samples' distances to their closest
   training sample. Each comes with ``holdout_rate``, the same share for the held-out samples:
   what a generator that copies nothing shows (about ``near_quantile`` for continuous data;
-  more for tables whose rows repeat).
+  more for tables whose rows repeat), and ``training_share``, the DCR share of the generated
+  samples that close to *any* real sample: 0.5 when they are typical of the data (near real
+  samples of either split), near 1 when they are copies of training samples.
 * ``membership-inference`` -> ``membership_auc``: a membership-inference attack given the
   generated samples scores each real sample by minus its distance to the closest generated
   sample ("closer to the synthetic data means member": the full black-box attack of GAN-Leaks,
@@ -36,7 +38,7 @@ half of the held-out pairs, and the other half is ``H``, so ``S`` depends on nei
 Each result carries its protocol (split, sample counts, distance, threshold), a standard error
 (``sd``) and a ``flagged`` verdict: ``dcr_share`` above 0.55 or ``membership_auc`` above 0.6,
 each also more than two standard errors above 0.5; a copy rate above twice its held-out rate
-plus 0.01.
+plus 0.01 whose ``training_share`` is flagged as a DCR share is.
 
 The guarantee behind 0.5 holds for data whose training and held-out samples are drawn alike
 (random splits, the seeded simulators); splits by time (smart-meter files split by date) make

@@ -103,7 +103,7 @@ def balanced_share(p: float, p0: float) -> float:
     return up / (up + down) if up + down > 0 else 0.5
 
 
-def dcr_share(near: Neighbours, n_train: int, n_holdout: int) -> dict[str, float]:
+def dcr_share(near: Neighbours, n_train: int, n_holdout: int, within: float | None = None) -> dict[str, float]:
     """Share of generated samples closer to a training than to a held-out sample (size-balanced).
 
     A generated sample whose closest training and held-out samples are equally far (within the
@@ -118,17 +118,29 @@ def dcr_share(near: Neighbours, n_train: int, n_holdout: int) -> dict[str, float
     sample (probability ``p0``) decides them all. A few "hub" samples can be the closest to many
     generated ones (always so for a generator whose samples are far from all real data), and a
     binomial error over the generated samples would then be far too small.
+
+    ``within``: only the generated samples at most this far from their closest real sample (of
+    ``T`` and ``H`` together) count. Selecting on that distance keeps the ideal, since which real
+    sample is the closest does not depend on how close it is; selecting on the distance to the
+    closest *training* sample alone would favour training. Returns ``n`` (the samples counted);
+    with none the share is 0.5 and its sd infinite.
     """
     d_train, d_hold = near.synthetic_train.distance, near.synthetic_holdout.distance
+    keep = np.ones(len(d_train), bool) if within is None else np.minimum(d_train, d_hold) <= within
+    p0 = n_train / (n_train + n_holdout)
+    if not keep.any():
+        return {"share": 0.5, "sd": math.inf, "raw": p0, "expected_raw": p0, "n": 0}
+    d_train, d_hold = d_train[keep], d_hold[keep]
     tied = np.abs(d_train - d_hold) <= near.resolution
-    t, h = near.synthetic_train.ties.astype(float), near.synthetic_holdout.ties.astype(float)
+    t, h = near.synthetic_train.ties[keep].astype(float), near.synthetic_holdout.ties[keep].astype(float)
     closer = np.where(tied, t / (t + h), (d_train < d_hold).astype(float))
-    p, p0 = float(closer.mean()), n_train / (n_train + n_holdout)
-    cluster = np.where(d_hold < d_train, n_train + near.synthetic_holdout.index, near.synthetic_train.index)
+    p = float(closer.mean())
+    cluster = np.where(d_hold < d_train, n_train + near.synthetic_holdout.index[keep], near.synthetic_train.index[keep])
     sizes = np.bincount(cluster).astype(float)
     sd_p = math.sqrt(p0 * (1 - p0) * float((sizes**2).sum())) / len(closer)
     # the balanced share changes by 1 / (4 p0 (1 - p0)) per unit of p around p0
-    return {"share": balanced_share(p, p0), "sd": sd_p / (4 * p0 * (1 - p0)), "raw": p, "expected_raw": p0}
+    return {"share": balanced_share(p, p0), "sd": sd_p / (4 * p0 * (1 - p0)), "raw": p, "expected_raw": p0,
+            "n": int(keep.sum())}
 
 
 def flagged(value: float, sd: float, limit: float) -> bool:
@@ -138,13 +150,16 @@ def flagged(value: float, sd: float, limit: float) -> bool:
 
 
 # -- copies -------------------------------------------------------------------------------------------
-def copies(near: Neighbours, quantile: float) -> dict[str, dict[str, float]]:
+def copies(near: Neighbours, quantile: float, n_train: int, n_holdout: int) -> dict[str, dict[str, float]]:
     """Exact and near copies of training samples among the generated ones, with held-out baselines.
 
     Near: a generated sample at most the ``quantile`` of the held-out-to-training distances away
     from a training sample. Each rate comes with the same rate for the held-out samples (the
     baseline a generator that copies nothing shows), the count and how many distinct training
-    samples were copied.
+    samples were copied, and ``training_share``: the size-balanced DCR share of the generated
+    samples as close as that to *any* real sample. A generator whose samples are typical of
+    the data comes close to held-out samples as often as to training ones (share 0.5); one that
+    copies comes close to training samples (share near 1).
     """
     d_syn, index = near.synthetic_train.distance, near.synthetic_train.index
     d_hold = near.holdout_train.distance
@@ -152,20 +167,27 @@ def copies(near: Neighbours, quantile: float) -> dict[str, dict[str, float]]:
 
     def rates(limit: float) -> dict[str, float]:
         hits = d_syn <= limit
+        specific = dcr_share(near, n_train, n_holdout, within=limit)
         return {
             "rate": float(hits.mean()),
             "count": int(hits.sum()),
             "distinct_training": int(len(np.unique(index[hits]))),
             "holdout_rate": float((d_hold <= limit).mean()),
             "threshold": limit,
+            "training_share": specific["share"],
+            "training_share_sd": specific["sd"],
         }
 
     return {"exact": rates(near.resolution), "near": rates(threshold)}
 
 
-def copy_flag(rate: float, holdout_rate: float) -> bool:
-    """Whether a copy rate is clearly above its held-out baseline (twice it, plus 1 point)."""
-    return rate > COPY_FLAG_FACTOR * holdout_rate + COPY_FLAG_MARGIN
+def copy_flag(found: dict[str, float]) -> bool:
+    """Whether copies signal memorisation: the rate clearly above its held-out baseline (twice it,
+    plus 1 point) and the close samples closer to training than to held-out samples (their
+    ``training_share`` flagged as a DCR share is): many samples that are merely typical of the
+    data, near real samples of either split, are not copies of the training set."""
+    above = found["rate"] > COPY_FLAG_FACTOR * found["holdout_rate"] + COPY_FLAG_MARGIN
+    return above and flagged(found["training_share"], found["training_share_sd"], DCR_FLAG)
 
 
 # -- membership inference ----------------------------------------------------------------------------

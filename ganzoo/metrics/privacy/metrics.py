@@ -200,7 +200,7 @@ class TrainingCopies(_PrivacyMetric):
 
     def compute(self, ctx: EvalContext) -> dict[str, dict[str, Any]]:
         data = self.data(ctx)
-        found = copies(data.near, self.near_quantile)
+        found = copies(data.near, self.near_quantile, data.n_train, data.n_holdout)
         out = {}
         for kind, rule in (("exact", f"distance 0 (at most {EXACT:g} of the median held-out distance)"),
                            ("near", f"distance at most the {self.near_quantile:g} quantile of the held-out distances")):
@@ -209,11 +209,13 @@ class TrainingCopies(_PrivacyMetric):
                 "value": rates["rate"],
                 "sd": _binomial_sd(rates["rate"], data.n_synthetic),
                 "better": "lower",
-                "flagged": copy_flag(rates["rate"], rates["holdout_rate"]),
+                "flagged": copy_flag(rates),
                 "holdout_rate": rates["holdout_rate"],
                 "count": rates["count"],
                 "distinct_training": rates["distinct_training"],
                 "threshold": rates["threshold"],
+                "training_share": rates["training_share"],
+                "training_share_sd": rates["training_share_sd"] if math.isfinite(rates["training_share_sd"]) else None,
                 "rule": rule,
                 **data.protocol,
             }
