@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 import ganzoo
+import torch
 from ganzoo.experiment.load import parse_override, read_toml
 from ganzoo.metrics.evaluate import evaluate_run, held_out_dataset, run_config
 from ganzoo.metrics.privacy import PRIVACY_METRICS
@@ -132,11 +133,12 @@ def checks(row: dict[str, Any]) -> dict[str, bool]:
 
 def line(domain: str, row: dict[str, Any]) -> str:
     m = row["metrics"]
+    near = m["near_copy_rate"]
+    close_share = "n/a" if near.get("training_share_sd") is None else f"{near['training_share']:.2f}"
     cells = [
         f"{m['dcr_share']['value']:.3f} ± {m['dcr_share']['sd']:.3f}",
         f"{m['exact_copy_rate']['value']:.3f} ({m['exact_copy_rate']['holdout_rate']:.3f})",
-        f"{m['near_copy_rate']['value']:.3f} ({m['near_copy_rate']['holdout_rate']:.3f}; "
-        f"close DCR {m['near_copy_rate'].get('training_share', float('nan')):.2f})",
+        f"{m['near_copy_rate']['value']:.3f} ({m['near_copy_rate']['holdout_rate']:.3f}; close DCR {close_share})",
         f"{m['membership_auc']['value']:.3f} ± {m['membership_auc']['sd']:.3f}",
         ", ".join(f"{k}={'yes' if v else 'NO'}" for k, v in row["checks"].items()),
     ]
@@ -168,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
 def run(args: argparse.Namespace) -> int:
     """Train what is missing, score every row, print the table and write the JSON document."""
 
-    document: dict[str, Any] = {"ganzoo_version": ganzoo.__version__, "git_revision": _revision(),
+    document: dict[str, Any] = {"ganzoo_version": ganzoo.__version__, "torch": torch.__version__, "git_revision": _revision(),
                                 "noise": args.noise, "quick": args.quick, "n_samples": args.n_samples, "set": args.settings,
                                 "domains": {}}
     print("| domain | split | generator | DCR share ± sd | exact copies (held-out) | near copies (held-out; close DCR) "
