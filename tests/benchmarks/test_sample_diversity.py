@@ -57,3 +57,15 @@ def test_a_missing_run_is_a_one_line_error(bench: ModuleType, tmp_path: Path,
     assert bench.main([str(tmp_path / "missing")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1 and "missing" in err
+
+
+def test_a_run_that_makes_no_images_is_refused(bench: ModuleType, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    run = tmp_path / "series"
+    run.mkdir()
+    (run / "config.toml").write_text('[generator]\nname = "series-resconv"\n\n[discriminator]\nname = "series-resconv"\n\n'
+                                     '[dataset]\nname = "load-profiles"\nparams = { n_samples = 8, n_meters = 2 }\n\n'
+                                     '[[losses]]\nname = "adversarial"\n')
+    assert bench.main([str(run)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "scores image runs; it makes series samples" in err
