@@ -16,6 +16,8 @@ from typing import Any
 from ganzoo.report.format import fmt
 from ganzoo.report.page import table
 
+#: Below this share of the generated samples in independent draws, the DCR share gets a caveat.
+FEW_DRAWS = 0.1
 #: Privacy results in the order shown, with what the value is compared with.
 RESULTS = {
     "dcr_share": "share of generated samples closer to training than to held-out data (size-balanced)",
@@ -47,12 +49,24 @@ def privacy_section(evaluation: Mapping[str, Any] | None) -> list[str]:
                    "anonymous data.</p>")
     else:
         verdict = "<p>No sign of memorisation in these tests.</p>"
+    caveat = _few_draws(found.get("dcr_share", {}))
     protocol = (f'<p class="note">Held-out split {escape(str(first.get("split", "?")))} '
                 f'({escape(str(first.get("n_real", "?")))} samples), training split '
                 f'{escape(str(first.get("train_split", "?")))} ({escape(str(first.get("n_train", "?")))} samples), '
                 f'{escape(str(first.get("n_fake", "?")))} generated samples; distance: '
                 f'{escape(str(first.get("distance", "?")))}.</p>')
-    return ["<h2>Privacy</h2>", verdict,
+    return ["<h2>Privacy</h2>", verdict, *caveat,
             table(("result", "value", "sd", "compare with", "flagged", "what it is"), rows, numeric=(1, 2)),
             protocol]
+
+
+def _few_draws(dcr: Mapping[str, Any]) -> list[str]:
+    """A sentence when the generated samples are so alike that the DCR share is a few draws."""
+    draws, n = dcr.get("independent_draws"), dcr.get("n_fake")
+    if not isinstance(draws, (int, float)) or not isinstance(n, int) or draws >= FEW_DRAWS * n:
+        return []
+    return [f"<p>The {n} generated samples share their closest real samples so often that the DCR share "
+            f"rests on about {draws:.0f} independent draws (sd {fmt(dcr.get('sd'))}): the samples are few "
+            "kinds, and the share cannot tell a generator that copies from one that does not. Judge "
+            "this run by the copy rates and the membership AUC, and look at its samples.</p>"]
 

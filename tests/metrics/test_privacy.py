@@ -103,6 +103,16 @@ def test_an_independent_generator_is_not_flagged(modality: str) -> None:
     assert out["membership_auc"]["value"] == pytest.approx(0.5, abs=0.08)
     assert out["exact_copy_rate"]["value"] == 0.0
     assert not any(out[name]["flagged"] for name in RESULTS)
+    assert out["dcr_share"]["independent_draws"] > 0.1 * 300  # distinct samples: many draws
+
+
+def test_a_collapsed_generator_is_one_draw() -> None:
+    """Every sample alike: one real sample is the closest to all of them, and the share is one draw."""
+    spec = DataSpec("series", SHAPES["series"])
+    train, holdout = _sets(spec)
+    constant = Fresh(spec, lambda n, gen: torch.full((n, *SHAPES["series"]), 0.1))
+    dcr = _evaluate(constant, train, holdout)["dcr_share"]
+    assert dcr["independent_draws"] == 1.0 and dcr["sd"] > 0.4
 
 
 @pytest.mark.parametrize("modality", ["series", "image", "table"])
@@ -150,7 +160,8 @@ def test_the_share_among_close_samples_selects_on_the_distance_to_any_real_sampl
     limit = float(np.quantile(np.minimum(near.synthetic_train.distance, near.synthetic_holdout.distance), 0.2))
     close = dcr_share(near, 400, 400, within=limit)
     assert close["n"] == pytest.approx(400, abs=2) and close["share"] == pytest.approx(0.5, abs=2.5 * close["sd"])
-    assert dcr_share(near, 400, 400, within=-1.0) == {"share": 0.5, "sd": math.inf, "raw": 0.5, "expected_raw": 0.5, "n": 0}
+    empty = {"share": 0.5, "sd": math.inf, "raw": 0.5, "expected_raw": 0.5, "n": 0, "draws": 0.0}
+    assert dcr_share(near, 400, 400, within=-1.0) == empty
 
 
 def test_image_results_show_the_closest_training_images() -> None:

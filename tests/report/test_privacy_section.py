@@ -74,3 +74,12 @@ def test_the_report_shows_the_closest_training_images_beside_the_generated_ones(
     html = write_report(run).read_text()
     assert "Generated images closest to a training image (top) and that training image (bottom)" in html
     assert f'src="data:image/png;base64,{figure["png_base64"]}"' in html
+
+
+def test_a_share_that_rests_on_few_draws_says_so() -> None:
+    evaluation = _evaluation(0.53, 0.49, 0.0, False)
+    evaluation["metrics"]["dcr_share"].update(independent_draws=28.4, sd=0.095, n_fake=1000)
+    html = "".join(privacy_section(evaluation))
+    assert "rests on about 28 independent draws (sd 0.095)" in html and "few kinds" in html
+    evaluation["metrics"]["dcr_share"]["independent_draws"] = 500.0
+    assert "independent draws" not in "".join(privacy_section(evaluation))

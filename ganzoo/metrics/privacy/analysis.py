@@ -122,14 +122,16 @@ def dcr_share(near: Neighbours, n_train: int, n_holdout: int, within: float | No
     ``within``: only the generated samples at most this far from their closest real sample (of
     ``T`` and ``H`` together) count. Selecting on that distance keeps the ideal, since which real
     sample is the closest does not depend on how close it is; selecting on the distance to the
-    closest *training* sample alone would favour training. Returns ``n`` (the samples counted);
-    with none the share is 0.5 and its sd infinite.
+    closest *training* sample alone would favour training. Returns ``n`` (the samples counted)
+    and ``draws``, how many independent draws they amount to (``n**2 / sum(size**2)`` over the
+    groups sharing a closest real sample: ``n`` when no two share one, 1 when all do); with no
+    sample the share is 0.5 and its sd infinite.
     """
     d_train, d_hold = near.synthetic_train.distance, near.synthetic_holdout.distance
     keep = np.ones(len(d_train), bool) if within is None else np.minimum(d_train, d_hold) <= within
     p0 = n_train / (n_train + n_holdout)
     if not keep.any():
-        return {"share": 0.5, "sd": math.inf, "raw": p0, "expected_raw": p0, "n": 0}
+        return {"share": 0.5, "sd": math.inf, "raw": p0, "expected_raw": p0, "n": 0, "draws": 0.0}
     d_train, d_hold = d_train[keep], d_hold[keep]
     tied = np.abs(d_train - d_hold) <= near.resolution
     t, h = near.synthetic_train.ties[keep].astype(float), near.synthetic_holdout.ties[keep].astype(float)
@@ -140,7 +142,7 @@ def dcr_share(near: Neighbours, n_train: int, n_holdout: int, within: float | No
     sd_p = math.sqrt(p0 * (1 - p0) * float((sizes**2).sum())) / len(closer)
     # the balanced share changes by 1 / (4 p0 (1 - p0)) per unit of p around p0
     return {"share": balanced_share(p, p0), "sd": sd_p / (4 * p0 * (1 - p0)), "raw": p, "expected_raw": p0,
-            "n": int(keep.sum())}
+            "n": int(keep.sum()), "draws": float(len(closer) ** 2 / (sizes**2).sum())}
 
 
 def flagged(value: float, sd: float, limit: float) -> bool:

@@ -182,6 +182,7 @@ class DCR(_PrivacyMetric):
             "flagged": flagged(result["share"], result["sd"], DCR_FLAG),
             "closer_to_training": result["raw"],
             "expected_closer_to_training": result["expected_raw"],
+            "independent_draws": round(result["draws"], 1),
             **data.protocol,
             "figure": dcr_histogram(
                 data.near.synthetic_train.distance, data.near.holdout_train.distance, data.distance
