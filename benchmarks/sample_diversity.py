@@ -34,12 +34,11 @@ from typing import Any
 import ganzoo
 import torch
 from ganzoo.metrics.evaluate import evaluate_run, held_out_dataset, run_config, training_dataset
+from ganzoo.metrics.features import RANDOM_CONV
 from ganzoo.metrics.privacy.metrics import MAX_TRAIN
 from ganzoo.plugins.manager import get_registry
 from ganzoo.registry.errors import GanzooError
 from PIL import Image
-
-RANDOM_CONV = "ganzoo-test-random-conv"
 
 
 def diversity(images: torch.Tensor, train: torch.Tensor) -> dict[str, float | int]:
