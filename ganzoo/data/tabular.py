@@ -21,7 +21,6 @@ Only numpy/pandas (and scikit-learn while fitting) are imported: no torch.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, get_args
@@ -29,6 +28,7 @@ from typing import Any, Literal, TypeVar, get_args
 import numpy as np
 import pandas as pd
 
+from ganzoo.data.mixture import fit_column_mixture
 from ganzoo.registry.errors import DataError
 
 ColumnKind = Literal["continuous", "integer", "categorical", "boolean", "datetime"]
@@ -320,26 +320,13 @@ def _fit_modes(
     n_unique = int(np.unique(z).size)
     if n_unique < 2:
         return [float(z[0])], [_MIN_STD], [1.0]
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.mixture import BayesianGaussianMixture
-
-    mixture = BayesianGaussianMixture(
-        n_components=min(max_modes, n_unique),
-        weight_concentration_prior_type="dirichlet_process",
-        weight_concentration_prior=0.001,
-        max_iter=100,
-        n_init=1,
-        random_state=seed,
-    )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        mixture.fit(z.reshape(-1, 1))
-    keep = mixture.weights_ > weight_threshold
+    mixture = fit_column_mixture(z, min(max_modes, n_unique), seed)  # as CTGAN's: DP prior 0.001
+    keep = mixture.weights > weight_threshold
     if not keep.any():
-        keep = mixture.weights_ == mixture.weights_.max()
-    weights = mixture.weights_[keep] / mixture.weights_[keep].sum()
-    means = mixture.means_[keep, 0]
-    stds = np.maximum(np.sqrt(mixture.covariances_[keep].reshape(-1)), _MIN_STD)
+        keep = mixture.weights == mixture.weights.max()
+    weights = mixture.weights[keep] / mixture.weights[keep].sum()
+    means = mixture.means[keep]
+    stds = np.maximum(np.sqrt(mixture.variances[keep]), _MIN_STD)
     order = np.argsort(means)
     return means[order].tolist(), stds[order].tolist(), weights[order].tolist()
 
