@@ -3,7 +3,8 @@
 A GAN cannot learn raw table rows well: continuous columns are multi-modal and heavy-tailed, so
 a single tanh output collapses onto one mode, and categorical codes are not numbers. Xu et al.
 (2019, "Modeling Tabular Data using Conditional GAN") solve this with *mode-specific
-normalisation*: each continuous column gets a variational (Bayesian) Gaussian mixture, a value
+normalisation*: each continuous column gets a variational (Bayesian) Gaussian mixture
+([`fit_column_mixture`][ganzoo.data.mixture.fit_column_mixture]), a value
 becomes the mode it came from (one-hot) plus its position inside that mode (a scalar in
 [-1, 1]); categorical columns become one-hot vectors. [`TableTransformer`][ganzoo.data.tabular.TableTransformer] implements that
 encoding for every column kind a real table has (continuous, integer, categorical, boolean,
