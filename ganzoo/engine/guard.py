@@ -96,10 +96,18 @@ def nonfinite_losses(values: Mapping[str, Any]) -> str | None:
     return ", ".join(f"{key} = {_value_text(values[key])}" for key in named)
 
 
+def _extremes(tensors: list[torch.Tensor]) -> torch.Tensor:
+    """Each tensor's largest and smallest value, ``(2, len(tensors))``: finite exactly when the
+    tensor is (NaN propagates through both reductions, either infinity reaches one, nothing
+    overflows). Two plain reductions read memory about four times faster on a CPU than the
+    infinity norm (``torch._foreach_norm``), which matters for a 57 M-parameter U-Net checked at
+    every log line."""
+    return torch.stack([torch.stack([t.detach().amax(), t.detach().amin()]).float() for t in tensors], dim=1)
+
+
 def nonfinite_tensor(modules: Mapping[str, nn.Module]) -> str | None:
     """``"<role> parameter <name>"`` of the first floating-point parameter or buffer holding NaN or
-    Inf, else ``None``: the largest magnitude of every tensor (no overflow, NaN propagates),
-    stacked and read back once."""
+    Inf, else ``None``: every tensor's extremes, stacked and read back once."""
     named = [
         (f"{role} {'parameter' if is_param else 'buffer'} {name}", tensor)
         for role, module in modules.items()
@@ -109,8 +117,7 @@ def nonfinite_tensor(modules: Mapping[str, nn.Module]) -> str | None:
     ]
     if not named:
         return None
-    peaks = torch._foreach_norm([tensor.detach() for _, tensor in named], float("inf"))
-    finite = torch.isfinite(torch.stack([peak.float() for peak in peaks])).cpu()
+    finite = torch.isfinite(_extremes([tensor for _, tensor in named])).all(dim=0).cpu()
     if bool(finite.all()):
         return None
     return named[int((~finite).nonzero()[0])][0]
@@ -121,7 +128,7 @@ def gradients_finite(parameters: list[nn.Parameter]) -> bool:
     grads = [p.grad.detach() for p in parameters if p.grad is not None]
     if not grads:
         return True
-    return bool(torch.isfinite(torch.stack([g.float() for g in torch._foreach_norm(grads, float("inf"))])).all())
+    return bool(torch.isfinite(_extremes(grads)).all())
 
 
 class NonFiniteGuard:

@@ -12,11 +12,19 @@ from typing import Any
 import pytest
 import tomli_w
 import torch
+from torch import nn
 
 import ganzoo
 from ganzoo.cli.main import main
 from ganzoo.engine.checkpoint import list_checkpoints
-from ganzoo.engine.guard import EXIT_NONFINITE, MAX_CONSECUTIVE_SKIPS, NonFiniteError, json_record
+from ganzoo.engine.guard import (
+    EXIT_NONFINITE,
+    MAX_CONSECUTIVE_SKIPS,
+    NonFiniteError,
+    gradients_finite,
+    json_record,
+    nonfinite_tensor,
+)
 from ganzoo.registry.registry import Registry
 
 from .conftest import load_toys
@@ -49,6 +57,29 @@ def _strict_json(line: str) -> dict[str, Any]:
 
 def _records(run: Path) -> list[dict[str, Any]]:
     return [_strict_json(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_the_first_non_finite_tensor_is_named_whatever_its_layout(bad: float) -> None:
+    g = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4)).to(memory_format=torch.channels_last)
+    d = nn.Linear(4, 1)
+    assert nonfinite_tensor({"generator": g, "discriminator": d}) is None
+    with torch.no_grad():
+        d.weight.fill_(3e38)  # huge but finite: not flagged (nothing overflows)
+        g[1].running_var[2] = bad
+    assert nonfinite_tensor({"generator": g, "discriminator": d}) == "generator buffer 1.running_var"
+    with torch.no_grad():
+        g[1].running_var[2] = 1.0
+        d.bias[0] = bad
+    assert nonfinite_tensor({"generator": g, "discriminator": d}) == "discriminator parameter bias"
+
+
+def test_gradients_finite_sees_one_bad_entry() -> None:
+    layer = nn.Linear(3, 2)
+    layer(torch.ones(1, 3)).sum().backward()
+    assert gradients_finite(list(layer.parameters()))
+    layer.weight.grad[1, 2] = -math.inf
+    assert not gradients_finite(list(layer.parameters()))
 
 
 def test_json_record_writes_null_and_names_the_terms() -> None:
