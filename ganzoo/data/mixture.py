@@ -3,9 +3,10 @@
 Mode-specific normalisation ([`ganzoo.data.tabular`][ganzoo.data.tabular]) fits one mixture per
 numeric column, as CTGAN does with scikit-learn's ``BayesianGaussianMixture``. That estimator is
 general (any number of features, four covariance kinds, the array API), and on one column it spent
-about 10 ms an iteration on 20,000 values, up to a second a column: 13 % of a 50-epoch fit of a
-22,000-row table. With one feature every covariance is a number, so each variational update is
-a few array operations over the (values x components) responsibilities, about four times faster.
+about 10 ms an iteration on 20,000 values, up to a second a column: about a tenth of a 50-epoch
+fit of a 22,000-row table. With one feature every covariance is a number, so each variational
+update is a few array operations over the (components x values) responsibilities, about six
+times faster (traffic RESULTS.md §14).
 
 [`fit_column_mixture`][ganzoo.data.mixture.fit_column_mixture] makes exactly scikit-learn's
 updates (Bishop 2006, §10.2, with scikit-learn's normalised covariances and default priors:

@@ -125,7 +125,7 @@ def nonfinite_tensor(modules: Mapping[str, nn.Module]) -> str | None:
 
 def gradients_finite(parameters: list[nn.Parameter]) -> bool:
     """Whether every gradient of ``parameters`` is finite (one sync)."""
-    grads = [p.grad.detach() for p in parameters if p.grad is not None]
+    grads = [p.grad for p in parameters if p.grad is not None]  # _extremes detaches
     if not grads:
         return True
     return bool(torch.isfinite(_extremes(grads)).all())
