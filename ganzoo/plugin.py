@@ -69,6 +69,7 @@ from ganzoo.registry.errors import (
     GanzooError,
     IncompatibleComponentsError,
     RegistrationError,
+    did_you_mean,
     first_line,
 )
 from ganzoo.registry.protocols import (
@@ -157,6 +158,7 @@ __all__ = [
     "RunInfo",
     "TableTransformer",
     "band_chart",
+    "did_you_mean",
     "evaluate_run",
     "first_line",
     "format_value",

@@ -149,8 +149,25 @@ def test_generic_csv_inference_and_declarations(tmp_path: Path) -> None:
     assert ds.describe().meta["table"]["target"] == "label"
     with pytest.raises(DataError, match=r"line 2: column 'gappy': missing value in a required column"):
         load_csv(TableCSVConfig(path=path, required=["gappy"]))
-    with pytest.raises(DataError, match="column 'nope' is not in the file"):
+    with pytest.raises(DataError, match=r"not a column of the file: 'nope' \(from categorical\)$"):
         load_csv(TableCSVConfig(path=path, categorical=["nope"]))
+
+
+def test_generic_csv_names_every_unknown_column_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "table.csv"
+    pd.DataFrame({"year": [1990, 1995, 2000], "value": [1.0, 2.0, 3.0], "label": ["a", "b", "a"]}).to_csv(
+        path, index=False
+    )
+    config = TableCSVConfig(path=path, target="lable", constraints=["yaer <= value + 2000", "value >= 0"],
+                            columns=["value", "zzz"], required=["value"])
+    with pytest.raises(DataError) as caught:
+        load_csv(config)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.endswith(
+        "not a column of the file: 'zzz' (from columns), 'lable' (from target; did you mean 'label'?), "
+        "'yaer' (from constraint 'yaer <= value + 2000'; did you mean 'year'?)"
+    )
 
 
 @pytest.mark.parametrize(

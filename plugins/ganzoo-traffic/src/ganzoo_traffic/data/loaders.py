@@ -25,8 +25,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ganzoo.plugin import CsvFile, DataError
+from ganzoo.plugin import CsvFile, DataError, did_you_mean
 from ganzoo_traffic.configs import TableCSVConfig
+from ganzoo_traffic.rules import parse_rule
 
 
 @dataclass
@@ -242,6 +243,27 @@ def load_us_accidents(path: Path, columns: Sequence[str] | None = None) -> Table
     return Table(frame.reset_index(drop=True), kinds, f"us-accidents:{file.path.name}", {}, {}, "Severity")
 
 
+def _check_named_columns(file: CsvFile, present: list[str], config: TableCSVConfig) -> None:
+    """Refuse every name the config gives that is not a column of the file, all in one line, each
+    with the option that names it and the closest column: a user who mistyped two names fixes both
+    at once instead of meeting the second on the next run."""
+    named = [(column, "columns") for column in config.columns or ()]
+    named += [(column, "kinds") for column in config.kinds]
+    named += [(column, "categorical") for column in config.categorical or ()]
+    named += [(column, "required") for column in config.required]
+    named += [(config.target, "target")] if config.target else []
+    named += [(column, "condition_columns") for column in config.condition_columns or ()]
+    named += [(column, f"constraint {text!r}") for text in config.constraints for column in parse_rule(text).columns]
+    unknown: dict[str, str] = {}
+    for column, option in named:
+        if column not in present and column not in unknown:
+            unknown[column] = option
+    if unknown:
+        listed = ", ".join(f"{column!r} (from {option}{did_you_mean(column, present)})"
+                           for column, option in unknown.items())
+        raise DataError(f"{file.path}: not a column of the file: {listed}")
+
+
 def _booleans(file: CsvFile, column: str, values: pd.Series) -> pd.Series:
     lookup = {"true": True, "false": False, "1": True, "0": False}
     mapped = values.str.strip().str.lower().map(lookup)
@@ -270,9 +292,7 @@ def load_csv(config: TableCSVConfig) -> Table:
     declared: dict[str, str] = dict(config.kinds)
     for column in config.categorical or ():
         declared.setdefault(column, "categorical")
-    for column in [*chosen, *declared, *config.required, *([target] if target else [])]:
-        if column not in raw.columns:
-            raise DataError(f"{file.path}: column {column!r} is not in the file")
+    _check_named_columns(file, list(raw.columns), config)
     for column in declared:
         if column not in chosen:
             chosen.append(column)
