@@ -49,7 +49,7 @@ from ganzoo.engine.lock import LOCK_FILE, RunLock
 from ganzoo.engine.manifest import PhaseTimes, Timed, add_session, session_record
 from ganzoo.engine.seed import deterministic_mode, seed_everything
 from ganzoo.files import write_json, write_text
-from ganzoo.registry.config import ExperimentConfig, TrainConfig, validate_model
+from ganzoo.registry.config import ExperimentConfig, TrainConfig
 from ganzoo.registry.errors import CheckpointError, ConfigError, GanzooError
 
 if TYPE_CHECKING:
@@ -212,11 +212,11 @@ def _stored_experiment(directory: Path, overrides: Sequence[str], registry: Regi
 
 def _validated(raw: dict[str, Any], label: str, overrides: Sequence[str], directory: Path | None,
                registry: Registry) -> _Experiment:
-    from ganzoo.metrics.check import check_eval_table
+    from ganzoo.experiment.build import validate_experiment
 
     apply_overrides(raw, overrides)
-    config = validate_model(ExperimentConfig, raw, source=label)
-    check_eval_table(config, registry, source=label)  # a misspelt metric fails now, not after training
+    # every section's errors at once, [eval] included: a misspelt metric fails now, not after training
+    config = validate_experiment(raw, registry, source=label, with_eval=True)
     return _Experiment(raw, label, config, directory)
 
 

@@ -15,12 +15,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import torch
+from pydantic import ValidationError
 from torch import nn
 
 from ganzoo.data.spec import CONDITION_KEY, SAMPLE_KEY, DataSpec
 from ganzoo.engine.directions import check_directions
 from ganzoo.experiment.requirements import check_loss_requirements
-from ganzoo.registry.config import ComponentSpec, ExperimentConfig, validate_model
+from ganzoo.registry.config import (
+    ComponentSpec,
+    ExperimentConfig,
+    join_errors,
+    validate_model,
+    validation_error_lines,
+)
 from ganzoo.registry.errors import (
     ConfigError,
     DataError,
@@ -60,20 +67,58 @@ class Built:
     data_paths: dict[str, Any] = field(default_factory=dict)
 
 
-def validate_experiment(raw: Mapping[str, Any], registry: Registry, *, source: str = "") -> ExperimentConfig:
-    """Both validation phases (without the DataSpec fill); returns the phase-one model."""
-    config: ExperimentConfig = validate_model(ExperimentConfig, dict(raw), source=source)
-    for role in ROLES:
-        spec: ComponentSpec = getattr(config, role)
-        entry = _entry(registry, role, spec.name, f"{role}.name", source)
-        validate_model(entry.config, spec.params, prefix=f"{role}.params", source=source)
-    for i, loss in enumerate(config.losses):
-        entry = _entry(registry, "loss", loss.name, f"losses.{i}.name", source)
-        validate_model(entry.config, loss.params, prefix=f"losses.{i}.params", source=source)
-    for i, logger in enumerate(config.train.logger_specs()):
-        entry = _entry(registry, "logger", logger.name, f"train.loggers.{i}.name", source)
-        validate_model(entry.config, logger.params, prefix=f"train.loggers.{i}.params", source=source)
+def validate_experiment(raw: Mapping[str, Any], registry: Registry, *, source: str = "",
+                        with_eval: bool = False) -> ExperimentConfig:
+    """Both validation phases (without the DataSpec fill), and the ``[eval]`` table with
+    ``with_eval`` (what ``ganzoo train`` and ``ganzoo validate`` check before training); returns
+    the phase-one model.
+
+    Every error is raised in one [`ConfigError`][ganzoo.registry.errors.ConfigError]: a typo in ``train`` must not hide one
+    in ``dataset.params`` or ``[eval]`` until the next attempt. When phase one fails, phase two
+    still checks the raw sections that name a component.
+    """
+    from ganzoo.metrics.check import eval_table_problems
+
+    problems: list[str] = []
+    config = _checked(problems, ExperimentConfig, dict(raw), "")
+    for path, kind, name, params in _component_sections(config, raw):
+        try:
+            entry = registry.get(kind, name)
+        except (UnknownComponentError, RegistryConflictError) as err:
+            problems.append(f"{path}.name: {err}")
+            continue
+        _checked(problems, entry.config, params, f"{path}.params")
+    eval_table = raw.get("eval", {})
+    if with_eval and isinstance(eval_table, Mapping):
+        problems += eval_table_problems(eval_table, registry)[1]
+    if problems:
+        raise ConfigError(join_errors(problems, source))
+    assert config is not None  # phase one added no problem
     return config
+
+
+def _checked(problems: list[str], model: Any, data: Any, prefix: str) -> Any:
+    """``model`` validated from ``data``, or ``None`` with its errors added to ``problems``."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        problems.extend(validation_error_lines(err, prefix, model))
+        return None
+
+
+def _component_sections(config: ExperimentConfig | None, raw: Mapping[str, Any]) -> list[tuple[str, str, str, Any]]:
+    """``(path, kind, name, params)`` of every component the experiment names: from the validated
+    model, or from the raw sections that still name one when phase one failed."""
+    if config is not None:
+        specs = [(role, role, getattr(config, role)) for role in ROLES]
+        specs += [(f"losses.{i}", "loss", loss) for i, loss in enumerate(config.losses)]
+        specs += [(f"train.loggers.{i}", "logger", spec) for i, spec in enumerate(config.train.logger_specs())]
+        return [(path, kind, spec.name, spec.params) for path, kind, spec in specs]
+    losses = raw.get("losses")
+    sections = [(role, role, raw.get(role)) for role in ROLES]
+    sections += [(f"losses.{i}", "loss", loss) for i, loss in enumerate(losses)] if isinstance(losses, list) else []
+    return [(path, kind, section["name"], section.get("params", {})) for path, kind, section in sections
+            if isinstance(section, Mapping) and isinstance(section.get("name"), str)]
 
 
 def build_experiment(raw: Mapping[str, Any], registry: Registry, *, source: str = "") -> Built:
@@ -238,11 +283,3 @@ def check_combination(
     finally:
         generator.train(modes[0])
         discriminator.train(modes[1])
-
-
-def _entry(registry: Registry, kind: str, name: str, path: str, source: str) -> Entry:
-    try:
-        return registry.get(kind, name)
-    except (UnknownComponentError, RegistryConflictError) as err:
-        where = f"{source}: " if source else ""
-        raise ConfigError(f"{where}{path}: {err}") from None

@@ -85,10 +85,9 @@ def check_experiment(
     """
     from ganzoo.engine.engine import Engine
     from ganzoo.engine.run import apply_overrides
-    from ganzoo.experiment.build import build_experiment
+    from ganzoo.experiment.build import build_experiment, validate_experiment
     from ganzoo.experiment.load import read_experiment
     from ganzoo.metrics.check import check_eval_table
-    from ganzoo.registry.config import validate_model
 
     if registry is None:
         from ganzoo.plugins.manager import get_registry
@@ -96,7 +95,7 @@ def check_experiment(
         registry = get_registry()
     raw, label = read_experiment(config, preset=preset, registry=registry)
     apply_overrides(raw, overrides)
-    experiment = validate_model(ExperimentConfig, raw, source=label)
+    experiment = validate_experiment(raw, registry, source=label, with_eval=True)
     eval_table = check_eval_table(experiment, registry, source=label)
     built = build_experiment(raw, registry, source=label)
     engine = Engine(built)

@@ -300,19 +300,26 @@ class ExperimentConfig(BaseModel):
 def format_validation_error(
     err: ValidationError, prefix: str = "", source: str = "", model: type[BaseModel] | None = None
 ) -> str:
-    """Every error on one line, the most telling first: ``path: msg; also path: msg; ...``.
+    """Every error of ``err`` on one line: ``source: path: msg; also path: msg (2 errors)``."""
+    return join_errors(validation_error_lines(err, prefix, model), source)
+
+
+def validation_error_lines(err: ValidationError, prefix: str = "", model: type[BaseModel] | None = None) -> list[str]:
+    """``dotted.path: message`` for each error of ``err``, the most telling first.
 
     An unknown key is reported before anything else, because a misspelt key is usually also the
     reason a required one is "missing"; it comes with a did-you-mean from the fields of the
-    table it was found in. The other errors follow it on the same line, so a user fixing a
-    config sees all of them at once instead of one per attempt, and the CLI's errors stay one
-    line each.
+    table it was found in.
     """
     errors = sorted(err.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    return [_error_line(e, errors, prefix, model) for e in errors]
+
+
+def join_errors(parts: list[str], source: str = "") -> str:
+    """Several errors as one line, so a user fixing a config sees all of them at once instead of
+    one per attempt, and the CLI's errors stay one line each."""
     where = f"{source}: " if source else ""
-    parts = [_error_line(e, errors, prefix, model) for e in errors]
-    more = len(parts) - 1
-    count = f" ({more + 1} errors)" if more else ""
+    count = f" ({len(parts)} errors)" if len(parts) > 1 else ""
     return f"{where}{'; also '.join(parts)}{count}"
 
 

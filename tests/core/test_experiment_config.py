@@ -144,6 +144,20 @@ def test_every_validation_error_is_listed_on_the_one_line() -> None:
     assert sorted(part.split(":")[0] for part in others) == ["generator", "train.lr"]
 
 
+def test_errors_of_the_file_and_of_component_params_come_together() -> None:
+    import copy
+
+    raw = copy.deepcopy(BASE)
+    raw["train"]["stepz"] = 3  # phase one: the file's structure
+    raw["generator"]["params"]["latnet_dim"] = 3  # phase two: a component's own parameters
+    raw["losses"][0]["name"] = "adversarail"
+    with pytest.raises(ConfigError) as caught:
+        _validate(raw)
+    parts = str(caught.value).removesuffix(" (3 errors)").removeprefix("exp.toml: ").split("; also ")
+    assert [part.split(":")[0] for part in parts] == ["train.stepz", "generator.params.latnet_dim", "losses.0.name"]
+    assert "did you mean 'adversarial'" in parts[2]
+
+
 def test_unknown_nested_keys_suggest_fields_of_their_own_table() -> None:
     import copy
 

@@ -69,6 +69,23 @@ def test_validate_exits_2_naming_the_culprit(
     assert culprit in err and len(err.strip().splitlines()) == 1
 
 
+def test_validate_lists_errors_of_eval_train_and_components_together(
+    toys: Registry, experiment: Callable[..., dict[str, Any]], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    raw = experiment("sine")
+    raw["train"]["stepz"] = 3
+    raw["generator"]["params"] = {"latnet": 2}
+    # a wrong key of [eval] does not hide its metrics' errors, and indices count malformed entries
+    raw["eval"] = {"n_sample": 10, "metrics": [{"params": {}}, "paired-imag"]}
+    assert main(["validate", _write(tmp_path, raw)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.endswith("(6 errors)")  # metrics.0: neither a name nor a table
+    for culprit in ("train.stepz: unknown key", "generator.params.latnet: unknown key",
+                    "eval.n_sample: unknown key", "eval.metrics.0.ComponentSpec.name: Field required",
+                    "eval.metrics.1: unknown metric 'paired-imag'"):
+        assert culprit in err, culprit
+
+
 def test_validate_needs_a_file_or_a_preset(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate"]) == 2
     assert main(["validate", "--preset", "pix2pix"]) == 2  # no dataset.params.root

@@ -244,6 +244,11 @@ CASES = [
          experiment("e")),
     Case("--set unknown key", "train {W}/e.toml --set train.stepz=3", ("train.stepz: unknown key",),
          experiment("e")),
+    Case("typos in three sections", "train {W}/e.toml --set train.stepz=3 --set generator.params.hiden=3 "
+         "--set dataset.name=toy-rnig",
+         ("train.stepz: unknown key", "also generator.params.hiden: unknown key",
+          "also dataset.name: unknown dataset 'toy-rnig'", "(3 errors)"),
+         experiment("e")),
     Case("--set index out of range", "train {W}/e.toml --set losses.3.weight=2", ("losses.3: index '3' out of range",),
          experiment("e")),
     Case("--set NaN weight", "train {W}/e.toml --set losses.0.weight=nan", ("losses.0.weight: Input should be a finite",),

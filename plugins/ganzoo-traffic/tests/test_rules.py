@@ -78,5 +78,5 @@ def test_rules_must_name_numeric_columns(tmp_path: Path) -> None:
     path = _crashes(tmp_path)
     with pytest.raises(DataError, match=r"column 'dead' is categorical, not numeric"):
         TableCSV(TableCSVConfig(path=path, constraints=["dead >= 0"], test_fraction=0, val_fraction=0))
-    with pytest.raises(DataError, match=r"column 'nope' is not in the table"):
+    with pytest.raises(DataError, match=r"not a column of the file: 'nope' \(from constraint 'nope >= 0'\)"):
         TableCSV(TableCSVConfig(path=path, constraints=["nope >= 0"], test_fraction=0, val_fraction=0))
