@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 from ganzoo_traffic.conditions import condition_vector, sample_conditions
-from ganzoo_traffic.configs import AccidentsSimConfig
-from ganzoo_traffic.data.dataset import AccidentsSim, TableDataset, decode
+from ganzoo_traffic.configs import AccidentsSimConfig, TableCSVConfig
+from ganzoo_traffic.data.dataset import AccidentsSim, TableCSV, TableDataset, decode
 
 import ganzoo
 from ganzoo.data.spec import DataSpec
@@ -137,6 +138,19 @@ def test_the_held_out_rows_are_announced_when_training(capsys: pytest.CaptureFix
         capsys.readouterr().err
     )
     AccidentsSim(AccidentsSimConfig(n_rows=1000, seed=0, max_fit_rows=1000, val_fraction=0, test_fraction=0))
+    assert capsys.readouterr().err == ""
+
+
+def test_a_csv_says_how_it_reads_each_column_when_training(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "crashes.csv"
+    pd.DataFrame({"year": [1997, 1999, 2001, 2003] * 10, "speed": [20.5, 31.0, 47.5, 60.0] * 10,
+                  "dead": ["no", "no", "no", "yes"] * 10}).to_csv(path, index=False)
+    TableCSV(TableCSVConfig(path=path, target="dead", val_fraction=0, test_fraction=0, max_fit_rows=40))
+    assert capsys.readouterr().err == (
+        "csv:crashes.csv: columns read as integer year; continuous speed; categorical dead (target) "
+        "(change with dataset.params.kinds or categorical)\n"
+    )
+    TableCSV(TableCSVConfig(path=path, split="val", max_fit_rows=40))  # evaluation builds say nothing
     assert capsys.readouterr().err == ""
 
 

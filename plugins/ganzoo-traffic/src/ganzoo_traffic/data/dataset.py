@@ -372,6 +372,17 @@ class TableDataset:
                                table["frequencies"])
 
 
+def announce_kinds(table: Table) -> None:
+    """Say on stderr how each column of a user's CSV is read, as training starts: an inferred kind
+    that is wrong (a code column read as numbers) is cheap to fix now and costly after training."""
+    by_kind: dict[str, list[str]] = {}
+    for column, kind in table.kinds.items():
+        by_kind.setdefault(kind, []).append(f"{column} (target)" if column == table.target else column)
+    kinds = "; ".join(f"{kind} {', '.join(columns)}" for kind, columns in by_kind.items())
+    print(f"{table.source}: columns read as {kinds} (change with dataset.params.kinds or categorical)",
+          file=sys.stderr)
+
+
 def announce_split(source: str, total: int, kept: int, config: TableDataConfig) -> None:
     """Say on stderr how many rows train and why the rest do not, as training starts: a user
     handing over a CSV expects every row to be used unless told otherwise."""
@@ -546,4 +557,7 @@ class TableCSV(TableDataset):
     """Any CSV with a declared or inferred schema."""
 
     def __init__(self, config: TableCSVConfig) -> None:
-        super().__init__(load_csv(config), config)
+        table = load_csv(config)
+        if config.split == "train":
+            announce_kinds(table)
+        super().__init__(table, config)
