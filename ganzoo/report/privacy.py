@@ -18,6 +18,8 @@ from ganzoo.report.page import table
 
 #: Below this share of the generated samples in independent draws, the DCR share gets a caveat.
 FEW_DRAWS = 0.1
+#: From this ``distance_ratio`` on, the caveat blames the samples' distance from the data.
+FAR_FROM_DATA = 1.5
 #: Privacy results in the order shown, with what the value is compared with.
 RESULTS = {
     "dcr_share": "share of generated samples closer to training than to held-out data (size-balanced)",
@@ -65,8 +67,14 @@ def _few_draws(dcr: Mapping[str, Any]) -> list[str]:
     draws, n = dcr.get("independent_draws"), dcr.get("n_fake")
     if not isinstance(draws, (int, float)) or not isinstance(n, int) or draws >= FEW_DRAWS * n:
         return []
+    ratio = dcr.get("distance_ratio")
+    if isinstance(ratio, (int, float)) and ratio >= FAR_FROM_DATA:
+        why = (f"the samples lie {ratio:.1f} times as far from the training samples as held-out samples do, "
+               "and samples far from all real data share the same few closest ones")
+    else:
+        why = "the samples are few kinds"
     return [f"<p>The {n} generated samples share their closest real samples so often that the DCR share "
-            f"rests on about {draws:.0f} independent draws (sd {fmt(dcr.get('sd'))}): the samples are few "
-            "kinds, and the share cannot tell a generator that copies from one that does not. Judge "
+            f"rests on about {draws:.0f} independent draws (sd {fmt(dcr.get('sd'))}): {why}, and the share "
+            "cannot tell a generator that copies from one that does not. Judge "
             "this run by the copy rates and the membership AUC, and look at its samples.</p>"]
 

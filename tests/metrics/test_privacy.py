@@ -18,7 +18,13 @@ from ganzoo.data.spec import DataSpec
 from ganzoo.data.tabular import TableTransformer
 from ganzoo.metrics.configs import DCRConfig, MembershipInferenceConfig, TrainingCopiesConfig
 from ganzoo.metrics.context import EvalContext, HeldOutRequired
-from ganzoo.metrics.privacy.analysis import auc, balanced_share, dcr_share, neighbours
+from ganzoo.metrics.privacy.analysis import (
+    auc,
+    balanced_share,
+    dcr_share,
+    distance_ratio,
+    neighbours,
+)
 from ganzoo.metrics.privacy.distances import FeatureDistance, TableDistance
 from ganzoo.metrics.privacy.metrics import DCR, MembershipInference, TrainingCopies
 from ganzoo.testing import ReplayingSampler
@@ -265,6 +271,22 @@ def test_dcr_share_of_three_iid_sets_is_one_half_with_an_honest_sd() -> None:
         z.append((result["share"] - 0.5) / result["sd"])
     assert np.mean(shares) == pytest.approx(0.5, abs=0.015)
     assert 0.8 < np.std(z) < 1.2
+
+
+def test_distance_ratio_tells_real_like_copied_and_far_off_samples_apart() -> None:
+    distance = FeatureDistance(lambda x: x, "identity")
+    gen = torch.Generator().manual_seed(0)
+    train, holdout, fresh = (torch.randn(300, 8, generator=gen, dtype=torch.float64) for _ in range(3))
+
+    def ratio(synthetic: torch.Tensor) -> float | None:
+        return distance_ratio(neighbours(train, holdout, synthetic, distance))
+
+    assert ratio(fresh) == pytest.approx(1.0, abs=0.15)  # as close to the data as unseen real samples
+    assert ratio(train + 0.01) < 0.05  # copies
+    far = ratio(3 * fresh)  # off the data: far from every real sample
+    assert far is not None and far > 2
+    same = torch.zeros(300, 8, dtype=torch.float64)
+    assert distance_ratio(neighbours(same, same.clone(), fresh, distance)) is None  # held-out rows equal training ones
 
 
 def test_auc_counts_ties_half() -> None:

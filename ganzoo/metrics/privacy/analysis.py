@@ -103,6 +103,17 @@ def balanced_share(p: float, p0: float) -> float:
     return up / (up + down) if up + down > 0 else 0.5
 
 
+def distance_ratio(near: Neighbours) -> float | None:
+    """Median distance of the generated samples to their closest training sample over the same
+    median of the held-out samples: about 1 for samples as close to the data as unseen real ones,
+    near 0 for copies, and well above 1 for samples far from every real sample, which then share
+    a few closest real samples ("hubs") and make the DCR share a few draws. ``None`` when half the
+    held-out samples equal a training sample (tables of few distinct rows)."""
+    held = float(np.median(near.holdout_train.distance))
+    generated = float(np.median(near.synthetic_train.distance))
+    return round(generated / held, 3) if held > 0 else None
+
+
 def dcr_share(near: Neighbours, n_train: int, n_holdout: int, within: float | None = None) -> dict[str, float]:
     """Share of generated samples closer to a training than to a held-out sample (size-balanced).
 

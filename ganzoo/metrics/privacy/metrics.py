@@ -27,6 +27,7 @@ from ganzoo.metrics.privacy.analysis import (
     copies,
     copy_flag,
     dcr_share,
+    distance_ratio,
     flagged,
     membership_auc,
     neighbours,
@@ -183,6 +184,7 @@ class DCR(_PrivacyMetric):
             "closer_to_training": result["raw"],
             "expected_closer_to_training": result["expected_raw"],
             "independent_draws": round(result["draws"], 1),
+            "distance_ratio": distance_ratio(data.near),
             **data.protocol,
             "figure": dcr_histogram(
                 data.near.synthetic_train.distance, data.near.holdout_train.distance, data.distance
