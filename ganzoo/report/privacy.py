@@ -69,12 +69,12 @@ def _few_draws(dcr: Mapping[str, Any]) -> list[str]:
         return []
     ratio = dcr.get("distance_ratio")
     if isinstance(ratio, (int, float)) and ratio >= FAR_FROM_DATA:
-        why = (f"the samples lie {ratio:.1f} times as far from the training samples as held-out samples do, "
-               "and samples far from all real data share the same few closest ones")
+        why = (f"they lie {ratio:.1f} times as far from the training samples as held-out samples do, and "
+               "samples far from all real data have the same few real samples as their closest")
     else:
-        why = "the samples are few kinds"
+        why = "they are few kinds"
     return [f"<p>The {n} generated samples share their closest real samples so often that the DCR share "
-            f"rests on about {draws:.0f} independent draws (sd {fmt(dcr.get('sd'))}): {why}, and the share "
-            "cannot tell a generator that copies from one that does not. Judge "
-            "this run by the copy rates and the membership AUC, and look at its samples.</p>"]
+            f"rests on about {draws:.0f} independent draws (sd {fmt(dcr.get('sd'))}): {why}. The share "
+            "cannot tell a generator that copies from one that does not here; judge this run by the copy "
+            "rates and the membership AUC, and look at its samples.</p>"]
 

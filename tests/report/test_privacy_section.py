@@ -83,7 +83,7 @@ def test_a_share_that_rests_on_few_draws_says_so() -> None:
     assert "rests on about 28 independent draws (sd 0.095)" in html and "few kinds" in html
     evaluation["metrics"]["dcr_share"]["distance_ratio"] = 2.19  # far from the data: hubs, not few kinds
     html = "".join(privacy_section(evaluation))
-    assert "lie 2.2 times as far from the training samples as held-out samples do" in html
+    assert "they lie 2.2 times as far from the training samples as held-out samples do" in html
     assert "few kinds" not in html
     evaluation["metrics"]["dcr_share"]["independent_draws"] = 500.0
     assert "independent draws" not in "".join(privacy_section(evaluation))
