@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import torch
-from pydantic import ValidationError
 from torch import nn
 
 from ganzoo.data.spec import CONDITION_KEY, SAMPLE_KEY, DataSpec
@@ -25,8 +24,8 @@ from ganzoo.registry.config import (
     ComponentSpec,
     ExperimentConfig,
     join_errors,
+    validate_into,
     validate_model,
-    validation_error_lines,
 )
 from ganzoo.registry.errors import (
     ConfigError,
@@ -80,14 +79,14 @@ def validate_experiment(raw: Mapping[str, Any], registry: Registry, *, source: s
     from ganzoo.metrics.check import eval_table_problems
 
     problems: list[str] = []
-    config = _checked(problems, ExperimentConfig, dict(raw), "")
+    config = validate_into(problems, ExperimentConfig, dict(raw))
     for path, kind, name, params in _component_sections(config, raw):
         try:
             entry = registry.get(kind, name)
         except (UnknownComponentError, RegistryConflictError) as err:
             problems.append(f"{path}.name: {err}")
             continue
-        _checked(problems, entry.config, params, f"{path}.params")
+        validate_into(problems, entry.config, params, f"{path}.params")
     eval_table = raw.get("eval", {})
     if with_eval and isinstance(eval_table, Mapping):
         problems += eval_table_problems(eval_table, registry)[1]
@@ -95,15 +94,6 @@ def validate_experiment(raw: Mapping[str, Any], registry: Registry, *, source: s
         raise ConfigError(join_errors(problems, source))
     assert config is not None  # phase one added no problem
     return config
-
-
-def _checked(problems: list[str], model: Any, data: Any, prefix: str) -> Any:
-    """``model`` validated from ``data``, or ``None`` with its errors added to ``problems``."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as err:
-        problems.extend(validation_error_lines(err, prefix, model))
-        return None
 
 
 def _component_sections(config: ExperimentConfig | None, raw: Mapping[str, Any]) -> list[tuple[str, str, str, Any]]:

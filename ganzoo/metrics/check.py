@@ -19,7 +19,7 @@ from ganzoo.registry.config import (
     ComponentSpec,
     ExperimentConfig,
     join_errors,
-    validation_error_lines,
+    validate_into,
 )
 from ganzoo.registry.errors import ConfigError, RegistryConflictError, UnknownComponentError
 from ganzoo.registry.registry import Registry
@@ -39,11 +39,8 @@ def eval_table_problems(table: Mapping[str, Any], registry: Registry) -> tuple[E
     """The validated ``[eval]`` table (``None`` when its own keys are wrong) and every error in it,
     as ``dotted.path: message`` lines for [`validate_experiment`][ganzoo.experiment.build.validate_experiment] to report with the rest.
     The metrics are checked even when another key of the table is wrong."""
-    cfg, problems = None, []
-    try:
-        cfg = EvalConfig.model_validate(dict(table))
-    except ValidationError as err:
-        problems += validation_error_lines(err, "eval", EvalConfig)
+    problems: list[str] = []
+    cfg = validate_into(problems, EvalConfig, dict(table), "eval")
     for i, spec in _metric_specs(table.get("metrics")):
         try:
             entry = registry.get("metric", spec.name)
@@ -51,10 +48,7 @@ def eval_table_problems(table: Mapping[str, Any], registry: Registry) -> tuple[E
             problems.append(f"eval.metrics.{i}: {err}")
             continue
         assert entry.config is not None
-        try:
-            entry.config.model_validate(spec.params)
-        except ValidationError as err:
-            problems.extend(validation_error_lines(err, f"eval.metrics.{i}.params", entry.config))
+        validate_into(problems, entry.config, spec.params, f"eval.metrics.{i}.params")
     return cfg, problems
 
 

@@ -370,3 +370,13 @@ def validate_model(model: type[BaseModel], data: Any, prefix: str = "", source: 
         return model.model_validate(data)
     except ValidationError as err:
         raise ConfigError(format_validation_error(err, prefix, source, model)) from None
+
+
+def validate_into(problems: list[str], model: type[BaseModel], data: Any, prefix: str = "") -> Any:
+    """``model.model_validate(data)``, or ``None`` with its errors appended to ``problems`` as
+    ``dotted.path: message`` lines: for checks that report every error at once ([`join_errors`][ganzoo.registry.config.join_errors])."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        problems.extend(validation_error_lines(err, prefix, model))
+        return None
