@@ -59,6 +59,7 @@ from ganzoo.data.spec import (
 from ganzoo.files import write_json as write_json_atomic
 from ganzoo.files import write_text as write_text_atomic
 from ganzoo.loggers.base import RunInfo
+from ganzoo.notices import notice
 from ganzoo.plugins.hookspecs import hookimpl
 from ganzoo.plugins.register import CommandRegister, ConfigureCommand, PresetRegister, Register
 from ganzoo.registry.config import ComponentConfig
@@ -166,6 +167,7 @@ __all__ = [
     "html_figure",
     "html_page",
     "html_table",
+    "notice",
     "protocol_text",
     "read_image_with_depth",
     "read_run",

@@ -23,6 +23,7 @@ from torch import nn
 from ganzoo.data.spec import CONDITION_KEY, SAMPLE_KEY, DataSpec
 from ganzoo.engine.checkpoint import Checkpoint, find_checkpoint
 from ganzoo.engine.loader import fixed_batch
+from ganzoo.notices import muted_notices
 from ganzoo.registry.errors import CheckpointError, ConfigError, GanzooError
 from ganzoo.registry.protocols import ConditionSampling, Curating, Curator
 from ganzoo.registry.registry import Registry
@@ -395,7 +396,8 @@ def _entry_name(registry: Registry, kind: str, component: Mapping[str, Any]) -> 
 
 
 def build_from_manifest(registry: Registry, kind: str, component: Mapping[str, Any], checkpoint: Checkpoint) -> Any:
-    """Create the component a manifest describes (resolved params), explaining what is missing."""
+    """Create the component a manifest describes (resolved params), explaining what is missing;
+    a rebuild, so without the notices the component gave when the run was trained."""
     from ganzoo.experiment.build import build_component
 
     name = _entry_name(registry, kind, component)
@@ -409,7 +411,8 @@ def build_from_manifest(registry: Registry, kind: str, component: Mapping[str, A
             "which is not installed"
         ) from None
     try:
-        return build_component(registry, kind, name, component.get("params", {}))
+        with muted_notices():
+            return build_component(registry, kind, name, component.get("params", {}))
     except GanzooError as err:
         raise CheckpointError(f"{checkpoint.path}: cannot rebuild {kind} {component['name']!r}: {err}") from None
 

@@ -30,6 +30,7 @@ from ganzoo.files import write_json
 from ganzoo.metrics.configs import EvalConfig
 from ganzoo.metrics.context import EvalContext, HeldOutRequired, SamplerLike
 from ganzoo.metrics.privacy import PRIVACY_METRICS, privacy_applies
+from ganzoo.notices import muted_notices
 from ganzoo.registry.config import ComponentSpec, ExperimentConfig, validate_model
 from ganzoo.registry.errors import CheckpointError, ConfigError, DataError, GanzooError
 from ganzoo.registry.registry import Registry
@@ -80,7 +81,13 @@ def eval_config(config: ExperimentConfig, **overrides: Any) -> EvalConfig:
 def held_out_dataset(
     config: ExperimentConfig, registry: Registry, split: str | None = None
 ) -> tuple[Any, str, str | None]:
-    """Build ``(dataset, split name, note)`` of the run's held-out data (see module docstring)."""
+    """Build ``(dataset, split name, note)`` of the run's held-out data (see module docstring);
+    without the dataset's training-start notices, which the user saw when the run trained."""
+    with muted_notices():
+        return _held_out_dataset(config, registry, split)
+
+
+def _held_out_dataset(config: ExperimentConfig, registry: Registry, split: str | None) -> tuple[Any, str, str | None]:
     name = config.dataset.name
     params, fields = _evaluation_params(config, registry)
     if "split" not in fields:
@@ -107,7 +114,12 @@ def training_dataset(config: ExperimentConfig, registry: Registry) -> tuple[Call
     name = config.dataset.name
     params, fields = _evaluation_params(config, registry)
     split = str(params.get("split", fields["split"].default)) if "split" in fields else "train"
-    return (lambda: registry.create("dataset", name, **params)), split
+
+    def build() -> Any:
+        with muted_notices():
+            return registry.create("dataset", name, **params)
+
+    return build, split
 
 
 def _evaluation_params(config: ExperimentConfig, registry: Registry) -> tuple[dict[str, Any], dict[str, Any]]:

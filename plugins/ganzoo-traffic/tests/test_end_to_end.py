@@ -13,6 +13,7 @@ from ganzoo_traffic.metrics.components import TableFidelity
 
 import ganzoo
 from ganzoo.metrics.context import EvalContext
+from ganzoo.metrics.evaluate import evaluate_run
 from ganzoo.plugins.manager import get_registry
 
 DATA = {"n_rows": 600, "seed": 0, "max_fit_rows": 600, "missing_rate": 0.1, "missing": "mask"}
@@ -55,3 +56,12 @@ def test_train_load_condition_export(tmp_path: Path) -> None:
     ctx = EvalContext(sampler, val, split="val", n_samples=60, batch_size=30)
     assert 0 <= TableFidelity(TableFidelityConfig()).compute(ctx)["table/quality"]["value"] <= 1
     assert torch.isfinite(samples).all()
+
+
+def test_evaluation_does_not_repeat_the_training_notices(tmp_path: Path, capsys) -> None:
+    run_dir = tmp_path / "run"
+    ganzoo.train(experiment(), run_dir=run_dir)
+    assert "accidents-sim: training on 420 of 600 rows" in capsys.readouterr().err
+    result = evaluate_run(run_dir, metrics=["table-fidelity", "dcr"], n_samples=60, write=False)
+    assert {"table/quality", "dcr_share"} <= set(result["metrics"])  # dcr rebuilt the training split
+    assert "training on" not in capsys.readouterr().err

@@ -24,7 +24,6 @@ module turns it into training samples the same way:
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,7 @@ from ganzoo.plugin import (
     DataError,
     DataSpec,
     TableTransformer,
+    notice,
     write_json_atomic,
 )
 from ganzoo_traffic.conditions import (
@@ -379,8 +379,7 @@ def announce_kinds(table: Table) -> None:
     for column, kind in table.kinds.items():
         by_kind.setdefault(kind, []).append(f"{column} (target)" if column == table.target else column)
     kinds = "; ".join(f"{kind} {', '.join(columns)}" for kind, columns in by_kind.items())
-    print(f"{table.source}: columns read as {kinds} (change with dataset.params.kinds or categorical)",
-          file=sys.stderr)
+    notice(f"{table.source}: columns read as {kinds} (change with dataset.params.kinds or categorical)")
 
 
 def announce_split(source: str, total: int, kept: int, config: TableDataConfig) -> None:
@@ -394,7 +393,7 @@ def announce_split(source: str, total: int, kept: int, config: TableDataConfig) 
                        "dataset.params.val_fraction = 0 and test_fraction = 0 to train on every row")
     if config.missing == "drop":
         reasons.append("incomplete rows dropped (missing = 'drop')")
-    print(f"{source}: training on {kept:,} of {total:,} rows ({'; '.join(reasons)})", file=sys.stderr)
+    notice(f"{source}: training on {kept:,} of {total:,} rows ({'; '.join(reasons)})")
 
 
 def check_rules(texts: Sequence[str], table: Table, train: pd.DataFrame) -> list[Rule]:
@@ -438,8 +437,8 @@ def record_repairs(path: Path, start: int, rows: int, repaired: Mapping[str, int
     write_json_atomic(path, totals)
     if not had_repairs and any(repaired.values()):
         rules = ", ".join(repr(rule) for rule, count in repaired.items() if count)
-        print(f"{path.parent / EXPORT_FILE}: generated rows that break {rules} are repaired onto the rule's "
-              f"boundary; counts per rule in {path}", file=sys.stderr)
+        notice(f"{path.parent / EXPORT_FILE}: generated rows that break {rules} are repaired onto the rule's "
+               f"boundary; counts per rule in {path}")
 
 
 def apply_conditions(samples: torch.Tensor, conditions: torch.Tensor, spec: DataSpec) -> torch.Tensor:
