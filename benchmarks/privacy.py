@@ -24,7 +24,7 @@ sds, protocol) are written as one JSON document.
 
     python benchmarks/privacy.py --runs runs/privacy                    # train what is missing, then score
     python benchmarks/privacy.py --runs runs/privacy --domains smartgrid --out smartgrid.json
-    python benchmarks/privacy.py --runs runs/privacy --domains medical medical-pix2pix --n-samples 1024
+    python benchmarks/privacy.py --runs runs/privacy --domains medical medical-pix2pix
     python benchmarks/privacy.py --runs /tmp/p --quick                  # smoke run: 20 training steps
     python benchmarks/privacy.py --runs runs/seed1 --domains medical --set dataset.params.seed=1
 
@@ -101,8 +101,7 @@ class UncuratedSampler:
         return self.sampler.sample(n, condition=condition, seed=seed)
 
 
-def score(run_dir: Path, split: str, generator: str, noise: float, extractor: str | None,
-          n_samples: int | None) -> dict[str, Any]:
+def score(run_dir: Path, split: str, generator: str, noise: float, extractor: str | None) -> dict[str, Any]:
     """The privacy results of one generator against one held-out split."""
     sampler = None  # "curated": the run's own sampler, which evaluation curates as `ganzoo generate` does
     if generator == "preset":
@@ -115,7 +114,7 @@ def score(run_dir: Path, split: str, generator: str, noise: float, extractor: st
         sampler = ReplayingSampler(dataset, noise=0.0)
     start = time.perf_counter()
     report = evaluate_run(run_dir, metrics=list(PRIVACY_METRICS), split=split, sampler=sampler,
-                          feature_extractor=extractor, n_samples=n_samples, write=False)
+                          feature_extractor=extractor, write=False)
     metrics = {name: {k: v for k, v in entry.items() if k not in ("figure", "closest_pairs")}
                for name, entry in report["metrics"].items()}
     return {"split": split, "generator": generator, "seconds": round(time.perf_counter() - start, 1),
@@ -151,7 +150,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--domains", nargs="+", choices=sorted(PRESETS), default=sorted(PRESETS))
     parser.add_argument("--noise", type=float, default=0.01, help="replay noise sd, fraction of half the value range")
     parser.add_argument("--feature-extractor", help="image features (default: the evaluation's choice)")
-    parser.add_argument("--n-samples", type=int, help="held-out samples (default: the preset's [eval] n_samples)")
     parser.add_argument("--quick", action="store_true", help="train 20 steps only (smoke run; presets not judged)")
     parser.add_argument("--out", type=Path, help="write the JSON document here (default: stdout only)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
@@ -171,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
     """Train what is missing, score every row, print the table and write the JSON document."""
 
     document: dict[str, Any] = {"ganzoo_version": ganzoo.__version__, "torch": torch.__version__, "git_revision": _revision(),
-                                "noise": args.noise, "quick": args.quick, "n_samples": args.n_samples, "set": args.settings,
+                                "noise": args.noise, "quick": args.quick, "set": args.settings,
                                 "domains": {}}
     print("| domain | split | generator | DCR share ± sd | exact copies (held-out) | near copies (held-out; close DCR) "
           "| membership AUC ± sd | checks |\n|---|---|---|---|---|---|---|---|")
@@ -184,7 +182,7 @@ def run(args: argparse.Namespace) -> int:
         generators = ("preset", "curated", "replay", "real") if curates else ("preset", "replay", "real")
         for split in SPLITS:
             for generator in generators:
-                row = score(run_dir, split, generator, args.noise, args.feature_extractor, args.n_samples)
+                row = score(run_dir, split, generator, args.noise, args.feature_extractor)
                 row["checks"] = checks(row)
                 rows.append(row)
                 print(line(domain, row), flush=True)

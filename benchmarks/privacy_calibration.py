@@ -76,7 +76,7 @@ def score_seed(config: ExperimentConfig, registry: Registry, n_samples: int | No
             batch_size=cfg.batch_size, seed=cfg.seed, inception_weights=cfg.inception_weights,
             feature_extractor=cfg.feature_extractor, train_data=datasets[train], train_split=train,
         )
-        result = registry.create("metric", "dcr").compute(ctx)["dcr_share"]
+        result = registry.create("metric", "dcr", max_holdout=cfg.n_samples).compute(ctx)["dcr_share"]
         rows.append({"train": train, "held_out": holdout, "generated": generated, "share": result["value"],
                      "sd": result["sd"], "n_train": result["n_train"], "n_held_out": result["n_real"],
                      "n_generated": result["n_fake"], "feature_extractor": result.get("feature_extractor")})
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--preset", default="retina-dcgan", help="preset whose dataset is scored")
     parser.add_argument("--seeds", type=int, nargs="+", default=list(range(15)), help="dataset seeds")
-    parser.add_argument("--n-samples", type=int, default=1024, help="held-out samples (as privacy.py's option)")
+    parser.add_argument("--n-samples", type=int, default=1024, help="held-out samples (the dcr metric's max_holdout)")
     parser.add_argument("--feature-extractor", help="image features (default: the evaluation's choice)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
                         help="experiment override, as `ganzoo train --set` and privacy.py's --set (repeatable)")

@@ -90,8 +90,9 @@ def score(run: Path, args: argparse.Namespace) -> dict[str, Any]:
         if mode == "batch":
             sampler = with_batch_statistics(sampler)
         images = sampler.sample(args.n, seed=args.seed)
-        report = evaluate_run(run, metrics=["dcr"], split=args.split, n_samples=args.dcr_samples,
-                              feature_extractor=RANDOM_CONV, sampler=sampler, write=False)
+        dcr_metric = {"name": "dcr", "params": {"max_holdout": args.dcr_samples}}
+        report = evaluate_run(run, metrics=[dcr_metric], split=args.split, feature_extractor=RANDOM_CONV,
+                              sampler=sampler, write=False)
         dcr = report["metrics"]["dcr_share"]
         result[mode] = {**diversity(images, train), "dcr_share": dcr["value"], "dcr_sd": dcr["sd"],
                         "dcr_protocol": {k: dcr[k] for k in ("n_train", "n_real", "n_fake", "split")}}

@@ -60,6 +60,12 @@ class PrivacyConfig(ComponentConfig):
         description="Training samples compared with (a seeded random subset when there are more); "
         "default: 1,000 for images (each needs a feature pass), 10,000 for series and tables.",
     )
+    max_holdout: PositiveInt | None = Field(
+        None,
+        description="Held-out samples compared with (a seeded random subset when there are more); default: "
+        "max_train, so that both sides of the share are alike in size. Not [eval] n_samples, which sizes the "
+        "fidelity metrics: a few hundred held-out samples leave the DCR share an sd of 0.05-0.1.",
+    )
     n_synthetic: PositiveInt | None = Field(
         None,
         description="Generated samples (the release an attacker sees); default: as many as training "
@@ -103,7 +109,10 @@ class EvalConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     metrics: list[str | ComponentSpec] | None = Field(None, description="Metrics to compute.")
-    n_samples: PositiveInt = Field(1000, description="Real and generated samples for `ganzoo evaluate`.")
+    n_samples: PositiveInt = Field(
+        1000, description="Real and generated samples of the fidelity metrics in `ganzoo evaluate` (the privacy "
+        "metrics size their sets with their own max_train and max_holdout)."
+    )
     n_samples_during_training: PositiveInt = Field(
         64, description="Samples per validation during training (train.eval_every)."
     )

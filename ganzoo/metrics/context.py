@@ -145,9 +145,10 @@ class EvalContext:
         return self._cache[key]
 
     # -- data -----------------------------------------------------------------------------------
-    def real(self) -> RealSet:
-        """Up to ``n_samples`` held-out samples, a seeded random subset when there are more."""
-        return self.cached("real", self._load_real)
+    def real(self, n: int | None = None) -> RealSet:
+        """Up to ``n`` (default ``n_samples``) held-out samples, a seeded random subset when there are more."""
+        count = self.n_samples if n is None else int(n)
+        return self.cached(("real", count), lambda: self._load(self.data, self.split, count))
 
     def generated(self) -> torch.Tensor:
         """Generated samples matching [`real`][ganzoo.metrics.context.EvalContext.real] (same conditions, same count when conditional),
@@ -222,9 +223,6 @@ class EvalContext:
         """Samples rescaled from the DataSpec's value range to [0, 1] (float32, CPU)."""
         low, high = self.spec.value_range
         return ((x.detach().float().cpu() - low) / (high - low)).clamp(0, 1)
-
-    def _load_real(self) -> RealSet:
-        return self._load(self.data, self.split, self.n_samples)
 
     def _load(self, data: Any, split: str, n: int) -> RealSet:
         total = len(data)

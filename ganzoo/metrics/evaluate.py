@@ -41,6 +41,8 @@ HELD_OUT_SPLITS = ("val", "test")
 
 #: One planned metric: (registered name, params, explicitly requested by the user).
 Planned = tuple[str, dict[str, Any], bool]
+#: A metric asked for: its name, or ``{"name": ..., "params": {...}}`` as in ``[eval] metrics``.
+MetricRequest = str | Mapping[str, Any] | ComponentSpec
 
 
 # -- reading a run ---------------------------------------------------------------------------------
@@ -149,18 +151,14 @@ def resolve_device(device: str | None, config: ExperimentConfig) -> str:
 
 # -- choosing metrics --------------------------------------------------------------------------------
 def plan_metrics(
-    spec: Any, cfg: EvalConfig, registry: Registry, requested: Sequence[str] | None = None, *, privacy: bool = False
+    spec: Any, cfg: EvalConfig, registry: Registry, requested: Sequence[MetricRequest] | None = None, *,
+    privacy: bool = False,
 ) -> tuple[list[Planned], list[dict[str, str]]]:
     """Metrics to compute and metrics skipped (each ``{"metric", "reason"}``); ``privacy`` adds
     the privacy metrics to the default plan (``ganzoo evaluate``, not in-training validation)."""
-    if requested is not None:
-        return [(name, {}, True) for name in requested], []
-    if cfg.metrics is not None:
-        planned = []
-        for item in cfg.metrics:
-            spec_item = item if isinstance(item, ComponentSpec) else ComponentSpec(name=item)
-            planned.append((spec_item.name, dict(spec_item.params), True))
-        return planned, []
+    chosen = requested if requested is not None else cfg.metrics
+    if chosen is not None:
+        return [_requested(item) for item in chosen], []
     planned, skipped = [], []
     if spec.modality == "image":
         if spec.condition == "paired":
@@ -185,6 +183,14 @@ def plan_metrics(
     if privacy and privacy_applies(spec):
         planned += [(name, {}, False) for name in PRIVACY_METRICS]
     return planned, skipped
+
+
+def _requested(item: MetricRequest) -> Planned:
+    """A metric asked for by name, or as ``{"name": ..., "params": {...}}`` as ``[eval] metrics`` lists it."""
+    if isinstance(item, str):
+        return item, {}, True
+    spec = item if isinstance(item, ComponentSpec) else validate_model(ComponentSpec, item, "metrics")
+    return spec.name, dict(spec.params), True
 
 
 def no_metric_note(spec: Any, cfg: EvalConfig, registry: Registry) -> str:
@@ -248,7 +254,7 @@ def _json_safe(entry: dict[str, Any]) -> dict[str, Any]:
 def evaluate_run(
     run_dir: str | Path,
     *,
-    metrics: Sequence[str] | None = None,
+    metrics: Sequence[MetricRequest] | None = None,
     n_samples: int | None = None,
     inception_weights: str | Path | None = None,
     feature_extractor: str | None = None,
@@ -257,7 +263,11 @@ def evaluate_run(
     sampler: SamplerLike | None = None,
     write: bool = True,
 ) -> dict[str, Any]:
-    """Evaluate a finished run; returns (and by default writes) the content of ``RUN/eval.json``."""
+    """Evaluate a finished run; returns (and by default writes) the content of ``RUN/eval.json``.
+
+    ``metrics`` names the metrics to run, each by name or as ``{"name": "dcr", "params":
+    {"max_holdout": 256}}``; default: the run's ``[eval] metrics``, else every metric that applies.
+    """
     import ganzoo
     from ganzoo.plugins.manager import get_registry
 

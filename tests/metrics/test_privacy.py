@@ -112,6 +112,22 @@ def test_an_independent_generator_is_not_flagged(modality: str) -> None:
     assert out["dcr_share"]["independent_draws"] > 0.1 * 300  # distinct samples: many draws
 
 
+def test_the_held_out_set_is_sized_by_max_holdout_not_by_n_samples() -> None:
+    """A few hundred held-out samples leave the share an sd of 0.05-0.1: the privacy metrics take
+    as many as they compare training samples with, whatever [eval] n_samples sizes the rest at."""
+    spec = DataSpec("series", SHAPES["series"])
+    train, holdout = _sets(spec, n_train=60, n_holdout=150)
+    sampler = Fresh(spec, _draw(spec.shape))
+
+    def dcr(**options: Any) -> dict[str, Any]:
+        ctx = EvalContext(sampler, holdout, split="val", n_samples=20, train_data=train)
+        return DCR(DCRConfig(**options)).compute(ctx)["dcr_share"]
+
+    assert (dcr()["n_real"], dcr()["n_train"]) == (150, 60)  # the whole split: up to max_train (10,000)
+    assert dcr(max_holdout=100)["n_real"] == 100
+    assert (dcr(max_train=30)["n_real"], dcr(max_train=30)["n_train"]) == (30, 30)
+
+
 def test_a_collapsed_generator_is_one_draw() -> None:
     """Every sample alike: one real sample is the closest to all of them, and the share is one draw."""
     spec = DataSpec("series", SHAPES["series"])

@@ -109,3 +109,13 @@ def test_privacy_metrics_chosen_for_training_time_validation_get_the_training_da
     run = make_run(tmp_path, eval_table='[eval]\nmetrics = ["membership-inference"]\nn_samples_during_training = 40\n')
     values = evaluate_during_training(run, Noise(), run_config(run))
     assert set(values) == {"membership_auc"} and 0.3 < values["membership_auc"] < 0.7
+
+
+def test_the_held_out_count_is_the_metrics_own_option(tmp_path: Path) -> None:
+    run = make_run(tmp_path, eval_table="[eval]\nn_samples = 10\n")
+    default = evaluate_run(run, metrics=["dcr"], sampler=Noise(), write=False)["metrics"]["dcr_share"]
+    assert (default["n_real"], default["n_train"]) == (120, 120)  # the whole split, not [eval] n_samples
+    asked = [{"name": "dcr", "params": {"max_holdout": 30}}]
+    assert evaluate_run(run, metrics=asked, sampler=Noise(), write=False)["metrics"]["dcr_share"]["n_real"] == 30
+    with pytest.raises(ganzoo.ConfigError, match="max_holdot"):
+        evaluate_run(run, metrics=[{"name": "dcr", "params": {"max_holdot": 30}}], sampler=Noise(), write=False)

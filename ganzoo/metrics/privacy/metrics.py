@@ -74,8 +74,9 @@ def privacy_data(ctx: EvalContext, config: PrivacyConfig, metric: str) -> Privac
                           f"samples of shape {spec.shape}")
     extractor = _extractor(ctx, config, metric) if spec.modality == "image" else None
     max_train = config.max_train or MAX_TRAIN[spec.modality]
-    key = ("privacy", max_train, config.n_synthetic, extractor)
-    return ctx.cached(key, lambda: _prepare(ctx, max_train, config.n_synthetic, extractor))
+    max_holdout = config.max_holdout or max_train
+    key = ("privacy", max_train, max_holdout, config.n_synthetic, extractor)
+    return ctx.cached(key, lambda: _prepare(ctx, max_train, max_holdout, config.n_synthetic, extractor))
 
 
 def _extractor(ctx: EvalContext, config: PrivacyConfig, metric: str) -> tuple[str, str]:
@@ -85,10 +86,11 @@ def _extractor(ctx: EvalContext, config: PrivacyConfig, metric: str) -> tuple[st
     return resolve_extractor(name, ctx.inception_weights, metric)
 
 
-def _prepare(ctx: EvalContext, max_train: int, n_synthetic: int | None, extractor: tuple[str, str] | None) -> PrivacyData:
+def _prepare(ctx: EvalContext, max_train: int, max_holdout: int, n_synthetic: int | None,
+             extractor: tuple[str, str] | None) -> PrivacyData:
     spec = ctx.spec
     train = ctx.train(max_train).x
-    real = ctx.real()
+    real = ctx.real(max_holdout)
     if spec.condition == "paired":
         assert real.cond is not None
         order = torch.randperm(len(real.x), generator=torch.Generator().manual_seed(ctx.seed))
