@@ -67,7 +67,8 @@ class EvalContext:
         data: a map-style dataset of held-out samples (``{"x", "cond"?}`` items), or a callable
             returning one (built on first use).
         split: name of the split ``data`` comes from (``val``, ``test``, ``train``); reported.
-        n_samples: maximum number of real samples (and number of unconditional generated ones).
+        n_samples: maximum number of real samples [`real`][ganzoo.metrics.context.EvalContext.real] gives
+            by default (and number of unconditional generated ones).
         batch_size: generation batch size.
         device: where metrics run their networks.
         seed: seeds the real-subset choice and the generation.
