@@ -49,6 +49,7 @@ from ganzoo.engine.lock import LOCK_FILE, RunLock
 from ganzoo.engine.manifest import PhaseTimes, Timed, add_session, session_record
 from ganzoo.engine.seed import deterministic_mode, seed_everything
 from ganzoo.files import write_json, write_text
+from ganzoo.notices import notice
 from ganzoo.registry.config import ExperimentConfig, TrainConfig
 from ganzoo.registry.errors import CheckpointError, ConfigError, GanzooError
 
@@ -214,9 +215,11 @@ def _validated(raw: dict[str, Any], label: str, overrides: Sequence[str], direct
                registry: Registry) -> _Experiment:
     from ganzoo.experiment.build import validate_experiment
 
-    apply_overrides(raw, overrides)
+    notes = apply_overrides(raw, overrides)
     # every section's errors at once, [eval] included: a misspelt metric fails now, not after training
     config = validate_experiment(raw, registry, source=label, with_eval=True)
+    for note in notes:
+        notice(note)
     return _Experiment(raw, label, config, directory)
 
 
@@ -434,7 +437,7 @@ def _write_run_files(strategy: Strategy, directory: Path, built: Built, manager:
         _create_run_dir(directory, resolved_dict(built.config), built.spec, manager, _data_manifest(built, directory))
 
 
-def apply_overrides(raw: dict[str, Any], overrides: Sequence[str]) -> None:
+def apply_overrides(raw: dict[str, Any], overrides: Sequence[str]) -> list[str]:
     """Apply ``--set`` overrides; setting ``train.steps`` drops ``train.epochs`` and vice versa.
 
     (``steps`` and ``epochs`` exclude each other, so ``--preset pix2pix --set train.steps=10``
@@ -442,22 +445,31 @@ def apply_overrides(raw: dict[str, Any], overrides: Sequence[str]) -> None:
     ``discriminator.name``) drops the file's ``params`` of that table before any override is
     applied: they belong to the component being replaced, so ``--preset traffic-ctgan --set
     dataset.name=table-csv --set dataset.params.path=x.csv`` does not fail on the simulator's
-    ``n_rows``.
+    ``n_rows``. Returns a line per table whose params went, naming them, for the caller to say
+    once the experiment validates: some may matter to the new component too (``retina-dcgan``'s
+    ``paired = false``).
     """
     from ganzoo.experiment.load import apply_override, parse_override
 
     parsed = [parse_override(override) for override in overrides]
+    notes = []
     for path, value in parsed:
         table = raw.get(path[0])
         replaced = isinstance(table, dict) and table.get("name") != value
         if path[1:] == ["name"] and path[0] in _COMPONENT_TABLES and replaced:
-            table.pop("params", None)
+            dropped = table.pop("params", None)
+            if dropped:
+                listed = ", ".join(f"{key} = {json.dumps(val, default=str)}" for key, val in dropped.items())
+                notes.append(f"--set {path[0]}.name={value}: dropped {path[0]}.params of {table.get('name')!r} "
+                             f"({listed}); set again with --set {path[0]}.params.KEY=VALUE those that {value!r} "
+                             "needs too")
     for path, value in parsed:
         if path[0] == "train" and len(path) == 2 and path[1] in ("steps", "epochs"):
             table = raw.get("train")
             if isinstance(table, dict):
                 table.pop("epochs" if path[1] == "steps" else "steps", None)
         apply_override(raw, path, value)
+    return notes
 
 
 #: Experiment tables naming one component whose ``params`` follow a ``--set X.name`` override.

@@ -15,14 +15,18 @@ def _preset() -> dict:
 
 def test_a_new_dataset_name_drops_the_preset_params_whatever_the_order() -> None:
     raw = _preset()
-    apply_overrides(raw, ["dataset.params.path=x.csv", "dataset.name=table-csv"])
+    notes = apply_overrides(raw, ["dataset.params.path=x.csv", "dataset.name=table-csv"])
     assert raw["dataset"] == {"name": "table-csv", "params": {"path": "x.csv"}}
     assert raw["generator"]["params"] == {"latent_dim": 128}
+    assert notes == [  # for the caller to say, since some may matter to the new dataset too
+        "--set dataset.name=table-csv: dropped dataset.params of 'accidents-sim' (n_rows = 10000, seed = 0); "
+        "set again with --set dataset.params.KEY=VALUE those that 'table-csv' needs too"
+    ]
 
 
 def test_the_same_name_keeps_the_params() -> None:
     raw = _preset()
-    apply_overrides(raw, ["dataset.name=accidents-sim", "dataset.params.seed=3"])
+    assert apply_overrides(raw, ["dataset.name=accidents-sim", "dataset.params.seed=3"]) == []
     assert raw["dataset"]["params"] == {"n_rows": 10_000, "seed": 3}
 
 

@@ -50,6 +50,16 @@ def test_presets_validate(name: str) -> None:
     assert config.train.lr == 2e-4 and tuple(config.train.betas) == (0.5, 0.999)
 
 
+def test_swapping_a_presets_dataset_names_the_params_it_dropped(capsys: pytest.CaptureFixture[str]) -> None:
+    """retina-dcgan's paired = false matters to retina-skimage too: the user is told it went."""
+    from ganzoo.cli.main import main
+
+    assert main(["validate", "--preset", "retina-dcgan", "--set", "dataset.name=retina-skimage",
+                 "--set", "dataset.params.paired=false"]) == 0
+    err = capsys.readouterr().err
+    assert "dropped dataset.params of 'retina-procedural' (image_size = 64, paired = false, length = 1024)" in err
+
+
 def test_plugin_module_and_demo_command_import_no_heavy_libraries() -> None:
     code = (
         "import sys, ganzoo_medical.plugin, ganzoo_medical.demo.cli; "
