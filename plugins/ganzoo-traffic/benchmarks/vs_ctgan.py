@@ -9,8 +9,10 @@ and an evaluator that shares no code with the plugin scores them:
   stratified CV; 0.5 = indistinguishable);
 * train-on-synthetic: a random forest learns the outcome column from generated rows and is scored on
   held-out real rows (F1 of the positive class for a binary outcome, macro F1 otherwise); the same
-  forest trained on the real training rows is the reference;
-* augmentation: the forest on real + generated rows vs real alone (F1 and false-positive rate);
+  forest (the run's seed) trained on the real training rows is the reference;
+* augmentation: the forest on real + generated rows vs real alone, both with the run's seed (F1,
+  its difference, and false-positive rate): the forest's own seed moves the F1 on ``nass-cds`` by
+  0.0035 (sd over ten seeds), as much as augmentation does;
 * missing values: the share of gaps per column, generated vs real;
 * declared constraints: generated rows breaking them (every real row satisfies them);
 * fit wall time and CPU time (time.process_time: less sensitive to other jobs on a shared CPU);
@@ -53,6 +55,7 @@ import json
 import os
 import platform
 import re
+import statistics
 import sys
 import tempfile
 import time
@@ -370,6 +373,7 @@ def report(summary: dict[str, Any]) -> str:
         models = list(dict.fromkeys(r["model"] for r in mine))
         seeds = sorted({r["seed"] for r in mine})
         first = mine[0]
+        real_f1, real_fpr = (statistics.fmean(r["real_only"][key] for r in mine) for key in ("f1", "fpr"))
         lines += [f"**{name}**: {first['train_rows']:,} training / {first['test_rows']:,} test rows, "
                   f"{first['epochs']} epochs, seeds {', '.join(map(str, seeds))}", "",
                   f"| | {' | '.join(models)} |", f"|---|{'---|' * len(models)}"]
@@ -378,9 +382,11 @@ def report(summary: dict[str, Any]) -> str:
             ("column shapes", lambda r: r["column_shapes"]),
             ("pair trends", lambda r: r["pair_trends"]),
             ("detection AUC (lower is better)", lambda r: r["detection_auc"]),
-            (f"train-on-synthetic F1 (real: {first['real_only']['f1']:.3f})", lambda r: r["tstr"]["f1"]),
-            (f"real + synthetic F1 (real: {first['real_only']['f1']:.3f})", lambda r: r["augmented"]["f1"]),
-            (f"real + synthetic FPR (real: {first['real_only']['fpr']:.3f})", lambda r: r["augmented"]["fpr"]),
+            (f"train-on-synthetic F1 (real: {real_f1:.3f})", lambda r: r["tstr"]["f1"]),
+            (f"real + synthetic F1 (real: {real_f1:.3f})", lambda r: r["augmented"]["f1"]),
+            ("real + synthetic F1 minus real alone (same forest)",
+             lambda r: r["augmented"]["f1"] - r["real_only"]["f1"]),
+            (f"real + synthetic FPR (real: {real_fpr:.3f})", lambda r: r["augmented"]["fpr"]),
             *((f"missing rate {c} (real: {first['missing_rate'][c][0]:.3f})",
                (lambda r, c=c: r["missing_rate"][c][1])) for c in first["missing_rate"]),
             *((f"rows breaking {rule!r}", (lambda r, rule=rule: r["constraint_breaks"][rule]))
@@ -436,8 +442,9 @@ def main() -> None:
         if args.max_rows and len(frame) > args.max_rows:
             frame = frame.sample(args.max_rows, random_state=SPLIT_SEED).reset_index(drop=True)
         real, test = split(frame)
-        reference = classify(real, test, table, Features(real, table.categorical, drop=table.target), 0)
+        x_features = Features(real, table.categorical, drop=table.target)
         for seed in args.seeds:
+            reference = classify(real, test, table, x_features, seed)  # the forest's seed is the run's
             for model in args.models:
                 with tempfile.TemporaryDirectory(prefix=f"vs-ctgan-{name}-{model}-") as tmp:
                     load = os.getloadavg()[0]

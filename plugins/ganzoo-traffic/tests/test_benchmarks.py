@@ -54,3 +54,25 @@ def test_vs_ctgan_explains_its_own_environment_when_ctgan_is_missing() -> None:
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
     assert "ctgan package is not installed" in done.stderr and "never a ganzoo dependency" in done.stderr
+
+
+def test_vs_ctgan_pairs_each_augmented_forest_with_a_real_one_of_the_same_seed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The forest's seed alone moves the F1 as much as augmentation does: the report's difference
+    compares forests of one seed, and its reference F1 is their mean."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("vs_ctgan_under_test", PLUGIN / "benchmarks" / "vs_ctgan.py")
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, module)
+    spec.loader.exec_module(module)
+
+    def run(seed: int, real: float, augmented: float) -> dict:
+        return {"table": "t", "model": "ganzoo", "seed": seed, "epochs": 1, "train_rows": 10, "test_rows": 5,
+                "quality": 0.9, "column_shapes": 0.9, "pair_trends": 0.9, "detection_auc": 0.5,
+                "tstr": {"f1": 0.8}, "augmented": {"f1": augmented, "fpr": 0.1},
+                "real_only": {"f1": real, "fpr": 0.1}, "missing_rate": {}, "constraint_breaks": {},
+                "fit_wall_s": 1.0, "fit_cpu_s": 1.0}
+
+    text = module.report({"runs": [run(0, 0.92, 0.93), run(1, 0.94, 0.95)]})
+    assert "| real + synthetic F1 (real: 0.930) | 0.940 ± 0.010 |" in text
+    assert "| real + synthetic F1 minus real alone (same forest) | 0.010 ± 0.000 |" in text  # +0.01 in each
