@@ -23,7 +23,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("run", help="run directory")
     p.add_argument("--json", action="store_true", help="print eval.json instead of a table")
     p.add_argument("--metrics", help="comma-separated metric names (default: [eval] metrics or per data kind)")
-    p.add_argument("--n-samples", type=int, metavar="N", help="real/generated samples of the fidelity metrics (default: [eval] n_samples; "
+    p.add_argument("--n-samples", type=int, metavar="N",
+                   help="real/generated samples of the fidelity metrics (default: [eval] n_samples; "
                    "the privacy metrics take theirs from max_train and max_holdout)")
     p.add_argument("--inception-weights", metavar="PATH",
                    help="safetensors file of torch-fidelity's Inception weights (FID/KID/IS/PR)")
