@@ -83,32 +83,26 @@ def eval_config(config: ExperimentConfig, **overrides: Any) -> EvalConfig:
 def held_out_dataset(
     config: ExperimentConfig, registry: Registry, split: str | None = None
 ) -> tuple[Any, str, str | None]:
-    """Build ``(dataset, split name, note)`` of the run's held-out data (see module docstring);
-    without the dataset's training-start notices, which the user saw when the run trained."""
-    with muted_notices():
-        return _held_out_dataset(config, registry, split)
-
-
-def _held_out_dataset(config: ExperimentConfig, registry: Registry, split: str | None) -> tuple[Any, str, str | None]:
+    """Build ``(dataset, split name, note)`` of the run's held-out data (see module docstring)."""
     name = config.dataset.name
     params, fields = _evaluation_params(config, registry)
     if "split" not in fields:
         if split not in (None, "train"):
             raise ConfigError(f"eval.split: dataset {name!r} has no splits (no 'split' parameter)")
         note = None if split == "train" else f"dataset {name!r} has no held-out split; evaluated on training data"
-        return registry.create("dataset", name, **params), "train", note
+        return _rebuild(registry, name, params), "train", note
     candidates = [split] if split else list(HELD_OUT_SPLITS)
     errors = []
     for candidate in candidates:
         try:
-            return registry.create("dataset", name, **{**params, "split": candidate}), candidate, None
+            return _rebuild(registry, name, {**params, "split": candidate}), candidate, None
         except GanzooError as err:
             errors.append(f"{candidate}: {err}")
     if split:
         raise DataError(f"eval.split: cannot build split {split!r} of dataset {name!r} ({errors[0]})")
     train_split = str(params.get("split", "train"))
     note = f"dataset {name!r} has no 'val' or 'test' split; evaluated on the {train_split!r} split"
-    return registry.create("dataset", name, **params), train_split, note
+    return _rebuild(registry, name, params), train_split, note
 
 
 def training_dataset(config: ExperimentConfig, registry: Registry) -> tuple[Callable[[], Any], str]:
@@ -116,12 +110,14 @@ def training_dataset(config: ExperimentConfig, registry: Registry) -> tuple[Call
     name = config.dataset.name
     params, fields = _evaluation_params(config, registry)
     split = str(params.get("split", fields["split"].default)) if "split" in fields else "train"
+    return (lambda: _rebuild(registry, name, params)), split
 
-    def build() -> Any:
-        with muted_notices():
-            return registry.create("dataset", name, **params)
 
-    return build, split
+def _rebuild(registry: Registry, name: str, params: Mapping[str, Any]) -> Any:
+    """The run's dataset built again to read its data, without the training-start notices (rows
+    held out, column kinds) that the user saw when the run trained."""
+    with muted_notices():
+        return registry.create("dataset", name, **params)
 
 
 def _evaluation_params(config: ExperimentConfig, registry: Registry) -> tuple[dict[str, Any], dict[str, Any]]:
