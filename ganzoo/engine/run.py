@@ -213,13 +213,7 @@ def _stored_experiment(directory: Path, overrides: Sequence[str], registry: Regi
 
 def _validated(raw: dict[str, Any], label: str, overrides: Sequence[str], directory: Path | None,
                registry: Registry) -> _Experiment:
-    from ganzoo.experiment.build import validate_experiment
-
-    notes = apply_overrides(raw, overrides)
-    # every section's errors at once, [eval] included: a misspelt metric fails now, not after training
-    config = validate_experiment(raw, registry, source=label, with_eval=True)
-    for note in notes:
-        notice(note)
+    config = overridden_experiment(raw, overrides, registry, label)
     return _Experiment(raw, label, config, directory)
 
 
@@ -470,6 +464,20 @@ def apply_overrides(raw: dict[str, Any], overrides: Sequence[str]) -> list[str]:
                 table.pop("epochs" if path[1] == "steps" else "steps", None)
         apply_override(raw, path, value)
     return notes
+
+
+def overridden_experiment(raw: dict[str, Any], overrides: Sequence[str], registry: Registry,
+                          source: str) -> ExperimentConfig:
+    """``raw`` with its ``--set`` overrides applied, validated with every section's errors at once,
+    ``[eval]`` included (a misspelt metric fails now, not after training); the params an override
+    of a component's name dropped are said once the result validates."""
+    from ganzoo.experiment.build import validate_experiment
+
+    notes = apply_overrides(raw, overrides)
+    config = validate_experiment(raw, registry, source=source, with_eval=True)
+    for note in notes:
+        notice(note)
+    return config
 
 
 #: Experiment tables naming one component whose ``params`` follow a ``--set X.name`` override.

@@ -84,21 +84,17 @@ def check_experiment(
             ``DataError`` or ``IncompatibleComponentsError``).
     """
     from ganzoo.engine.engine import Engine
-    from ganzoo.engine.run import apply_overrides
-    from ganzoo.experiment.build import build_experiment, validate_experiment
+    from ganzoo.engine.run import overridden_experiment
+    from ganzoo.experiment.build import build_experiment
     from ganzoo.experiment.load import read_experiment
     from ganzoo.metrics.check import check_eval_table
-    from ganzoo.notices import notice
 
     if registry is None:
         from ganzoo.plugins.manager import get_registry
 
         registry = get_registry()
     raw, label = read_experiment(config, preset=preset, registry=registry)
-    notes = apply_overrides(raw, overrides)
-    experiment = validate_experiment(raw, registry, source=label, with_eval=True)
-    for note in notes:
-        notice(note)
+    experiment = overridden_experiment(raw, overrides, registry, label)
     eval_table = check_eval_table(experiment, registry, source=label)
     built = build_experiment(raw, registry, source=label)
     engine = Engine(built)
