@@ -12,8 +12,8 @@ the ``val`` and the ``test`` split:
   ([`Curating`][ganzoo.registry.protocols.Curating]), which is what ``ganzoo evaluate`` scores
   for such runs; judged like ``preset``;
 * ``replay``: [`ReplayingSampler`][ganzoo.testing.replay.ReplayingSampler], training samples plus
-  Gaussian noise (sd ``--noise`` of half the value range): a memorising generator that must be
-  flagged;
+  Gaussian noise (sd ``--noise`` of each channel's or column's training sd): a memorising
+  generator that must be flagged;
 * ``real``: samples of the *other* held-out split replayed without noise (``test`` rows when
   scoring against ``val``, and the other way round): an ideal generator that never saw the
   training data, the calibration of the 0.5 ideals.
@@ -148,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=Path, required=True, help="folder of the preset runs (trained when missing)")
     parser.add_argument("--domains", nargs="+", choices=sorted(PRESETS), default=sorted(PRESETS))
-    parser.add_argument("--noise", type=float, default=0.01, help="replay noise sd, fraction of half the value range")
+    parser.add_argument("--noise", type=float, default=0.02,
+                        help="replay noise sd, fraction of each channel's (column's) training sd")
     parser.add_argument("--feature-extractor", help="image features (default: the evaluation's choice)")
     parser.add_argument("--quick", action="store_true", help="train 20 steps only (smoke run; presets not judged)")
     parser.add_argument("--out", type=Path, help="write the JSON document here (default: stdout only)")

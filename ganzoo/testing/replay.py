@@ -2,7 +2,11 @@
 
 [`ReplayingSampler`][ganzoo.testing.replay.ReplayingSampler] returns *training samples* plus a
 little Gaussian noise: the worst generator for privacy, and a perfect one for most fidelity
-metrics. Pass it to ``evaluate_run(run, sampler=...)`` (or build an
+metrics. The noise is scaled by each channel's (or table column's) training standard deviation,
+not by the value range: "a little" must mean the same on every data set, and min-max scaled
+data with rare peaks (smart-meter curves: a kettle's spike sets the range) have an sd of a
+fourteenth of their range, so noise of a fixed share of the range would move a replayed curve
+as far as one real day lies from the next. Pass it to ``evaluate_run(run, sampler=...)`` (or build an
 [`EvalContext`][ganzoo.metrics.context.EvalContext] with it) and the privacy metrics must flag it;
 ``benchmarks/privacy.py`` does so on every domain's bundled data.
 """
@@ -22,8 +26,9 @@ class ReplayingSampler:
 
     Args:
         dataset: the training data (map-style, ``{"x", "cond"?}`` items, with ``describe()``).
-        noise: standard deviation of the added noise, as a fraction of half the value range
-            (0.01 on data in [-1, 1]: sd 0.01); samples are clipped to the value range.
+        noise: standard deviation of the added noise, as a fraction of the training data's
+            standard deviation per channel (images, series) or per column (table rows);
+            samples are clipped to the value range.
         spec: the DataSpec of the samples; default: ``dataset.describe()``.
 
     Each sample is a training sample drawn uniformly (seeded by ``seed``). Given label
@@ -31,7 +36,7 @@ class ReplayingSampler:
     sources are ignored (a memorising translator returns training targets whatever its input).
     """
 
-    def __init__(self, dataset: Any, *, noise: float = 0.01, spec: DataSpec | None = None) -> None:
+    def __init__(self, dataset: Any, *, noise: float = 0.02, spec: DataSpec | None = None) -> None:
         self.spec = spec if spec is not None else dataset.describe()
         items = [dataset[i] for i in range(len(dataset))]
         self.x = torch.stack([torch.as_tensor(item[SAMPLE_KEY]).float() for item in items])
@@ -40,9 +45,10 @@ class ReplayingSampler:
             if self.spec.condition == "label" else None
         )
         self.noise = float(noise)
+        self.scale = _channel_sd(self.x)
 
     @classmethod
-    def for_run(cls, run_dir: str | Path, *, noise: float = 0.01) -> ReplayingSampler:
+    def for_run(cls, run_dir: str | Path, *, noise: float = 0.02) -> ReplayingSampler:
         """Replay the training data of the run in ``run_dir`` (its dataset rebuilt from ``config.toml``)."""
         from ganzoo.metrics.evaluate import run_config, training_dataset
         from ganzoo.plugins.manager import get_registry
@@ -56,7 +62,7 @@ class ReplayingSampler:
         if condition is not None and self.cond is not None:
             index = torch.stack([self._matching(c, int(i), gen) for c, i in zip(condition, index, strict=True)])
         low, high = self.spec.value_range
-        noise = torch.randn((n, *self.x.shape[1:]), generator=gen) * self.noise * (high - low) / 2
+        noise = torch.randn((n, *self.x.shape[1:]), generator=gen) * self.noise * self.scale
         return (self.x[index] + noise).clamp(low, high)
 
     def _matching(self, cond: torch.Tensor, fallback: int, gen: torch.Generator) -> torch.Tensor:
@@ -65,3 +71,10 @@ class ReplayingSampler:
         if rows.numel() == 0:
             return torch.tensor(fallback)
         return rows[torch.randint(rows.numel(), (1,), generator=gen)[0]]
+
+
+def _channel_sd(x: torch.Tensor) -> torch.Tensor:
+    """Standard deviation of each channel of ``(N, C, ...)`` samples, or of each column of
+    ``(N, D)`` rows, shaped to broadcast over one sample (0 for a single sample)."""
+    dims = [0, *range(2, x.ndim)]
+    return x.std(dim=dims, keepdim=True) if len(x) > 1 else torch.zeros_like(x.mean(dim=dims, keepdim=True))

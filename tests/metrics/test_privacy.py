@@ -97,6 +97,34 @@ def test_a_replaying_generator_is_flagged_by_every_privacy_metric(modality: str)
     assert protocol["n_members"] == 300 and "GAN-Leaks" in protocol["attack"]
 
 
+def test_replay_noise_is_a_share_of_each_channels_spread() -> None:
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(4000, 2, 24, generator=gen) * torch.tensor([0.05, 0.2]).view(1, 2, 1)
+    replayed = ReplayingSampler(Samples(DataSpec("series", (2, 24)), x), noise=0.5).sample(4000, seed=1)
+
+    # noise of half the sd on top of the sd: sqrt(1 + 0.25) times the spread, in each channel
+    spread = replayed.std(dim=(0, 2)) / x.std(dim=(0, 2))
+    assert spread.tolist() == pytest.approx([1.25**0.5] * 2, rel=0.02)
+
+
+def test_a_replay_of_data_whose_range_is_set_by_rare_peaks_is_still_flagged() -> None:
+    """Min-max scaled curves with a rare peak (a kettle in a smart-meter day) spread over a small
+    part of their range: noise of a share of the range would put replayed curves further from
+    their sources than real curves lie from one another, and no near copy would be found."""
+    spec = DataSpec("series", SHAPES["series"])
+    gen = torch.Generator().manual_seed(0)
+
+    def draw(n: int) -> torch.Tensor:
+        x = -0.9 + 0.004 * torch.randn(n, *SHAPES["series"], generator=gen)
+        x[0, :, 0] = 1.0  # the peak that sets the range
+        return x
+
+    train, holdout = Samples(spec, draw(300)), Samples(spec, draw(150))
+    out = _evaluate(ReplayingSampler(train), train, holdout)
+    assert out["near_copy_rate"]["flagged"] and out["near_copy_rate"]["value"] > 0.95
+    assert out["dcr_share"]["flagged"] and out["membership_auc"]["flagged"]
+
+
 @pytest.mark.parametrize("modality", ["series", "image", "table"])
 def test_an_independent_generator_is_not_flagged(modality: str) -> None:
     spec = DataSpec(modality, SHAPES[modality])
