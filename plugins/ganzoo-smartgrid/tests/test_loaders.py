@@ -233,3 +233,19 @@ def test_registered_loaders_validate_config(lcl_original: Path) -> None:
     assert len(ds) == 19
     with pytest.raises(ConfigError, match="resolution_minutes"):
         ganzoo.create("dataset", "wide-csv", path="x.csv", resolution_minutes=7)
+
+
+def test_meter_files_split_by_time_or_at_random(lcl_original: Path) -> None:
+    """Split by time the held-out days follow every training day (forecasting's split); at random
+    they are drawn like the training days, as the privacy metrics' ideals need."""
+    def windows(split: str, by: str) -> set[tuple[str, dt.date]]:
+        ds = ganzoo.create("dataset", "london-lcl", path=str(lcl_original), split=split, split_by=by,
+                           val_fraction=0.3, test_fraction=0.2)
+        assert ds.describe().meta["windows"]["split_by"] == by
+        return set(zip(ds.meter_ids, ds.start, strict=True))
+
+    for by in ("time", "random"):
+        train, val, test = (windows(split, by) for split in ("train", "val", "test"))
+        assert len(train | val | test) == 19 and not (train & val or train & test or val & test)
+        later = min(day for _, day in val) > max(day for _, day in train)
+        assert later == (by == "time")

@@ -58,9 +58,16 @@ class SeriesFileConfig(ComponentConfig):
     stride_days: PositiveInt = Field(1, description="Days between the starts of consecutive windows.")
     conditional: bool = Field(False, description="Label windows with month, day type (and class if the data has one).")
     normalisation: Normalisation = Field("log", description="'log' (log1p then min-max) or 'minmax'; fitted on the train split.")
-    split: Split = Field("train", description="Chronological split over window start days.")
-    val_fraction: float = Field(0.1, ge=0, lt=1, description="Share of the (latest) days for validation.")
-    test_fraction: float = Field(0.1, ge=0, lt=1, description="Share of the latest days for testing.")
+    split: Split = Field("train", description="Which split to read (split_by says how the windows are split).")
+    split_by: Literal["time", "random"] = Field(
+        "time", description="'time': the latest days are held out, as forecasting needs; 'random': a seeded "
+        "shuffle of the windows, so held-out days are drawn like training days, as the privacy metrics' 0.5 "
+        "ideals assume.")
+    seed: int = Field(0, description="Seed of the random split.")
+    val_fraction: float = Field(0.1, ge=0, lt=1, description="Share of the days for validation (split by time: the "
+                                "days before the test days).")
+    test_fraction: float = Field(0.1, ge=0, lt=1, description="Share of the days for testing (split by time: the "
+                                 "latest days).")
     max_meters: PositiveInt | None = Field(None, description="Read only the first N meters (quick experiments).")
 
     @field_validator("resolution_minutes")
@@ -126,10 +133,9 @@ class GenericCSVConfig(SeriesFileConfig):
     calendar: list[Calendar] | None = Field(
         None, description="Calendar conditions from the timestamps: month, daytype, weekday, hour (of the window "
         "start). Default: month and daytype with conditional = true, else none.")
-    split_by: Literal["time", "random"] | None = Field(
+    split_by: Literal["time", "random"] | None = Field(  # type: ignore[assignment]
         None, description="'time' (chronological) or 'random' (seeded) split of the windows; default time if the "
         "data has timestamps, else random.")
-    seed: int = Field(0, description="Seed of the random split.")
     unit: str = Field("kWh", description="Unit of the values (written back on export).")
     quantity: Literal["power", "energy"] = Field(
         "energy", description="'energy' per interval (resampling sums) or a level such as 'power' (resampling averages).")

@@ -161,8 +161,7 @@ def _split(windows: Windows, which: str, config: SeriesFileConfig, by: str, seed
     return split_at_random(len(windows.values), which, config.val_fraction, config.test_fraction, seed)
 
 
-def _chosen_split(windows: Windows, config: SeriesFileConfig, by: str = "time", seed: int = 0
-                  ) -> tuple[np.ndarray, np.ndarray]:
+def _chosen_split(windows: Windows, config: SeriesFileConfig, by: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Indices of the training split and of the configured split (DataError if either is empty)."""
     path = config.path
     train = _split(windows, "train", config, by, seed)
@@ -174,7 +173,7 @@ def _chosen_split(windows: Windows, config: SeriesFileConfig, by: str = "time", 
 
 
 class SmartMeterFiles(SeriesDataset):
-    """Shared loader logic of the meter formats: resample, cut whole-day windows, split by date, normalise.
+    """Shared loader logic of the meter formats: resample, cut whole-day windows, split, normalise.
 
     Windows with a missing reading are dropped (see [`ganzoo_smartgrid.windows`][ganzoo_smartgrid.windows]); the counts
     of kept and dropped windows are in ``describe().meta["windows"]``. Labels (when
@@ -198,7 +197,7 @@ class SmartMeterFiles(SeriesDataset):
                 f"{path}: no complete {window_days}-day windows at {resolution_minutes}-minute resolution "
                 f"({windows.dropped} windows had missing readings)"
             )
-        train, chosen = _chosen_split(windows, config)
+        train, chosen = _chosen_split(windows, config, config.split_by, config.seed)
         norm = Normaliser.fit(windows.values[train], config.normalisation, source=str(path))
         days = windows.days
         starts = [days[i] for i in chosen]
@@ -229,7 +228,7 @@ class SmartMeterFiles(SeriesDataset):
             "classes": class_names,
             "meters": len(set(meters)),
             "windows": {"kept": len(windows.values), "dropped_incomplete": windows.dropped,
-                        "duplicate_readings": windows.duplicates, "in_split": len(chosen)},
+                        "duplicate_readings": windows.duplicates, "in_split": len(chosen), "split_by": config.split_by},
         }
         if config.conditional:
             meta.update({"conditions": codec.to_meta(), **codec.sampling_meta(labels(train))})
