@@ -15,6 +15,11 @@
   test files together: GunPoint (200 curves of 150 steps, classes 1 and 2) as one curve per row
   (``class, v1 ... v150``), BasicMotions (80 recordings, 6 channels x 100 steps, 4 classes) in
   long layout (``recording, step, class, c1 ... c6``); with ``--aeon-data``.
+* ``meters.csv`` (privacy on file data, judging only): 20 meters (BDEW ``h25``, ``g25``, ``l25``,
+  ``p25`` in turn) read every half hour through 2021 and 2022, as ganzoo-smartgrid's stochastic
+  customers (``ganzoo_smartgrid.synthetic``) with one day-to-day weather factor shared by all
+  meters: long layout ``meter, timestamp, value`` (kWh per half hour), as a smart-meter export
+  with two years of readings would be; split by time, its held-out days are the latest ones.
 * ``sines.csv``: TimeGAN's sines (5 channels, f, phi ~ U(0, 0.1)) as one long table, for tests
   of the multichannel path.
 
@@ -31,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from ganzoo_smartgrid.bdew import year_curves
+from ganzoo_smartgrid.synthetic import Meters, draw_days, draw_meters
 
 MIX = {"h25": 0.60, "g25": 0.25, "l25": 0.05, "p25": 0.10}
 
@@ -52,6 +58,25 @@ def regional(years: tuple[int, ...] = (2021, 2022, 2023), seed: int = 0) -> pd.D
             for hour, value in enumerate(values):
                 rows.append((f"day-{day.isoformat()}", f"{day.isoformat()} {hour:02d}:00:00", round(float(value), 5), label))
     return pd.DataFrame(rows, columns=["curve", "timestamp", "load", "class"])
+
+
+def meters(n_meters: int = 20, years: tuple[int, ...] = (2021, 2022), seed: int = 0) -> pd.DataFrame:
+    """Every half hour of ``n_meters`` stochastic customers through ``years`` (module docstring)."""
+    rng = np.random.default_rng(seed)
+    population = draw_meters(("h25", "g25", "l25", "p25"), n_meters, rng)
+    frames = []
+    for year in years:
+        n_days = (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
+        weather = np.zeros(n_days)
+        for d in range(1, n_days):
+            weather[d] = 0.85 * weather[d - 1] + 0.05 * rng.standard_normal()
+        stamps = pd.date_range(f"{year}-01-01", periods=n_days * 48, freq="30min")
+        for m in range(n_meters):
+            one = Meters(population.profile[m : m + 1], population.annual_kwh[m : m + 1], population.shift[m : m + 1])
+            kw = draw_days(one, 1, year, n_days, rng).values.reshape(n_days, 96) * np.exp(weather)[:, None]
+            kwh = kw.reshape(n_days, 48, 2).mean(axis=2) * 0.5  # mean kW over half an hour -> kWh
+            frames.append(pd.DataFrame({"meter": f"m{m:03d}", "timestamp": stamps, "value": kwh.ravel().round(4)}))
+    return pd.concat(frames).sort_values(["meter", "timestamp"], kind="stable")
 
 
 def z_normalised_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -118,6 +143,7 @@ def main() -> int:
     regional().to_csv(args.out / "regional-2class.csv", index=False)
     z_normalised_rows(regional(seed=1)).to_csv(args.out / "regional-2class-rows.csv", index=False)
     sines().to_csv(args.out / "sines.csv", index=False)
+    meters().to_csv(args.out / "meters.csv", index=False)
     if args.aeon_data is not None:
         source = args.aeon_data / "Daphnet_S06R02E0" / "S06R02E0.csv"
         if source.is_file():
