@@ -51,6 +51,7 @@ from typing import TYPE_CHECKING, Any
 from ganzoo.data.spec import (
     COMPONENT_DEFAULTS_KEY,
     CONDITION_KEY,
+    HELD_OUT_KEY,
     SAMPLE_KEY,
     ConditionKind,
     DataSpec,
@@ -121,6 +122,7 @@ _LAZY = {
 __all__ = [
     "COMPONENT_DEFAULTS_KEY",
     "CONDITION_KEY",
+    "HELD_OUT_KEY",
     "SAMPLE_KEY",
     "PALETTE",
     "Augmenting",

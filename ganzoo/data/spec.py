@@ -26,6 +26,11 @@ SAMPLE_KEY = "x"
 CONDITION_KEY = "cond"
 #: ``DataSpec.meta`` key of dataset-specific defaults: ``{kind: {param: value}}``.
 COMPONENT_DEFAULTS_KEY = "component_defaults"
+#: ``DataSpec.meta`` key of a dataset whose held-out samples are *not* drawn like its training
+#: samples: a phrase saying how they were chosen ("the latest windows (split by time)"). The
+#: privacy metrics compare training with held-out samples and their ideals assume samples drawn
+#: alike, so their results carry the phrase and the report says what it means.
+HELD_OUT_KEY = "held_out"
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ def privacy_section(evaluation: Mapping[str, Any] | None) -> list[str]:
                    "anonymous data.</p>")
     else:
         verdict = "<p>No sign of memorisation in these tests.</p>"
-    caveat = _few_draws(found.get("dcr_share", {}))
+    caveat = _few_draws(found.get("dcr_share", {})) + _held_out_unlike_training(first)
     protocol = (f'<p class="note">Held-out split {escape(str(first.get("split", "?")))} '
                 f'({escape(str(first.get("n_real", "?")))} samples), training split '
                 f'{escape(str(first.get("train_split", "?")))} ({escape(str(first.get("n_train", "?")))} samples), '
@@ -60,6 +60,16 @@ def privacy_section(evaluation: Mapping[str, Any] | None) -> list[str]:
     return ["<h2>Privacy</h2>", verdict, *caveat,
             table(("result", "value", "sd", "compare with", "flagged", "what it is"), rows, numeric=(1, 2)),
             protocol]
+
+
+def _held_out_unlike_training(result: Mapping[str, Any]) -> list[str]:
+    """A sentence when the dataset chose its held-out samples unlike its training samples."""
+    how = result.get("held_out")
+    if not how:
+        return []
+    return [f"<p>The held-out samples are {escape(str(how))}, not drawn like the training samples. The "
+            "ideals above (0.5) assume they are, so these results also measure how the held-out samples "
+            "differ from the training ones. For a privacy check, hold out samples at random.</p>"]
 
 
 def _few_draws(dcr: Mapping[str, Any]) -> list[str]:

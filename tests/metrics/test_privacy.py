@@ -97,6 +97,18 @@ def test_a_replaying_generator_is_flagged_by_every_privacy_metric(modality: str)
     assert protocol["n_members"] == 300 and "GAN-Leaks" in protocol["attack"]
 
 
+def test_results_say_how_a_dataset_chose_held_out_samples_unlike_its_training_ones() -> None:
+    said = "the latest windows (split by time)"
+    spec = DataSpec("series", SHAPES["series"], meta={"held_out": said})
+    train, holdout = _sets(spec)
+    out = _evaluate(ReplayingSampler(train), train, holdout)
+    assert {out[name].get("held_out") for name in RESULTS} == {said}
+
+    train, holdout = _sets(DataSpec("series", SHAPES["series"]))
+    plain = _evaluate(ReplayingSampler(train), train, holdout)
+    assert not any("held_out" in plain[name] for name in RESULTS)
+
+
 def test_replay_noise_is_a_share_of_each_channels_spread() -> None:
     gen = torch.Generator().manual_seed(0)
     x = torch.randn(4000, 2, 24, generator=gen) * torch.tensor([0.05, 0.2]).view(1, 2, 1)

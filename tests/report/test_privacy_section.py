@@ -44,6 +44,16 @@ def test_a_clean_run_and_a_run_without_privacy_results() -> None:
     assert privacy_section({"metrics": {"l1": {"value": 0.1}}}) == [] and privacy_section(None) == []
 
 
+def test_held_out_samples_chosen_unlike_the_training_ones_are_explained() -> None:
+    evaluation = _evaluation(0.58, 0.58, 0.05, False)
+    assert "not drawn like the training samples" not in "".join(privacy_section(evaluation))
+    for entry in evaluation["metrics"].values():
+        entry["held_out"] = "the latest windows (split by time)"
+    html = "".join(privacy_section(evaluation))
+    assert "The held-out samples are the latest windows (split by time), not drawn like the training samples" in html
+    assert "hold out samples at random" in html
+
+
 def test_the_report_shows_the_section_after_the_evaluation(make_run: Callable[..., Path]) -> None:
     run = make_run("r")
     data = json.loads((run / "eval.json").read_text())

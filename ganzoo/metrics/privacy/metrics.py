@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from ganzoo.data.spec import HELD_OUT_KEY
 from ganzoo.metrics.configs import PrivacyConfig, TrainingCopiesConfig
 from ganzoo.metrics.context import CURATED, EvalContext
 from ganzoo.metrics.features import RANDOM_CONV
@@ -123,6 +124,8 @@ def _prepare(ctx: EvalContext, max_train: int, max_holdout: int, n_synthetic: in
     }
     if extractor is not None:
         protocol["feature_extractor"] = extractor[1]
+    if spec.meta.get(HELD_OUT_KEY):
+        protocol["held_out"] = str(spec.meta[HELD_OUT_KEY])
     if ctx.note:
         protocol["note"] = ctx.note
     images = (synthetic, train) if spec.modality == "image" else None

@@ -54,6 +54,7 @@ def test_patches_through_the_registry() -> None:
     assert item["x"].shape == (3, 32, 32) and item["cond"].shape == (1, 32, 32)
     assert item["fov"].mean() >= 0.5
     assert ds.describe().meta["vessel_threshold"] == pytest.approx(ds.photo.threshold)
+    assert "same photograph" in ds.describe().meta["held_out"]  # privacy results say so (held-out cells of one eye)
     assert len(ds) == 40
     assert ganzoo.create("dataset", "retina-skimage", paired=False, **SMALL).describe().condition == "none"
 

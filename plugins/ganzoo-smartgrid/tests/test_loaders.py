@@ -241,7 +241,9 @@ def test_meter_files_split_by_time_or_at_random(lcl_original: Path) -> None:
     def windows(split: str, by: str) -> set[tuple[str, dt.date]]:
         ds = ganzoo.create("dataset", "london-lcl", path=str(lcl_original), split=split, split_by=by,
                            val_fraction=0.3, test_fraction=0.2)
-        assert ds.describe().meta["windows"]["split_by"] == by
+        meta = ds.describe().meta
+        assert meta["windows"]["split_by"] == by
+        assert meta.get("held_out") == ("the latest windows (split by time)" if by == "time" else None)
         return set(zip(ds.meter_ids, ds.start, strict=True))
 
     for by in ("time", "random"):

@@ -34,7 +34,7 @@ import numpy as np
 import torch
 from scipy import ndimage
 
-from ganzoo.plugin import DataError
+from ganzoo.plugin import HELD_OUT_KEY, DataError
 from ganzoo_medical.base import RetinaDataset, flip_rotate
 from ganzoo_medical.configs import RetinaSkimageConfig
 from ganzoo_medical.procedural import SPLIT_STREAMS
@@ -125,6 +125,7 @@ class RetinaSkimage(RetinaDataset):
             "flatten": self.flatten,
             "vessel_sigmas": list(self.photo.sigmas),
             "vessel_threshold": self.photo.threshold,
+            HELD_OUT_KEY: "other regions of the same photograph (cells of one eye)",
         }
 
     def cells(self, split: str | None = None) -> list[tuple[int, int, int, int]]:

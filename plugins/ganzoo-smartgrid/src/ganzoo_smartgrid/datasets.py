@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from ganzoo.plugin import ConfigError, DataError, DataSpec
+from ganzoo.plugin import HELD_OUT_KEY, ConfigError, DataError, DataSpec
 from ganzoo_smartgrid import readers
 from ganzoo_smartgrid.bdew import STEPS
 from ganzoo_smartgrid.conditions import CALENDAR, WEEKDAYS, Block, ConditionCodec
@@ -161,6 +161,11 @@ def _split(windows: Windows, which: str, config: SeriesFileConfig, by: str, seed
     return split_at_random(len(windows.values), which, config.val_fraction, config.test_fraction, seed)
 
 
+def _held_out(by: str) -> dict[str, str]:
+    """The DataSpec's word on held-out windows that are not drawn like the training ones."""
+    return {HELD_OUT_KEY: "the latest windows (split by time)"} if by == "time" else {}
+
+
 def _chosen_split(windows: Windows, config: SeriesFileConfig, by: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Indices of the training split and of the configured split (DataError if either is empty)."""
     path = config.path
@@ -229,6 +234,7 @@ class SmartMeterFiles(SeriesDataset):
             "meters": len(set(meters)),
             "windows": {"kept": len(windows.values), "dropped_incomplete": windows.dropped,
                         "duplicate_readings": windows.duplicates, "in_split": len(chosen), "split_by": config.split_by},
+            **_held_out(config.split_by),
         }
         if config.conditional:
             meta.update({"conditions": codec.to_meta(), **codec.sampling_meta(labels(train))})
@@ -325,6 +331,7 @@ class SeriesTable(SeriesDataset):
             "meters": len({windows.meter[i] for i in chosen}),
             "windows": {"kept": len(windows.values), "dropped_incomplete": windows.dropped,
                         "duplicate_readings": windows.duplicates, "in_split": len(chosen), "split_by": by},
+            **_held_out(by),
         }
         if windows.resolution_minutes:
             if isinstance(windows.resolution_minutes, int) and 1440 % windows.resolution_minutes == 0:
