@@ -69,7 +69,8 @@ def _held_out_unlike_training(result: Mapping[str, Any]) -> list[str]:
         return []
     return [f"<p>The held-out samples are {escape(str(how))}, not drawn like the training samples. The "
             "ideals above (0.5) assume they are, so these results also measure how the held-out samples "
-            "differ from the training ones. For a privacy check, hold out samples at random.</p>"]
+            "differ from the training ones. For a privacy check, hold out samples drawn like the training ones "
+            "(a random split of independent samples).</p>"]
 
 
 def _few_draws(dcr: Mapping[str, Any]) -> list[str]:

@@ -51,7 +51,7 @@ def test_held_out_samples_chosen_unlike_the_training_ones_are_explained() -> Non
         entry["held_out"] = "the latest windows (split by time)"
     html = "".join(privacy_section(evaluation))
     assert "The held-out samples are the latest windows (split by time), not drawn like the training samples" in html
-    assert "hold out samples at random" in html
+    assert "hold out samples drawn like the training ones (a random split" in html
 
 
 def test_the_report_shows_the_section_after_the_evaluation(make_run: Callable[..., Path]) -> None:
