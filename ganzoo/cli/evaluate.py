@@ -63,13 +63,26 @@ def run(args: argparse.Namespace) -> int:
         )
     for skipped in report["skipped"]:
         print(f"skipped {skipped['metric']}: {skipped['reason']}")
-    notes = {entry["note"] for entry in report["metrics"].values() if entry.get("note")}
-    if report.get("note"):
-        notes.add(report["note"])
-    for note in sorted(notes):
+    for note in notes(report):
         print(f"note: {note}")
     print(f"wrote {args.run.rstrip('/')}/eval.json")
     return _status(report, args.allow_skipped)
+
+
+def notes(report: dict[str, Any]) -> list[str]:
+    """The lines the table cannot show: the data's notes, results flagged as signs of memorisation
+    and, when the dataset chose them unlike its training samples, how the held-out samples were chosen."""
+    metrics = report["metrics"]
+    lines = {entry["note"] for entry in metrics.values() if entry.get("note")}
+    if report.get("note"):
+        lines.add(report["note"])
+    lines.update(f"the held-out samples are {entry['held_out']}, not drawn like the training samples: the "
+                 "privacy results' ideals (0.5) assume they are" for entry in metrics.values() if entry.get("held_out"))
+    flagged = [name for name, entry in metrics.items() if entry.get("flagged")]
+    if flagged:
+        lines.add(f"signs of memorisation: {', '.join(flagged)} flagged (eval.json says by which rule; "
+                  "ganzoo report shows them)")
+    return sorted(lines)
 
 
 def _status(report: dict[str, Any], allow_skipped: bool) -> int:

@@ -11,6 +11,7 @@ import pytest
 import torch
 
 import ganzoo
+from ganzoo.cli.evaluate import notes
 from ganzoo.cli.main import main
 from ganzoo.data.spec import DataSpec
 from ganzoo.metrics.evaluate import evaluate_during_training, evaluate_run, run_config
@@ -86,6 +87,18 @@ def test_evaluate_flags_a_replay_of_the_runs_training_data(tmp_path: Path) -> No
 
     clean = evaluate_run(run, sampler=Noise(), split="test")["metrics"]
     assert clean["dcr_share"]["split"] == "test" and not any(entry["flagged"] for entry in clean.values())
+
+
+def test_the_cli_notes_name_flagged_results_and_held_out_samples_chosen_unlike_training(tmp_path: Path) -> None:
+    run = make_run(tmp_path)
+    flagged = notes(evaluate_run(run, sampler=ReplayingSampler.for_run(run)))
+    assert flagged == ["signs of memorisation: dcr_share, near_copy_rate, membership_auc flagged (eval.json says by "
+                       "which rule; ganzoo report shows them)"]
+    assert notes(evaluate_run(run, sampler=Noise())) == []
+
+    later = {"metrics": {"dcr_share": {"value": 0.58, "held_out": "the latest windows (split by time)"}}}
+    assert notes(later) == ["the held-out samples are the latest windows (split by time), not drawn like the "
+                            "training samples: the privacy results' ideals (0.5) assume they are"]
 
 
 def test_without_held_out_data_the_defaults_are_skipped_and_exit_3(
