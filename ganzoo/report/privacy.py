@@ -20,6 +20,9 @@ from ganzoo.report.page import table
 FEW_DRAWS = 0.1
 #: From this ``distance_ratio`` on, the caveat blames the samples' distance from the data.
 FAR_FROM_DATA = 1.5
+#: Above this sd the DCR share or the AUC cannot tell 0.5 from the ends of the band 0.45-0.55
+#: (nor, with the flag rule's two standard errors, flag less than 0.7).
+LITTLE_POWER_SD = 0.1
 #: Privacy results in the order shown, with what the value is compared with.
 RESULTS = {
     "dcr_share": "share of generated samples closer to training than to held-out data (size-balanced)",
@@ -51,7 +54,7 @@ def privacy_section(evaluation: Mapping[str, Any] | None) -> list[str]:
                    "anonymous data.</p>")
     else:
         verdict = "<p>No sign of memorisation in these tests.</p>"
-    caveat = _few_draws(found.get("dcr_share", {})) + _held_out_unlike_training(first)
+    caveat = (_few_draws(found.get("dcr_share", {})) or _little_power(found)) + _held_out_unlike_training(first)
     protocol = (f'<p class="note">Held-out split {escape(str(first.get("split", "?")))} '
                 f'({escape(str(first.get("n_real", "?")))} samples), training split '
                 f'{escape(str(first.get("train_split", "?")))} ({escape(str(first.get("n_train", "?")))} samples), '
@@ -60,6 +63,19 @@ def privacy_section(evaluation: Mapping[str, Any] | None) -> list[str]:
     return ["<h2>Privacy</h2>", verdict, *caveat,
             table(("result", "value", "sd", "compare with", "flagged", "what it is"), rows, numeric=(1, 2)),
             protocol]
+
+
+def _little_power(found: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """A sentence when the DCR share or the AUC is too uncertain to judge (small held-out sets)."""
+    wide = {name: entry["sd"] for name in ("dcr_share", "membership_auc")
+            if isinstance((entry := found.get(name, {})).get("sd"), (int, float)) and entry["sd"] > LITTLE_POWER_SD}
+    if not wide:
+        return []
+    n_real = next(iter(found.values())).get("n_real", "?")
+    sds = ", ".join(f"{name} sd {fmt(sd)}" for name, sd in wide.items())
+    return [f"<p>With {escape(str(n_real))} held-out samples these tests have little power ({escape(sds)}): a "
+            "value anywhere near 0.5 is as likely from a generator that copies a little as from one that does "
+            "not, and only gross copying is flagged. A larger held-out split narrows them.</p>"]
 
 
 def _held_out_unlike_training(result: Mapping[str, Any]) -> list[str]:

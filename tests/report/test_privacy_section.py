@@ -97,3 +97,12 @@ def test_a_share_that_rests_on_few_draws_says_so() -> None:
     assert "few kinds" not in html
     evaluation["metrics"]["dcr_share"]["independent_draws"] = 500.0
     assert "independent draws" not in "".join(privacy_section(evaluation))
+
+
+def test_results_from_a_few_held_out_samples_are_said_to_have_little_power() -> None:
+    evaluation = _evaluation(0.42, 0.55, 0.0, False)
+    assert "little power" not in "".join(privacy_section(evaluation))
+    evaluation["metrics"]["dcr_share"].update(sd=0.21, n_real=4)
+    evaluation["metrics"]["membership_auc"].update(sd=0.15, n_real=4)
+    html = "".join(privacy_section(evaluation))
+    assert "With 4 held-out samples these tests have little power (dcr_share sd 0.21, membership_auc sd 0.15)" in html
