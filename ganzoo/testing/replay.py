@@ -4,9 +4,10 @@
 little Gaussian noise: the worst generator for privacy, and a perfect one for most fidelity
 metrics. The noise is scaled by each channel's (or table column's) training standard deviation,
 not by the value range: "a little" must mean the same on every data set, and min-max scaled
-data with rare peaks (smart-meter curves: a kettle's spike sets the range) have an sd of a
-fourteenth of their range, so noise of a fixed share of the range would move a replayed curve
-as far as one real day lies from the next. Pass it to ``evaluate_run(run, sampler=...)`` (or build an
+data with rare peaks (smart-meter curves: a kettle's spike sets the range) spread over a small
+part of their range (sd 0.094 in [-1, 1] on ganzoo-smartgrid's simulated meter file), so noise of
+a fixed share of the range would move a replayed curve as far as real days lie from their
+closest training day. Pass it to ``evaluate_run(run, sampler=...)`` (or build an
 [`EvalContext`][ganzoo.metrics.context.EvalContext] with it) and the privacy metrics must flag it;
 ``benchmarks/privacy.py`` does so on every domain's bundled data.
 """
