@@ -155,10 +155,10 @@ class LoadProfiles(SeriesDataset):
         self.start, self.profile = data.start, data.profile
 
 
-def _split(windows: Windows, which: str, config: SeriesFileConfig, by: str, seed: int) -> np.ndarray:
+def _split(windows: Windows, which: str, config: SeriesFileConfig, by: str) -> np.ndarray:
     if by == "time":
         return split_by_date(windows.start, which, config.val_fraction, config.test_fraction)
-    return split_at_random(len(windows.values), which, config.val_fraction, config.test_fraction, seed)
+    return split_at_random(len(windows.values), which, config.val_fraction, config.test_fraction, config.seed)
 
 
 def _held_out(by: str) -> dict[str, str]:
@@ -166,11 +166,11 @@ def _held_out(by: str) -> dict[str, str]:
     return {HELD_OUT_KEY: "the latest windows (split by time)"} if by == "time" else {}
 
 
-def _chosen_split(windows: Windows, config: SeriesFileConfig, by: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _chosen_split(windows: Windows, config: SeriesFileConfig, by: str) -> tuple[np.ndarray, np.ndarray]:
     """Indices of the training split and of the configured split (DataError if either is empty)."""
     path = config.path
-    train = _split(windows, "train", config, by, seed)
-    chosen = train if config.split == "train" else _split(windows, config.split, config, by, seed)
+    train = _split(windows, "train", config, by)
+    chosen = train if config.split == "train" else _split(windows, config.split, config, by)
     if not len(chosen) or not len(train):
         empty = config.split if not len(chosen) else "train"
         raise DataError(f"{path}: the {empty!r} split has no complete windows; use more data or other fractions")
@@ -202,7 +202,7 @@ class SmartMeterFiles(SeriesDataset):
                 f"{path}: no complete {window_days}-day windows at {resolution_minutes}-minute resolution "
                 f"({windows.dropped} windows had missing readings)"
             )
-        train, chosen = _chosen_split(windows, config, config.split_by, config.seed)
+        train, chosen = _chosen_split(windows, config, config.split_by)
         norm = Normaliser.fit(windows.values[train], config.normalisation, source=str(path))
         days = windows.days
         starts = [days[i] for i in chosen]
@@ -313,7 +313,7 @@ class SeriesTable(SeriesDataset):
                 f"({windows.dropped} windows had missing readings)"
             )
         by = config.split_by or ("time" if data.timed else "random")
-        train, chosen = _chosen_split(windows, config, by, config.seed)
+        train, chosen = _chosen_split(windows, config, by)
         norm = Normaliser.fit(windows.values[train], config.normalisation, source=str(path),
                               per_channel=config.per_channel, channels=data.channels)
         codec, columns = _condition_columns(data, windows, config, train)
