@@ -30,7 +30,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="safetensors file of torch-fidelity's Inception weights (FID/KID/IS/PR)")
     p.add_argument("--feature-extractor", metavar="NAME",
                    help="feature extractor of the fidelity metrics (e.g. ganzoo-test-random-conv)")
-    p.add_argument("--split", help="held-out split to use (default: val, then test)")
+    p.add_argument("--split", help="held-out split to use, or splits pooled with '+' (val+test: more held-out "
+                   "samples for the privacy tests on small data); default: val, then test")
     p.add_argument("--device", help="device (default: the run's train.device)")
     p.add_argument("--allow-skipped", action="store_true",
                    help=f"exit 0 even when a metric that applies could not run (default: exit {EXIT_SKIPPED})")

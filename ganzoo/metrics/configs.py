@@ -119,7 +119,8 @@ class EvalConfig(BaseModel):
     batch_size: PositiveInt = Field(32, description="Generation and feature-extraction batch size.")
     seed: Seed = Field(0, description="Seed of the real-subset choice and of generation.")
     split: str | None = Field(
-        None, description="Held-out split of the dataset; default: val, then test, else the training data."
+        None, description="Held-out split of the dataset, or held-out splits pooled with '+' ('val+test'); default: "
+        "val, then test, else the training data."
     )
     inception_weights: Path | None = Field(
         None,

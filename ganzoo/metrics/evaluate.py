@@ -11,7 +11,8 @@ run has no held-out data. When nothing applies, the report carries a ``note`` sa
 to choose metrics, instead of an unexplained empty result.
 
 Held-out data: the run's dataset rebuilt with ``split="val"`` (then ``"test"``) when its config
-has a ``split`` field, random flips switched off; a run without held-out data is evaluated on its
+has a ``split`` field (``[eval] split`` chooses one, or pools several: ``"val+test"``), random
+flips switched off; a run without held-out data is evaluated on its
 training data and every result says so (``split: "train"`` and a ``note``). Training data: the
 run's dataset as configured, with the same augmentation switched off, built only when a metric
 asks for it (``EvalContext.train``).
@@ -26,6 +27,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from torch.utils.data import ConcatDataset
+
 from ganzoo.files import write_json
 from ganzoo.metrics.configs import EvalConfig
 from ganzoo.metrics.context import EvalContext, HeldOutRequired, SamplerLike
@@ -38,6 +41,8 @@ from ganzoo.registry.registry import Registry
 CORE_PROVIDER = "ganzoo"
 FIDELITY_DEFAULTS = ("fid", "kid")
 HELD_OUT_SPLITS = ("val", "test")
+#: Joins held-out splits pooled by ``[eval] split`` (``"val+test"``).
+POOL = "+"
 
 #: One planned metric: (registered name, params, explicitly requested by the user).
 Planned = tuple[str, dict[str, Any], bool]
@@ -83,7 +88,12 @@ def eval_config(config: ExperimentConfig, **overrides: Any) -> EvalConfig:
 def held_out_dataset(
     config: ExperimentConfig, registry: Registry, split: str | None = None
 ) -> tuple[Any, str, str | None]:
-    """Build ``(dataset, split name, note)`` of the run's held-out data (see module docstring)."""
+    """Build ``(dataset, split name, note)`` of the run's held-out data (see module docstring).
+
+    ``split`` may pool held-out splits, ``"val+test"``: a small real data set's few validation
+    samples give the privacy tests little power, and pooling them with the test samples adds
+    every sample the model never saw (the training split cannot be pooled in).
+    """
     name = config.dataset.name
     params, fields = _evaluation_params(config, registry)
     if "split" not in fields:
@@ -91,18 +101,38 @@ def held_out_dataset(
             raise ConfigError(f"eval.split: dataset {name!r} has no splits (no 'split' parameter)")
         note = None if split == "train" else f"dataset {name!r} has no held-out split; evaluated on training data"
         return _rebuild(registry, name, params), "train", note
-    candidates = [split] if split else list(HELD_OUT_SPLITS)
+    train_split = str(params.get("split", fields["split"].default))
+    if split:
+        parts = [_split(registry, name, params, part) for part in _pooled_splits(split, train_split)]
+        return (parts[0] if len(parts) == 1 else ConcatDataset(parts)), split, None
     errors = []
-    for candidate in candidates:
+    for candidate in HELD_OUT_SPLITS:
         try:
             return _rebuild(registry, name, {**params, "split": candidate}), candidate, None
         except GanzooError as err:
             errors.append(f"{candidate}: {err}")
-    if split:
-        raise DataError(f"eval.split: cannot build split {split!r} of dataset {name!r} ({errors[0]})")
-    train_split = str(params.get("split", "train"))
     note = f"dataset {name!r} has no 'val' or 'test' split; evaluated on the {train_split!r} split"
     return _rebuild(registry, name, params), train_split, note
+
+
+def _pooled_splits(split: str, train_split: str) -> list[str]:
+    """The split names of ``[eval] split`` (one, or several joined by ``+``), checked."""
+    parts = [part.strip() for part in split.split(POOL)]
+    if len(parts) == 1:
+        return parts
+    if "" in parts or len(set(parts)) != len(parts):
+        raise ConfigError(f"eval.split: {split!r}: name each split once, joined by '{POOL}' (e.g. 'val{POOL}test')")
+    if train_split in parts:
+        raise ConfigError(f"eval.split: {split!r} pools the training split {train_split!r} into the held-out data")
+    return parts
+
+
+def _split(registry: Registry, name: str, params: Mapping[str, Any], split: str) -> Any:
+    """The dataset's split ``split``; a one-line error naming it when the dataset has none such."""
+    try:
+        return _rebuild(registry, name, {**params, "split": split})
+    except GanzooError as err:
+        raise DataError(f"eval.split: cannot build split {split!r} of dataset {name!r} ({err})") from err
 
 
 def training_dataset(config: ExperimentConfig, registry: Registry) -> tuple[Callable[[], Any], str]:

@@ -75,7 +75,8 @@ def _little_power(found: Mapping[str, Mapping[str, Any]]) -> list[str]:
     sds = ", ".join(f"{name} sd {fmt(sd)}" for name, sd in wide.items())
     return [f"<p>With {escape(str(n_real))} held-out samples these tests have little power ({escape(sds)}): a "
             "value anywhere near 0.5 is as likely from a generator that copies a little as from one that does "
-            "not, and only gross copying is flagged. A larger held-out split narrows them.</p>"]
+            "not, and only gross copying is flagged. A larger held-out split narrows them (ganzoo evaluate RUN "
+            "--split val+test pools both held-out splits).</p>"]
 
 
 def _held_out_unlike_training(result: Mapping[str, Any]) -> list[str]:

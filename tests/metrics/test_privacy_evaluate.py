@@ -132,3 +132,23 @@ def test_the_held_out_count_is_the_metrics_own_option(tmp_path: Path) -> None:
     assert evaluate_run(run, metrics=asked, sampler=Noise(), write=False)["metrics"]["dcr_share"]["n_real"] == 30
     with pytest.raises(ganzoo.ConfigError, match="max_holdot"):
         evaluate_run(run, metrics=[{"name": "dcr", "params": {"max_holdot": 30}}], sampler=Noise(), write=False)
+
+
+def test_held_out_splits_pool_with_a_plus_and_never_with_the_training_split(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = make_run(tmp_path, params="size = 30")
+    pooled = evaluate_run(run, metrics=["dcr"], sampler=Noise(), split="val+test", write=False)["metrics"]["dcr_share"]
+    assert (pooled["split"], pooled["n_real"], pooled["n_train"]) == ("val+test", 60, 30)
+    alone = evaluate_run(run, metrics=["dcr"], sampler=Noise(), split="val", write=False)["metrics"]["dcr_share"]
+    assert alone["n_real"] == 30 and alone["sd"] > pooled["sd"]  # more held-out samples, a narrower share
+
+    for split, culprit in (("val+train", "pools the training split 'train'"), ("val+val", "name each split once"),
+                           ("val+", "name each split once"), ("val+dev", "cannot build split 'dev'")):
+        with pytest.raises(ganzoo.GanzooError, match=culprit):
+            evaluate_run(run, metrics=["dcr"], sampler=Noise(), split=split, write=False)
+    monkeypatch.setattr(ganzoo, "load", lambda path, **kw: Noise())
+    assert main(["evaluate", str(run), "--split", "val+train", "--metrics", "dcr"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "eval.split" in err
+    assert not (run / "eval.json").exists()
