@@ -121,6 +121,27 @@ def test_drive_test_split_without_labels(tmp_path: Path, eye: Eye) -> None:
     assert unpaired.describe().condition == "none"
 
 
+def test_drive_evaluation_pools_val_and_test_for_unpaired_runs(tmp_path: Path, eye: Eye) -> None:
+    from ganzoo.metrics.evaluate import held_out_dataset
+    from ganzoo.plugins.manager import get_registry
+    from ganzoo.registry.config import ExperimentConfig
+
+    make_drive(tmp_path, eye)
+
+    def held_out(paired: bool) -> tuple[Any, str, str | None]:
+        config = ExperimentConfig.model_validate({
+            "generator": {"name": "dcgan"}, "discriminator": {"name": "dcgan"}, "losses": [{"name": "adversarial"}],
+            "dataset": {"name": "fundus", "params": {"root": str(tmp_path), "image_size": 32, "paired": paired}},
+        })
+        return held_out_dataset(config, get_registry(), "val+test")
+
+    pooled, split, _ = held_out(paired=False)
+    assert split == "val+test" and len(pooled) == 1 + 2  # image 25 of training/, both test images
+    assert pooled[2]["x"].shape == (3, 32, 32)
+    with pytest.raises(DataError, match="cannot build split 'test'.*no images with vessel annotations"):
+        held_out(paired=True)  # DRIVE's test folder has no vessel masks to pair
+
+
 def test_stare_gz_labels_and_derived_fov(tmp_path: Path, eye: Eye) -> None:
     make_stare(tmp_path, eye)
     splits = {s: _fundus(tmp_path, image_size=48, split=s) for s in ("train", "val", "test")}
