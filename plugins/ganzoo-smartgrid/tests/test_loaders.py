@@ -17,7 +17,7 @@ from ganzoo_smartgrid.configs import (
     WideCSVConfig,
 )
 from ganzoo_smartgrid.datasets import LondonLCL, LongCSV, UCIElectricity, UCIHousehold, WideCSV
-from ganzoo_smartgrid.windows import Plan, make_windows, split_by_date
+from ganzoo_smartgrid.windows import Plan, make_windows, split_by_date, split_by_meter
 
 import ganzoo
 from ganzoo.registry.errors import ConfigError, DataError
@@ -228,6 +228,18 @@ def test_split_by_date_is_chronological() -> None:
     assert split_by_date(days, "test", 0.2, 0.1).tolist() == [9]
 
 
+def test_split_by_meter_holds_out_whole_meters_seeded() -> None:
+    meter = [f"m{i % 10}" for i in range(50)]  # 10 meters, 5 windows each, interleaved
+    parts = {split: split_by_meter(meter, split, 0.2, 0.1, seed=0) for split in ("train", "val", "test")}
+    ids = {split: {meter[i] for i in index} for split, index in parts.items()}
+    assert [len(ids[split]) for split in ("train", "val", "test")] == [7, 2, 1]
+    assert sum(len(index) for index in parts.values()) == 50 and set().union(*ids.values()) == set(meter)
+    assert not (ids["train"] & ids["val"] or ids["train"] & ids["test"] or ids["val"] & ids["test"])
+    assert all(len(index) == 5 * len(ids[split]) for split, index in parts.items())  # every window of a meter
+    assert split_by_meter(meter, "val", 0.2, 0.1, seed=0).tolist() == parts["val"].tolist()
+    assert any({meter[i] for i in split_by_meter(meter, "val", 0.2, 0.1, seed=s)} != ids["val"] for s in range(1, 5))
+
+
 def test_registered_loaders_validate_config(lcl_original: Path) -> None:
     ds = ganzoo.create("dataset", "london-lcl", path=str(lcl_original), val_fraction=0.0, test_fraction=0.0)
     assert len(ds) == 19
@@ -251,3 +263,16 @@ def test_meter_files_split_by_time_or_at_random(lcl_original: Path) -> None:
         assert len(train | val | test) == 19 and not (train & val or train & test or val & test)
         later = min(day for _, day in val) > max(day for _, day in train)
         assert later == (by == "time")
+
+
+def test_meter_files_split_by_meter_need_a_meter_in_every_split(lcl_original: Path) -> None:
+    """Held out by meter, no household has days on both sides; two meters cannot fill three splits."""
+    def meters(split: str, **fractions: float) -> set[str]:
+        ds = ganzoo.create("dataset", "london-lcl", path=str(lcl_original), split=split, split_by="meter", **fractions)
+        assert ds.describe().meta["windows"]["split_by"] == "meter" and "held_out" not in ds.describe().meta
+        return set(ds.meter_ids)
+
+    train, test = (meters(split, val_fraction=0.0, test_fraction=0.5) for split in ("train", "test"))
+    assert len(train) == len(test) == 1 and train != test
+    with pytest.raises(DataError, match=r"split_by = 'meter' leaves the 'test' split no meter \(2 meters"):
+        meters("train", val_fraction=0.3, test_fraction=0.2)

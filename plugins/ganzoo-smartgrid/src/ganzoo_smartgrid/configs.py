@@ -15,6 +15,7 @@ from ganzoo.plugin import ComponentConfig
 from ganzoo_smartgrid.bdew import PROFILES
 
 Split = Literal["train", "val", "test"]
+SplitBy = Literal["time", "random", "meter"]
 Normalisation = Literal["minmax", "log"]
 
 
@@ -59,11 +60,12 @@ class SeriesFileConfig(ComponentConfig):
     conditional: bool = Field(False, description="Label windows with month, day type (and class if the data has one).")
     normalisation: Normalisation = Field("log", description="'log' (log1p then min-max) or 'minmax'; fitted on the train split.")
     split: Split = Field("train", description="Which split to read (split_by says how the windows are split).")
-    split_by: Literal["time", "random"] = Field(
+    split_by: SplitBy = Field(
         "time", description="'time': the latest days are held out, as forecasting needs; 'random': a seeded "
         "shuffle of the windows, so held-out days are drawn like training days, as the privacy metrics' 0.5 "
-        "ideals assume.")
-    seed: int = Field(0, description="Seed of the random split.")
+        "ideals assume; 'meter': whole meters held out (seeded), so held-out days come from households the "
+        "model never saw (privacy per household).")
+    seed: int = Field(0, description="Seed of the random or per-meter split.")
     val_fraction: float = Field(0.1, ge=0, lt=1, description="Share of the days for validation (split by time: the "
                                 "days before the test days).")
     test_fraction: float = Field(0.1, ge=0, lt=1, description="Share of the days for testing (split by time: the "
@@ -133,9 +135,9 @@ class GenericCSVConfig(SeriesFileConfig):
     calendar: list[Calendar] | None = Field(
         None, description="Calendar conditions from the timestamps: month, daytype, weekday, hour (of the window "
         "start). Default: month and daytype with conditional = true, else none.")
-    split_by: Literal["time", "random"] | None = Field(  # type: ignore[assignment]
-        None, description="'time' (chronological) or 'random' (seeded) split of the windows; default time if the "
-        "data has timestamps, else random.")
+    split_by: SplitBy | None = Field(  # type: ignore[assignment]
+        None, description="'time' (chronological), 'random' (seeded) or 'meter' (whole series ids, seeded) split "
+        "of the windows; default time if the data has timestamps, else random.")
     unit: str = Field("kWh", description="Unit of the values (written back on export).")
     quantity: Literal["power", "energy"] = Field(
         "energy", description="'energy' per interval (resampling sums) or a level such as 'power' (resampling averages).")

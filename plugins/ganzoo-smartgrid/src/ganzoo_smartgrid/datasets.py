@@ -38,7 +38,9 @@ from ganzoo_smartgrid.windows import (
     Windows,
     make_windows,
     split_at_random,
+    split_bounds,
     split_by_date,
+    split_by_meter,
 )
 
 SPLITS = ("train", "val", "test")
@@ -158,6 +160,8 @@ class LoadProfiles(SeriesDataset):
 def _split(windows: Windows, which: str, config: SeriesFileConfig, by: str) -> np.ndarray:
     if by == "time":
         return split_by_date(windows.start, which, config.val_fraction, config.test_fraction)
+    if by == "meter":
+        return split_by_meter(windows.meter, which, config.val_fraction, config.test_fraction, config.seed)
     return split_at_random(len(windows.values), which, config.val_fraction, config.test_fraction, config.seed)
 
 
@@ -166,9 +170,23 @@ def _held_out(by: str) -> dict[str, str]:
     return {HELD_OUT_KEY: "the latest windows (split by time)"} if by == "time" else {}
 
 
+def _check_meters(windows: Windows, config: SeriesFileConfig) -> None:
+    """DataError when holding out whole meters leaves a split that should have data without one
+    (checked for every split, so that training does not start with an empty test split)."""
+    n = len(set(windows.meter))
+    fractions = {"train": 1.0, "val": config.val_fraction, "test": config.test_fraction}
+    for split, fraction in fractions.items():
+        lo, hi = split_bounds(n, split, config.val_fraction, config.test_fraction)
+        if fraction > 0 and hi == lo:
+            raise DataError(f"{config.path}: split_by = 'meter' leaves the {split!r} split no meter ({n} meters with "
+                            "complete windows); use more meters, other fractions or split_by = 'random'")
+
+
 def _chosen_split(windows: Windows, config: SeriesFileConfig, by: str) -> tuple[np.ndarray, np.ndarray]:
     """Indices of the training split and of the configured split (DataError if either is empty)."""
     path = config.path
+    if by == "meter":
+        _check_meters(windows, config)
     train = _split(windows, "train", config, by)
     chosen = train if config.split == "train" else _split(windows, config.split, config, by)
     if not len(chosen) or not len(train):

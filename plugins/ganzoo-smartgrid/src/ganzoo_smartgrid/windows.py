@@ -229,12 +229,7 @@ def split_by_date(start: list[Any], split: str, val_fraction: float, test_fracti
     test, so held-out data always lies after the training data (as in real forecasting).
     """
     days = sorted(set(start))
-    n = len(days)
-    n_test = int(round(n * test_fraction))
-    n_val = int(round(n * val_fraction))
-    n_train = n - n_val - n_test
-    bounds = {"train": (0, n_train), "val": (n_train, n_train + n_val), "test": (n_train + n_val, n)}
-    lo, hi = bounds[split]
+    lo, hi = split_bounds(len(days), split, val_fraction, test_fraction)
     chosen = set(days[lo:hi])
     return np.asarray([i for i, s in enumerate(start) if s in chosen], dtype=np.int64)
 
@@ -242,9 +237,27 @@ def split_by_date(start: list[Any], split: str, val_fraction: float, test_fracti
 def split_at_random(n: int, split: str, val_fraction: float, test_fraction: float, seed: int) -> np.ndarray:
     """Indices of the windows in ``split`` after a seeded shuffle (data without a time order)."""
     order = np.random.default_rng([seed, 13]).permutation(n)
+    lo, hi = split_bounds(n, split, val_fraction, test_fraction)
+    return np.sort(order[lo:hi])
+
+
+def split_by_meter(meter: list[str], split: str, val_fraction: float, test_fraction: float, seed: int) -> np.ndarray:
+    """Indices of the windows in ``split``: whole meters, chosen by a seeded shuffle of their ids.
+
+    No meter has days on both sides, so held-out days come from households the model never saw:
+    the privacy metrics then ask whether a household's membership shows, which is what smart-meter
+    privacy is about, rather than whether one of its days does.
+    """
+    ids = sorted(set(meter))
+    order = np.random.default_rng([seed, 17]).permutation(len(ids))
+    lo, hi = split_bounds(len(ids), split, val_fraction, test_fraction)
+    chosen = {ids[i] for i in order[lo:hi]}
+    return np.asarray([i for i, m in enumerate(meter) if m in chosen], dtype=np.int64)
+
+
+def split_bounds(n: int, split: str, val_fraction: float, test_fraction: float) -> tuple[int, int]:
+    """``[lo, hi)`` of ``split`` among ``n`` ordered units: train first, then val, then test."""
     n_test = int(round(n * test_fraction))
     n_val = int(round(n * val_fraction))
     n_train = n - n_val - n_test
-    bounds = {"train": (0, n_train), "val": (n_train, n_train + n_val), "test": (n_train + n_val, n)}
-    lo, hi = bounds[split]
-    return np.sort(order[lo:hi])
+    return {"train": (0, n_train), "val": (n_train, n_train + n_val), "test": (n_train + n_val, n)}[split]
