@@ -57,8 +57,9 @@ class PrivacyConfig(ComponentConfig):
 
     max_train: PositiveInt | None = Field(
         None,
-        description="Training samples compared with (a seeded random subset when there are more); "
-        "default: 1,000 for images (each needs a feature pass), 10,000 for series and tables.",
+        description="Training samples compared with (a seeded random subset when there are more: copies of "
+        "the others look like unseen samples); default: 1,000 for images (each needs a feature pass), "
+        "100,000 for series, 50,000 for tables.",
     )
     max_holdout: PositiveInt | None = Field(
         None,

@@ -57,6 +57,8 @@ class RealSet:
     x: torch.Tensor
     cond: torch.Tensor | None
     split: str
+    #: Samples in the split, of which ``x`` is a subset when fewer.
+    available: int
 
 
 class EvalContext:
@@ -246,7 +248,7 @@ class EvalContext:
             if CONDITION_KEY not in items[0]:
                 raise DataError(f"the {split} data has no {CONDITION_KEY!r} for a conditional model")
             cond = torch.stack([torch.as_tensor(item[CONDITION_KEY]) for item in items]).float()
-        return RealSet(x, cond, split)
+        return RealSet(x, cond, split, total)
 
     def _generate(self) -> torch.Tensor:
         return self.generate(self.n_samples, None if self.curates else self.real().cond)

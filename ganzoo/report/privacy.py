@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
+from ganzoo.metrics.privacy import partial_training
 from ganzoo.report.format import fmt
 from ganzoo.report.page import table
 
@@ -55,6 +56,8 @@ def privacy_section(evaluation: Mapping[str, Any] | None) -> list[str]:
     else:
         verdict = "<p>No sign of memorisation in these tests.</p>"
     caveat = (_few_draws(found.get("dcr_share", {})) or _little_power(found)) + _held_out_unlike_training(first)
+    if partial := partial_training(first):
+        caveat.append(f"<p>{escape(partial[0].upper() + partial[1:])}.</p>")
     protocol = (f'<p class="note">Held-out split {escape(str(first.get("split", "?")))} '
                 f'({escape(str(first.get("n_real", "?")))} samples), training split '
                 f'{escape(str(first.get("train_split", "?")))} ({escape(str(first.get("n_train", "?")))} samples), '

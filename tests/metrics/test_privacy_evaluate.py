@@ -152,3 +152,19 @@ def test_held_out_splits_pool_with_a_plus_and_never_with_the_training_split(
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "eval.split" in err
     assert not (run / "eval.json").exists()
+
+
+def test_series_are_compared_with_the_whole_training_split_or_say_they_were_not(tmp_path: Path) -> None:
+    """A generator copies from the whole training split: a copy of a sample left out of the
+    comparison looks unseen, so the defaults take every training sample of a typical split."""
+    run = make_run(tmp_path, params="size = 10500")
+    whole = evaluate_run(run, metrics=["dcr"], sampler=Noise(), write=False)
+    assert (whole["metrics"]["dcr_share"]["n_train"], whole["metrics"]["dcr_share"]["n_training_split"]) == (10500, 10500)
+    assert not any("raise max_train" in line for line in notes(whole))
+
+    part = evaluate_run(run, metrics=[{"name": "dcr", "params": {"max_train": 500}}], sampler=Noise(), write=False)
+    assert part["metrics"]["dcr_share"]["n_training_split"] == 10500
+    assert [line for line in notes(part) if "raise max_train" in line] == [
+        "the privacy results compared generated samples with 500 of the 10,500 training samples: a copy of any "
+        "other training sample looks like an unseen sample, so copying shows only in part; raise max_train to "
+        "compare with all of them"]

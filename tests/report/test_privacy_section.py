@@ -106,3 +106,13 @@ def test_results_from_a_few_held_out_samples_are_said_to_have_little_power() -> 
     evaluation["metrics"]["membership_auc"].update(sd=0.15, n_real=4)
     html = "".join(privacy_section(evaluation))
     assert "With 4 held-out samples these tests have little power (dcr_share sd 0.21, membership_auc sd 0.15)" in html
+
+
+def test_a_comparison_with_part_of_the_training_split_says_copying_shows_only_in_part() -> None:
+    evaluation = _evaluation(0.58, 0.57, 0.2, False)
+    assert "raise max_train" not in "".join(privacy_section(evaluation))
+    for entry in evaluation["metrics"].values():
+        entry["n_training_split"] = 58_400
+    html = "".join(privacy_section(evaluation))
+    assert "The privacy results compared generated samples with 700 of the 58,400 training samples" in html
+    assert "raise max_train to compare with all of them.</p>" in html

@@ -7,11 +7,13 @@ run when the evaluation's real data is the training data); all three share one s
 and nearest-neighbour distances per evaluation.
 
 The sets: ``T``, up to ``max_train`` training samples (the run's dataset rebuilt without
-augmentation); ``H``, the evaluation's held-out samples (``[eval] n_samples`` of the ``val`` or
-``test`` split); ``S``, ``n_synthetic`` generated samples (default: as many as ``T``, the size of
-a typical release). Paired models (image translation) make ``S`` from the sources of one random
-half of the held-out pairs, and the other half is ``H``, so ``S`` depends on neither ``T`` nor
-``H``. Distances per modality: [`ganzoo.metrics.privacy.distances`][ganzoo.metrics.privacy.distances].
+augmentation; by default whole training splits of series and tables of typical size, since a
+generator copies from the whole split and a copy of a sample left out of ``T`` looks unseen);
+``H``, up to ``max_holdout`` of the evaluation's held-out samples (the ``val`` or ``test``
+split, or both pooled); ``S``, ``n_synthetic`` generated samples (default: as many as ``T``,
+the size of a typical release). Paired models (image translation) make ``S`` from the sources
+of one random half of the held-out pairs, and the other half is ``H``, so ``S`` depends on
+neither ``T`` nor ``H``. Distances per modality: [`ganzoo.metrics.privacy.distances`][ganzoo.metrics.privacy.distances].
 
 * ``dcr`` -> ``dcr_share``: the share of generated samples whose closest real sample (of
   ``T`` and ``H`` together) is a training sample, **size-balanced** so that 0.5 is the ideal
@@ -47,10 +49,22 @@ the held-out days different, and the numbers then also measure that drift.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 #: The registered privacy metrics, run by ``ganzoo evaluate`` by default.
 PRIVACY_METRICS = ("dcr", "training-copies", "membership-inference")
+
+
+def partial_training(result: Mapping[str, Any]) -> str | None:
+    """A sentence when ``T`` held only part of the training split (``None`` otherwise): copies of
+    the other training samples look like unseen samples, so memorisation is seen only in part."""
+    compared, available = result.get("n_train"), result.get("n_training_split")
+    if not isinstance(compared, int) or not isinstance(available, int) or compared >= available:
+        return None
+    return (f"the privacy results compared generated samples with {compared:,} of the {available:,} training "
+            "samples: a copy of any other training sample looks like an unseen sample, so copying shows only "
+            "in part; raise max_train to compare with all of them")
 
 
 def privacy_applies(spec: Any) -> bool:

@@ -43,8 +43,10 @@ from ganzoo.metrics.privacy.distances import (
 from ganzoo.metrics.privacy.figures import closest_pairs, dcr_histogram
 from ganzoo.registry.errors import ConfigError, DataError
 
-#: Default ``max_train`` per modality: images need a feature pass per sample.
-MAX_TRAIN = {"image": 1000, "series": 10_000, "table": 10_000}
+#: Default ``max_train`` per modality: images need a feature pass per sample. Series and tables
+#: are compared with whole training splits of typical size: a generator copies from the whole
+#: split, and a copy of a sample left out of the comparison looks like an unseen sample.
+MAX_TRAIN = {"image": 1000, "series": 100_000, "table": 50_000}
 #: Fewest samples of each set the metrics are computed on.
 MIN_SAMPLES = 2
 ATTACK = (
@@ -90,7 +92,8 @@ def _extractor(ctx: EvalContext, config: PrivacyConfig, metric: str) -> tuple[st
 def _prepare(ctx: EvalContext, max_train: int, max_holdout: int, n_synthetic: int | None,
              extractor: tuple[str, str] | None) -> PrivacyData:
     spec = ctx.spec
-    train = ctx.train(max_train).x
+    training = ctx.train(max_train)
+    train = training.x
     real = ctx.real(max_holdout)
     if spec.condition == "paired":
         assert real.cond is not None
@@ -116,6 +119,7 @@ def _prepare(ctx: EvalContext, max_train: int, max_holdout: int, n_synthetic: in
         "n_real": len(holdout),
         "n_fake": len(synthetic),
         "n_train": len(train),
+        "n_training_split": training.available,
         "split": ctx.split,
         "train_split": ctx.train_split,
         "seed": ctx.seed,
