@@ -178,8 +178,9 @@ def _check_meters(windows: Windows, config: SeriesFileConfig) -> None:
     for split, fraction in fractions.items():
         lo, hi = split_bounds(n, split, config.val_fraction, config.test_fraction)
         if fraction > 0 and hi == lo:
-            raise DataError(f"{config.path}: split_by = 'meter' leaves the {split!r} split no meter ({n} meters with "
-                            "complete windows); use more meters, other fractions or split_by = 'random'")
+            raise DataError(f"{config.path}: split_by = 'meter' leaves the {split!r} split no meter ({n} "
+                            f"meter{'s' * (n != 1)} with complete windows); use more meters, other fractions or "
+                            "split_by = 'random'")
 
 
 def _chosen_split(windows: Windows, config: SeriesFileConfig, by: str) -> tuple[np.ndarray, np.ndarray]:
