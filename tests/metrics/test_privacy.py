@@ -226,6 +226,24 @@ def test_the_share_among_close_samples_selects_on_the_distance_to_any_real_sampl
     assert dcr_share(near, 400, 400, within=-1.0) == empty
 
 
+def test_the_scan_in_blocks_finds_every_nearest_row_and_reports_its_progress(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ganzoo.metrics.privacy.analysis as analysis
+
+    gen = torch.Generator().manual_seed(0)
+    train, holdout, synthetic = (torch.randn(n, 5, generator=gen, dtype=torch.float64) for n in (70, 30, 50))
+    synthetic[:4] = train[10:14]  # copies: distance 0, found exactly
+    distance = FeatureDistance(lambda x: x, "raw")
+    monkeypatch.setattr(analysis, "BLOCK", 7 * len(train))  # 7 rows per block: several blocks, a short last one
+    done: list[int] = []
+    near = analysis.neighbours(train, holdout, synthetic, distance, advance=done.append)
+    full = torch.cdist(synthetic, train)
+    assert np.array_equal(near.synthetic_train.index, full.argmin(1).numpy())
+    assert np.allclose(near.synthetic_train.distance, full.min(1).values.numpy(), atol=1e-6)
+    assert np.allclose(near.train_synthetic, full.min(0).values.numpy(), atol=1e-6)
+    assert near.synthetic_train.distance[:4].tolist() == [0.0] * 4 and near.synthetic_train.index[:4].tolist() == [10, 11, 12, 13]
+    assert sum(done) == len(holdout) + 2 * len(synthetic) and done[:5] == [7, 7, 7, 7, 2]  # held-out rows first
+
+
 def test_image_results_show_the_closest_training_images() -> None:
     spec = DataSpec("image", SHAPES["image"])
     train, holdout = _sets(spec, n_train=40, n_holdout=20)

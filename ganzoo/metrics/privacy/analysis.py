@@ -8,6 +8,7 @@ Everything here is arithmetic on nearest-neighbour distances (definitions in
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,13 +38,15 @@ class Nearest:
 
 
 def scan(
-    query: torch.Tensor, reference: torch.Tensor, distance: Distance, *, resolution: float = 0.0
+    query: torch.Tensor, reference: torch.Tensor, distance: Distance, *, resolution: float = 0.0,
+    advance: Callable[[int], object] | None = None,
 ) -> tuple[Nearest, np.ndarray]:
     """Closest reference row of each query row, and the closest query distance of each reference row.
 
     One pass over ``len(query) x len(reference)`` distances in blocks; the closest pairs are
     measured again with ``distance.rowwise`` so copies come out exactly 0. Rows within
-    ``resolution`` of a query row's minimum count as ties.
+    ``resolution`` of a query row's minimum count as ties. ``advance(rows)`` is called after each
+    block (a progress bar: a pass over whole training splits takes minutes).
     """
     rows = max(1, BLOCK // max(len(reference), 1))
     # results are written into tensors allocated before the loop: small tensors allocated per
@@ -60,6 +63,8 @@ def scan(
         torch.min(block, dim=1, out=(best_d[start:stop], best_i[start:stop]))
         torch.sum(block <= (best_d[start:stop] + resolution).unsqueeze(1), dim=1, out=ties[start:stop])
         torch.minimum(column_min, block.amin(dim=0), out=column_min)
+        if advance is not None:
+            advance(stop - start)
     exact = distance.rowwise(query, reference[best_i])
     return Nearest(exact.numpy(), best_i.numpy(), ties.numpy()), column_min.numpy()
 
@@ -82,13 +87,15 @@ class Neighbours:
     resolution: float
 
 
-def neighbours(train: torch.Tensor, holdout: torch.Tensor, synthetic: torch.Tensor, distance: Distance) -> Neighbours:
-    """Embedded training, held-out and generated rows -> [`Neighbours`][ganzoo.metrics.privacy.analysis.Neighbours]."""
-    holdout_train, _ = scan(holdout, train, distance)
+def neighbours(train: torch.Tensor, holdout: torch.Tensor, synthetic: torch.Tensor, distance: Distance,
+               advance: Callable[[int], object] | None = None) -> Neighbours:
+    """Embedded training, held-out and generated rows -> [`Neighbours`][ganzoo.metrics.privacy.analysis.Neighbours]
+    (``advance``: see [`scan`][ganzoo.metrics.privacy.analysis.scan]; ``len(holdout) + 2 * len(synthetic)`` rows in all)."""
+    holdout_train, _ = scan(holdout, train, distance, advance=advance)
     typical = float(np.median(holdout_train.distance))
     resolution = EXACT * typical if typical > 0 else 1e-12
-    synthetic_train, train_synthetic = scan(synthetic, train, distance, resolution=resolution)
-    synthetic_holdout, holdout_synthetic = scan(synthetic, holdout, distance, resolution=resolution)
+    synthetic_train, train_synthetic = scan(synthetic, train, distance, resolution=resolution, advance=advance)
+    synthetic_holdout, holdout_synthetic = scan(synthetic, holdout, distance, resolution=resolution, advance=advance)
     return Neighbours(synthetic_train, synthetic_holdout, holdout_train, train_synthetic, holdout_synthetic, resolution)
 
 

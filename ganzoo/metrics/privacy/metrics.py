@@ -9,6 +9,7 @@ one generation and one distance pass. Definitions: [`ganzoo.metrics.privacy`][ga
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -114,7 +115,9 @@ def _prepare(ctx: EvalContext, max_train: int, max_holdout: int, n_synthetic: in
         counts = ", ".join(f"{n} {name}" for name, n in sizes.items())
         raise DataError(f"the privacy metrics need at least {MIN_SAMPLES} samples of each set (got {counts})")
     distance = _distance(ctx, train, extractor)
-    near = neighbours(distance.embed(train), distance.embed(holdout), distance.embed(synthetic), distance)
+    with _distance_bar(len(holdout) + 2 * len(synthetic)) as bar:
+        near = neighbours(distance.embed(train), distance.embed(holdout), distance.embed(synthetic), distance,
+                          advance=bar.update)
     protocol: dict[str, Any] = {
         "n_real": len(holdout),
         "n_fake": len(synthetic),
@@ -134,6 +137,14 @@ def _prepare(ctx: EvalContext, max_train: int, max_holdout: int, n_synthetic: in
         protocol["note"] = ctx.note
     images = (synthetic, train) if spec.modality == "image" else None
     return PrivacyData(near, protocol, len(train), len(holdout), len(synthetic), distance.description, images)
+
+
+def _distance_bar(total: int) -> Any:
+    """A tqdm bar over the nearest-neighbour pass on a terminal's stderr; silent otherwise."""
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, file=sys.stderr, disable=not sys.stderr.isatty(), unit="sample", dynamic_ncols=True,
+                desc="privacy distances")
 
 
 def _distance(ctx: EvalContext, train: torch.Tensor, extractor: tuple[str, str] | None) -> Distance:
