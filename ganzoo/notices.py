@@ -1,4 +1,4 @@
-"""One-line notices that components give the user on stderr, and where they are muted.
+"""What long work tells the user on stderr: one-line notices (and where they are muted) and progress bars.
 
 A dataset says how it reads a user's file as it is built for training (rows held out, column
 kinds). Evaluation and generation rebuild the same dataset from the run's manifest to read its
@@ -12,6 +12,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import IO, Any
 
 _MUTED: ContextVar[bool] = ContextVar("ganzoo_notices_muted", default=False)
 
@@ -30,3 +31,10 @@ def muted_notices() -> Iterator[None]:
         yield
     finally:
         _MUTED.reset(token)
+
+
+def progress_bar(stream: IO[str] | None, total: int, desc: str) -> Any:
+    """A tqdm bar over ``total`` samples on ``stream`` (a terminal's stderr); a silent stand-in without one."""
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, file=stream, disable=stream is None, unit="sample", dynamic_ncols=True, desc=desc)

@@ -23,7 +23,7 @@ from torch import nn
 from ganzoo.data.spec import CONDITION_KEY, SAMPLE_KEY, DataSpec
 from ganzoo.engine.checkpoint import Checkpoint, find_checkpoint
 from ganzoo.engine.loader import fixed_batch
-from ganzoo.notices import muted_notices
+from ganzoo.notices import muted_notices, progress_bar
 from ganzoo.registry.errors import CheckpointError, ConfigError, GanzooError
 from ganzoo.registry.protocols import ConditionSampling, Curating, Curator
 from ganzoo.registry.registry import Registry
@@ -118,7 +118,7 @@ class Sampler:
         was_training = self.generator.training
         self.generator.eval()
         try:
-            with torch.no_grad(), _progress_bar(progress, n) as bar:
+            with torch.no_grad(), progress_bar(progress, n, "sampling") as bar:
                 chunks = []
                 for start in range(0, n, self.batch_size):
                     stop = min(start + self.batch_size, n)
@@ -153,7 +153,7 @@ class Sampler:
         was_training = self.generator.training
         self.generator.eval()
         try:
-            with _progress_bar(progress, n) as bar:
+            with progress_bar(progress, n, "sampling") as bar:
                 if curator is None:
                     draws = _Draws(self, n, source, seed, direction)
                     for start in range(0, n, self.batch_size):
@@ -337,13 +337,6 @@ def _cat(parts: list[torch.Tensor | None]) -> torch.Tensor | None:
     if parts[0] is None:
         return None
     return parts[0] if len(parts) == 1 else torch.cat(parts)  # type: ignore[arg-type]
-
-
-def _progress_bar(stream: IO[str] | None, total: int) -> Any:
-    """A tqdm bar over ``total`` samples on ``stream``; a silent stand-in without one."""
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, file=stream, disable=stream is None, unit="sample", dynamic_ncols=True, desc="sampling")
 
 
 def load(

@@ -42,6 +42,7 @@ from ganzoo.metrics.privacy.distances import (
     table_transformer,
 )
 from ganzoo.metrics.privacy.figures import closest_pairs, dcr_histogram
+from ganzoo.notices import progress_bar
 from ganzoo.registry.errors import ConfigError, DataError
 
 #: Default ``max_train`` per modality: images need a feature pass per sample. Series and tables
@@ -115,7 +116,8 @@ def _prepare(ctx: EvalContext, max_train: int, max_holdout: int, n_synthetic: in
         counts = ", ".join(f"{n} {name}" for name, n in sizes.items())
         raise DataError(f"the privacy metrics need at least {MIN_SAMPLES} samples of each set (got {counts})")
     distance = _distance(ctx, train, extractor)
-    with _distance_bar(len(holdout) + 2 * len(synthetic)) as bar:
+    stream = sys.stderr if sys.stderr.isatty() else None  # a bar on a terminal: whole splits take minutes
+    with progress_bar(stream, len(holdout) + 2 * len(synthetic), "privacy distances") as bar:
         near = neighbours(distance.embed(train), distance.embed(holdout), distance.embed(synthetic), distance,
                           advance=bar.update)
     protocol: dict[str, Any] = {
@@ -137,14 +139,6 @@ def _prepare(ctx: EvalContext, max_train: int, max_holdout: int, n_synthetic: in
         protocol["note"] = ctx.note
     images = (synthetic, train) if spec.modality == "image" else None
     return PrivacyData(near, protocol, len(train), len(holdout), len(synthetic), distance.description, images)
-
-
-def _distance_bar(total: int) -> Any:
-    """A tqdm bar over the nearest-neighbour pass on a terminal's stderr; silent otherwise."""
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, file=sys.stderr, disable=not sys.stderr.isatty(), unit="sample", dynamic_ncols=True,
-                desc="privacy distances")
 
 
 def _distance(ctx: EvalContext, train: torch.Tensor, extractor: tuple[str, str] | None) -> Distance:
