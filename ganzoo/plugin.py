@@ -88,6 +88,7 @@ from ganzoo.registry.protocols import (
     Logger,
     Loss,
     Metric,
+    SplitGroups,
 )
 from ganzoo.report.format import fmt as format_value
 from ganzoo.report.page import image as html_figure
@@ -159,6 +160,7 @@ __all__ = [
     "RegistrationError",
     "RunData",
     "RunInfo",
+    "SplitGroups",
     "TableTransformer",
     "band_chart",
     "did_you_mean",

@@ -29,6 +29,7 @@ import torch
 
 from ganzoo.data.spec import CONDITION_KEY, SAMPLE_KEY, DataSpec
 from ganzoo.registry.errors import DataError
+from ganzoo.registry.protocols import SplitGroups
 
 #: How curated samples were generated, as every result of a curating run states it.
 CURATED = "curated: chosen by the dataset's curator among oversampled free draws, as ganzoo generate writes them"
@@ -59,6 +60,9 @@ class RealSet:
     split: str
     #: Samples in the split, of which ``x`` is a subset when fewer.
     available: int
+    #: The group of each sample when the split held out whole groups
+    #: ([`SplitGroups`][ganzoo.registry.protocols.SplitGroups]), else ``None``.
+    groups: tuple[str, ...] | None = None
 
 
 class EvalContext:
@@ -248,7 +252,8 @@ class EvalContext:
             if CONDITION_KEY not in items[0]:
                 raise DataError(f"the {split} data has no {CONDITION_KEY!r} for a conditional model")
             cond = torch.stack([torch.as_tensor(item[CONDITION_KEY]) for item in items]).float()
-        return RealSet(x, cond, split, total)
+        groups = data.split_groups if isinstance(data, SplitGroups) else None
+        return RealSet(x, cond, split, total, None if groups is None else tuple(str(groups[i]) for i in indices))
 
     def _generate(self) -> torch.Tensor:
         return self.generate(self.n_samples, None if self.curates else self.real().cond)

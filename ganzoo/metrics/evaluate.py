@@ -36,6 +36,7 @@ from ganzoo.metrics.privacy import PRIVACY_METRICS, privacy_applies
 from ganzoo.notices import muted_notices
 from ganzoo.registry.config import ComponentSpec, ExperimentConfig, validate_model
 from ganzoo.registry.errors import CheckpointError, ConfigError, DataError, GanzooError
+from ganzoo.registry.protocols import SplitGroups
 from ganzoo.registry.registry import Registry
 
 CORE_PROVIDER = "ganzoo"
@@ -104,7 +105,7 @@ def held_out_dataset(
     train_split = str(params.get("split", fields["split"].default))
     if split:
         parts = [_split(registry, name, params, part) for part in _pooled_splits(split, train_split)]
-        return (parts[0] if len(parts) == 1 else ConcatDataset(parts)), split, None
+        return (parts[0] if len(parts) == 1 else _pool(parts)), split, None
     errors = []
     for candidate in HELD_OUT_SPLITS:
         try:
@@ -125,6 +126,16 @@ def _pooled_splits(split: str, train_split: str) -> list[str]:
     if train_split in parts:
         raise ConfigError(f"eval.split: {split!r} pools the training split {train_split!r} into the held-out data")
     return parts
+
+
+def _pool(parts: list[Any]) -> ConcatDataset:
+    """Held-out splits as one dataset, keeping their [`SplitGroups`][ganzoo.registry.protocols.SplitGroups]
+    when every split has them."""
+    pooled = ConcatDataset(parts)
+    groups = [part.split_groups if isinstance(part, SplitGroups) else None for part in parts]
+    if all(names is not None for names in groups):
+        pooled.split_groups = [name for names in groups for name in names]  # type: ignore[attr-defined]
+    return pooled
 
 
 def _split(registry: Registry, name: str, params: Mapping[str, Any], split: str) -> Any:

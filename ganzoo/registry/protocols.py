@@ -8,7 +8,7 @@ flow, determinism) is checked by [`ganzoo.testing`][ganzoo.testing].
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -109,6 +109,20 @@ class BatchDrawing(Protocol):
     draws_batches: bool
 
     def draw_batch(self, n: int) -> dict[str, torch.Tensor]: ...
+
+
+@runtime_checkable
+class SplitGroups(Protocol):
+    """Optional: a dataset whose split assigned whole groups of samples to one side: the days of
+    one smart meter, the images of one patient.
+
+    ``split_groups[i]`` names sample ``i``'s group (``None``: samples were assigned one by one).
+    A group's samples are then all training samples or none are, so the privacy metrics count a
+    group, not a sample, as one draw in their standard errors: a membership attack against 20
+    held-out meters has the uncertainty of 20 households, not of their 7,300 days.
+    """
+
+    split_groups: Sequence[str] | None
 
 
 @runtime_checkable

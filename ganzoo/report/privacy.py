@@ -74,12 +74,16 @@ def _little_power(found: Mapping[str, Mapping[str, Any]]) -> list[str]:
             if isinstance((entry := found.get(name, {})).get("sd"), (int, float)) and entry["sd"] > LITTLE_POWER_SD}
     if not wide:
         return []
-    n_real = next(iter(found.values())).get("n_real", "?")
+    first = next(iter(found.values()))
+    n_real, n_train = first.get("n_real", "?"), first.get("n_train")
     sds = ", ".join(f"{name} sd {fmt(sd)}" for name, sd in wide.items())
+    # the smaller of the two real sets limits both tests: more held-out samples help only while they are fewer
+    remedy = ("A larger held-out split narrows them (ganzoo evaluate RUN --split val+test pools both held-out "
+              "splits)." if not isinstance(n_real, int) or not isinstance(n_train, int) or n_real < n_train else
+              f"The {n_train} training samples compared limit them as much; only more data narrows them.")
     return [f"<p>With {escape(str(n_real))} held-out samples these tests have little power ({escape(sds)}): a "
             "value anywhere near 0.5 is as likely from a generator that copies a little as from one that does "
-            "not, and only gross copying is flagged. A larger held-out split narrows them (ganzoo evaluate RUN "
-            "--split val+test pools both held-out splits).</p>"]
+            f"not, and only gross copying is flagged. {escape(remedy)}</p>"]
 
 
 def _held_out_unlike_training(result: Mapping[str, Any]) -> list[str]:

@@ -14,7 +14,7 @@ from ganzoo.registry.registry import constructor_mismatch
 from ganzoo.testing import check_generator
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "plugins" / "protocols.md"
-OPTIONAL = ("Augmenting", "Exporting", "ConditionSampling", "ConditionParsing")
+OPTIONAL = ("Augmenting", "SplitGroups", "Exporting", "ConditionSampling", "ConditionParsing")
 
 
 def _text() -> str:

@@ -18,11 +18,15 @@ from ganzoo.data.spec import DataSpec
 from ganzoo.data.tabular import TableTransformer
 from ganzoo.metrics.configs import DCRConfig, MembershipInferenceConfig, TrainingCopiesConfig
 from ganzoo.metrics.context import EvalContext, HeldOutRequired
+from ganzoo.metrics.evaluate import _pool
 from ganzoo.metrics.privacy.analysis import (
+    Groups,
     auc,
     balanced_share,
+    clustered_auc,
     dcr_share,
     distance_ratio,
+    membership_auc,
     neighbours,
 )
 from ganzoo.metrics.privacy.distances import FeatureDistance, TableDistance
@@ -345,6 +349,85 @@ def test_dcr_share_of_three_iid_sets_is_one_half_with_an_honest_sd() -> None:
         z.append((result["share"] - 0.5) / result["sd"])
     assert np.mean(shares) == pytest.approx(0.5, abs=0.015)
     assert 0.8 < np.std(z) < 1.2
+
+
+def test_the_share_has_an_honest_sd_when_the_held_out_set_outnumbers_the_training_set() -> None:
+    """The sd is the share's spread under random assignment of the real samples: with 30 training
+    samples, 120 held-out ones do not make it narrower (the binomial count over-stated it by 10 %)."""
+    distance = FeatureDistance(lambda x: x, "identity")
+    shares, sds = [], []
+    for seed in range(300):
+        gen = torch.Generator().manual_seed(seed)
+        train, holdout, synthetic = (torch.randn(n, 6, generator=gen, dtype=torch.float64) for n in (30, 120, 30))
+        result = dcr_share(neighbours(train, holdout, synthetic, distance), len(train), len(holdout))
+        shares.append(result["share"])
+        sds.append(result["sd"])
+    assert np.mean(sds) == pytest.approx(np.std(shares), rel=0.06)
+
+
+def _grouped_sets(gen: torch.Generator, groups: int, size: int) -> torch.Tensor:
+    """``groups`` tight clusters of ``size`` samples around random centres: days of one meter."""
+    centres = torch.randn(groups, 1, 4, generator=gen, dtype=torch.float64)
+    return (centres + 0.3 * torch.randn(groups, size, 4, generator=gen, dtype=torch.float64)).reshape(-1, 4)
+
+
+def test_a_split_by_whole_groups_counts_each_group_as_one_draw() -> None:
+    """30 groups of 10 alike samples, 20 groups training and 10 held out whole (a split by meter),
+    scored against a generator that never saw them: counted sample by sample, the membership AUC's
+    sd is a third of its spread and the share's too small; counted by group, both are honest."""
+    distance = FeatureDistance(lambda x: x, "identity")
+    z: dict[str, list[float]] = {"share": [], "auc": [], "auc by sample": []}
+    for seed in range(120):
+        gen = torch.Generator().manual_seed(seed)
+        real, synthetic = _grouped_sets(gen, 30, 10), _grouped_sets(gen, 40, 5)
+        names = [f"meter{i // 10}" for i in range(300)]
+        groups = Groups.of(names[:200], names[200:])
+        near = neighbours(real[:200], real[200:], synthetic, distance)
+        share = dcr_share(near, 200, 100, groups=groups)
+        z["share"].append((share["share"] - 0.5) / share["sd"])
+        for key, result in (("auc", membership_auc(near, groups)), ("auc by sample", membership_auc(near))):
+            z[key].append((result[0] - 0.5) / result[1])
+    assert 0.8 < np.std(z["share"]) < 1.25 and 0.8 < np.std(z["auc"]) < 1.3
+    assert np.std(z["auc by sample"]) > 2
+
+
+class Grouped(Samples):
+    """Samples with the group each belongs to, as a dataset split by meter declares them."""
+
+    def __init__(self, spec: DataSpec, x: torch.Tensor, names: list[str]) -> None:
+        super().__init__(spec, x)
+        self.split_groups = names
+
+
+def test_a_dataset_split_by_groups_makes_every_result_count_groups() -> None:
+    spec = DataSpec("series", (1, 4))
+    gen = torch.Generator().manual_seed(0)
+    real = _grouped_sets(gen, 30, 10).reshape(300, 1, 4).float()
+    names = [f"meter{i // 10}" for i in range(300)]
+    train = Grouped(spec, real[:200], names[:200])
+    halves = [Grouped(spec, real[200 + 50 * k : 250 + 50 * k], names[200 + 50 * k : 250 + 50 * k]) for k in (0, 1)]
+    holdout = _pool(halves)  # [eval] split = "val+test" keeps the groups of both splits
+    assert holdout.split_groups == names[200:]
+    fresh = Fresh(spec, lambda n, g: _grouped_sets(g, n // 5, 5).reshape(-1, 1, 4).float())
+    grouped = _evaluate(fresh, train, holdout)
+    plain = _evaluate(fresh, Samples(spec, train.x), Samples(spec, real[200:]))
+    said = "20 training and 10 held-out groups: the split held out whole groups"
+    assert all(grouped[name]["groups"].startswith(said) for name in RESULTS)
+    assert not any("groups" in plain[name] for name in RESULTS)
+    assert grouped["membership_auc"]["value"] == plain["membership_auc"]["value"]
+    assert grouped["membership_auc"]["sd"] > 1.5 * plain["membership_auc"]["sd"]
+    assert grouped["dcr_share"]["independent_draws"] < plain["dcr_share"]["independent_draws"]
+
+
+def test_groups_are_coded_across_both_sets_and_single_samples_give_delongs_auc() -> None:
+    groups = Groups.of(["b", "a", "b"], ["c", "a"])
+    assert groups.train.tolist() == [1, 0, 1] and groups.holdout.tolist() == [2, 0]
+    assert groups.count == 3 and groups.training_share == pytest.approx(2 / 3)
+    rng = np.random.default_rng(0)
+    positive, negative = rng.normal(0.3, 1, 300), rng.normal(0, 1, 200)
+    value, sd = clustered_auc(positive, negative, np.arange(300), np.arange(300, 500))
+    assert value == auc(positive, negative)[0] and sd == pytest.approx(auc(positive, negative)[1], rel=0.03)
+    assert clustered_auc(positive, negative, np.zeros(300, int), np.arange(1, 201))[1] == math.inf  # one group
 
 
 def test_distance_ratio_tells_real_like_copied_and_far_off_samples_apart() -> None:

@@ -106,6 +106,11 @@ def test_results_from_a_few_held_out_samples_are_said_to_have_little_power() -> 
     evaluation["metrics"]["membership_auc"].update(sd=0.15, n_real=4)
     html = "".join(privacy_section(evaluation))
     assert "With 4 held-out samples these tests have little power (dcr_share sd 0.21, membership_auc sd 0.15)" in html
+    assert "--split val+test" in html  # fewer held-out than training samples: more held-out ones help
+    for entry in evaluation["metrics"].values():
+        entry.update(n_real=4, n_train=4)
+    html = "".join(privacy_section(evaluation))
+    assert "--split val+test" not in html and "The 4 training samples compared limit them as much" in html
 
 
 def test_a_comparison_with_part_of_the_training_split_says_copying_shows_only_in_part() -> None:

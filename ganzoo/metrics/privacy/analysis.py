@@ -8,7 +8,7 @@ Everything here is arithmetic on nearest-neighbour distances (definitions in
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -99,6 +99,32 @@ def neighbours(train: torch.Tensor, holdout: torch.Tensor, synthetic: torch.Tens
     return Neighbours(synthetic_train, synthetic_holdout, holdout_train, train_synthetic, holdout_synthetic, resolution)
 
 
+@dataclass(frozen=True)
+class Groups:
+    """The group (a meter, a patient) of each training and held-out sample, as integer codes shared
+    by both sets, for a split that assigned whole groups to one side: all samples of a group are
+    members or none are, so the standard errors count a group, not a sample, as one draw."""
+
+    train: np.ndarray
+    holdout: np.ndarray
+
+    @classmethod
+    def of(cls, train: Sequence[str], holdout: Sequence[str]) -> Groups:
+        """Codes for the group names of the training and the held-out samples."""
+        _, codes = np.unique(np.asarray([*train, *holdout], dtype=str), return_inverse=True)
+        return cls(codes[: len(train)], codes[len(train) :])
+
+    @property
+    def count(self) -> int:
+        """Distinct groups of both sets."""
+        return int(max(self.train.max(), self.holdout.max())) + 1
+
+    @property
+    def training_share(self) -> float:
+        """Share of the groups that hold training samples."""
+        return len(np.unique(self.train)) / self.count
+
+
 # -- DCR share ----------------------------------------------------------------------------------------
 def balanced_share(p: float, p0: float) -> float:
     """The share ``p`` rescaled so that its value under independence, ``p0``, maps to 0.5.
@@ -122,7 +148,8 @@ def distance_ratio(near: Neighbours) -> float | None:
     return round(generated / held, 3) if held > 0 else None
 
 
-def dcr_share(near: Neighbours, n_train: int, n_holdout: int, within: float | None = None) -> dict[str, float]:
+def dcr_share(near: Neighbours, n_train: int, n_holdout: int, within: float | None = None,
+              groups: Groups | None = None) -> dict[str, float]:
     """Share of generated samples closer to a training than to a held-out sample (size-balanced).
 
     A generated sample whose closest training and held-out samples are equally far (within the
@@ -132,11 +159,14 @@ def dcr_share(near: Neighbours, n_train: int, n_holdout: int, within: float | No
     likely to be any of them). Returns the balanced share with its standard error, the raw share
     and its expected value.
 
-    The standard error is the one under that hypothesis, with generated samples that share their
-    closest real sample counted as one draw: whether that one sample is a training or a held-out
-    sample (probability ``p0``) decides them all. A few "hub" samples can be the closest to many
-    generated ones (always so for a generator whose samples are far from all real data), and a
-    binomial error over the generated samples would then be far too small.
+    The standard error is the one under that hypothesis, given where the generated samples fall:
+    the spread of the share when the real samples are assigned to ``T`` and ``H`` at random, as the
+    split assigned them. Generated samples that share their closest real sample are one draw,
+    since whether that one sample is a training or a held-out sample decides them all: a few "hub"
+    samples can be the closest to many generated ones (always so for a generator whose samples
+    are far from all real data), and a binomial error over the generated samples would then be far
+    too small. With ``groups`` (a split that assigned whole groups, such as meters) the unit is a
+    group: the generated samples whose closest real samples belong to one group are one draw.
 
     ``within``: only the generated samples at most this far from their closest real sample (of
     ``T`` and ``H`` together) count. Selecting on that distance keeps the ideal, since which real
@@ -157,11 +187,24 @@ def dcr_share(near: Neighbours, n_train: int, n_holdout: int, within: float | No
     closer = np.where(tied, t / (t + h), (d_train < d_hold).astype(float))
     p = float(closer.mean())
     cluster = np.where(d_hold < d_train, n_train + near.synthetic_holdout.index[keep], near.synthetic_train.index[keep])
-    sizes = np.bincount(cluster).astype(float)
-    sd_p = math.sqrt(p0 * (1 - p0) * float((sizes**2).sum())) / len(closer)
+    units, q = n_train + n_holdout, p0
+    if groups is not None:
+        cluster = np.concatenate([groups.train, groups.holdout])[cluster]
+        units, q = groups.count, groups.training_share
+    sizes = np.bincount(cluster, minlength=units).astype(float)
+    sd_p = _assignment_sd(sizes, q) / len(closer)
     # the balanced share changes by 1 / (4 p0 (1 - p0)) per unit of p around p0
     return {"share": balanced_share(p, p0), "sd": sd_p / (4 * p0 * (1 - p0)), "raw": p, "expected_raw": p0,
             "n": int(keep.sum()), "draws": float(len(closer) ** 2 / (sizes**2).sum())}
+
+
+def _assignment_sd(sizes: np.ndarray, q: float) -> float:
+    """Standard deviation of ``sum(sizes[u] * member[u])`` when a share ``q`` of the ``len(sizes)``
+    units is drawn as members without replacement: the binomial ``q (1 - q) sum(sizes**2)`` less
+    what drawing a fixed number of members removes (nothing varies when every unit has the same size)."""
+    units = len(sizes)
+    spread = (float((sizes**2).sum()) - float(sizes.sum()) ** 2 / units) * units / max(units - 1, 1)
+    return math.sqrt(q * (1 - q) * max(spread, 0.0))
 
 
 def flagged(value: float, sd: float, limit: float) -> bool:
@@ -171,7 +214,8 @@ def flagged(value: float, sd: float, limit: float) -> bool:
 
 
 # -- copies -------------------------------------------------------------------------------------------
-def copies(near: Neighbours, quantile: float, n_train: int, n_holdout: int) -> dict[str, dict[str, float]]:
+def copies(near: Neighbours, quantile: float, n_train: int, n_holdout: int,
+           groups: Groups | None = None) -> dict[str, dict[str, float]]:
     """Exact and near copies of training samples among the generated ones, with held-out baselines.
 
     Near: a generated sample at most the ``quantile`` of the held-out-to-training distances away
@@ -180,7 +224,8 @@ def copies(near: Neighbours, quantile: float, n_train: int, n_holdout: int) -> d
     samples were copied, and ``training_share``: the size-balanced DCR share of the generated
     samples as close as that to *any* real sample. A generator whose samples are typical of
     the data comes close to held-out samples as often as to training ones (share 0.5); one that
-    copies comes close to training samples (share near 1).
+    copies comes close to training samples (share near 1). ``groups``: as for
+    [`dcr_share`][ganzoo.metrics.privacy.analysis.dcr_share].
     """
     d_syn, index = near.synthetic_train.distance, near.synthetic_train.index
     d_hold = near.holdout_train.distance
@@ -188,7 +233,7 @@ def copies(near: Neighbours, quantile: float, n_train: int, n_holdout: int) -> d
 
     def rates(limit: float) -> dict[str, float]:
         hits = d_syn <= limit
-        specific = dcr_share(near, n_train, n_holdout, within=limit)
+        specific = dcr_share(near, n_train, n_holdout, within=limit, groups=groups)
         return {
             "rate": float(hits.mean()),
             "count": int(hits.sum()),
@@ -225,7 +270,45 @@ def auc(positive: np.ndarray, negative: np.ndarray) -> tuple[float, float]:
     return value, math.sqrt(max(variance, 0.0))
 
 
-def membership_auc(near: Neighbours) -> tuple[float, float]:
+def clustered_auc(positive: np.ndarray, negative: np.ndarray, positive_groups: np.ndarray,
+                  negative_groups: np.ndarray) -> tuple[float, float]:
+    """AUC of scores that come in groups, and its standard error by Obuchowski's (1997) method.
+
+    DeLong's per-sample components (the share of the other class each sample outranks, ties half)
+    are summed per group, and their spread across groups gives the variance: correlated samples
+    of one group move together and count as one draw. The error is infinite with fewer than two
+    groups of either class. Group codes are integers shared by both classes.
+    """
+    value, _ = auc(positive, negative)
+    m, n = len(positive), len(negative)
+    # each positive's share of negatives it outranks; each negative's share of positives outranking it
+    v10 = _rank_share(np.sort(negative), positive)
+    v01 = 1 - _rank_share(np.sort(positive), negative)
+    k = int(max(positive_groups.max(), negative_groups.max())) + 1
+    m_k, n_k = np.bincount(positive_groups, minlength=k), np.bincount(negative_groups, minlength=k)
+    d10 = np.bincount(positive_groups, v10, k) - m_k * value
+    d01 = np.bincount(negative_groups, v01, k) - n_k * value
+    i10, i01, i = int((m_k > 0).sum()), int((n_k > 0).sum()), int(((m_k > 0) | (n_k > 0)).sum())
+    if min(i10, i01) < 2:
+        return value, math.inf
+    s10 = i10 / ((i10 - 1) * m) * float((d10**2).sum())
+    s01 = i01 / ((i01 - 1) * n) * float((d01**2).sum())
+    s11 = i / (i - 1) * float((d10 * d01).sum())
+    return value, math.sqrt(max(s10 / m + s01 / n + 2 * s11 / (m * n), 0.0))
+
+
+def _rank_share(reference: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """Share of the sorted ``reference`` below each score, ties counted half."""
+    below, not_above = np.searchsorted(reference, scores, "left"), np.searchsorted(reference, scores, "right")
+    return (below + not_above) / (2 * len(reference))
+
+
+def membership_auc(near: Neighbours, groups: Groups | None = None) -> tuple[float, float]:
     """AUC of the distance-to-synthetic attack: training members score ``-distance`` to the
-    closest generated sample, as do held-out non-members; 0.5 means the attack learns nothing."""
-    return auc(-near.train_synthetic, -near.holdout_synthetic)
+    closest generated sample, as do held-out non-members; 0.5 means the attack learns nothing.
+    The standard error is Hanley and McNeil's, or with ``groups`` the clustered one of
+    [`clustered_auc`][ganzoo.metrics.privacy.analysis.clustered_auc]."""
+    members, non_members = -near.train_synthetic, -near.holdout_synthetic
+    if groups is None:
+        return auc(members, non_members)
+    return clustered_auc(members, non_members, groups.train, groups.holdout)

@@ -25,6 +25,7 @@ from ganzoo.metrics.privacy.analysis import (
     AUC_FLAG,
     DCR_FLAG,
     EXACT,
+    Groups,
     Neighbours,
     copies,
     copy_flag,
@@ -68,6 +69,8 @@ class PrivacyData:
     n_synthetic: int
     distance: str
     images: tuple[torch.Tensor, torch.Tensor] | None
+    #: the real samples' groups when the split held out whole groups (meters), else ``None``
+    groups: Groups | None = None
 
 
 def privacy_data(ctx: EvalContext, config: PrivacyConfig, metric: str) -> PrivacyData:
@@ -103,11 +106,12 @@ def _prepare(ctx: EvalContext, max_train: int, max_holdout: int, n_synthetic: in
         sources, reference = order[: len(order) // 2], order[len(order) // 2 :]
         sources = sources[:n_synthetic] if n_synthetic else sources
         holdout = real.x[reference]
+        holdout_groups = None if real.groups is None else [real.groups[i] for i in reference.tolist()]
         synthetic = ctx.generate(len(sources), real.cond[sources])
         generation = (f"translated from {len(sources)} held-out sources; the other {len(reference)} "
                       "held-out samples are the held-out set")
     else:
-        holdout = real.x
+        holdout, holdout_groups = real.x, real.groups
         synthetic = ctx.generate(n_synthetic or len(train))
         generation = ("unconditional" if spec.condition == "none" else
                       CURATED if ctx.curates else "labels drawn by the sampler at the training frequencies")
@@ -131,6 +135,12 @@ def _prepare(ctx: EvalContext, max_train: int, max_holdout: int, n_synthetic: in
         "distance": distance.description,
         "generation": generation,
     }
+    groups = None
+    if training.groups is not None and holdout_groups is not None:
+        groups = Groups.of(training.groups, holdout_groups)
+        n_groups = len(set(training.groups)), len(set(holdout_groups))
+        protocol["groups"] = (f"{n_groups[0]} training and {n_groups[1]} held-out groups: the split held out whole "
+                              "groups, and the standard errors count a group as one draw")
     if extractor is not None:
         protocol["feature_extractor"] = extractor[1]
     if spec.meta.get(HELD_OUT_KEY):
@@ -138,7 +148,7 @@ def _prepare(ctx: EvalContext, max_train: int, max_holdout: int, n_synthetic: in
     if ctx.note:
         protocol["note"] = ctx.note
     images = (synthetic, train) if spec.modality == "image" else None
-    return PrivacyData(near, protocol, len(train), len(holdout), len(synthetic), distance.description, images)
+    return PrivacyData(near, protocol, len(train), len(holdout), len(synthetic), distance.description, images, groups)
 
 
 def _distance(ctx: EvalContext, train: torch.Tensor, extractor: tuple[str, str] | None) -> Distance:
@@ -188,7 +198,7 @@ class DCR(_PrivacyMetric):
 
     def compute(self, ctx: EvalContext) -> dict[str, dict[str, Any]]:
         data = self.data(ctx)
-        result = dcr_share(data.near, data.n_train, data.n_holdout)
+        result = dcr_share(data.near, data.n_train, data.n_holdout, groups=data.groups)
         return {"dcr_share": {
             "value": result["share"],
             "sd": result["sd"],
@@ -217,7 +227,7 @@ class TrainingCopies(_PrivacyMetric):
 
     def compute(self, ctx: EvalContext) -> dict[str, dict[str, Any]]:
         data = self.data(ctx)
-        found = copies(data.near, self.near_quantile, data.n_train, data.n_holdout)
+        found = copies(data.near, self.near_quantile, data.n_train, data.n_holdout, groups=data.groups)
         out = {}
         for kind, rule in (("exact", f"distance 0 (at most {EXACT:g} of the median held-out distance)"),
                            ("near", f"distance at most the {self.near_quantile:g} quantile of the held-out distances")):
@@ -252,7 +262,7 @@ class MembershipInference(_PrivacyMetric):
 
     def compute(self, ctx: EvalContext) -> dict[str, dict[str, Any]]:
         data = self.data(ctx)
-        value, sd = membership_auc(data.near)
+        value, sd = membership_auc(data.near, data.groups)
         return {"membership_auc": {
             "value": value,
             "sd": sd,

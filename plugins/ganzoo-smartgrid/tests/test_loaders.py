@@ -256,6 +256,7 @@ def test_meter_files_split_by_time_or_at_random(lcl_original: Path) -> None:
         meta = ds.describe().meta
         assert meta["windows"]["split_by"] == by
         assert meta.get("held_out") == ("the latest windows (split by time)" if by == "time" else None)
+        assert ds.split_groups is None  # windows assigned one by one: each is its own draw
         return set(zip(ds.meter_ids, ds.start, strict=True))
 
     for by in ("time", "random"):
@@ -270,6 +271,7 @@ def test_meter_files_split_by_meter_need_a_meter_in_every_split(lcl_original: Pa
     def meters(split: str, **fractions: float) -> set[str]:
         ds = ganzoo.create("dataset", "london-lcl", path=str(lcl_original), split=split, split_by="meter", **fractions)
         assert ds.describe().meta["windows"]["split_by"] == "meter" and "held_out" not in ds.describe().meta
+        assert ds.split_groups == ds.meter_ids  # the privacy metrics count a meter as one draw
         return set(ds.meter_ids)
 
     train, test = (meters(split, val_fraction=0.0, test_fraction=0.5) for split in ("train", "test"))

@@ -56,6 +56,9 @@ def test_class_only_curves_without_timestamps(write, tmp_path: Path) -> None:
     assert spec.shape == (1, 24) and spec.condition == "label" and spec.condition_shape == (2,)
     assert len(train) == 30 and len(val) == 10 and not set(train.meter_ids) & set(val.meter_ids)
     assert spec.meta["class_block"] == "class" and spec.meta["windows"]["split_by"] == "random"
+    assert train.split_groups is None
+    by_curve = LongCSV(config.model_copy(update={"split_by": "meter"}))
+    assert by_curve.split_groups == by_curve.meter_ids and len(set(by_curve.meter_ids)) == 30
     # the condition is the curve's class, and generation per class round-trips through the export
     cond = LongCSV.parse_condition(spec, "class=winter", 3)
     (out,) = LongCSV.export(train.x[:3], tmp_path / "out", spec, conditions=cond)
