@@ -38,7 +38,8 @@ neither ``T`` nor ``H``. Distances per modality: [`ganzoo.metrics.privacy.distan
   ``H``; the AUC of that score, 0.5 when it learns nothing.
 
 Each result carries its protocol (split, sample counts, distance, threshold), a standard error
-(``sd``) and a ``flagged`` verdict: ``dcr_share`` above 0.55 or ``membership_auc`` above 0.6,
+(``sd``; counting a group as one draw when the dataset's split held out whole groups, such as
+meters: [`SplitGroups`][ganzoo.registry.protocols.SplitGroups]) and a ``flagged`` verdict: ``dcr_share`` above 0.55 or ``membership_auc`` above 0.6,
 each also more than two standard errors above 0.5; a copy rate above twice its held-out rate
 plus 0.01 whose ``training_share`` is flagged as a DCR share is.
 
