@@ -163,6 +163,7 @@ def test_chase_keeps_both_eyes_of_a_child_in_one_split(tmp_path: Path, eye: Eye)
     assert train.layout.name == "chase_db1"
     assert [r.key for r in train.records] == ["Image_01L", "Image_01R"]
     assert [r.key for r in test.records] == ["Image_02L", "Image_02R"]
+    assert train.split_groups == ["01", "01"] and test.split_groups == ["02", "02"]  # a child is one draw
     assert train.records[0].vessels.name == "Image_01L_1stHO.png"
     second = _fundus(tmp_path, image_size=32, annotator=2, test_fraction=0.5)
     assert second.records[0].vessels.name == "Image_01L_2ndHO.png"

@@ -47,6 +47,8 @@ class Fundus(RetinaDataset):
                 + (" (use paired = false for images alone)" if paired else "")
             )
         self.records = records
+        # splits keep groups whole (both eyes of a CHASE_DB1 child): the privacy metrics count a group as one draw
+        self.split_groups = [r.group for r in records]
         first, self.bit_depth = _read(records[0].image)
         self.channels = int(first.shape[0])
         self._cache: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
