@@ -73,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
 def notes(report: dict[str, Any]) -> list[str]:
     """The lines the table cannot show: the data's notes, results flagged as signs of memorisation,
     how the held-out samples were chosen when the dataset chose them unlike its training samples,
-    and when the privacy metrics compared with part of the training data only."""
+    when the privacy metrics compared with part of the training data only, and when their standard
+    errors count groups (meters) rather than samples."""
     from ganzoo.metrics.privacy import partial_training
 
     metrics = report["metrics"]
@@ -83,6 +84,7 @@ def notes(report: dict[str, Any]) -> list[str]:
     lines.update(f"the held-out samples are {entry['held_out']}, not drawn like the training samples: the "
                  "privacy results' ideals (0.5) assume they are" for entry in metrics.values() if entry.get("held_out"))
     lines.update(line for entry in metrics.values() if (line := partial_training(entry)))
+    lines.update(f"privacy results: {entry['groups']}" for entry in metrics.values() if entry.get("groups"))
     flagged = [name for name, entry in metrics.items() if entry.get("flagged")]
     if flagged:
         lines.add(f"signs of memorisation: {', '.join(flagged)} flagged (eval.json says by which rule; "

@@ -99,6 +99,9 @@ def test_the_cli_notes_name_flagged_results_and_held_out_samples_chosen_unlike_t
     later = {"metrics": {"dcr_share": {"value": 0.58, "held_out": "the latest windows (split by time)"}}}
     assert notes(later) == ["the held-out samples are the latest windows (split by time), not drawn like the "
                             "training samples: the privacy results' ideals (0.5) assume they are"]
+    by_meter = {"metrics": {name: {"value": 0.5, "groups": "160 training and 20 held-out groups: ..."}
+                            for name in ("dcr_share", "membership_auc")}}
+    assert notes(by_meter) == ["privacy results: 160 training and 20 held-out groups: ..."]
 
 
 def test_without_held_out_data_the_defaults_are_skipped_and_exit_3(
