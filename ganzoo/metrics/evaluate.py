@@ -235,7 +235,7 @@ def no_metric_note(spec: Any, cfg: EvalConfig, registry: Registry) -> str:
     how = 'choose metrics with [eval] metrics = ["NAME", ...] in the experiment or ganzoo evaluate RUN --metrics NAME'
     if cfg.metrics is not None:
         return f"[eval] metrics is empty: nothing to compute; {how}"
-    kind = spec.modality if spec.condition == "none" else f"{spec.modality} ({spec.condition}-conditional)"
+    kind = _data_kind(spec)
     provided = [e for e in registry.entries("metric") if e.provider != CORE_PROVIDER]
     if provided:  # each said through applies_to that it is not for this data
         which = "the installed plugin metric is" if len(provided) == 1 else f"the {len(provided)} installed plugin metrics are"
@@ -245,10 +245,16 @@ def no_metric_note(spec: Any, cfg: EvalConfig, registry: Registry) -> str:
     return f"no metric ran: no registered metric applies to {kind} data by default; {offer}; {how}"
 
 
+def _data_kind(spec: Any) -> str:
+    """``series`` or ``series (label-conditional)``: what a metric's ``applies_to`` decides on, in words."""
+    return spec.modality if spec.condition == "none" else f"{spec.modality} ({spec.condition}-conditional)"
+
+
 def compute_metrics(
     ctx: EvalContext, planned: Sequence[Planned], registry: Registry
 ) -> tuple[dict[str, dict[str, Any]], list[dict[str, str]]]:
-    """Run ``planned`` metrics. Errors of explicitly requested metrics propagate; failures of
+    """Run ``planned`` metrics. Errors of explicitly requested metrics propagate, and one that does
+    not apply to the run's data is a [`ConfigError`][ganzoo.registry.errors.ConfigError]; failures of
     default plugin metrics are recorded as skipped so one broken plugin spoils nothing else, as
     are default metrics that need held-out data the run does not have."""
     results: dict[str, dict[str, Any]] = {}
@@ -256,6 +262,9 @@ def compute_metrics(
     for name, params, explicit in planned:
         try:
             metric = registry.create("metric", name, **params)
+            if explicit and not metric.applies_to(ctx.spec):
+                raise ConfigError(f"metric {name!r} does not apply to this run's {_data_kind(ctx.spec)} data "
+                                  f"of shape {ctx.spec.shape} (ganzoo show metric {name} says what it needs)")
             values = metric.compute(ctx)
         except HeldOutRequired as err:
             if explicit:

@@ -83,6 +83,12 @@ class PluginMetric:
         return {"n-pairs": {"value": float(len(ctx.real().x)), **ctx.protocol()}}
 
 
+class UnpairedMetric(PluginMetric):
+    @staticmethod
+    def applies_to(spec: Any) -> bool:
+        return spec.condition == "none"
+
+
 class BrokenMetric(PluginMetric):
     def compute(self, ctx: Any) -> dict[str, dict[str, Any]]:
         raise RuntimeError("boom")
@@ -100,6 +106,7 @@ def toy_plugin() -> None:
     def ganzoo_register_metrics(register: Any) -> None:
         register("toy-count", PluginMetric, config=NoopConfig)
         register("toy-broken", BrokenMetric, config=NoopConfig)
+        register("toy-unpaired", UnpairedMetric, config=NoopConfig)
 
     plugin.ganzoo_register_datasets = ganzoo_register_datasets
     plugin.ganzoo_register_metrics = ganzoo_register_metrics
@@ -150,6 +157,21 @@ def test_requested_fid_without_weights_is_an_error(tmp_path: Path) -> None:
     run = make_run(tmp_path)
     with pytest.raises(ConfigError, match="--inception-weights"):
         evaluate_run(run, sampler=OffsetSampler(), metrics=["fid"])
+
+
+def test_a_requested_metric_for_other_data_is_a_one_line_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = make_run(tmp_path)
+    with pytest.raises(ConfigError, match=r"'toy-unpaired' does not apply to this run's image \(paired-conditional\) data"):
+        evaluate_run(run, sampler=OffsetSampler(), metrics=["toy-unpaired"])
+    default = evaluate_run(run, sampler=OffsetSampler(), write=False)["metrics"]  # by default: left out, no error
+    assert "toyplug:toy-count" in {e["metric"] for e in default.values()}
+    assert "toyplug:toy-unpaired" not in {e["metric"] for e in default.values()}
+    monkeypatch.setattr(ganzoo, "load", lambda path, **kw: OffsetSampler())
+    assert main(["evaluate", str(run), "--metrics", "toy-unpaired"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "toy-unpaired" in err and not (run / "eval.json").exists()
 
 
 def test_unknown_eval_key_names_the_field(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from ganzoo.plugin import DataSpec
+from ganzoo.plugin import DataError, DataSpec
 from ganzoo_smartgrid.conditions import ConditionCodec
 from ganzoo_smartgrid.configs import (
     ClassProfilesConfig,
@@ -159,7 +159,7 @@ class ForecastTSTR(_SeriesMetric):
         n_test = max(1, int(round(len(order) * self.test_fraction)))
         test, train = order[:n_test], order[n_test:]
         if not len(train):
-            raise ValueError(f"{len(real_x)} real windows are too few to split into forecaster train and test")
+            raise DataError(f"{len(real_x)} real windows are too few to split into forecaster train and test")
         # the generated samples share the real samples' conditions index by index (unconditional:
         # an independent draw), so the synthetic training set mirrors the real training set
         synth = fake_x[train] if len(fake_x) == len(real_x) else fake_x
@@ -239,7 +239,7 @@ class ConditionRecovery:
         real = ctx.real()
         labels = _class_labels(ctx.spec, real.cond)
         if labels is None:
-            raise ValueError("condition-recovery needs a class-conditional run")
+            raise DataError("condition-recovery needs a class-conditional run")
         y, names = labels
         out = class_classification(ctx.to_unit(real.x).numpy(), y, ctx.to_unit(ctx.generated()).numpy(), y, names,
                                    seed=ctx.seed)
