@@ -131,6 +131,15 @@ def test_profile_statistics() -> None:
     assert set(per["profile_mean_rmse_by_condition"]["per_condition"]) == {"a", "b"}
 
 
+def test_the_load_factor_ignores_days_without_load() -> None:
+    """A generated day just below 0 everywhere has no load factor (it made the mean -5e9)."""
+    real = np.tile(np.r_[np.ones(24), 3 * np.ones(24)], (10, 1))  # mean 2, peak 3 every day
+    fake = np.vstack([real[:9], np.full((1, 48), -1e-3)])
+    result = profile_statistics(real, fake, steps_per_day=48)["load_factor_difference"]
+    assert result["load_factor_real"] == pytest.approx(2 / 3) and result["load_factor_fake"] == pytest.approx(2 / 3)
+    assert result["value"] == pytest.approx(0.0) and result["days_without_load_fake"] == 1
+
+
 # -- the registered metrics on ganzoo's EvalContext ---------------------------------------------------
 class _DataSampler:
     """Samples the dataset itself: a perfect generator, so every metric should look good."""

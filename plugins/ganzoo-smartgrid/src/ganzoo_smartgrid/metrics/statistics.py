@@ -72,10 +72,7 @@ def profile_statistics(
                                      "measure": "1-Wasserstein distance of daily sums (original units x steps)"},
         "peak_time_js": {"value": float(jensenshannon(peaks_real, peaks_fake, base=2) ** 2),
                          "measure": "JS divergence (base 2) of the distribution of the daily peak's step"},
-        "load_factor_difference": {"value": abs(_load_factor(days_real) - _load_factor(days_fake)),
-                                   "load_factor_real": _load_factor(days_real),
-                                   "load_factor_fake": _load_factor(days_fake),
-                                   "measure": "|mean/peak ratio real - synthetic|"},
+        "load_factor_difference": _load_factor_difference(days_real, days_fake),
     }
     if real_cond is not None and fake_cond is not None:
         per = conditional_profile_errors(real, fake, real_cond, fake_cond, condition_names)
@@ -102,9 +99,27 @@ def conditional_profile_errors(
     return out
 
 
-def _load_factor(days: np.ndarray) -> float:
-    """Mean over days of mean / peak load."""
-    return float(np.mean(days.mean(1) / np.maximum(days.max(1), 1e-12)))
+def _load_factor_difference(days_real: np.ndarray, days_fake: np.ndarray) -> dict[str, Any]:
+    """|load factor real - synthetic|, with both factors and the days that had no load."""
+    (real, real_idle), (fake, fake_idle) = _load_factor(days_real), _load_factor(days_fake)
+    return {"value": abs(real - fake), "load_factor_real": real, "load_factor_fake": fake,
+            "days_without_load_real": real_idle, "days_without_load_fake": fake_idle,
+            "measure": "|mean/peak ratio real - synthetic| of the consumption (negative readings as 0), "
+                       "over days with a positive peak"}
+
+
+def _load_factor(days: np.ndarray) -> tuple[float, int]:
+    """Mean over days of mean / peak consumption, and the number of days without any.
+
+    Negative readings count as 0 and days without a positive reading are left out: a generated
+    day just below 0 everywhere made the ratio of one day -5e9 and the mean with it (a 200-meter
+    file, 3 Dec 2026), where a load factor is not defined at all.
+    """
+    load = np.clip(days, 0.0, None)
+    peak = load.max(1)
+    some = peak > 0
+    value = float(np.mean(load[some].mean(1) / peak[some])) if some.any() else float("nan")
+    return value, int((~some).sum())
 
 
 def _days(windows: np.ndarray, steps_per_day: int) -> np.ndarray:
