@@ -220,7 +220,12 @@ class Engine:
                 f"train.batch_size: {train.batch_size}{processes} is larger than the dataset "
                 f"({len(self.dataset)} samples)"
             )
-        self.total_steps = train.steps or max(1, train.epochs * self.batches_per_epoch // train.n_critic)
+        def steps_of(epochs: int) -> int:
+            return max(1, epochs * self.batches_per_epoch // train.n_critic)
+
+        self.total_steps = train.steps or steps_of(train.epochs)
+        if train.min_epochs:
+            self.total_steps = max(self.total_steps, steps_of(train.min_epochs))
 
     def _reset_progress(self) -> None:
         """Step 0: no checkpoint, no time spent, empty loss sums."""

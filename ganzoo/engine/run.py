@@ -432,10 +432,12 @@ def _write_run_files(strategy: Strategy, directory: Path, built: Built, manager:
 
 
 def apply_overrides(raw: dict[str, Any], overrides: Sequence[str]) -> list[str]:
-    """Apply ``--set`` overrides; setting ``train.steps`` drops ``train.epochs`` and vice versa.
+    """Apply ``--set`` overrides; setting ``train.steps`` drops ``train.epochs`` and vice versa,
+    and either drops ``train.min_epochs``.
 
     (``steps`` and ``epochs`` exclude each other, so ``--preset pix2pix --set train.steps=10``
-    would otherwise be an error.) Likewise ``--set dataset.name=OTHER`` (or ``generator.name``,
+    would otherwise be an error; a length set on the command line is the length trained, not
+    raised to a preset's ``min_epochs``.) Likewise ``--set dataset.name=OTHER`` (or ``generator.name``,
     ``discriminator.name``) drops the file's ``params`` of that table before any override is
     applied: they belong to the component being replaced, so ``--preset traffic-ctgan --set
     dataset.name=table-csv --set dataset.params.path=x.csv`` does not fail on the simulator's
@@ -462,6 +464,7 @@ def apply_overrides(raw: dict[str, Any], overrides: Sequence[str]) -> list[str]:
             table = raw.get("train")
             if isinstance(table, dict):
                 table.pop("epochs" if path[1] == "steps" else "steps", None)
+                table.pop("min_epochs", None)
         apply_override(raw, path, value)
     return notes
 

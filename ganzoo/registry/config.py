@@ -169,6 +169,10 @@ class TrainConfig(BaseModel):
 
     steps: PositiveInt | None = Field(None, description="Number of training steps (G updates).")
     epochs: PositiveInt | None = Field(None, description="Alternative to steps: passes over the data.")
+    min_epochs: PositiveInt | None = Field(
+        None, description="With steps: train at least this many passes over the data, so that a step count "
+        "chosen on small data does not under-train a large data set (the run trains the larger of the two)."
+    )
     batch_size: PositiveInt = Field(64, description="Samples per batch (per process under DDP).")
     optimizer: Literal["adam", "adamw", "rmsprop", "sgd"] = Field("adam", description="Optimiser of both networks.")
     lr: float = Field(2e-4, gt=0, description="Learning rate of both networks (DCGAN/pix2pix: 2e-4).")
@@ -271,6 +275,8 @@ class TrainConfig(BaseModel):
             raise ValueError("give either steps or epochs, not both")
         if self.steps is None and self.epochs is None:
             self.steps = 1000
+        if self.min_epochs is not None and self.epochs is not None:
+            raise ValueError("min_epochs goes with steps; epochs already counts passes over the data")
         if self.update_order == "generator-first" and self.n_critic != 1:
             raise ValueError("update_order 'generator-first' trains D once per step; set n_critic = 1")
         return self

@@ -193,6 +193,17 @@ def test_n_critic_takes_one_batch_per_critic_update(toys: Registry, experiment: 
     assert seen == [1, 1, 1, 1, 2, 2, 2, 2]
 
 
+def test_min_epochs_lengthens_a_step_count_too_short_for_the_data(toys: Registry, experiment: Experiment) -> None:
+    """16 batches per epoch, 4 per step: 2 epochs are 8 steps, so 3 steps become 8 and 10 stay 10."""
+    assert ganzoo.validate(experiment("ring", steps=3, min_epochs=2, n_critic=4)).total_steps == 8
+    assert ganzoo.validate(experiment("ring", steps=10, min_epochs=2, n_critic=4)).total_steps == 10
+    with pytest.raises(ganzoo.ConfigError, match="min_epochs goes with steps"):
+        ganzoo.validate(experiment("ring", epochs=3, min_epochs=2))
+    # a length set on the command line is the length trained
+    overridden = ganzoo.validate(experiment("ring", steps=3, min_epochs=2, n_critic=4), overrides=["train.steps=5"])
+    assert overridden.total_steps == 5
+
+
 @pytest.mark.parametrize("precision", ["bf16", "fp16"])
 def test_mixed_precision_with_one_scaler_per_optimiser(toys: Registry, experiment: Experiment, tmp_path: Path,
                                                        precision: str) -> None:

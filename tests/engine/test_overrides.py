@@ -34,3 +34,6 @@ def test_steps_and_epochs_replace_each_other() -> None:
     raw = _preset()
     apply_overrides(raw, ["train.epochs=50"])
     assert raw["train"] == {"epochs": 50}
+    raw["train"] = {"steps": 1500, "min_epochs": 25}
+    apply_overrides(raw, ["train.steps=20"])  # a quick run trains 20 steps, not 25 epochs
+    assert raw["train"] == {"steps": 20}
