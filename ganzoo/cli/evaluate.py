@@ -96,7 +96,7 @@ def _status(report: dict[str, Any], allow_skipped: bool) -> int:
     """0, or [`EXIT_SKIPPED`][ganzoo.cli.evaluate.EXIT_SKIPPED] with a line on stderr when metrics that apply did not run."""
     import sys
 
-    skipped = [entry["metric"] for entry in report["skipped"]]
+    skipped = [entry["metric"] for entry in report["skipped"] if entry.get("applies", True)]
     if not skipped or allow_skipped:
         return 0
     print(f"ganzoo: error: {len(skipped)} metric(s) that apply could not run ({'; '.join(skipped)}); "

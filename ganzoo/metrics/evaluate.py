@@ -193,9 +193,10 @@ def plan_metrics(
 ) -> tuple[list[Planned], list[dict[str, str]]]:
     """Metrics to compute and metrics skipped (each ``{"metric", "reason"}``); ``privacy`` adds
     the privacy metrics to the default plan (``ganzoo evaluate``, not in-training validation)."""
-    chosen = requested if requested is not None else cfg.metrics
-    if chosen is not None:
-        return [_requested(item) for item in chosen], []
+    if requested is not None:
+        return [_requested(item) for item in requested], []
+    if cfg.metrics is not None:
+        return _applicable([_requested(item) for item in cfg.metrics], spec, registry)
     planned, skipped = [], []
     if spec.modality == "image":
         if spec.condition == "paired":
@@ -220,6 +221,21 @@ def plan_metrics(
     if privacy and privacy_applies(spec):
         planned += [(name, {}, False) for name in PRIVACY_METRICS]
     return planned, skipped
+
+
+def _applicable(planned: list[Planned], spec: Any, registry: Registry) -> tuple[list[Planned], list[dict[str, Any]]]:
+    """The experiment's ``[eval] metrics`` that apply to the run's data, and the others as skipped
+    entries marked ``"applies": False``: a preset's list travels to data it was not written for
+    (``smartgrid-cgan``'s per-class metrics on a CSV without classes). Metrics asked for with
+    ``--metrics`` run as asked."""
+    kept, left_out = [], []
+    for item in planned:
+        if registry.get("metric", item[0]).load().applies_to(spec):
+            kept.append(item)
+        else:
+            left_out.append({"metric": item[0], "reason": f"does not apply to this run's {_data_kind(spec)} data",
+                             "applies": False})
+    return kept, left_out
 
 
 def _requested(item: MetricRequest) -> Planned:
@@ -253,8 +269,7 @@ def _data_kind(spec: Any) -> str:
 def compute_metrics(
     ctx: EvalContext, planned: Sequence[Planned], registry: Registry
 ) -> tuple[dict[str, dict[str, Any]], list[dict[str, str]]]:
-    """Run ``planned`` metrics. Errors of explicitly requested metrics propagate, and one that does
-    not apply to the run's data is a [`ConfigError`][ganzoo.registry.errors.ConfigError]; failures of
+    """Run ``planned`` metrics. Errors of explicitly requested metrics propagate; failures of
     default plugin metrics are recorded as skipped so one broken plugin spoils nothing else, as
     are default metrics that need held-out data the run does not have."""
     results: dict[str, dict[str, Any]] = {}
@@ -262,9 +277,6 @@ def compute_metrics(
     for name, params, explicit in planned:
         try:
             metric = registry.create("metric", name, **params)
-            if explicit and not metric.applies_to(ctx.spec):
-                raise ConfigError(f"metric {name!r} does not apply to this run's {_data_kind(ctx.spec)} data "
-                                  f"of shape {ctx.spec.shape} (ganzoo show metric {name} says what it needs)")
             values = metric.compute(ctx)
         except HeldOutRequired as err:
             if explicit:

@@ -159,19 +159,19 @@ def test_requested_fid_without_weights_is_an_error(tmp_path: Path) -> None:
         evaluate_run(run, sampler=OffsetSampler(), metrics=["fid"])
 
 
-def test_a_requested_metric_for_other_data_is_a_one_line_error(
+def test_an_eval_table_metric_for_other_data_is_left_out_with_its_reason(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    run = make_run(tmp_path)
-    with pytest.raises(ConfigError, match=r"'toy-unpaired' does not apply to this run's image \(paired-conditional\) data"):
-        evaluate_run(run, sampler=OffsetSampler(), metrics=["toy-unpaired"])
-    default = evaluate_run(run, sampler=OffsetSampler(), write=False)["metrics"]  # by default: left out, no error
-    assert "toyplug:toy-count" in {e["metric"] for e in default.values()}
-    assert "toyplug:toy-unpaired" not in {e["metric"] for e in default.values()}
+    """A preset's [eval] list may name metrics for data a user's file lacks (per-class metrics on
+    a CSV without classes): they are skipped with the reason, and do not fail the evaluation."""
+    run = make_run(tmp_path, eval_table='[eval]\nmetrics = ["toy-count", "toy-unpaired"]\n')
+    report = evaluate_run(run, sampler=OffsetSampler())
+    assert set(report["metrics"]) == {"n-pairs"}
+    assert report["skipped"] == [{"metric": "toy-unpaired", "applies": False,
+                                  "reason": "does not apply to this run's image (paired-conditional) data"}]
     monkeypatch.setattr(ganzoo, "load", lambda path, **kw: OffsetSampler())
-    assert main(["evaluate", str(run), "--metrics", "toy-unpaired"]) == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "toy-unpaired" in err and not (run / "eval.json").exists()
+    assert main(["evaluate", str(run)]) == 0  # nothing that applies was skipped
+    assert "skipped toy-unpaired: does not apply" in capsys.readouterr().out
 
 
 def test_unknown_eval_key_names_the_field(tmp_path: Path) -> None:

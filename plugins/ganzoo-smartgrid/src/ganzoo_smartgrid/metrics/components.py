@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from ganzoo.plugin import DataError, DataSpec
+from ganzoo.plugin import ConfigError, DataError, DataSpec
 from ganzoo_smartgrid.conditions import ConditionCodec
 from ganzoo_smartgrid.configs import (
     ClassProfilesConfig,
@@ -239,7 +239,7 @@ class ConditionRecovery:
         real = ctx.real()
         labels = _class_labels(ctx.spec, real.cond)
         if labels is None:
-            raise DataError("condition-recovery needs a class-conditional run")
+            raise ConfigError("condition-recovery needs a run conditioned on a class")
         y, names = labels
         out = class_classification(ctx.to_unit(real.x).numpy(), y, ctx.to_unit(ctx.generated()).numpy(), y, names,
                                    seed=ctx.seed)
