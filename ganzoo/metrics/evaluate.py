@@ -190,9 +190,10 @@ def resolve_device(device: str | None, config: ExperimentConfig) -> str:
 def plan_metrics(
     spec: Any, cfg: EvalConfig, registry: Registry, requested: Sequence[MetricRequest] | None = None, *,
     privacy: bool = False,
-) -> tuple[list[Planned], list[dict[str, str]]]:
-    """Metrics to compute and metrics skipped (each ``{"metric", "reason"}``); ``privacy`` adds
-    the privacy metrics to the default plan (``ganzoo evaluate``, not in-training validation)."""
+) -> tuple[list[Planned], list[dict[str, Any]]]:
+    """Metrics to compute and metrics skipped (each ``{"metric", "reason"}``, plus ``"applies":
+    False`` for those of ``[eval] metrics`` that do not apply); ``privacy`` adds the privacy
+    metrics to the default plan (``ganzoo evaluate``, not in-training validation)."""
     if requested is not None:
         return [_requested(item) for item in requested], []
     if cfg.metrics is not None:
