@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,12 +136,8 @@ def _prepare(ctx: EvalContext, max_train: int, max_holdout: int, n_synthetic: in
         "distance": distance.description,
         "generation": generation,
     }
-    groups = None
-    if training.groups is not None and holdout_groups is not None:
-        groups = Groups.of(training.groups, holdout_groups)
-        n_groups = len(set(training.groups)), len(set(holdout_groups))
-        protocol["groups"] = (f"{n_groups[0]} training and {n_groups[1]} held-out groups: the split held out whole "
-                              "groups, and the standard errors count a group as one draw")
+    groups, said = _grouped(training.groups, holdout_groups)
+    protocol.update(said)
     if extractor is not None:
         protocol["feature_extractor"] = extractor[1]
     if spec.meta.get(HELD_OUT_KEY):
@@ -149,6 +146,15 @@ def _prepare(ctx: EvalContext, max_train: int, max_holdout: int, n_synthetic: in
         protocol["note"] = ctx.note
     images = (synthetic, train) if spec.modality == "image" else None
     return PrivacyData(near, protocol, len(train), len(holdout), len(synthetic), distance.description, images, groups)
+
+
+def _grouped(train: Sequence[str] | None, holdout: Sequence[str] | None) -> tuple[Groups | None, dict[str, str]]:
+    """The groups of ``T`` and ``H`` when both sets declare them, and the protocol line saying so."""
+    if train is None or holdout is None:
+        return None, {}
+    counts = len(set(train)), len(set(holdout))
+    return Groups.of(train, holdout), {"groups": f"{counts[0]} training and {counts[1]} held-out groups: the split "
+                                                 "held out whole groups, and the standard errors count a group as one draw"}
 
 
 def _distance(ctx: EvalContext, train: torch.Tensor, extractor: tuple[str, str] | None) -> Distance:
