@@ -49,14 +49,16 @@ SPLITS = ("train", "val", "test")
 class SeriesDataset(torch.utils.data.Dataset):
     """Normalised windows plus labels, the DataSpec, and CSV export."""
 
-    #: Each window's meter when the split held out whole meters (``ganzoo.plugin.SplitGroups``).
-    split_groups: list[str] | None = None
-
     def __init__(self, values: np.ndarray, cond: np.ndarray | None, meta: dict[str, Any]) -> None:
         x = torch.from_numpy(np.ascontiguousarray(values, dtype=np.float32))
         self.x = x.unsqueeze(1) if x.ndim == 2 else x  # (N, L) one-channel curves or (N, C, L)
         self.cond = torch.from_numpy(cond) if cond is not None else None
         self.meta = meta
+
+    @property
+    def split_groups(self) -> list[str] | None:
+        """Each window's meter when the split held out whole meters (``ganzoo.plugin.SplitGroups``)."""
+        return self.meter_ids if self.meta.get("windows", {}).get("split_by") == "meter" else None
 
     def describe(self) -> DataSpec:
         if self.cond is None:
@@ -262,7 +264,6 @@ class SmartMeterFiles(SeriesDataset):
             meta.update({"conditions": codec.to_meta(), **codec.sampling_meta(labels(train))})
         super().__init__(norm.forward(windows.values[chosen][:, 0]), cond, meta)
         self.start, self.meter_ids = starts, meters
-        self.split_groups = meters if config.split_by == "meter" else None
 
 
 class LondonLCL(SmartMeterFiles):
@@ -373,7 +374,6 @@ class SeriesTable(SeriesDataset):
         super().__init__(norm.forward(windows.values[chosen]), cond, meta)
         self.start = [windows.start[i] for i in chosen]
         self.meter_ids = [windows.meter[i] for i in chosen]
-        self.split_groups = self.meter_ids if by == "meter" else None
 
 
 def _condition_columns(data: readers.Readings, windows: Windows, config: GenericCSVConfig, train: np.ndarray
