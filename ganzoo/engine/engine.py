@@ -63,7 +63,7 @@ from ganzoo.engine.context import LossContext, Phase
 from ganzoo.engine.directions import StepPass, Translation
 from ganzoo.engine.guard import NonFiniteError, NonFiniteGuard
 from ganzoo.engine.interrupt import TrainingInterrupted, stop_on_signals
-from ganzoo.engine.loader import make_loader, to_device
+from ganzoo.engine.loader import check_batch_fits, make_loader, to_device
 from ganzoo.engine.network import Network, build_network, place
 from ganzoo.engine.optim import lr_factor, set_lr
 from ganzoo.engine.pool import load_pools, pools_state
@@ -213,13 +213,8 @@ class Engine:
         train = self.train_config
         self.world_size = self.strategy.world_size
         self.global_batch = train.batch_size * self.world_size
+        check_batch_fits(train.batch_size, self.world_size, len(self.dataset))
         self.batches_per_epoch = len(self.dataset) // self.global_batch
-        if self.batches_per_epoch == 0:
-            processes = f" x {self.world_size} processes" if self.world_size > 1 else ""
-            raise ConfigError(
-                f"train.batch_size: {train.batch_size}{processes} is larger than the dataset "
-                f"({len(self.dataset)} samples)"
-            )
         def steps_of(epochs: int) -> int:
             return max(1, epochs * self.batches_per_epoch // train.n_critic)
 

@@ -28,6 +28,20 @@ from ganzoo.engine.seed import STREAM_EPOCH, STREAM_LOADER, derive_seed
 from ganzoo.registry.errors import ConfigError
 
 
+def check_batch_fits(batch_size: int, world_size: int, size: int) -> None:
+    """ConfigError naming the largest batch that fits when not one global batch fits the data.
+
+    Small real sets hit this first (DRIVE has 16 training photographs after its validation
+    share; a preset sized for a simulator asks for 32), so the message says what to set.
+    """
+    if batch_size * world_size <= size:
+        return
+    processes = f" x {world_size} processes" if world_size > 1 else ""
+    fits = size // world_size
+    fix = f"; set train.batch_size to {fits} or less" if fits else "; use fewer processes"
+    raise ConfigError(f"train.batch_size: {batch_size}{processes} is larger than the dataset ({size} samples){fix}")
+
+
 class ResumableBatchSampler(Sampler[list[int]]):
     """Endless stream of index batches, epoch after epoch, from global batch ``start_batch``.
 
@@ -40,11 +54,7 @@ class ResumableBatchSampler(Sampler[list[int]]):
         if not 0 <= rank < world_size:
             raise ValueError(f"rank {rank} outside world size {world_size}")
         self.global_batch = batch_size * world_size
-        if self.global_batch > size:
-            processes = f" x {world_size} processes" if world_size > 1 else ""
-            raise ConfigError(
-                f"train.batch_size: {batch_size}{processes} is larger than the dataset ({size} samples)"
-            )
+        check_batch_fits(batch_size, world_size, size)
         self.size = size
         self.batch_size = batch_size
         self.seed = seed

@@ -217,7 +217,7 @@ CASES = [
          experiment("e", set_("train.steps", 0))),
     Case("steps and epochs", "train {W}/e.toml", ("train: Value error, give either steps or epochs",),
          experiment("e", set_("train.epochs", 2))),
-    Case("batch larger than data", "train {W}/e.toml --run-dir {W}/new", ("train.batch_size: 500 is larger than the dataset (128",),
+    Case("batch larger than data", "train {W}/e.toml --run-dir {W}/new", ("train.batch_size: 500 is larger than the dataset (128 samples); set train.batch_size to 128 or less",),
          experiment("e", set_("train.batch_size", 500))),
     Case("unknown device", "train {W}/e.toml", ("train.device: unknown device 'tpu'",),
          experiment("e", set_("train.device", "tpu"))),
