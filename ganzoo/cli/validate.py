@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         "dry-run of 2 samples passed",
         f"  losses     {losses}",
         f"  training   {checked.total_steps} steps (about {epochs:.3g} epochs of {checked.batches_per_epoch} "
-        f"batches of {train.batch_size}) on {checked.device}",
+        f"batch{'es' * (checked.batches_per_epoch != 1)} of {train.batch_size}) on {checked.device}",
         f"  eval       metrics: {names}",
     ]
     if checked.filled:

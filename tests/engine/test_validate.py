@@ -36,6 +36,10 @@ def test_validate_ok_says_what_it_checked(
     assert out.startswith(f"ok: {path} can train")
     assert "dry-run of 2 samples passed" in out and "10 steps" in out and "on cpu" in out
     assert "toy-bce + 10 x toy-l1" in out
+    batches = out.split(" epochs of ")[1].split(")")[0]
+    assert batches == "8 batches of 32"
+    assert main(["validate", path, "--set", "train.batch_size=200"]) == 0  # 1 batch per epoch: singular
+    assert "epochs of 1 batch of 200)" in capsys.readouterr().out
     assert main(["validate", path, "--set", "train.steps=7", "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["ok"] and info["total_steps"] == 7 and info["device"] == "cpu"
