@@ -39,7 +39,7 @@ def check_batch_fits(batch_size: int, world_size: int, size: int) -> None:
     processes = f" x {world_size} processes" if world_size > 1 else ""
     fits = size // world_size
     fix = f"; set train.batch_size to {fits} or less" if fits else "; use fewer processes"
-    raise ConfigError(f"train.batch_size: {batch_size}{processes} is larger than the dataset ({size} samples){fix}")
+    raise ConfigError(f"train.batch_size: {batch_size}{processes} is larger than the dataset ({size} sample{'s' * (size != 1)}){fix}")
 
 
 class ResumableBatchSampler(Sampler[list[int]]):

@@ -44,7 +44,7 @@ def test_ranks_take_disjoint_slices_of_the_single_process_global_batch() -> None
 def test_global_batch_larger_than_the_dataset_names_the_processes() -> None:
     with pytest.raises(ConfigError, match=r"train.batch_size: 8 x 2 processes is larger than the dataset \(12 samples\); set train.batch_size to 6 or less"):
         ResumableBatchSampler(12, 8, seed=0, world_size=2)
-    with pytest.raises(ConfigError, match=r"\(1 samples\); use fewer processes"):
+    with pytest.raises(ConfigError, match=r"\(1 sample\); use fewer processes"):
         ResumableBatchSampler(1, 1, seed=0, world_size=2)
 
 
