@@ -17,7 +17,14 @@ from ganzoo_smartgrid.configs import (
     WideCSVConfig,
 )
 from ganzoo_smartgrid.datasets import LondonLCL, LongCSV, UCIElectricity, UCIHousehold, WideCSV
-from ganzoo_smartgrid.windows import Plan, make_windows, split_by_date, split_by_meter
+from ganzoo_smartgrid.windows import (
+    DAY_NS,
+    Plan,
+    make_windows,
+    split_by_block,
+    split_by_date,
+    split_by_meter,
+)
 
 import ganzoo
 from ganzoo.registry.errors import ConfigError, DataError
@@ -153,7 +160,8 @@ def test_long_csv_energy_is_summed_and_classes_label(write) -> None:
 
 def test_long_csv_window_days_and_chronological_split(write) -> None:
     path = write("long.csv", _long_rows(days=10))
-    config = LongCSVConfig(path=path, window_days=2, stride_days=1, val_fraction=0.2, test_fraction=0.2)
+    config = LongCSVConfig(path=path, window_days=2, stride_days=1, val_fraction=0.2, test_fraction=0.2,
+                           split_by="time")
     train = LongCSV(config)
     test = LongCSV(config.model_copy(update={"split": "test"}))
     assert train.describe().shape == (1, 96)
@@ -209,7 +217,10 @@ def test_upsampling_is_refused(write) -> None:
 def test_too_few_days_for_the_split(write) -> None:
     path = write("long.csv", _long_rows(days=2))
     with pytest.raises(DataError, match="'val' split has no complete windows"):
-        LongCSV(LongCSVConfig(path=path, split="val", val_fraction=0.1, test_fraction=0.1))
+        LongCSV(LongCSVConfig(path=path, split="val", val_fraction=0.1, test_fraction=0.1, split_by="time"))
+    with pytest.raises(DataError, match=r"split_by = 'block' leaves the 'val' split no block \(2 blocks of 1 day\); "
+                       "use more data, shorter block_days"):
+        LongCSV(LongCSVConfig(path=path, val_fraction=0.1, test_fraction=0.1))
 
 
 def test_duplicate_readings_keep_the_first() -> None:
@@ -255,7 +266,7 @@ def test_meter_files_split_by_time_or_at_random(lcl_original: Path) -> None:
                            val_fraction=0.3, test_fraction=0.2)
         meta = ds.describe().meta
         assert meta["windows"]["split_by"] == by
-        assert meta.get("held_out") == ("the latest windows (split by time)" if by == "time" else None)
+        assert ("held_out" in meta) == (by == "time")
         assert ds.split_groups is None  # windows assigned one by one: each is its own draw
         return set(zip(ds.meter_ids, ds.start, strict=True))
 
@@ -264,6 +275,66 @@ def test_meter_files_split_by_time_or_at_random(lcl_original: Path) -> None:
         assert len(train | val | test) == 19 and not (train & val or train & test or val & test)
         later = min(day for _, day in val) > max(day for _, day in train)
         assert later == (by == "time")
+
+
+def _days(n: int) -> list[dt.datetime]:
+    return [dt.datetime(2022, 1, 1) + dt.timedelta(days=i) for i in range(n)]
+
+
+def test_split_by_block_assigns_whole_blocks_seeded_from_the_whole_period() -> None:
+    starts = _days(140)  # 20 blocks of 7 days
+    parts = {split: split_by_block(starts, DAY_NS, 7 * DAY_NS, split, 0.2, 0.1, seed=0)
+             for split in ("train", "val", "test")}
+    assert sorted(np.concatenate(list(parts.values())).tolist()) == list(range(140))
+    blocks = {split: {i // 7 for i in rows} for split, rows in parts.items()}
+    assert [len(b) for b in blocks.values()] == [14, 4, 2]
+    assert all(len(rows) == 7 * len(blocks[split]) for split, rows in parts.items())  # whole blocks
+    assert min(blocks["val"] | blocks["test"]) < 14  # not the latest blocks: drawn from the whole period
+    again = split_by_block(starts, DAY_NS, 7 * DAY_NS, "val", 0.2, 0.1, seed=0)
+    assert again.tolist() == parts["val"].tolist()
+    assert any(split_by_block(starts, DAY_NS, 7 * DAY_NS, "val", 0.2, 0.1, seed=s).tolist() != again.tolist()
+               for s in range(1, 5))
+
+
+def test_split_by_block_keeps_the_days_of_overlapping_windows_apart() -> None:
+    """Three-day windows moving by a day: no day lies in windows of two splits; only windows that
+    cross into another split's block are dropped."""
+    starts = _days(140)
+    parts = {split: split_by_block(starts, 3 * DAY_NS, 14 * DAY_NS, split, 0.2, 0.2, seed=1)
+             for split in ("train", "val", "test")}
+    days = {split: {i + k for i in rows for k in range(3)} for split, rows in parts.items()}
+    assert not (days["train"] & days["val"] or days["train"] & days["test"] or days["val"] & days["test"])
+    split_of = {i // 14: split for split, rows in parts.items() for i in rows}
+    dropped = set(range(140)) - {int(i) for rows in parts.values() for i in rows}
+    assert dropped and all(i % 14 >= 12 and split_of.get((i + 2) // 14) != split_of[i // 14] for i in dropped)
+
+
+def test_long_csv_splits_by_block_by_default(write, capsys: pytest.CaptureFixture[str]) -> None:
+    """Timestamps: blocks of whole weeks, stored resolved, announced at training start, and whole
+    meter-blocks as the privacy metrics' draws."""
+    path = write("long.csv", _long_rows(days=70))
+    config = LongCSVConfig(path=path)
+    assert config.split_by == "block"
+    assert LongCSVConfig(path=path, timestamp_column=None, window_steps=48).split_by == "random"
+    train = LongCSV(config)
+    assert "long.csv: training on 112 of 140 windows (split_by = 'block': blocks of 7 days; 14 val, 14 test)" in (
+        capsys.readouterr().err)
+    held = {split: LongCSV(config.model_copy(update={"split": split})) for split in ("val", "test")}
+    groups = {split: set(ds.split_groups) for split, ds in {"train": train, **held}.items()}
+    (block,) = {group.split(" ", 1)[1] for group in groups["val"]}  # one block of the ten, both meters
+    assert groups["val"] == {f"a {block}", f"b {block}"} and len(held["val"]) == 14
+    assert not (groups["train"] & groups["val"] or groups["train"] & groups["test"])
+    assert "held_out" not in train.meta
+
+
+def test_block_split_errors_and_overlap_note(write) -> None:
+    path = write("long.csv", _long_rows(days=70))
+    with pytest.raises(DataError, match=r"long\.csv: block_days = 2 is shorter than a window \(3 days\)"):
+        LongCSV(LongCSVConfig(path=path, window_days=3, block_days=2))
+    with pytest.raises(ValueError, match=r"block_days goes with split_by = 'block' \(split_by is 'time'\)"):
+        LongCSVConfig(path=path, block_days=7, split_by="time")
+    overlapping = LongCSV(LongCSVConfig(path=path, window_days=3, stride_days=1, split_by="random"))
+    assert overlapping.meta["held_out"].startswith("windows sharing days with training windows")
 
 
 def test_meter_files_split_by_meter_need_a_meter_in_every_split(lcl_original: Path) -> None:

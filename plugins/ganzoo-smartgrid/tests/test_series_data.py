@@ -204,7 +204,8 @@ def test_three_channel_csv_trains_generates_in_original_units_and_evaluates(writ
     path = _sensor_table(write, steps=24 * 12)
     dataset = {"name": "wide-csv", "params": {
         "path": str(path), "timestamp_column": "time", "value_columns": ["accel_x", "accel_y", "temp_c"],
-        "columns_are": "channels", "window_steps": 24, "stride_steps": 4, "quantity": "power", "unit": "mixed"}}
+        "columns_are": "channels", "window_steps": 24, "stride_steps": 4, "quantity": "power", "unit": "mixed",
+        "split_by": "time"}}
     config = {"name": "three-channels", "generator": {"name": "series-resconv", "params": {"hidden": 8}},
               "discriminator": {"name": "series-resconv", "params": {"features": 16}}, "dataset": dataset,
               "losses": [{"name": "adversarial", "params": {"mode": "wasserstein"}},

@@ -15,7 +15,7 @@ from ganzoo.plugin import ComponentConfig
 from ganzoo_smartgrid.bdew import PROFILES
 
 Split = Literal["train", "val", "test"]
-SplitBy = Literal["time", "random", "meter"]
+SplitBy = Literal["block", "time", "random", "meter"]
 Normalisation = Literal["minmax", "log"]
 
 
@@ -61,11 +61,16 @@ class SeriesFileConfig(ComponentConfig):
     normalisation: Normalisation = Field("log", description="'log' (log1p then min-max) or 'minmax'; fitted on the train split.")
     split: Split = Field("train", description="Which split to read (split_by says how the windows are split).")
     split_by: SplitBy = Field(
-        "time", description="'time': the latest days are held out, as forecasting needs; 'random': a seeded "
-        "shuffle of the windows, so held-out days are drawn like training days, as the privacy metrics' 0.5 "
-        "ideals assume; 'meter': whole meters held out (seeded), so held-out days come from households the "
-        "model never saw (privacy per household).")
-    seed: int = Field(0, description="Seed of the random or per-meter split.")
+        "block", description="'block': blocks of block_days consecutive days assigned to the splits by a seeded "
+        "shuffle, so held-out days come from the whole period (drawn like training days, as the privacy "
+        "metrics' 0.5 ideals assume) and share no day with a training window; 'time': the latest days are held "
+        "out (forecasting's split); 'random': a seeded shuffle of the windows (overlapping windows then share "
+        "days across splits); 'meter': whole meters held out (seeded), so held-out days come from households "
+        "the model never saw (privacy per household).")
+    block_days: PositiveInt | None = Field(
+        None, description="Days per block of split_by = 'block' (default: whole weeks, at least four windows "
+        "long); windows crossing into another split's block are dropped.")
+    seed: int = Field(0, description="Seed of the block, random or per-meter split.")
     val_fraction: float = Field(0.1, ge=0, lt=1, description="Share of the days for validation (split by time: the "
                                 "days before the test days).")
     test_fraction: float = Field(0.1, ge=0, lt=1, description="Share of the days for testing (split by time: the "
@@ -83,6 +88,8 @@ class SeriesFileConfig(ComponentConfig):
     def _fractions(self) -> SeriesFileConfig:
         if self.val_fraction + self.test_fraction >= 1:
             raise ValueError("val_fraction + test_fraction must leave days for training")
+        if self.block_days is not None and self.split_by not in ("block", None):
+            raise ValueError(f"block_days goes with split_by = 'block' (split_by is {self.split_by!r})")
         return self
 
 
@@ -136,8 +143,9 @@ class GenericCSVConfig(SeriesFileConfig):
         None, description="Calendar conditions from the timestamps: month, daytype, weekday, hour (of the window "
         "start). Default: month and daytype with conditional = true, else none.")
     split_by: SplitBy | None = Field(  # type: ignore[assignment]
-        None, description="'time' (chronological), 'random' (seeded) or 'meter' (whole series ids, seeded) split "
-        "of the windows; default time if the data has timestamps, else random.")
+        None, description="'block' (blocks of block_days consecutive days, seeded), 'time' (chronological), "
+        "'random' (seeded) or 'meter' (whole series ids, seeded) split of the windows; default block if the "
+        "data has timestamps, else random.")
     unit: str = Field("kWh", description="Unit of the values (written back on export).")
     quantity: Literal["power", "energy"] = Field(
         "energy", description="'energy' per interval (resampling sums) or a level such as 'power' (resampling averages).")
@@ -176,8 +184,10 @@ class GenericCSVConfig(SeriesFileConfig):
                 raise ValueError("calendar conditions need a timestamp_column (set calendar = [] for none)")
             if self.resolution_minutes is not None:
                 raise ValueError("resolution_minutes needs a timestamp_column to resample")
-        if self.split_by == "time" and not self.timestamp_column:
-            raise ValueError("split_by = 'time' needs a timestamp_column")
+        if self.split_by in ("time", "block") and not self.timestamp_column:
+            raise ValueError(f"split_by = {self.split_by!r} needs a timestamp_column")
+        if self.split_by is None:  # stored resolved, so that the run's config says which split it trained on
+            object.__setattr__(self, "split_by", "block" if self.timestamp_column else "random")
         return self
 
     @property

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from ganzoo.plugin import HELD_OUT_KEY, ConfigError, DataError, DataSpec
+from ganzoo.plugin import HELD_OUT_KEY, ConfigError, DataError, DataSpec, notice
 from ganzoo_smartgrid import readers
 from ganzoo_smartgrid.bdew import STEPS
 from ganzoo_smartgrid.conditions import CALENDAR, WEEKDAYS, Block, ConditionCodec
@@ -33,14 +33,20 @@ from ganzoo_smartgrid.export import export_csv
 from ganzoo_smartgrid.normalise import Normaliser
 from ganzoo_smartgrid.synthetic import draw_days, draw_meters
 from ganzoo_smartgrid.windows import (
+    BLOCK_WINDOWS,
+    DAY_NS,
+    MINUTE_NS,
     UNKNOWN,
     Plan,
     Windows,
+    block_of,
     make_windows,
     split_at_random,
     split_bounds,
+    split_by_block,
     split_by_date,
     split_by_meter,
+    weekly_block_ns,
 )
 
 SPLITS = ("train", "val", "test")
@@ -55,10 +61,9 @@ class SeriesDataset(torch.utils.data.Dataset):
         self.cond = torch.from_numpy(cond) if cond is not None else None
         self.meta = meta
 
-    @property
-    def split_groups(self) -> list[str] | None:
-        """Each window's meter when the split held out whole meters (``ganzoo.plugin.SplitGroups``)."""
-        return self.meter_ids if self.meta.get("windows", {}).get("split_by") == "meter" else None
+    #: Each window's group when the split assigned whole groups to one side (``ganzoo.plugin.SplitGroups``):
+    #: its meter when split by meter, its meter and block when split by block, else ``None``.
+    split_groups: list[str] | None = None
 
     def describe(self) -> DataSpec:
         if self.cond is None:
@@ -163,6 +168,9 @@ class LoadProfiles(SeriesDataset):
 
 
 def _split(windows: Windows, which: str, config: SeriesFileConfig, by: str) -> np.ndarray:
+    if by == "block":
+        return split_by_block(windows.start, _window_ns(windows), _block_ns(windows, config), which,
+                              config.val_fraction, config.test_fraction, config.seed)
     if by == "time":
         return split_by_date(windows.start, which, config.val_fraction, config.test_fraction)
     if by == "meter":
@@ -170,35 +178,107 @@ def _split(windows: Windows, which: str, config: SeriesFileConfig, by: str) -> n
     return split_at_random(len(windows.values), which, config.val_fraction, config.test_fraction, config.seed)
 
 
-def _held_out(by: str) -> dict[str, str]:
-    """The DataSpec's word on held-out windows that are not drawn like the training ones."""
-    return {HELD_OUT_KEY: "the latest windows (split by time)"} if by == "time" else {}
+def _window_ns(windows: Windows) -> int:
+    """A window's duration in nanoseconds (windows with timestamps)."""
+    assert windows.resolution_minutes is not None
+    return round(windows.resolution_minutes * MINUTE_NS * windows.values.shape[2])
 
 
-def _check_meters(windows: Windows, config: SeriesFileConfig) -> None:
-    """DataError when holding out whole meters leaves a split that should have data without one
-    (checked for every split, so that training does not start with an empty test split)."""
-    n = len(set(windows.meter))
+def _block_ns(windows: Windows, config: SeriesFileConfig) -> int:
+    """The block length: ``block_days``, else whole weeks at least four windows long, on data too
+    short for a week per split four windows or one; DataError when a window is longer than a block."""
+    window_ns = _window_ns(windows)
+    if config.block_days is None:
+        candidates = (weekly_block_ns(window_ns), BLOCK_WINDOWS * window_ns, window_ns)
+        return next((ns for ns in candidates if _empty_split(_count_blocks(windows, ns), config) is None), window_ns)
+    if config.block_days * DAY_NS < window_ns:
+        raise DataError(f"{config.path}: block_days = {config.block_days} is shorter than a window "
+                        f"({_duration(window_ns)}); set block_days to at least that")
+    return config.block_days * DAY_NS
+
+
+def _count_blocks(windows: Windows, block_ns: int) -> int:
+    """How many blocks of ``block_ns`` hold a window start."""
+    return len(np.unique(block_of(windows.start, block_ns)))
+
+
+def _duration(ns: int) -> str:
+    """``7 days``, ``1 day``, ``2.5 h``: a block or window length for messages."""
+    if ns % DAY_NS == 0:
+        return f"{ns // DAY_NS} day{'s' * (ns != DAY_NS)}"
+    return f"{ns / (60 * MINUTE_NS):g} h"
+
+
+def _empty_split(n: int, config: SeriesFileConfig) -> str | None:
+    """The first split with a positive fraction that ``n`` meters or blocks leave without one."""
     fractions = {"train": 1.0, "val": config.val_fraction, "test": config.test_fraction}
-    for split, fraction in fractions.items():
-        lo, hi = split_bounds(n, split, config.val_fraction, config.test_fraction)
-        if fraction > 0 and hi == lo:
-            raise DataError(f"{config.path}: split_by = 'meter' leaves the {split!r} split no meter ({n} "
-                            f"meter{'s' * (n != 1)} with complete windows); use more meters, other fractions or "
-                            "split_by = 'random'")
+    return next((split for split, fraction in fractions.items() if fraction > 0
+                 and not len(range(*split_bounds(n, split, config.val_fraction, config.test_fraction)))), None)
+
+
+def _groups(windows: Windows, chosen: np.ndarray, config: SeriesFileConfig, by: str) -> list[str] | None:
+    """The ``split_groups`` of the chosen windows: meters, or meter and block, else ``None``."""
+    if by == "meter":
+        return [windows.meter[i] for i in chosen]
+    if by != "block":
+        return None
+    blocks = block_of(windows.start, _block_ns(windows, config))
+    return [f"{windows.meter[i]} block {blocks[i]}" for i in chosen]
+
+
+def _held_out(by: str, overlapping: bool) -> dict[str, str]:
+    """The DataSpec's word on held-out windows that are not drawn like the training ones."""
+    if by == "time":
+        return {HELD_OUT_KEY: "the latest windows (split by time; split_by = 'block' draws them from the whole period)"}
+    if by == "random" and overlapping:
+        return {HELD_OUT_KEY: "windows sharing days with training windows (overlapping windows split at random; "
+                              "split_by = 'block' keeps the splits' days apart)"}
+    return {}
+
+
+def _check_units(windows: Windows, config: SeriesFileConfig, by: str) -> None:
+    """DataError when a split by meter or block leaves a split that should have data without a
+    meter or block (checked for every split, so that training does not start with an empty test
+    split)."""
+    if by == "meter":
+        n = len(set(windows.meter))
+        what, remedy = f"{n} meter{'s' * (n != 1)} with complete windows", "use more meters"
+    else:
+        block_ns = _block_ns(windows, config)
+        n = _count_blocks(windows, block_ns)
+        what, remedy = f"{n} block{'s' * (n != 1)} of {_duration(block_ns)}", "use more data, shorter block_days"
+    empty = _empty_split(n, config)
+    if empty is not None:
+        raise DataError(f"{config.path}: split_by = {by!r} leaves the {empty!r} split no {by} ({what}); "
+                        f"{remedy}, other fractions or split_by = 'random'")
 
 
 def _chosen_split(windows: Windows, config: SeriesFileConfig, by: str) -> tuple[np.ndarray, np.ndarray]:
-    """Indices of the training split and of the configured split (DataError if either is empty)."""
+    """Indices of the training split and of the configured split (DataError if either is empty);
+    at training start, a notice of how the windows were split."""
     path = config.path
-    if by == "meter":
-        _check_meters(windows, config)
+    if by in ("meter", "block"):
+        _check_units(windows, config, by)
     train = _split(windows, "train", config, by)
     chosen = train if config.split == "train" else _split(windows, config.split, config, by)
     if not len(chosen) or not len(train):
         empty = config.split if not len(chosen) else "train"
         raise DataError(f"{path}: the {empty!r} split has no complete windows; use more data or other fractions")
+    if config.split == "train":
+        notice(_split_notice(windows, config, by, len(train)))
     return train, chosen
+
+
+def _split_notice(windows: Windows, config: SeriesFileConfig, by: str, n_train: int) -> str:
+    """``PATH: training on N of M windows (...)``: the split and what it held out."""
+    held = {split: len(_split(windows, split, config, by)) for split in ("val", "test")}
+    how = (f"blocks of {_duration(_block_ns(windows, config))}" if by == "block" else
+           {"time": "the latest held out", "random": "at random", "meter": "whole meters"}[by])
+    parts = [f"split_by = {by!r}: {how}", f"{held['val']:,} val, {held['test']:,} test"]
+    dropped = len(windows.values) - n_train - sum(held.values())
+    if dropped:
+        parts.append(f"{dropped:,} crossing into another split's block dropped")
+    return f"{config.path}: training on {n_train:,} of {len(windows.values):,} windows ({'; '.join(parts)})"
 
 
 class SmartMeterFiles(SeriesDataset):
@@ -258,12 +338,13 @@ class SmartMeterFiles(SeriesDataset):
             "meters": len(set(meters)),
             "windows": {"kept": len(windows.values), "dropped_incomplete": windows.dropped,
                         "duplicate_readings": windows.duplicates, "in_split": len(chosen), "split_by": config.split_by},
-            **_held_out(config.split_by),
+            **_held_out(config.split_by, plan.stride < plan.window),
         }
         if config.conditional:
             meta.update({"conditions": codec.to_meta(), **codec.sampling_meta(labels(train))})
         super().__init__(norm.forward(windows.values[chosen][:, 0]), cond, meta)
         self.start, self.meter_ids = starts, meters
+        self.split_groups = _groups(windows, chosen, config, config.split_by)
 
 
 class LondonLCL(SmartMeterFiles):
@@ -311,7 +392,7 @@ class SeriesTable(SeriesDataset):
     column, scaled per channel to [-1, 1] (statistics of the training split); conditions are the
     blocks the config asks for (see [`GenericCSVConfig`][ganzoo_smartgrid.configs.GenericCSVConfig]), in the
     order calendar, class (legacy ``class_column``), categorical columns, numeric columns. The
-    split is chronological over window starts when the data has timestamps, else a seeded
+    split is by seeded blocks of consecutive days when the data has timestamps, else a seeded
     shuffle (``split_by`` overrides). ``meta["class_block"]`` names the block that the per-class
     metrics group by (the first categorical condition column, else the class).
 
@@ -336,7 +417,8 @@ class SeriesTable(SeriesDataset):
                 f"{path}: no complete windows of {plan.window} {'days' if plan.align_days else 'steps'} "
                 f"({windows.dropped} windows had missing readings)"
             )
-        by = config.split_by or ("time" if data.timed else "random")
+        by = config.split_by
+        assert by is not None  # resolved by the config
         train, chosen = _chosen_split(windows, config, by)
         norm = Normaliser.fit(windows.values[train], config.normalisation, source=str(path),
                               per_channel=config.per_channel, channels=data.channels)
@@ -355,7 +437,7 @@ class SeriesTable(SeriesDataset):
             "meters": len({windows.meter[i] for i in chosen}),
             "windows": {"kept": len(windows.values), "dropped_incomplete": windows.dropped,
                         "duplicate_readings": windows.duplicates, "in_split": len(chosen), "split_by": by},
-            **_held_out(by),
+            **_held_out(by, plan.stride < plan.window),
         }
         if windows.resolution_minutes:
             if isinstance(windows.resolution_minutes, int) and 1440 % windows.resolution_minutes == 0:
@@ -374,6 +456,7 @@ class SeriesTable(SeriesDataset):
         super().__init__(norm.forward(windows.values[chosen]), cond, meta)
         self.start = [windows.start[i] for i in chosen]
         self.meter_ids = [windows.meter[i] for i in chosen]
+        self.split_groups = _groups(windows, chosen, config, by)
 
 
 def _condition_columns(data: readers.Readings, windows: Windows, config: GenericCSVConfig, train: np.ndarray

@@ -255,6 +255,49 @@ def split_by_meter(meter: list[str], split: str, val_fraction: float, test_fract
     return np.asarray([i for i, m in enumerate(meter) if m in chosen], dtype=np.int64)
 
 
+#: Windows per block of ``split_by = "block"`` at least: a window that would cross into a block of
+#: another split is dropped, and with blocks four windows long at most about a tenth of them are
+#: (overlapping windows that cross a block's end, in the blocks next to another split's).
+BLOCK_WINDOWS = 4
+
+
+def weekly_block_ns(window_ns: int) -> int:
+    """Default block length: whole weeks (every weekday once per block), at least ``BLOCK_WINDOWS``
+    windows long."""
+    window_days = -(-window_ns // DAY_NS)
+    return 7 * -(-BLOCK_WINDOWS * window_days // 7) * DAY_NS
+
+
+def _nanoseconds(start: list[dt.datetime]) -> np.ndarray:
+    return np.asarray(start, dtype="datetime64[ns]").astype(np.int64)
+
+
+def block_of(start: list[dt.datetime], block_ns: int) -> np.ndarray:
+    """Block number of each window start: runs of ``block_ns`` from the earliest start."""
+    ns = _nanoseconds(start)
+    return (ns - ns.min()) // block_ns
+
+
+def split_by_block(start: list[dt.datetime], window_ns: int, block_ns: int, split: str, val_fraction: float,
+                   test_fraction: float, seed: int) -> np.ndarray:
+    """Indices of the windows in ``split``: blocks of ``block_ns`` consecutive time assigned to the
+    splits by a seeded shuffle.
+
+    Held-out windows then come from the whole period (every season, for a year of readings), as
+    the privacy metrics' 0.5 ideals and an evaluation over the whole year need, and no reading lies
+    in windows of two splits (a split at random with overlapping windows shares readings between
+    them): a window belongs to the block of its first reading and is dropped when its last one
+    lies in a block of another split.
+    """
+    ns = _nanoseconds(start)
+    first = (ns - ns.min()) // block_ns
+    last = (ns + window_ns - 1 - ns.min()) // block_ns
+    blocks = np.unique(first)
+    lo, hi = split_bounds(len(blocks), split, val_fraction, test_fraction)
+    chosen = blocks[np.random.default_rng([seed, 19]).permutation(len(blocks))[lo:hi]]
+    return np.flatnonzero(np.isin(first, chosen) & (np.isin(last, chosen) | ~np.isin(last, blocks)))
+
+
 def split_bounds(n: int, split: str, val_fraction: float, test_fraction: float) -> tuple[int, int]:
     """``[lo, hi)`` of ``split`` among ``n`` ordered units: train first, then val, then test."""
     n_test = int(round(n * test_fraction))
