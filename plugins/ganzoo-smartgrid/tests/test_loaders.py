@@ -310,21 +310,24 @@ def test_split_by_block_keeps_the_days_of_overlapping_windows_apart() -> None:
 
 
 def test_long_csv_splits_by_block_by_default(write, capsys: pytest.CaptureFixture[str]) -> None:
-    """Timestamps: blocks of whole weeks, stored resolved, announced at training start, and whole
-    meter-blocks as the privacy metrics' draws."""
+    """Timestamps: blocks of one window (every meter's day together), stored resolved, announced
+    at training start, each block one draw for the privacy metrics; overlapping windows get blocks
+    of four windows."""
     path = write("long.csv", _long_rows(days=70))
     config = LongCSVConfig(path=path)
     assert config.split_by == "block"
     assert LongCSVConfig(path=path, timestamp_column=None, window_steps=48).split_by == "random"
     train = LongCSV(config)
-    assert "long.csv: training on 112 of 140 windows (split_by = 'block': blocks of 7 days; 14 val, 14 test)" in (
+    assert "long.csv: training on 112 of 140 windows (split_by = 'block': blocks of 1 day; 14 val, 14 test)" in (
         capsys.readouterr().err)
-    held = {split: LongCSV(config.model_copy(update={"split": split})) for split in ("val", "test")}
-    groups = {split: set(ds.split_groups) for split, ds in {"train": train, **held}.items()}
-    (block,) = {group.split(" ", 1)[1] for group in groups["val"]}  # one block of the ten, both meters
-    assert groups["val"] == {f"a {block}", f"b {block}"} and len(held["val"]) == 14
-    assert not (groups["train"] & groups["val"] or groups["train"] & groups["test"])
+    val = LongCSV(config.model_copy(update={"split": "val"}))
+    assert len(set(val.split_groups)) == 7 and all(val.split_groups.count(g) == 2 for g in val.split_groups)
+    assert {(m, s.date()) for m, s in zip(val.meter_ids, val.start, strict=True)} == {
+        (m, s.date()) for m in "ab" for s in val.start}
+    assert not set(train.split_groups) & set(val.split_groups)
     assert "held_out" not in train.meta
+    LongCSV(config.model_copy(update={"window_days": 3, "stride_days": 1}))
+    assert "(split_by = 'block': blocks of 12 days;" in capsys.readouterr().err
 
 
 def test_block_split_errors_and_overlap_note(write) -> None:

@@ -46,7 +46,6 @@ from ganzoo_smartgrid.windows import (
     split_by_block,
     split_by_date,
     split_by_meter,
-    weekly_block_ns,
 )
 
 SPLITS = ("train", "val", "test")
@@ -62,7 +61,7 @@ class SeriesDataset(torch.utils.data.Dataset):
         self.meta = meta
 
     #: Each window's group when the split assigned whole groups to one side (``ganzoo.plugin.SplitGroups``):
-    #: its meter when split by meter, its meter and block when split by block, else ``None``.
+    #: its meter when split by meter, its block when split by block, else ``None``.
     split_groups: list[str] | None = None
 
     def describe(self) -> DataSpec:
@@ -185,12 +184,13 @@ def _window_ns(windows: Windows) -> int:
 
 
 def _block_ns(windows: Windows, config: SeriesFileConfig) -> int:
-    """The block length: ``block_days``, else whole weeks at least four windows long, on data too
-    short for a week per split four windows or one; DataError when a window is longer than a block."""
+    """The block length: ``block_days``, else one window, or four when windows overlap (one on data
+    too short for four per split); DataError when a window is longer than a block."""
     window_ns = _window_ns(windows)
     if config.block_days is None:
-        candidates = (weekly_block_ns(window_ns), BLOCK_WINDOWS * window_ns, window_ns)
-        return next((ns for ns in candidates if _empty_split(_count_blocks(windows, ns), config) is None), window_ns)
+        if windows.overlapping and _empty_split(_count_blocks(windows, BLOCK_WINDOWS * window_ns), config) is None:
+            return BLOCK_WINDOWS * window_ns
+        return window_ns
     if config.block_days * DAY_NS < window_ns:
         raise DataError(f"{config.path}: block_days = {config.block_days} is shorter than a window "
                         f"({_duration(window_ns)}); set block_days to at least that")
@@ -217,20 +217,21 @@ def _empty_split(n: int, config: SeriesFileConfig) -> str | None:
 
 
 def _groups(windows: Windows, chosen: np.ndarray, config: SeriesFileConfig, by: str) -> list[str] | None:
-    """The ``split_groups`` of the chosen windows: meters, or meter and block, else ``None``."""
+    """The ``split_groups`` of the chosen windows: meters or blocks (every meter's windows of a block:
+    they share the block's weather and season), else ``None``."""
     if by == "meter":
         return [windows.meter[i] for i in chosen]
     if by != "block":
         return None
     blocks = block_of(windows.start, _block_ns(windows, config))
-    return [f"{windows.meter[i]} block {blocks[i]}" for i in chosen]
+    return [f"block {blocks[i]}" for i in chosen]
 
 
-def _held_out(by: str, overlapping: bool) -> dict[str, str]:
+def _held_out(by: str, windows: Windows) -> dict[str, str]:
     """The DataSpec's word on held-out windows that are not drawn like the training ones."""
     if by == "time":
         return {HELD_OUT_KEY: "the latest windows (split by time; split_by = 'block' draws them from the whole period)"}
-    if by == "random" and overlapping:
+    if by == "random" and windows.overlapping:
         return {HELD_OUT_KEY: "windows sharing days with training windows (overlapping windows split at random; "
                               "split_by = 'block' keeps the splits' days apart)"}
     return {}
@@ -338,7 +339,7 @@ class SmartMeterFiles(SeriesDataset):
             "meters": len(set(meters)),
             "windows": {"kept": len(windows.values), "dropped_incomplete": windows.dropped,
                         "duplicate_readings": windows.duplicates, "in_split": len(chosen), "split_by": config.split_by},
-            **_held_out(config.split_by, plan.stride < plan.window),
+            **_held_out(config.split_by, windows),
         }
         if config.conditional:
             meta.update({"conditions": codec.to_meta(), **codec.sampling_meta(labels(train))})
@@ -437,7 +438,7 @@ class SeriesTable(SeriesDataset):
             "meters": len({windows.meter[i] for i in chosen}),
             "windows": {"kept": len(windows.values), "dropped_incomplete": windows.dropped,
                         "duplicate_readings": windows.duplicates, "in_split": len(chosen), "split_by": by},
-            **_held_out(by, plan.stride < plan.window),
+            **_held_out(by, windows),
         }
         if windows.resolution_minutes:
             if isinstance(windows.resolution_minutes, int) and 1440 % windows.resolution_minutes == 0:

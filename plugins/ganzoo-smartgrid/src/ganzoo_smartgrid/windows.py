@@ -77,6 +77,7 @@ class Windows:
         dropped: windows discarded because of missing readings.
         duplicates: readings discarded because their timestamp repeated.
         resolution_minutes: minutes per step (a fraction below a minute; ``None`` without timestamps).
+        overlapping: whether consecutive windows share readings (stride shorter than the window).
     """
 
     values: np.ndarray
@@ -86,6 +87,7 @@ class Windows:
     dropped: int = 0
     duplicates: int = 0
     resolution_minutes: float | None = None
+    overlapping: bool = False
 
     @property
     def days(self) -> list[dt.date]:
@@ -177,7 +179,7 @@ def make_windows(readings: Readings, plan: Plan, *, source: str) -> Windows:
     labels = {name: (np.concatenate(parts) if parts else np.empty(0)) for name, parts in out_labels.items()}
     minutes = None if resolution is None else (resolution // MINUTE_NS if resolution % MINUTE_NS == 0
                                                  else resolution / MINUTE_NS)
-    return Windows(values, out_meter, out_start, labels, dropped, duplicates, minutes)
+    return Windows(values, out_meter, out_start, labels, dropped, duplicates, minutes, stride < window)
 
 
 def _on_grid(times: np.ndarray, values: np.ndarray, labels: dict[str, np.ndarray], native: int, factor: int,
@@ -255,17 +257,10 @@ def split_by_meter(meter: list[str], split: str, val_fraction: float, test_fract
     return np.asarray([i for i, m in enumerate(meter) if m in chosen], dtype=np.int64)
 
 
-#: Windows per block of ``split_by = "block"`` at least: a window that would cross into a block of
-#: another split is dropped, and with blocks four windows long at most about a tenth of them are
-#: (overlapping windows that cross a block's end, in the blocks next to another split's).
+#: Windows per block of ``split_by = "block"`` by default when windows overlap: a window that would
+#: cross into a block of another split is dropped, and with blocks four windows long at most about
+#: a tenth of them are.
 BLOCK_WINDOWS = 4
-
-
-def weekly_block_ns(window_ns: int) -> int:
-    """Default block length: whole weeks (every weekday once per block), at least ``BLOCK_WINDOWS``
-    windows long."""
-    window_days = -(-window_ns // DAY_NS)
-    return 7 * -(-BLOCK_WINDOWS * window_days // 7) * DAY_NS
 
 
 def _nanoseconds(start: list[dt.datetime]) -> np.ndarray:
