@@ -154,6 +154,25 @@ def training_dataset(config: ExperimentConfig, registry: Registry) -> tuple[Call
     return (lambda: _rebuild(registry, name, params)), split
 
 
+def checked_against_manifest(build: Callable[[], Any], run_dir: Path) -> Callable[[], Any]:
+    """``build``, whose dataset must hold as many samples as the run trained on (its manifest's
+    ``data.samples.train``): an edited data file or a dataset default changed since training would
+    otherwise have the privacy metrics compare with samples the model never saw, and the held-out
+    split overlap the training data, without a word."""
+    def checked() -> Any:
+        dataset = build()
+        try:
+            trained = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))["data"]["samples"]["train"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return dataset  # a manifest without the count (older runs): nothing to compare with
+        if len(dataset) != trained:
+            raise DataError(f"{run_dir}: the training data rebuilt for evaluation has {len(dataset):,} samples, the "
+                            f"run trained on {trained:,}: its data or the dataset's defaults changed since training; "
+                            "restore them (or set the parameter in config.toml) or train again")
+        return dataset
+    return checked
+
+
 def _rebuild(registry: Registry, name: str, params: Mapping[str, Any]) -> Any:
     """The run's dataset built again to read its data, without the training-start notices (rows
     held out, column kinds) that the user saw when the run trained."""
@@ -343,6 +362,7 @@ def evaluate_run(
     planned, skipped = plan_metrics(sampler.spec, cfg, registry, metrics, privacy=True)
     dataset, split_name, note = held_out_dataset(config, registry, cfg.split)
     build_train, train_split = training_dataset(config, registry)
+    build_train = checked_against_manifest(build_train, run_dir)
     ctx = EvalContext(
         sampler, dataset, split=split_name, n_samples=cfg.n_samples, batch_size=cfg.batch_size,
         device=device_name, seed=cfg.seed,
