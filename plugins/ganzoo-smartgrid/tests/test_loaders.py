@@ -218,7 +218,7 @@ def test_too_few_days_for_the_split(write) -> None:
     path = write("long.csv", _long_rows(days=2))
     with pytest.raises(DataError, match="'val' split has no complete windows"):
         LongCSV(LongCSVConfig(path=path, split="val", val_fraction=0.1, test_fraction=0.1, split_by="time"))
-    with pytest.raises(DataError, match=r"split_by = 'block' leaves the 'val' split no block \(2 blocks of 1 day\); "
+    with pytest.raises(DataError, match=r"split_by = 'block' leaves the 'val' split no block \(4 blocks of 1 day\); "
                        "use more data, shorter block_days"):
         LongCSV(LongCSVConfig(path=path, val_fraction=0.1, test_fraction=0.1))
 
@@ -281,26 +281,25 @@ def _days(n: int) -> list[dt.datetime]:
     return [dt.datetime(2022, 1, 1) + dt.timedelta(days=i) for i in range(n)]
 
 
-def test_split_by_block_assigns_whole_blocks_seeded_from_the_whole_period() -> None:
-    starts = _days(140)  # 20 blocks of 7 days
-    parts = {split: split_by_block(starts, DAY_NS, 7 * DAY_NS, split, 0.2, 0.1, seed=0)
+def test_split_by_block_assigns_each_meters_whole_blocks_seeded() -> None:
+    starts, meter = _days(70) * 2, ["a"] * 70 + ["b"] * 70  # 2 meters x 10 blocks of 7 days
+    parts = {split: split_by_block(meter, starts, DAY_NS, 7 * DAY_NS, split, 0.2, 0.1, seed=0)
              for split in ("train", "val", "test")}
     assert sorted(np.concatenate(list(parts.values())).tolist()) == list(range(140))
-    blocks = {split: {i // 7 for i in rows} for split, rows in parts.items()}
+    blocks = {split: {i // 7 for i in rows} for split, rows in parts.items()}  # (meter, week) as 0-19
     assert [len(b) for b in blocks.values()] == [14, 4, 2]
     assert all(len(rows) == 7 * len(blocks[split]) for split, rows in parts.items())  # whole blocks
-    assert min(blocks["val"] | blocks["test"]) < 14  # not the latest blocks: drawn from the whole period
-    again = split_by_block(starts, DAY_NS, 7 * DAY_NS, "val", 0.2, 0.1, seed=0)
+    again = split_by_block(meter, starts, DAY_NS, 7 * DAY_NS, "val", 0.2, 0.1, seed=0)
     assert again.tolist() == parts["val"].tolist()
-    assert any(split_by_block(starts, DAY_NS, 7 * DAY_NS, "val", 0.2, 0.1, seed=s).tolist() != again.tolist()
+    assert any(split_by_block(meter, starts, DAY_NS, 7 * DAY_NS, "val", 0.2, 0.1, seed=s).tolist() != again.tolist()
                for s in range(1, 5))
 
 
 def test_split_by_block_keeps_the_days_of_overlapping_windows_apart() -> None:
-    """Three-day windows moving by a day: no day lies in windows of two splits; only windows that
-    cross into another split's block are dropped."""
-    starts = _days(140)
-    parts = {split: split_by_block(starts, 3 * DAY_NS, 14 * DAY_NS, split, 0.2, 0.2, seed=1)
+    """Three-day windows moving by a day: no day of a meter lies in windows of two splits; only
+    windows that cross into another split's block are dropped."""
+    starts, meter = _days(140), ["a"] * 140
+    parts = {split: split_by_block(meter, starts, 3 * DAY_NS, 14 * DAY_NS, split, 0.2, 0.2, seed=1)
              for split in ("train", "val", "test")}
     days = {split: {i + k for i in rows for k in range(3)} for split, rows in parts.items()}
     assert not (days["train"] & days["val"] or days["train"] & days["test"] or days["val"] & days["test"])
@@ -310,24 +309,25 @@ def test_split_by_block_keeps_the_days_of_overlapping_windows_apart() -> None:
 
 
 def test_long_csv_splits_by_block_by_default(write, capsys: pytest.CaptureFixture[str]) -> None:
-    """Timestamps: blocks of one window (every meter's day together), stored resolved, announced
-    at training start, each block one draw for the privacy metrics; overlapping windows get blocks
-    of four windows."""
+    """Timestamps: blocks of one window per meter (a split at random), stored resolved and announced
+    at training start; overlapping windows get blocks of four windows, each one draw for the
+    privacy metrics, and share no day across splits."""
     path = write("long.csv", _long_rows(days=70))
     config = LongCSVConfig(path=path)
     assert config.split_by == "block"
     assert LongCSVConfig(path=path, timestamp_column=None, window_steps=48).split_by == "random"
     train = LongCSV(config)
-    assert "long.csv: training on 112 of 140 windows (split_by = 'block': blocks of 1 day; 14 val, 14 test)" in (
-        capsys.readouterr().err)
-    val = LongCSV(config.model_copy(update={"split": "val"}))
-    assert len(set(val.split_groups)) == 7 and all(val.split_groups.count(g) == 2 for g in val.split_groups)
-    assert {(m, s.date()) for m, s in zip(val.meter_ids, val.start, strict=True)} == {
-        (m, s.date()) for m in "ab" for s in val.start}
-    assert not set(train.split_groups) & set(val.split_groups)
-    assert "held_out" not in train.meta
-    LongCSV(config.model_copy(update={"window_days": 3, "stride_days": 1}))
-    assert "(split_by = 'block': blocks of 12 days;" in capsys.readouterr().err
+    assert "long.csv: training on 112 of 140 windows (split_by = 'block': blocks of 1 day per meter; 14 val, " \
+        "14 test)" in capsys.readouterr().err
+    assert train.split_groups is None and "held_out" not in train.meta
+    overlapping = config.model_copy(update={"window_days": 3, "stride_days": 1})
+    parts = {split: LongCSV(overlapping.model_copy(update={"split": split})) for split in ("train", "val", "test")}
+    assert "(split_by = 'block': blocks of 12 days per meter;" in capsys.readouterr().err
+    days = {split: {(m, s.date() + dt.timedelta(days=k)) for m, s in zip(ds.meter_ids, ds.start, strict=True)
+                    for k in range(3)} for split, ds in parts.items()}
+    assert not (days["train"] & days["val"] or days["train"] & days["test"] or days["val"] & days["test"])
+    groups = {split: set(ds.split_groups) for split, ds in parts.items()}
+    assert len(groups["val"]) == 1 and not groups["train"] & groups["val"]  # 1 of 12 blocks (2 meters x 6)
 
 
 def test_block_split_errors_and_overlap_note(write) -> None:

@@ -61,16 +61,15 @@ class SeriesFileConfig(ComponentConfig):
     normalisation: Normalisation = Field("log", description="'log' (log1p then min-max) or 'minmax'; fitted on the train split.")
     split: Split = Field("train", description="Which split to read (split_by says how the windows are split).")
     split_by: SplitBy = Field(
-        "block", description="'block': blocks of consecutive days (block_days) assigned to the splits by a "
-        "seeded shuffle, every meter's days of a block together, so held-out days come from the whole period "
-        "(drawn like training days, as the privacy metrics' 0.5 ideals assume) and share no reading with a "
-        "training window; 'time': the latest days are held "
+        "block", description="'block': each meter's runs of consecutive days (block_days) assigned to the "
+        "splits by a seeded shuffle, so held-out days are drawn like training days (as the privacy metrics' "
+        "0.5 ideals assume) and share no reading with a training window; 'time': the latest days are held "
         "out (forecasting's split); 'random': a seeded shuffle of the windows (overlapping windows then share "
         "days across splits); 'meter': whole meters held out (seeded), so held-out days come from households "
         "the model never saw (privacy per household).")
     block_days: PositiveInt | None = Field(
-        None, description="Days per block of split_by = 'block' (default: one window, four when windows "
-        "overlap); windows crossing into another split's block are dropped.")
+        None, description="Days per block of split_by = 'block' (default: one window, which splits at random; "
+        "four windows when windows overlap); windows crossing into another split's block are dropped.")
     seed: int = Field(0, description="Seed of the block, random or per-meter split.")
     val_fraction: float = Field(0.1, ge=0, lt=1, description="Share of the days for validation (split by time: the "
                                 "days before the test days).")
@@ -144,7 +143,7 @@ class GenericCSVConfig(SeriesFileConfig):
         None, description="Calendar conditions from the timestamps: month, daytype, weekday, hour (of the window "
         "start). Default: month and daytype with conditional = true, else none.")
     split_by: SplitBy | None = Field(  # type: ignore[assignment]
-        None, description="'block' (blocks of block_days consecutive days, seeded), 'time' (chronological), "
+        None, description="'block' (each series' blocks of consecutive windows, seeded), 'time' (chronological), "
         "'random' (seeded) or 'meter' (whole series ids, seeded) split of the windows; default block if the "
         "data has timestamps, else random.")
     unit: str = Field("kWh", description="Unit of the values (written back on export).")

@@ -61,7 +61,7 @@ class SeriesDataset(torch.utils.data.Dataset):
         self.meta = meta
 
     #: Each window's group when the split assigned whole groups to one side (``ganzoo.plugin.SplitGroups``):
-    #: its meter when split by meter, its block when split by block, else ``None``.
+    #: its meter when split by meter, its block when split by blocks of several windows, else ``None``.
     split_groups: list[str] | None = None
 
     def describe(self) -> DataSpec:
@@ -168,7 +168,7 @@ class LoadProfiles(SeriesDataset):
 
 def _split(windows: Windows, which: str, config: SeriesFileConfig, by: str) -> np.ndarray:
     if by == "block":
-        return split_by_block(windows.start, _window_ns(windows), _block_ns(windows, config), which,
+        return split_by_block(windows.meter, windows.start, _window_ns(windows), _block_ns(windows, config), which,
                               config.val_fraction, config.test_fraction, config.seed)
     if by == "time":
         return split_by_date(windows.start, which, config.val_fraction, config.test_fraction)
@@ -199,7 +199,7 @@ def _block_ns(windows: Windows, config: SeriesFileConfig) -> int:
 
 def _count_blocks(windows: Windows, block_ns: int) -> int:
     """How many blocks of ``block_ns`` hold a window start."""
-    return len(np.unique(block_of(windows.start, block_ns)))
+    return len(np.unique(block_of(windows.meter, windows.start, block_ns, _window_ns(windows))[0]))
 
 
 def _duration(ns: int) -> str:
@@ -217,13 +217,15 @@ def _empty_split(n: int, config: SeriesFileConfig) -> str | None:
 
 
 def _groups(windows: Windows, chosen: np.ndarray, config: SeriesFileConfig, by: str) -> list[str] | None:
-    """The ``split_groups`` of the chosen windows: meters or blocks (every meter's windows of a block:
-    they share the block's weather and season), else ``None``."""
+    """The ``split_groups`` of the chosen windows: meters, or blocks of several windows, else ``None``."""
     if by == "meter":
         return [windows.meter[i] for i in chosen]
     if by != "block":
         return None
-    blocks = block_of(windows.start, _block_ns(windows, config))
+    block_ns = _block_ns(windows, config)
+    if block_ns == _window_ns(windows) and not windows.overlapping:
+        return None  # a block per window: assigned one by one, as at random
+    blocks = block_of(windows.meter, windows.start, block_ns, _window_ns(windows))[0]
     return [f"block {blocks[i]}" for i in chosen]
 
 
@@ -273,7 +275,7 @@ def _chosen_split(windows: Windows, config: SeriesFileConfig, by: str) -> tuple[
 def _split_notice(windows: Windows, config: SeriesFileConfig, by: str, n_train: int) -> str:
     """``PATH: training on N of M windows (...)``: the split and what it held out."""
     held = {split: len(_split(windows, split, config, by)) for split in ("val", "test")}
-    how = (f"blocks of {_duration(_block_ns(windows, config))}" if by == "block" else
+    how = (f"blocks of {_duration(_block_ns(windows, config))} per meter" if by == "block" else
            {"time": "the latest held out", "random": "at random", "meter": "whole meters"}[by])
     parts = [f"split_by = {by!r}: {how}", f"{held['val']:,} val, {held['test']:,} test"]
     dropped = len(windows.values) - n_train - sum(held.values())

@@ -263,30 +263,27 @@ def split_by_meter(meter: list[str], split: str, val_fraction: float, test_fract
 BLOCK_WINDOWS = 4
 
 
-def _nanoseconds(start: list[dt.datetime]) -> np.ndarray:
-    return np.asarray(start, dtype="datetime64[ns]").astype(np.int64)
+def block_of(meter: list[str], start: list[dt.datetime], block_ns: int, window_ns: int) -> tuple[np.ndarray, np.ndarray]:
+    """The blocks of each window's first and last reading: its meter's runs of ``block_ns`` (from
+    the earliest start), one integer per (meter, run)."""
+    ids = np.unique(np.asarray(meter), return_inverse=True)[1].astype(np.int64)
+    ns = np.asarray(start, dtype="datetime64[ns]").astype(np.int64)
+    ns = ns - ns.min()
+    runs = int((ns.max() + window_ns) // block_ns) + 1
+    return ids * runs + ns // block_ns, ids * runs + (ns + window_ns - 1) // block_ns
 
 
-def block_of(start: list[dt.datetime], block_ns: int) -> np.ndarray:
-    """Block number of each window start: runs of ``block_ns`` from the earliest start."""
-    ns = _nanoseconds(start)
-    return (ns - ns.min()) // block_ns
+def split_by_block(meter: list[str], start: list[dt.datetime], window_ns: int, block_ns: int, split: str,
+                   val_fraction: float, test_fraction: float, seed: int) -> np.ndarray:
+    """Indices of the windows in ``split``: each meter's runs of ``block_ns`` consecutive time
+    assigned to the splits by a seeded shuffle.
 
-
-def split_by_block(start: list[dt.datetime], window_ns: int, block_ns: int, split: str, val_fraction: float,
-                   test_fraction: float, seed: int) -> np.ndarray:
-    """Indices of the windows in ``split``: blocks of ``block_ns`` consecutive time assigned to the
-    splits by a seeded shuffle.
-
-    Held-out windows then come from the whole period (every season, for a year of readings), as
-    the privacy metrics' 0.5 ideals and an evaluation over the whole year need, and no reading lies
-    in windows of two splits (a split at random with overlapping windows shares readings between
-    them): a window belongs to the block of its first reading and is dropped when its last one
-    lies in a block of another split.
+    With blocks of one window and windows that do not overlap this is a split at random. With
+    overlapping windows a split at random would put readings of one meter in windows of two
+    splits (a held-out window then nearly repeats a training one); here a window belongs to the
+    block of its first reading and is dropped when its last one lies in a block of another split.
     """
-    ns = _nanoseconds(start)
-    first = (ns - ns.min()) // block_ns
-    last = (ns + window_ns - 1 - ns.min()) // block_ns
+    first, last = block_of(meter, start, block_ns, window_ns)
     blocks = np.unique(first)
     lo, hi = split_bounds(len(blocks), split, val_fraction, test_fraction)
     chosen = blocks[np.random.default_rng([seed, 19]).permutation(len(blocks))[lo:hi]]
