@@ -229,13 +229,10 @@ def _groups(windows: Windows, chosen: np.ndarray, config: SeriesFileConfig, by: 
     return [f"block {blocks[i]}" for i in chosen]
 
 
-def _held_out(by: str, windows: Windows) -> dict[str, str]:
+def _held_out(by: str) -> dict[str, str]:
     """The DataSpec's word on held-out windows that are not drawn like the training ones."""
     if by == "time":
-        return {HELD_OUT_KEY: "the latest windows (split by time; split_by = 'block' draws them from the whole period)"}
-    if by == "random" and windows.overlapping:
-        return {HELD_OUT_KEY: "windows sharing days with training windows (overlapping windows split at random; "
-                              "split_by = 'block' keeps the splits' days apart)"}
+        return {HELD_OUT_KEY: "the latest windows (split by time; split_by = 'block' draws them like training ones)"}
     return {}
 
 
@@ -281,6 +278,8 @@ def _split_notice(windows: Windows, config: SeriesFileConfig, by: str, n_train: 
     dropped = len(windows.values) - n_train - sum(held.values())
     if dropped:
         parts.append(f"{dropped:,} crossing into another split's block dropped")
+    if by == "random" and windows.overlapping:
+        parts.append("overlapping windows share readings across splits; split_by = 'block' keeps them apart")
     return f"{config.path}: training on {n_train:,} of {len(windows.values):,} windows ({'; '.join(parts)})"
 
 
@@ -341,7 +340,7 @@ class SmartMeterFiles(SeriesDataset):
             "meters": len(set(meters)),
             "windows": {"kept": len(windows.values), "dropped_incomplete": windows.dropped,
                         "duplicate_readings": windows.duplicates, "in_split": len(chosen), "split_by": config.split_by},
-            **_held_out(config.split_by, windows),
+            **_held_out(config.split_by),
         }
         if config.conditional:
             meta.update({"conditions": codec.to_meta(), **codec.sampling_meta(labels(train))})
@@ -440,7 +439,7 @@ class SeriesTable(SeriesDataset):
             "meters": len({windows.meter[i] for i in chosen}),
             "windows": {"kept": len(windows.values), "dropped_incomplete": windows.dropped,
                         "duplicate_readings": windows.duplicates, "in_split": len(chosen), "split_by": by},
-            **_held_out(by, windows),
+            **_held_out(by),
         }
         if windows.resolution_minutes:
             if isinstance(windows.resolution_minutes, int) and 1440 % windows.resolution_minutes == 0:
