@@ -44,7 +44,7 @@ each also more than two standard errors above 0.5; a copy rate above twice its h
 plus 0.01 whose ``training_share`` is flagged as a DCR share is.
 
 The guarantee behind 0.5 holds for data whose training and held-out samples are drawn alike
-(random splits, the seeded simulators); splits by time (smart-meter files split by date) make
+(random splits, the seeded simulators); splits by time (smart-meter files with ``split_by = "time"``) make
 the held-out days different, and the numbers then also measure that drift.
 """
 
