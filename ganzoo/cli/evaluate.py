@@ -22,7 +22,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("evaluate", help="compute metrics of a run and write RUN/eval.json")
     p.add_argument("run", help="run directory")
     p.add_argument("--json", action="store_true", help="print eval.json instead of a table")
-    p.add_argument("--metrics", help="comma-separated metric names (default: [eval] metrics or per data kind)")
+    p.add_argument("--metrics", action="append",
+                   help="metric names, comma-separated or repeated (default: [eval] metrics or per data kind)")
     p.add_argument("--n-samples", type=int, metavar="N",
                    help="real/generated samples of the fidelity metrics (default: [eval] n_samples; "
                    "the privacy metrics take theirs from max_train and max_holdout)")
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.n_samples is not None and args.n_samples < 1:
         raise ConfigError("--n-samples must be a positive integer")
-    metrics = [m.strip() for m in args.metrics.split(",") if m.strip()] if args.metrics else None
+    metrics = [m.strip() for given in args.metrics for m in given.split(",") if m.strip()] if args.metrics else None
     report = evaluate_run(
         args.run,
         metrics=metrics,

@@ -155,6 +155,15 @@ def test_the_held_out_count_is_the_metrics_own_option(tmp_path: Path) -> None:
         evaluate_run(run, metrics=[{"name": "dcr", "params": {"max_holdot": 30}}], sampler=Noise(), write=False)
 
 
+def test_metrics_on_the_command_line_repeat_or_take_commas(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--metrics a --metrics b`` runs both, as ``--metrics a,b`` does (not only the last)."""
+    run = make_run(tmp_path)
+    monkeypatch.setattr(ganzoo, "load", lambda path, **kw: Noise())
+    for args in (["--metrics", "dcr", "--metrics", "membership-inference"], ["--metrics", "dcr, membership-inference"]):
+        assert main(["evaluate", str(run), *args]) == 0
+        assert set(json.loads((run / "eval.json").read_text())["metrics"]) == {"dcr_share", "membership_auc"}
+
+
 def test_held_out_splits_pool_with_a_plus_and_never_with_the_training_split(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
