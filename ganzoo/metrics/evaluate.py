@@ -29,6 +29,7 @@ from typing import Any
 
 from torch.utils.data import ConcatDataset
 
+from ganzoo.data.spec import HELD_OUT_KEY
 from ganzoo.files import write_json
 from ganzoo.metrics.configs import EvalConfig
 from ganzoo.metrics.context import EvalContext, HeldOutRequired, SamplerLike
@@ -155,20 +156,28 @@ def training_dataset(config: ExperimentConfig, registry: Registry) -> tuple[Call
 
 
 def checked_against_manifest(build: Callable[[], Any], run_dir: Path) -> Callable[[], Any]:
-    """``build``, whose dataset must hold as many samples as the run trained on (its manifest's
-    ``data.samples.train``): an edited data file or a dataset default changed since training would
+    """``build``, whose dataset must be the one the run trained on as far as its manifest tells: as
+    many samples (``data.samples.train``), held-out samples chosen the same way (the DataSpec's
+    ``held_out`` phrase). An edited data file or a dataset default changed since training would
     otherwise have the privacy metrics compare with samples the model never saw, and the held-out
     split overlap the training data, without a word."""
     def checked() -> Any:
         dataset = build()
         try:
-            trained = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))["data"]["samples"]["train"]
-        except (OSError, ValueError, KeyError, TypeError):
-            return dataset  # a manifest without the count (older runs): nothing to compare with
+            manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+            trained, meta = manifest["data"]["samples"]["train"], manifest["data_spec"].get("meta", {})
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return dataset  # a manifest without these (older runs): nothing to compare with
         if len(dataset) != trained:
             raise DataError(f"{run_dir}: the training data rebuilt for evaluation has {len(dataset):,} samples, the "
                             f"run trained on {trained:,}: its data or the dataset's defaults changed since training; "
                             "restore them (or set the parameter in config.toml) or train again")
+        then, now = (phrase or "drawn like the training samples"
+                     for phrase in (meta.get(HELD_OUT_KEY), dataset.describe().meta.get(HELD_OUT_KEY)))
+        if then != now:
+            raise DataError(f"{run_dir}: the dataset rebuilt for evaluation holds out samples unlike when the run "
+                            f"trained ({then} then, {now} now): its defaults changed since training; set its split "
+                            "parameter in config.toml as it was, or train again")
         return dataset
     return checked
 

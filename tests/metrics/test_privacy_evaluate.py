@@ -92,19 +92,30 @@ def test_evaluate_flags_a_replay_of_the_runs_training_data(tmp_path: Path) -> No
 def test_training_data_that_changed_since_training_is_an_error_exit_2(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A data file or dataset default changed since training: the privacy metrics would compare
-    with samples the model never saw, so evaluate stops naming both counts; eval.json is untouched."""
+    """A data file or dataset default changed since training (another sample count, held-out
+    samples chosen another way): the privacy metrics would compare with samples the model never
+    saw, so evaluate stops naming what differs; eval.json is untouched."""
     run = make_run(tmp_path)
-    (run / "manifest.json").write_text(json.dumps({"data": {"samples": {"train": 120}}}))
+
+    def trained(samples: int, meta: dict[str, str]) -> None:
+        (run / "manifest.json").write_text(json.dumps({"data": {"samples": {"train": samples}},
+                                                       "data_spec": {**SPEC.to_dict(), "meta": meta}}))
+
+    trained(120, {})
     assert evaluate_run(run, sampler=Noise())["metrics"]["dcr_share"]["n_train"] == 120
     before = (run / "eval.json").read_text()
-    (run / "manifest.json").write_text(json.dumps({"data": {"samples": {"train": 100}}}))
     monkeypatch.setattr(ganzoo, "load", lambda path, **kw: Noise())
-    assert main(["evaluate", str(run)]) == 2
-    err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "the training data rebuilt for evaluation has 120 samples, the run " \
-        "trained on 100: its data or the dataset's defaults changed since training" in err
-    assert (run / "eval.json").read_text() == before
+    for samples, meta, culprit in (
+        (100, {}, "the training data rebuilt for evaluation has 120 samples, the run trained on 100: its data or "
+                  "the dataset's defaults changed since training"),
+        (120, {"held_out": "the latest windows (split by time)"}, "holds out samples unlike when the run trained "
+         "(the latest windows (split by time) then, drawn like the training samples now)"),
+    ):
+        trained(samples, meta)
+        assert main(["evaluate", str(run)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and culprit in err
+        assert (run / "eval.json").read_text() == before
 
 
 def test_the_cli_notes_name_flagged_results_and_held_out_samples_chosen_unlike_training(tmp_path: Path) -> None:

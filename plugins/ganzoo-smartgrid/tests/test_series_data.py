@@ -224,6 +224,31 @@ def test_three_channel_csv_trains_generates_in_original_units_and_evaluates(writ
     assert {"profile_mean_error", "spread_ratio_error", "coverage"} <= set(report["metrics"])
 
 
+def test_a_run_split_by_time_before_block_was_the_default_is_not_evaluated_on_blocks(
+    write, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A long-csv run trained with the time split and no ``split_by`` in its config.toml (as the
+    runs before the block default wrote it) would be rebuilt split by block, its held-out days
+    partly training days; ``ganzoo evaluate`` says so and exits 2 instead."""
+    from ganzoo.cli.main import main
+
+    path = _sensor_table(write, steps=24 * 6 * 30)  # 30 days every 10 minutes
+    dataset = {"name": "wide-csv", "params": {
+        "path": str(path), "timestamp_column": "time", "value_columns": ["accel_x"], "columns_are": "channels",
+        "resolution_minutes": 60, "quantity": "power", "unit": "g", "split_by": "time"}}
+    config = {"name": "old", "generator": {"name": "series-resconv", "params": {"hidden": 8}},
+              "discriminator": {"name": "series-resconv", "params": {"features": 16}}, "dataset": dataset,
+              "losses": [{"name": "adversarial", "params": {"mode": "wasserstein"}}],
+              "train": {"steps": 1, "batch_size": 8, "progress": False, "sample_every": 0}}
+    run = ganzoo.train(config, run_dir=tmp_path / "run").directory
+    toml = run / "config.toml"
+    toml.write_text("\n".join(line for line in toml.read_text().splitlines() if not line.startswith("split_by")))
+    capsys.readouterr()
+    assert main(["evaluate", str(run), "--metrics", "dcr"]) == 2
+    assert "holds out samples unlike when the run trained (the latest windows (split by time) then, drawn like the " \
+        "training samples now)" in capsys.readouterr().err
+
+
 def test_streamed_export_writes_what_one_export_writes(write, tmp_path: Path) -> None:
     """``ganzoo generate`` exports batch after batch with ``start``: one header, windows numbered on."""
     path = _labelled_curves(write)
