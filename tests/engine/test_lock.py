@@ -154,7 +154,8 @@ def test_two_trainer_processes_on_one_run(toys: Registry, experiment: Experiment
     config.write_text(tomli_w.dumps(experiment("ring", steps=10**6, log_every=10, checkpoint_every=50)))
     run = tmp_path / "run"
     first = subprocess.Popen([sys.executable, "-m", "ganzoo", "train", str(config), "--run-dir", str(run)],
-                             env=toys_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             env={**toys_env, "PYTHONFAULTHANDLER": "1"}, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 120
         while not (run / "metrics.jsonl").exists() and time.monotonic() < deadline:
@@ -163,7 +164,11 @@ def test_two_trainer_processes_on_one_run(toys: Registry, experiment: Experiment
                                 capture_output=True, text=True, timeout=120)
         assert second.returncode == 2 and f"{run}: in use by process {first.pid}" in second.stderr
         first.send_signal(signal.SIGINT)
-        _, err = first.communicate(timeout=120)
+        try:
+            _, err = first.communicate(timeout=120)
+        except subprocess.TimeoutExpired:  # seen once on a loaded machine: say where it hung
+            first.send_signal(signal.SIGABRT)  # the fault handler prints every thread's stack
+            pytest.fail(f"the trainer did not stop within 120 s of SIGINT; its threads:\n{first.communicate()[1]}")
     finally:
         first.kill()
     assert first.returncode == 128 + signal.SIGINT, err
