@@ -153,9 +153,12 @@ def test_two_trainer_processes_on_one_run(toys: Registry, experiment: Experiment
     config = tmp_path / "ring.toml"
     config.write_text(tomli_w.dumps(experiment("ring", steps=10**6, log_every=10, checkpoint_every=50)))
     run = tmp_path / "run"
+    # SIGINT at its default in the child: a shell starts background jobs (`pytest ... &`) with it
+    # ignored, children inherit that, and ganzoo rightly leaves an ignored SIGINT ignored
     first = subprocess.Popen([sys.executable, "-m", "ganzoo", "train", str(config), "--run-dir", str(run)],
                              env={**toys_env, "PYTHONFAULTHANDLER": "1"}, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+                             stderr=subprocess.PIPE, text=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 120
         while not (run / "metrics.jsonl").exists() and time.monotonic() < deadline:
@@ -166,7 +169,7 @@ def test_two_trainer_processes_on_one_run(toys: Registry, experiment: Experiment
         first.send_signal(signal.SIGINT)
         try:
             _, err = first.communicate(timeout=120)
-        except subprocess.TimeoutExpired:  # seen once on a loaded machine: say where it hung
+        except subprocess.TimeoutExpired:  # say where it went on
             first.send_signal(signal.SIGABRT)  # the fault handler prints every thread's stack
             pytest.fail(f"the trainer did not stop within 120 s of SIGINT; its threads:\n{first.communicate()[1]}")
     finally:
