@@ -283,15 +283,15 @@ def _days(n: int) -> list[dt.datetime]:
 
 def test_split_by_block_assigns_each_meters_whole_blocks_seeded() -> None:
     starts, meter = _days(70) * 2, ["a"] * 70 + ["b"] * 70  # 2 meters x 10 blocks of 7 days
-    parts = {split: split_by_block(meter, starts, DAY_NS, 7 * DAY_NS, split, 0.2, 0.1, seed=0)
+    parts = {split: split_by_block(meter, starts, DAY_NS, 7 * DAY_NS, split, 0.2, 0.1, seed=0, overlapping=False)
              for split in ("train", "val", "test")}
     assert sorted(np.concatenate(list(parts.values())).tolist()) == list(range(140))
     blocks = {split: {i // 7 for i in rows} for split, rows in parts.items()}  # (meter, week) as 0-19
     assert [len(b) for b in blocks.values()] == [14, 4, 2]
     assert all(len(rows) == 7 * len(blocks[split]) for split, rows in parts.items())  # whole blocks
-    again = split_by_block(meter, starts, DAY_NS, 7 * DAY_NS, "val", 0.2, 0.1, seed=0)
+    again = split_by_block(meter, starts, DAY_NS, 7 * DAY_NS, "val", 0.2, 0.1, seed=0, overlapping=False)
     assert again.tolist() == parts["val"].tolist()
-    assert any(split_by_block(meter, starts, DAY_NS, 7 * DAY_NS, "val", 0.2, 0.1, seed=s).tolist() != again.tolist()
+    assert any(split_by_block(meter, starts, DAY_NS, 7 * DAY_NS, "val", 0.2, 0.1, seed=s, overlapping=False).tolist() != again.tolist()
                for s in range(1, 5))
 
 
@@ -299,13 +299,24 @@ def test_split_by_block_keeps_the_days_of_overlapping_windows_apart() -> None:
     """Three-day windows moving by a day: no day of a meter lies in windows of two splits; only
     windows that cross into another split's block are dropped."""
     starts, meter = _days(140), ["a"] * 140
-    parts = {split: split_by_block(meter, starts, 3 * DAY_NS, 14 * DAY_NS, split, 0.2, 0.2, seed=1)
+    parts = {split: split_by_block(meter, starts, 3 * DAY_NS, 14 * DAY_NS, split, 0.2, 0.2, seed=1, overlapping=True)
              for split in ("train", "val", "test")}
     days = {split: {i + k for i in rows for k in range(3)} for split, rows in parts.items()}
     assert not (days["train"] & days["val"] or days["train"] & days["test"] or days["val"] & days["test"])
     split_of = {i // 14: split for split, rows in parts.items() for i in rows}
     dropped = set(range(140)) - {int(i) for rows in parts.values() for i in rows}
     assert dropped and all(i % 14 >= 12 and split_of.get((i + 2) // 14) != split_of[i // 14] for i in dropped)
+
+
+def test_split_by_block_drops_nothing_when_windows_do_not_overlap() -> None:
+    """Series that start half a window apart cross the shared block grid, but share no reading with
+    another window: every window is kept."""
+    hour = 3_600 * 10**9
+    starts = [dt.datetime(2022, 1, 1, 0, 30 * m) + dt.timedelta(hours=i) for m in (0, 1) for i in range(50)]
+    meter = ["a"] * 50 + ["b"] * 50
+    parts = [split_by_block(meter, starts, hour, hour, split, 0.2, 0.2, seed=0, overlapping=False)
+             for split in ("train", "val", "test")]
+    assert sorted(np.concatenate(parts).tolist()) == list(range(100))
 
 
 def test_long_csv_splits_by_block_by_default(write, capsys: pytest.CaptureFixture[str]) -> None:

@@ -169,7 +169,7 @@ class LoadProfiles(SeriesDataset):
 def _split(windows: Windows, which: str, config: SeriesFileConfig, by: str) -> np.ndarray:
     if by == "block":
         return split_by_block(windows.meter, windows.start, _window_ns(windows), _block_ns(windows, config), which,
-                              config.val_fraction, config.test_fraction, config.seed)
+                              config.val_fraction, config.test_fraction, config.seed, overlapping=windows.overlapping)
     if by == "time":
         return split_by_date(windows.start, which, config.val_fraction, config.test_fraction)
     if by == "meter":

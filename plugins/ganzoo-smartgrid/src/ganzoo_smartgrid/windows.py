@@ -274,20 +274,23 @@ def block_of(meter: list[str], start: list[dt.datetime], block_ns: int, window_n
 
 
 def split_by_block(meter: list[str], start: list[dt.datetime], window_ns: int, block_ns: int, split: str,
-                   val_fraction: float, test_fraction: float, seed: int) -> np.ndarray:
+                   val_fraction: float, test_fraction: float, seed: int, *, overlapping: bool) -> np.ndarray:
     """Indices of the windows in ``split``: each meter's runs of ``block_ns`` consecutive time
-    assigned to the splits by a seeded shuffle.
+    assigned to the splits by a seeded shuffle; a window belongs to the block of its first reading.
 
     With blocks of one window and windows that do not overlap this is a split at random. With
-    overlapping windows a split at random would put readings of one meter in windows of two
-    splits (a held-out window then nearly repeats a training one); here a window belongs to the
-    block of its first reading and is dropped when its last one lies in a block of another split.
+    ``overlapping`` windows a split at random would put readings of one meter in windows of two
+    splits (a held-out window then nearly repeats a training one); here a window is dropped when
+    its last reading lies in a block of another split.
     """
     first, last = block_of(meter, start, block_ns, window_ns)
     blocks = np.unique(first)
     lo, hi = split_bounds(len(blocks), split, val_fraction, test_fraction)
     chosen = blocks[np.random.default_rng([seed, 19]).permutation(len(blocks))[lo:hi]]
-    return np.flatnonzero(np.isin(first, chosen) & (np.isin(last, chosen) | ~np.isin(last, blocks)))
+    inside = np.isin(first, chosen)
+    if overlapping:
+        inside &= np.isin(last, chosen) | ~np.isin(last, blocks)
+    return np.flatnonzero(inside)
 
 
 def split_bounds(n: int, split: str, val_fraction: float, test_fraction: float) -> tuple[int, int]:
