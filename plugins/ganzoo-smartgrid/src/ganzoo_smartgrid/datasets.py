@@ -203,10 +203,13 @@ def _count_blocks(windows: Windows, block_ns: int) -> int:
 
 
 def _duration(ns: int) -> str:
-    """``7 days``, ``1 day``, ``2.5 h``: a block or window length for messages."""
+    """``7 days``, ``1 day``, ``2.5 h``, ``40 min``, ``0.375 s``: a block or window length for messages."""
     if ns % DAY_NS == 0:
         return f"{ns // DAY_NS} day{'s' * (ns != DAY_NS)}"
-    return f"{ns / (60 * MINUTE_NS):g} h"
+    for unit, size in (("h", 60 * MINUTE_NS), ("min", MINUTE_NS)):
+        if ns >= size:
+            return f"{ns / size:g} {unit}"
+    return f"{ns / 1e9:g} s"
 
 
 def _empty_split(n: int, config: SeriesFileConfig) -> str | None:
