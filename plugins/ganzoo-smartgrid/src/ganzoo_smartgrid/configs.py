@@ -69,7 +69,7 @@ class SeriesFileConfig(ComponentConfig):
         "the model never saw (privacy per household).")
     block_days: PositiveInt | None = Field(
         None, description="Days per block of split_by = 'block' (default: one window, which splits at random; "
-        "four windows when windows overlap); windows crossing into another split's block are dropped.")
+        "four windows when windows overlap); overlapping windows crossing into another split's block are dropped.")
     seed: int = Field(0, description="Seed of the block, random or per-meter split.")
     val_fraction: float = Field(0.1, ge=0, lt=1, description="Share of the days for validation (split by time: the "
                                 "days before the test days).")
